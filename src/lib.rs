@@ -1,0 +1,12 @@
+//! splitbrain: a Jepsen-style verification harness.
+//!
+//! Map of the crate, in reading order:
+//! - [`history`]: events, operations and the history formats (native JSON lines, Jepsen EDN,
+//!   Porcupine logs);
+//! - [`checker`]: verdicts, sequential specs and the linearizability engine;
+//! - [`generate`]: seeded synthetic histories for benchmarks and tests;
+//! - `cli` (in the binary): one file per verb.
+//!
+//! Dependencies flow one way: `cli → checker → history`.
+
+pub mod history;

@@ -1,0 +1,2 @@
+//! The `splitbrain` command line.
+fn main() {}
