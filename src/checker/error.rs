@@ -1,0 +1,17 @@
+//! [`CheckError`]: why a history could not be checked at all.
+
+use crate::history::HistoryError;
+
+/// Why a history could not be checked. A violation is never an error: it is
+/// [`Verdict::Invalid`](super::Verdict::Invalid).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// An operation does not fit the model (unknown function, malformed argument); the inner
+    /// error names its line.
+    #[error(transparent)]
+    Op(#[from] HistoryError),
+    /// No model was given and the history does not tell which one applies.
+    #[error("cannot infer the model: {0}")]
+    CannotInfer(String),
+}
