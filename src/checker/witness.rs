@@ -1,16 +1,19 @@
 //! [`Witness`]: why a key's history is not linearizable.
 //!
 //! A witness gives, for one key:
-//! - the operation that cannot be linearized: the first completion no configuration survives;
+//! - the operation that cannot be linearized: the first completion no linearization survives
+//!   (`failure.rs`, a binary search over prefixes with the engine itself);
 //! - a linearization of everything before it (the longest linearizable prefix), with the state
 //!   after each step;
-//! - the candidate states at that point;
-//! - a minimal failing sub-history (`shrink.rs`).
+//! - a minimal failing sub-history (`shrink.rs`);
+//! - the candidate states where that sub-history fails (the breadth-first walk of
+//!   `linearizable::frontier`, affordable because the sub-history is small).
 //!
-//! The failure point comes from the breadth-first walk (`linearizable::frontier`) over the
-//! whole key; when that walk grows too large it is taken from the minimal sub-history instead,
-//! and [`Witness::scope`] says so. Rendering as text is in `text.rs`.
+//! Everything is computed against a deadline; what could not be computed in time falls back to
+//! the minimal sub-history, and [`Witness::scope`] says which. Rendering as text is in
+//! `text.rs`.
 
+mod failure;
 mod shrink;
 mod text;
 
@@ -20,9 +23,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::budget::Budget;
-use super::linearizable::frontier::{self, Config, FailurePoint};
+use super::linearizable::frontier::{self, FailurePoint};
 use super::spec::{Entry, Spec, Violation};
-use crate::history::{Op, NEVER};
+use crate::history::Op;
 
 /// Most configurations the failure-point walk keeps.
 const FRONTIER_CAP: usize = 20_000;
@@ -35,7 +38,7 @@ const CANDIDATES_SHOWN: usize = 16;
 pub enum Scope {
     /// The key's whole history.
     History,
-    /// The minimal failing sub-history (the whole history's frontier was too large).
+    /// The minimal failing sub-history (the whole history took too long).
     MinimalSubHistory,
 }
 
@@ -71,11 +74,13 @@ pub struct Witness {
     pub minimal: Vec<Op>,
     /// Whether removing any one operation of `minimal` was shown to make it linearizable.
     pub minimal_proven: bool,
-    /// What `op`, `prefix` and `candidates` were computed over.
+    /// What `op` and `prefix` were computed over: the key's whole history, or (when that ran
+    /// out of time) the minimal sub-history.
     pub scope: Scope,
     /// A linearization of the operations before `op`'s completion, with the state after each.
     pub prefix: Vec<Step>,
-    /// States the object could be in just before `op` completed (at most 16 listed).
+    /// States the object could be in, within the minimal sub-history, just before its failing
+    /// operation completed (at most 16 listed).
     pub candidates: Vec<Candidate>,
     /// How many distinct candidate states there were.
     pub candidates_total: usize,
@@ -93,138 +98,127 @@ pub(crate) fn build<S: Spec>(
     violation: Option<&Violation>,
     deadline: Instant,
 ) -> Witness {
-    let remaining = || deadline.saturating_duration_since(Instant::now());
-    let walk_budget = Budget::new(Some(remaining()), None);
-    let failure = frontier::failure_point(spec, entries, FRONTIER_CAP, &walk_budget)
-        .ok()
-        .flatten()
-        .map(|fp| (fp, entries));
-
-    // The prefix up to the failing completion is itself not linearizable (operations still in
-    // flight there become indefinite): shrink within it.
-    let cut = failure.as_ref().map(|(fp, e)| e[fp.failing].ret);
-    let prefix: Vec<Entry<S::Op>> = raw
-        .iter()
-        .filter(|e| cut.is_none_or(|cut| e.call < cut))
-        .map(|e| match cut {
-            Some(cut) if e.ret > cut => Entry {
-                optional: true,
-                ret: NEVER,
-                ..e.clone()
-            },
-            _ => e.clone(),
-        })
-        .collect();
-    let by_origin: HashMap<usize, usize> = prefix
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.origin, i))
-        .collect();
+    let budget = || {
+        Budget::new(
+            Some(deadline.saturating_duration_since(Instant::now())),
+            None,
+        )
+    };
+    let by_origin: HashMap<usize, usize> =
+        raw.iter().enumerate().map(|(i, e)| (e.origin, i)).collect();
     let seed: Option<Vec<usize>> = violation.and_then(|v| {
         v.entries
             .iter()
             .map(|&i| by_origin.get(&entries[i].origin).copied())
             .collect()
     });
-    let shrunk = shrink::shrink(spec, &prefix, seed, deadline);
-    let minimal_entries: Vec<Entry<S::Op>> =
-        shrunk.core.iter().map(|&i| prefix[i].clone()).collect();
-
-    let (failure, scope) = match failure {
-        Some((fp, e)) => (Some((fp, e.to_vec())), Scope::History),
+    // With a seed, shrinking is cheap; without one, find the failure first and shrink only the
+    // prefix up to it (which is itself not linearizable).
+    let mut failure = None;
+    let shrunk = match seed {
+        Some(seed) => shrink::shrink(spec, raw, Some(seed), deadline),
         None => {
-            let budget = Budget::new(Some(remaining()), None);
-            let fp = frontier::failure_point(spec, &minimal_entries, FRONTIER_CAP, &budget)
-                .ok()
-                .flatten();
-            (
-                fp.map(|fp| (fp, minimal_entries.clone())),
-                Scope::MinimalSubHistory,
-            )
+            failure = failure::first_failure(spec, entries, &budget());
+            let cut = failure.as_ref().map(|f| entries[f.failing].ret);
+            let domain: Vec<usize> = (0..raw.len())
+                .filter(|&i| cut.is_none_or(|cut| raw[i].call < cut))
+                .collect();
+            let sub: Vec<Entry<S::Op>> = domain
+                .iter()
+                .map(|&i| {
+                    let mut e = raw[i].clone();
+                    if cut.is_some_and(|cut| e.ret > cut) {
+                        e.optional = true;
+                        e.ret = crate::history::NEVER;
+                    }
+                    e
+                })
+                .collect();
+            let mut shrunk = shrink::shrink(spec, &sub, None, deadline);
+            shrunk.core = shrunk.core.iter().map(|&i| domain[i]).collect();
+            shrunk
         }
     };
+    if failure.is_none() && deadline > Instant::now() {
+        failure = failure::first_failure(spec, entries, &budget());
+    }
+    let minimal_entries: Vec<Entry<S::Op>> = shrunk.core.iter().map(|&i| raw[i].clone()).collect();
     let minimal: Vec<Op> = minimal_entries
         .iter()
         .map(|e| ops[e.origin].clone())
         .collect();
-    let reason = violation.map(|v| v.reason.clone());
-    match failure {
-        Some((fp, e)) => explain(spec, ops, &e, fp, minimal, shrunk.proven, scope, reason),
-        None => Witness {
-            // Only reachable if the walk was cut short: name the first operation of the
-            // minimal sub-history.
-            op: minimal
-                .first()
-                .cloned()
-                .unwrap_or_else(|| ops[entries[0].origin].clone()),
-            reason,
-            minimal,
-            minimal_proven: shrunk.proven,
-            scope,
-            prefix: Vec::new(),
-            candidates: Vec::new(),
-            candidates_total: 0,
-        },
+    let walk = frontier::failure_point(spec, &minimal_entries, FRONTIER_CAP, &budget())
+        .ok()
+        .flatten();
+    let mut witness = Witness {
+        op: minimal
+            .last()
+            .cloned()
+            .unwrap_or_else(|| ops[entries[0].origin].clone()),
+        reason: violation.map(|v| v.reason.clone()),
+        minimal,
+        minimal_proven: shrunk.proven,
+        scope: Scope::MinimalSubHistory,
+        prefix: Vec::new(),
+        candidates: Vec::new(),
+        candidates_total: 0,
+    };
+    if let Some(fp) = walk {
+        explain(spec, ops, &minimal_entries, fp, &mut witness);
     }
+    if let Some(failure) = failure {
+        witness.scope = Scope::History;
+        witness.op = ops[entries[failure.failing].origin].clone();
+        witness.prefix = steps(spec, ops, entries, &failure.prefix);
+    }
+    witness
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Replays `order` (indices into `entries`), recording the state after each step.
+fn steps<S: Spec>(spec: &S, ops: &[Op], entries: &[Entry<S::Op>], order: &[usize]) -> Vec<Step> {
+    let mut state = spec.init();
+    order
+        .iter()
+        .map(|&i| {
+            state = spec
+                .step(&state, &entries[i].op)
+                .unwrap_or_else(|| state.clone());
+            Step {
+                op: ops[entries[i].origin].clone(),
+                state: spec.describe_state(&state),
+            }
+        })
+        .collect()
+}
+
+/// Fills the failing operation, prefix and candidates from the walk over the minimal
+/// sub-history.
 fn explain<S: Spec>(
     spec: &S,
     ops: &[Op],
     entries: &[Entry<S::Op>],
     fp: FailurePoint<S::State>,
-    minimal: Vec<Op>,
-    minimal_proven: bool,
-    scope: Scope,
-    reason: Option<String>,
-) -> Witness {
+    witness: &mut Witness,
+) {
     let failing_ret = entries[fp.failing].ret;
-    let replay = |config: &Config<S::State>| -> Vec<Step> {
-        let mut state = spec.init();
-        config
-            .order
-            .iter()
-            .map(|&i| {
-                state = spec
-                    .step(&state, &entries[i].op)
-                    .unwrap_or_else(|| state.clone());
-                Step {
-                    op: ops[entries[i].origin].clone(),
-                    state: spec.describe_state(&state),
-                }
-            })
-            .collect()
-    };
-    // Prefer the configuration that linearized the most operations as the prefix shown.
-    let longest = fp.candidates.iter().max_by_key(|c| c.order.len());
-    let prefix = longest.map(replay).unwrap_or_default();
+    witness.op = ops[entries[fp.failing].origin].clone();
+    if let Some(longest) = fp.candidates.iter().max_by_key(|c| c.order.len()) {
+        witness.prefix = steps(spec, ops, entries, &longest.order);
+    }
     let mut seen = std::collections::HashSet::new();
-    let mut candidates = Vec::new();
     for config in &fp.candidates {
-        if !seen.insert(config.state.clone()) {
+        if !seen.insert(config.state.clone()) || witness.candidates.len() >= CANDIDATES_SHOWN {
             continue;
         }
-        if candidates.len() < CANDIDATES_SHOWN {
-            candidates.push(Candidate {
-                state: spec.describe_state(&config.state),
-                applied: config
-                    .order
-                    .iter()
-                    .filter(|&&i| entries[i].ret > failing_ret)
-                    .map(|&i| ops[entries[i].origin].clone())
-                    .collect(),
-            });
-        }
+        witness.candidates.push(Candidate {
+            state: spec.describe_state(&config.state),
+            applied: config
+                .order
+                .iter()
+                .filter(|&&i| entries[i].ret > failing_ret)
+                .map(|&i| ops[entries[i].origin].clone())
+                .collect(),
+        });
     }
-    Witness {
-        op: ops[entries[fp.failing].origin].clone(),
-        reason,
-        minimal,
-        minimal_proven,
-        scope,
-        prefix,
-        candidates,
-        candidates_total: seen.len(),
-    }
+    witness.candidates_total = seen.len();
 }

@@ -74,7 +74,7 @@ impl Witness {
         }
         let _ = write!(
             out,
-            "{indent}candidate states when it completed{scope} ({}):",
+            "{indent}candidate states where the minimal sub-history fails ({}):",
             self.candidates_total
         );
         for candidate in &self.candidates {
