@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -78,12 +79,18 @@ fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, 
         });
     }
 
+    if let Some(progress) = &options.progress {
+        progress.keys_total.store(keys.len(), Ordering::Relaxed);
+    }
     let budget = Budget::new(options.time_limit, options.memory_limit);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&k| keys[k].entries.len());
     let check_one = |&k: &usize| -> (usize, KeyReport) {
-        let key = &keys[k];
-        (k, check_key(spec, ops, key, options, &budget))
+        let report = check_key(spec, ops, &keys[k], options, &budget);
+        if let Some(progress) = &options.progress {
+            progress.keys_done.fetch_add(1, Ordering::Relaxed);
+        }
+        (k, report)
     };
     let mut reports: Vec<(usize, KeyReport)> = if order.len() > 1 {
         order.par_iter().map(check_one).collect()
