@@ -12,7 +12,8 @@
 //! [`Value::Int`](crate::history::Value::Int) (they must fit in an `i64`), other numbers floats.
 //!
 //! Map of this module:
-//! - here: the streaming reader, one reused line buffer, no whole-file string;
+//! - here: the line parser, and the small-input reader (one reused line buffer);
+//! - `jsonl/parallel.rs`: the reader for files: blocks of lines parsed on all cores, in order;
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
 //! - `jsonl/value.rs`: the serde visitors that build values without `serde_json::Value`;
 //! - `jsonl/error.rs`: serde_json's errors as "expected ..., found ..." at a column;
@@ -20,17 +21,17 @@
 
 mod error;
 mod event;
+mod parallel;
 mod value;
 mod writer;
 
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::de::DeserializeSeed;
 
 use super::intern::Interner;
-use super::lines::Lines;
 use crate::history::{Event, HistoryError};
 use event::{At, LineSeed};
 use value::Seen;
@@ -38,18 +39,14 @@ use value::Seen;
 pub(super) use writer::write;
 pub use writer::write_event;
 
-/// Reads every event of `reader` into `sink`; errors name `file`.
+/// Reads every event of `reader` into `sink`, parsing on all cores when the input is large;
+/// errors name `file`.
 pub(super) fn read(
-    reader: impl Read,
+    reader: impl Read + Send,
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
-    let mut lines = Lines::new(BufReader::with_capacity(1 << 16, reader), file);
-    let mut parser = LineParser::new(file);
-    while let Some((number, text)) = lines.next_line()? {
-        sink(parser.parse(number, text)?)?;
-    }
-    Ok(())
+    parallel::read(reader, file, sink)
 }
 
 /// Parses lines into events, sharing one [`Interner`] across them.
@@ -70,10 +67,13 @@ impl<'f> LineParser<'f> {
     fn parse(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
         let seen = Seen::default();
         let mut de = serde_json::Deserializer::from_str(text);
-        let raw = LineSeed(&seen)
-            .deserialize(&mut de)
-            .and_then(|raw| de.end().map(|()| raw))
-            .map_err(|e| error::from_serde(&e, text, self.file, line))?;
+        let raw = match LineSeed(&seen).deserialize(&mut de) {
+            Ok(raw) => raw,
+            Err(e) => return Err(error::from_serde(&e, text, self.file, line)),
+        };
+        if let Err(e) = de.end() {
+            return Err(error::from_serde(&e, text, self.file, line));
+        }
         if seen.big_number.get() {
             if let Some((offset, token)) = error::big_integer(text) {
                 return Err(error::big_integer_error(text, offset, token, self.file, line));

@@ -37,38 +37,48 @@ impl<'f, R: BufRead> Lines<'f, R> {
             let read = self
                 .reader
                 .read_until(b'\n', &mut self.buf)
-                .map_err(|source| HistoryError::Io {
-                    path: self
-                        .file
-                        .map_or_else(|| PathBuf::from("<input>"), |f| f.to_path_buf()),
-                    source,
-                })?;
+                .map_err(|source| io_error(self.file, source))?;
             if read == 0 {
                 return Ok(None);
             }
             self.number += 1;
-            let start = if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
-            let mut end = self.buf.len();
-            if self.buf[start..end].ends_with(b"\n") {
-                end -= 1;
-            }
-            if self.buf[start..end].ends_with(b"\r") {
-                end -= 1;
-            }
-            if !self.buf[start..end].iter().all(u8::is_ascii_whitespace) {
-                break (start, end);
+            if let Some(range) = content(&self.buf, self.number == 1) {
+                break range;
             }
         };
-        let line = &self.buf[start..end];
         let number = saturate(self.number);
-        match std::str::from_utf8(line) {
-            Ok(text) => Ok(Some((number, text))),
-            Err(e) => Err(not_utf8(self.file, number, line, e.valid_up_to())),
-        }
+        utf8(self.file, number, &self.buf[start..end]).map(|text| Some((number, text)))
+    }
+}
+
+/// The byte range of `raw`'s content without BOM (when `first` line of the input), `\n` and
+/// `\r`; `None` when the line is blank.
+pub(super) fn content(raw: &[u8], first: bool) -> Option<(usize, usize)> {
+    let start = if first && raw.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut end = raw.len();
+    if raw[start..end].ends_with(b"\n") {
+        end -= 1;
+    }
+    if raw[start..end].ends_with(b"\r") {
+        end -= 1;
+    }
+    (!raw[start..end].iter().all(u8::is_ascii_whitespace)).then_some((start, end))
+}
+
+/// `line` as text, or the error naming its first byte that is not UTF-8.
+pub(super) fn utf8<'a>(file: Option<&Arc<Path>>, number: u32, line: &'a [u8]) -> Result<&'a str, HistoryError> {
+    std::str::from_utf8(line).map_err(|e| not_utf8(file, number, line, e.valid_up_to()))
+}
+
+/// The error for a failed read of `file`.
+pub(super) fn io_error(file: Option<&Arc<Path>>, source: std::io::Error) -> HistoryError {
+    HistoryError::Io {
+        path: file.map_or_else(|| PathBuf::from("<input>"), |f| f.to_path_buf()),
+        source,
     }
 }
 
