@@ -1,0 +1,11 @@
+//! The history formats, end to end: the Porcupine corpus, round trips between formats,
+//! detection, error messages, fuzzing, and (ignored by default) the parse rate of a large file.
+//!
+//! - `corpus.rs`: every corpus file parses; event counts match line counts;
+//! - `roundtrip.rs`: jsonl → edn → jsonl is the identity, edn → jsonl → edn keeps every field;
+//! - `errors.rs`: detection of each format and the exact message for malformed inputs;
+//! - `fuzz.rs`: proptest over arbitrary and mutated bytes: every parser answers, none panics;
+//! - `rate.rs`: `cargo test --release --test integration -- --ignored parse_rate` measures the
+//!   native reader on a generated 10^6-operation file.
+
+mod rate;
