@@ -51,14 +51,20 @@ pub struct CheckArgs {
 fn parse_model(name: &str) -> Result<Model, String> {
     Model::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
-        format!("unknown model {name:?}; expected one of: {}", names.join(", "))
+        format!(
+            "unknown model {name:?}; expected one of: {}",
+            names.join(", ")
+        )
     })
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
     Format::from_name(name).ok_or_else(|| {
         let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!("unknown format {name:?}; expected one of: {}", names.join(", "))
+        format!(
+            "unknown format {name:?}; expected one of: {}",
+            names.join(", ")
+        )
     })
 }
 

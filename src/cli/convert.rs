@@ -24,7 +24,8 @@ pub struct ConvertArgs {
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
-    Format::from_name(name).ok_or_else(|| format!("unknown format {name:?}; expected jsonl, edn or porcupine-etcd"))
+    Format::from_name(name)
+        .ok_or_else(|| format!("unknown format {name:?}; expected jsonl, edn or porcupine-etcd"))
 }
 
 /// Runs `convert`; returns the exit code.

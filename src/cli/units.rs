@@ -36,11 +36,17 @@ pub fn bytes(text: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("expected a size such as 512MiB or 2G, found {text:?}")),
+        _ => {
+            return Err(format!(
+                "expected a size such as 512MiB or 2G, found {text:?}"
+            ))
+        }
     };
     match number.parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok((x * scale) as u64),
-        _ => Err(format!("expected a size such as 512MiB or 2G, found {text:?}")),
+        _ => Err(format!(
+            "expected a size such as 512MiB or 2G, found {text:?}"
+        )),
     }
 }
 
