@@ -17,11 +17,14 @@
 //!   invocation order: swapping two of them never changes legality, and the earlier-invoked one
 //!   can stand wherever the later one can;
 //! - **optional operations just in time**: an optional operation O applied in state `s` can be
-//!   moved past the operation P that follows it whenever P is legal in `s` and either commutes
-//!   with O or overwrites O's effect (moving O later never breaks real time: it never returns).
-//!   So some linearization, if any exists, has every optional operation immediately followed by
-//!   one that depends on it, and the search only tries those. The restriction is part of the
-//!   memo key, since it makes the search below a configuration partial;
+//!   moved past a *required* operation P that follows it whenever P is legal in `s` and either
+//!   commutes with O or overwrites O's effect (then O is dropped). Moving O later never breaks
+//!   real time (it never returns), and each such move removes one (optional, later required)
+//!   pair, so repeating them ends: some linearization, if any exists, has every optional
+//!   operation followed by another optional one or by a required one that depends on it. The
+//!   search only tries those. (Two optional operations may follow each other freely: requiring
+//!   dependence there would loop, e.g. two commuting increments.) The restriction is part of
+//!   the memo key, since it makes the search below a configuration partial;
 //! - **exact, compact memo** ([`Memo`]): configurations are keyed by state id and the set of
 //!   linearized operations relative to the first required one not yet linearized, hashed
 //!   incrementally (Zobrist);
@@ -250,13 +253,14 @@ impl<'a, S: Spec> Search<'a, S> {
     }
 
     /// Whether `op` (leading to `after`) may follow the optional operation just applied: it must
-    /// be illegal without it, or neither commute with it nor overwrite its effect.
+    /// be optional too, or illegal without it, or neither commute with it nor overwrite its
+    /// effect.
     fn depends(&mut self, op: u32, after: u32) -> bool {
         let Restrict {
             op: optional,
             before,
         } = self.restrict;
-        if optional == NONE {
+        if optional == NONE || self.entries[op as usize].optional {
             return true;
         }
         let Some(without) = self.trans.step(before, op as usize) else {

@@ -88,6 +88,9 @@ impl Spec for Queue {
             let QueueOp::Dequeue(Some(v)) = &e.op else {
                 continue;
             };
+            if e.optional {
+                continue;
+            }
             match first_enqueue.get(v) {
                 None => {
                     return Some(Violation {

@@ -80,6 +80,9 @@ impl Spec for Set {
         }
         for (i, e) in entries.iter().enumerate() {
             let SetOp::Read(seen) = &e.op else { continue };
+            if e.optional {
+                continue;
+            }
             for v in seen {
                 match first_add.get(v) {
                     None => {
