@@ -17,8 +17,8 @@ mod failure;
 mod shrink;
 mod text;
 
-use std::collections::HashMap;
-use std::time::Instant;
+use hashbrown::HashMap;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -29,6 +29,8 @@ use crate::history::Op;
 
 /// Most configurations the failure-point walk keeps.
 const FRONTIER_CAP: usize = 20_000;
+/// Time the walk over the minimal sub-history may always take.
+const WALK_TIME: Duration = Duration::from_millis(200);
 /// Most candidate states a witness lists.
 const CANDIDATES_SHOWN: usize = 16;
 
@@ -72,6 +74,10 @@ pub struct Witness {
     /// A sub-history that is not linearizable on its own, even when every other operation of the
     /// history may have taken effect at any time after its invocation (or not at all).
     pub minimal: Vec<Op>,
+    /// Other operations of the history that `minimal` can only be explained with, as possible
+    /// effects (each may have happened at any time after its invocation, or not at all). The
+    /// prefix and candidates are computed over `minimal` plus these.
+    pub context: Vec<Op>,
     /// Whether removing any one operation of `minimal` was shown to make it linearizable.
     pub minimal_proven: bool,
     /// What `op` and `prefix` were computed over: the key's whole history, or (when that ran
@@ -89,15 +95,21 @@ pub struct Witness {
 /// Builds the witness for one key.
 ///
 /// `raw` are the key's lifted entries before simplification, `entries` after (the ones the
-/// verdict was computed on), `violation` indexes into `entries`. Works until `deadline`.
+/// verdict was computed on), `violation` indexes into `entries`. `check_time` is what the check
+/// took (a guide to what each run of the engine costs). Works until `deadline`.
 pub(crate) fn build<S: Spec>(
     spec: &S,
     ops: &[Op],
     raw: &[Entry<S::Op>],
     entries: &[Entry<S::Op>],
     violation: Option<&Violation>,
+    check_time: Duration,
     deadline: Instant,
 ) -> Witness {
+    // Finding the failure in the whole history takes O(log n) runs of the engine: skip it when
+    // that cannot fit before the deadline.
+    let probes = (entries.len().max(2) as f64).log2().ceil() as u32 + 1;
+    let affordable = || Instant::now() + check_time * probes < deadline;
     let budget = || {
         Budget::new(
             Some(deadline.saturating_duration_since(Instant::now())),
@@ -115,41 +127,47 @@ pub(crate) fn build<S: Spec>(
     // With a seed, shrinking is cheap; without one, find the failure first and shrink only the
     // prefix up to it (which is itself not linearizable).
     let mut failure = None;
-    let shrunk = match seed {
-        Some(seed) => shrink::shrink(spec, raw, Some(seed), deadline),
+    let (core, context, proven) = match seed {
+        Some(seed) => {
+            let shrunk = shrink::shrink(spec, raw, Some(seed), deadline);
+            (shrunk.core, shrunk.context, shrunk.proven)
+        }
         None => {
-            failure = failure::first_failure(spec, entries, &budget());
+            if affordable() {
+                failure = failure::first_failure(spec, entries, &budget());
+            }
             let cut = failure.as_ref().map(|f| entries[f.failing].ret);
             let domain: Vec<usize> = (0..raw.len())
                 .filter(|&i| cut.is_none_or(|cut| raw[i].call < cut))
                 .collect();
             let sub: Vec<Entry<S::Op>> = domain
                 .iter()
-                .map(|&i| {
-                    let mut e = raw[i].clone();
-                    if cut.is_some_and(|cut| e.ret > cut) {
-                        e.optional = true;
-                        e.ret = crate::history::NEVER;
-                    }
-                    e
+                .map(|&i| match cut {
+                    Some(cut) if raw[i].ret > cut => weakened(&raw[i]),
+                    _ => raw[i].clone(),
                 })
                 .collect();
-            let mut shrunk = shrink::shrink(spec, &sub, None, deadline);
-            shrunk.core = shrunk.core.iter().map(|&i| domain[i]).collect();
-            shrunk
+            let shrunk = shrink::shrink(spec, &sub, None, deadline);
+            let back = |v: Vec<usize>| v.into_iter().map(|i| domain[i]).collect();
+            (back(shrunk.core), back(shrunk.context), shrunk.proven)
         }
     };
-    if failure.is_none() && deadline > Instant::now() {
+    if failure.is_none() && affordable() {
         failure = failure::first_failure(spec, entries, &budget());
     }
-    let minimal_entries: Vec<Entry<S::Op>> = shrunk.core.iter().map(|&i| raw[i].clone()).collect();
-    let minimal: Vec<Op> = minimal_entries
+    // The core with its weakened context: the history the shrinking last proved invalid.
+    let mut explained: Vec<Entry<S::Op>> = core
         .iter()
-        .map(|e| ops[e.origin].clone())
+        .map(|&i| raw[i].clone())
+        .chain(context.iter().map(|&i| weakened(&raw[i])))
         .collect();
-    let walk = frontier::failure_point(spec, &minimal_entries, FRONTIER_CAP, &budget())
+    explained.sort_by_key(|e| e.call);
+    // The explained history is small: give its walk a moment even past the deadline.
+    let walk_budget = Budget::new(Some(WALK_TIME), None);
+    let walk = frontier::failure_point(spec, &explained, FRONTIER_CAP, &walk_budget)
         .ok()
         .flatten();
+    let minimal: Vec<Op> = core.iter().map(|&i| ops[raw[i].origin].clone()).collect();
     let mut witness = Witness {
         op: minimal
             .last()
@@ -157,14 +175,18 @@ pub(crate) fn build<S: Spec>(
             .unwrap_or_else(|| ops[entries[0].origin].clone()),
         reason: violation.map(|v| v.reason.clone()),
         minimal,
-        minimal_proven: shrunk.proven,
+        context: context
+            .iter()
+            .map(|&i| ops[raw[i].origin].clone())
+            .collect(),
+        minimal_proven: proven,
         scope: Scope::MinimalSubHistory,
         prefix: Vec::new(),
         candidates: Vec::new(),
         candidates_total: 0,
     };
     if let Some(fp) = walk {
-        explain(spec, ops, &minimal_entries, fp, &mut witness);
+        explain(spec, ops, &explained, fp, &mut witness);
     }
     if let Some(failure) = failure {
         witness.scope = Scope::History;
@@ -172,6 +194,15 @@ pub(crate) fn build<S: Spec>(
         witness.prefix = steps(spec, ops, entries, &failure.prefix);
     }
     witness
+}
+
+/// The entry as an operation that may have happened at any time after its invocation, or not.
+fn weakened<O: Clone>(entry: &Entry<O>) -> Entry<O> {
+    Entry {
+        optional: true,
+        ret: crate::history::NEVER,
+        ..entry.clone()
+    }
 }
 
 /// Replays `order` (indices into `entries`), recording the state after each step.
@@ -205,7 +236,7 @@ fn explain<S: Spec>(
     if let Some(longest) = fp.candidates.iter().max_by_key(|c| c.order.len()) {
         witness.prefix = steps(spec, ops, entries, &longest.order);
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = hashbrown::HashSet::new();
     for config in &fp.candidates {
         if !seen.insert(config.state.clone()) || witness.candidates.len() >= CANDIDATES_SHOWN {
             continue;

@@ -242,11 +242,11 @@ fn render(file: &Path, format: Format, report: &Report) -> String {
         }
     };
     out.push_str(&format!(
-        "{}: {} (model {}{how}; {} ops{keys}; {})\n",
+        "{}: {} (model {}{how}; {}{keys}; {})\n",
         file.display(),
         report.verdict,
         report.model,
-        report.ops,
+        plural(report.ops, "op"),
         seconds(report.elapsed)
     ));
     let single = report.keys.len() == 1 && report.keys[0].key.is_none();
@@ -287,7 +287,15 @@ fn describe(key: &KeyReport) -> String {
     };
     match (&key.reason, key.verdict) {
         (Some(reason), _) => format!("{} — {reason}", key.verdict),
-        (None, v) => format!("{v} ({how}, {} ops)", key.ops),
+        (None, v) => format!("{v} ({how}, {})", plural(key.ops, "op")),
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

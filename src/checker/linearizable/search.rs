@@ -423,7 +423,7 @@ fn zobrist_keys(n: usize) -> Vec<u64> {
 }
 
 fn previous_twins<O: Eq + std::hash::Hash>(entries: &[Entry<O>]) -> Vec<u32> {
-    let mut last: std::collections::HashMap<&O, u32> = std::collections::HashMap::new();
+    let mut last: hashbrown::HashMap<&O, u32> = hashbrown::HashMap::new();
     entries
         .iter()
         .enumerate()

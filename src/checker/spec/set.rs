@@ -1,6 +1,8 @@
 //! `set`: a grow-only set. `add v` inserts; `read` returns every element, in any order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use hashbrown::HashMap;
 
 use super::{Entry, Lifted, Spec, Violation};
 use crate::history::{Op, Outcome, Value};

@@ -68,6 +68,7 @@ pub fn first_failure<S: Spec>(
     // through completions[hi] is not.
     let (mut lo, mut hi) = (0usize, completions.len().checked_sub(1)?);
     while lo < hi {
+        budget.check().ok()?;
         let mid = lo + (hi - lo) / 2;
         if fails(completions[mid].0)? {
             hi = mid;
@@ -75,6 +76,7 @@ pub fn first_failure<S: Spec>(
             lo = mid + 1;
         }
     }
+    budget.check().ok()?;
     let (position, failing) = completions[hi];
     let before = prefix(entries, position - 1);
     let order = match search::search(spec, &before, budget).outcome {
