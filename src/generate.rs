@@ -193,7 +193,7 @@ pub fn generate(options: &GenOptions) -> History {
 
     let mut events: Vec<(u64, Event)> = Vec::with_capacity(2 * ops.len());
     for op in ops {
-        let key = (keys > 1).then(|| Value::Int(op.key as i64));
+        let key = (keys > 1).then_some(Value::Int(op.key as i64));
         let mut invoke = Event::new(op.process, EventKind::Invoke, op.f, op.input.clone());
         invoke.key = key.clone();
         events.push((op.invoke, invoke));
