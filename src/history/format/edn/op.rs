@@ -1,0 +1,126 @@
+//! A Jepsen op map → an [`Event`].
+//!
+//! `:type` (keyword or string: `invoke`, `ok`, `fail`, `info`), `:process` (non-negative integer
+//! or `:nemesis`) and `:f` (keyword or string) are required; `:value` (absent → nil), `:key`,
+//! `:index` (non-negative integer), `:time` (integer) and `:error` are optional; every other entry
+//! is kept in [`Event::extra`], named by its key's text without the colon. Op map keys must be
+//! keywords (or strings) and appear once.
+
+use super::reader::{Entry, Reader};
+use crate::history::format::intern::Interner;
+use crate::history::{Event, EventKind, HistoryError, Process, Value};
+
+/// The fields Jepsen gives meaning to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Type,
+    Process,
+    F,
+    Value,
+    Key,
+    Index,
+    Time,
+    Error,
+}
+
+impl Field {
+    fn from_name(name: &str) -> Option<Field> {
+        Some(match name {
+            "type" => Field::Type,
+            "process" => Field::Process,
+            "f" => Field::F,
+            "value" => Field::Value,
+            "key" => Field::Key,
+            "index" => Field::Index,
+            "time" => Field::Time,
+            "error" => Field::Error,
+            _ => return None,
+        })
+    }
+}
+
+/// Turns the entries of the op map whose `{` is at byte `open`, on line `line`, into an event.
+pub(super) fn event(
+    reader: &Reader<'_>,
+    open: usize,
+    line: u32,
+    entries: Vec<Entry>,
+    interner: &mut Interner,
+) -> Result<Event, HistoryError> {
+    let mut kind = None;
+    let mut process = None;
+    let mut f = None;
+    let mut event = Event {
+        index: None,
+        time: None,
+        process: Process::Nemesis,
+        kind: EventKind::Info,
+        f: "".into(),
+        key: None,
+        value: Value::Nil,
+        error: None,
+        extra: Vec::new(),
+        line,
+    };
+    let mut seen: Vec<Field> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let Some(name) = entry.key.as_text() else {
+            return Err(reader.expected_at(entry.key_pos, "a keyword such as :type as an op map key"));
+        };
+        let Some(field) = Field::from_name(name) else {
+            if event.extra.iter().any(|(n, _)| &**n == name) {
+                return Err(duplicate(reader, &entry));
+            }
+            event.extra.push((name.into(), entry.value));
+            continue;
+        };
+        if seen.contains(&field) {
+            return Err(duplicate(reader, &entry));
+        }
+        seen.push(field);
+        let wrong = |expected: &str| Err(reader.expected_at(entry.value_pos, expected));
+        match field {
+            Field::Type => match entry.value.as_text().and_then(EventKind::from_name) {
+                Some(k) => kind = Some(k),
+                None => return wrong(TYPE_EXPECTED),
+            },
+            Field::Process => match &entry.value {
+                Value::Int(p) if *p >= 0 => process = Some(Process::Client(*p as u64)),
+                v if v.as_text() == Some("nemesis") => process = Some(Process::Nemesis),
+                _ => return wrong(PROCESS_EXPECTED),
+            },
+            Field::F => match entry.value.as_text() {
+                Some(name) => f = Some(interner.get(name)),
+                None => return wrong(F_EXPECTED),
+            },
+            Field::Index => match entry.value {
+                Value::Int(i) if i >= 0 => event.index = Some(i as u64),
+                _ => return wrong("a non-negative integer as :index"),
+            },
+            Field::Time => match entry.value {
+                Value::Int(t) => event.time = Some(t),
+                _ => return wrong("an integer (nanoseconds) as :time"),
+            },
+            Field::Value => event.value = entry.value,
+            Field::Key => event.key = Some(entry.value),
+            Field::Error => event.error = Some(entry.value),
+        }
+    }
+    let missing = |expected: &str| HistoryError::syntax(reader.location(open), expected, "an op map without one");
+    event.kind = kind.ok_or_else(|| missing(TYPE_EXPECTED))?;
+    event.process = process.ok_or_else(|| missing(PROCESS_EXPECTED))?;
+    event.f = f.ok_or_else(|| missing(F_EXPECTED))?;
+    Ok(event)
+}
+
+const TYPE_EXPECTED: &str = ":invoke, :ok, :fail or :info as :type";
+const PROCESS_EXPECTED: &str = "a non-negative integer or :nemesis as :process";
+const F_EXPECTED: &str = "a keyword naming the function as :f";
+
+fn duplicate(reader: &Reader<'_>, entry: &Entry) -> HistoryError {
+    HistoryError::syntax(
+        reader.location(entry.key_pos),
+        "each key once in an op map",
+        format!("a second {}", reader.found_at(entry.key_pos)),
+    )
+}
