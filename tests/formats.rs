@@ -8,4 +8,18 @@
 //! - `rate.rs`: `cargo test --release --test integration -- --ignored parse_rate` measures the
 //!   native reader on a generated 10^6-operation file.
 
+mod corpus;
+mod errors;
+mod fuzz;
 mod rate;
+mod roundtrip;
+
+/// proptest settings for this suite: `cases` cases, no regression files (a failure found by
+/// proptest becomes a named test instead).
+fn config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

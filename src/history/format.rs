@@ -144,9 +144,11 @@ pub fn for_each_event(
     let reader = io::Cursor::new(prefix).chain(file);
     match format {
         Format::Jsonl => jsonl::read(reader, Some(&file_name), sink)?,
-        Format::PorcupineEtcd => {
-            porcupine::read(BufReader::with_capacity(1 << 16, reader), Some(&file_name), sink)?
-        }
+        Format::PorcupineEtcd => porcupine::read(
+            BufReader::with_capacity(1 << 16, reader),
+            Some(&file_name),
+            sink,
+        )?,
         Format::Edn => {
             let mut text = Vec::new();
             BufReader::new(reader)
@@ -201,7 +203,11 @@ pub fn read_ops(path: &Path, format: Option<Format>) -> Result<(Format, Vec<Op>)
 }
 
 /// Parses a history held in memory; errors name `file` when given.
-pub fn parse(text: &[u8], format: Format, file: Option<Arc<Path>>) -> Result<History, HistoryError> {
+pub fn parse(
+    text: &[u8],
+    format: Format,
+    file: Option<Arc<Path>>,
+) -> Result<History, HistoryError> {
     let mut events = Vec::new();
     let mut sink = |e| {
         events.push(e);
@@ -217,7 +223,10 @@ pub fn parse(text: &[u8], format: Format, file: Option<Arc<Path>>) -> Result<His
 }
 
 /// Like [`parse`], detecting the format first; `file` names the input in errors.
-pub fn parse_detect(text: &[u8], file: Option<Arc<Path>>) -> Result<(Format, History), HistoryError> {
+pub fn parse_detect(
+    text: &[u8],
+    file: Option<Arc<Path>>,
+) -> Result<(Format, History), HistoryError> {
     let format = Format::detect(text).ok_or_else(|| HistoryError::UnknownFormat {
         path: file
             .as_deref()
@@ -286,8 +295,15 @@ mod tests {
     #[test]
     fn empty_input_is_an_empty_history_in_every_format() {
         for format in Format::ALL {
-            assert_eq!(parse(b"", format, None).unwrap(), History::default(), "{format}");
-            assert_eq!(parse(b"\n\r\n  \n", format, None).unwrap(), History::default());
+            assert_eq!(
+                parse(b"", format, None).unwrap(),
+                History::default(),
+                "{format}"
+            );
+            assert_eq!(
+                parse(b"\n\r\n  \n", format, None).unwrap(),
+                History::default()
+            );
         }
     }
 

@@ -42,10 +42,15 @@ fn generate(path: &PathBuf) {
         let p = process[slot];
         if next() % 2 == 0 {
             let v = op as i64;
-            let mut invoke = Event::new(p, EventKind::Invoke, "write", v.into()).with_key("x".into());
+            let mut invoke =
+                Event::new(p, EventKind::Invoke, "write", v.into()).with_key("x".into());
             emit(&mut invoke, &mut out);
             let crashed = next() % 100 == 0;
-            let kind = if crashed { EventKind::Info } else { EventKind::Ok };
+            let kind = if crashed {
+                EventKind::Info
+            } else {
+                EventKind::Ok
+            };
             let mut done = Event::new(p, kind, "write", v.into()).with_key("x".into());
             emit(&mut done, &mut out);
             if crashed {
@@ -55,9 +60,11 @@ fn generate(path: &PathBuf) {
                 last_written = v;
             }
         } else {
-            let mut invoke = Event::new(p, EventKind::Invoke, "read", Value::Nil).with_key("x".into());
+            let mut invoke =
+                Event::new(p, EventKind::Invoke, "read", Value::Nil).with_key("x".into());
             emit(&mut invoke, &mut out);
-            let mut done = Event::new(p, EventKind::Ok, "read", last_written.into()).with_key("x".into());
+            let mut done =
+                Event::new(p, EventKind::Ok, "read", last_written.into()).with_key("x".into());
             emit(&mut done, &mut out);
         }
     }

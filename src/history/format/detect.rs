@@ -77,14 +77,24 @@ mod tests {
 
     #[test]
     fn edn_map_vector_list_comment_or_tag_is_edn() {
-        for text in ["{:type :invoke}", "{}", "[{:f :read}]", "({:f :read})", "; c\n", "#{1}"] {
+        for text in [
+            "{:type :invoke}",
+            "{}",
+            "[{:f :read}]",
+            "({:f :read})",
+            "; c\n",
+            "#{1}",
+        ] {
             assert_eq!(d(text), Some(Format::Edn), "{text}");
         }
     }
 
     #[test]
     fn info_line_is_a_porcupine_log() {
-        assert_eq!(d("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"), Some(Format::PorcupineEtcd));
+        assert_eq!(
+            d("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"),
+            Some(Format::PorcupineEtcd)
+        );
     }
 
     #[test]

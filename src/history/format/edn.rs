@@ -86,7 +86,9 @@ pub(super) fn read(
                 reader.pos += 1;
                 reader.skip_ws()?;
                 if !reader.at_end() {
-                    return Err(reader.expected_at(reader.pos, "end of input after the vector of ops"));
+                    return Err(
+                        reader.expected_at(reader.pos, "end of input after the vector of ops")
+                    );
                 }
                 break;
             }
@@ -113,7 +115,11 @@ impl Ops {
     ) -> Result<(), HistoryError> {
         let start = reader.pos;
         let tagged = reader.peek() == Some(b'#')
-            && reader.text.as_bytes().get(start + 1).is_some_and(u8::is_ascii_alphabetic);
+            && reader
+                .text
+                .as_bytes()
+                .get(start + 1)
+                .is_some_and(u8::is_ascii_alphabetic);
         if tagged {
             reader.pos += 1;
             reader.token();
@@ -121,7 +127,10 @@ impl Ops {
         }
         let open = reader.pos;
         if reader.peek() != Some(b'{') {
-            return Err(reader.expected_at(open, "an op map such as {:type :invoke, :f :read, :process 0}"));
+            return Err(reader.expected_at(
+                open,
+                "an op map such as {:type :invoke, :f :read, :process 0}",
+            ));
         }
         reader.pos += 1;
         let mut entries = Vec::with_capacity(8);
@@ -178,7 +187,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(events.len(), 2);
-        assert_eq!((events[1].line, events[1].value.clone()), (2, Value::Int(1)));
+        assert_eq!(
+            (events[1].line, events[1].value.clone()),
+            (2, Value::Int(1))
+        );
         let listed = parse("({:process 0, :type :invoke, :f :read}) ; done\n").unwrap();
         assert_eq!(listed.len(), 1);
     }
@@ -189,12 +201,17 @@ mod tests {
             "; a comment\n#jepsen.history.Op{:type \"invoke\", :f \"read\", :process 1, :value #_ 5 nil}\n",
         )
         .unwrap();
-        assert_eq!((events[0].kind, &*events[0].f, events[0].line), (EventKind::Invoke, "read", 2));
+        assert_eq!(
+            (events[0].kind, &*events[0].f, events[0].line),
+            (EventKind::Invoke, "read", 2)
+        );
     }
 
     #[test]
     fn reads_porcupine_kv_lines_with_their_key() {
-        let events = parse("{:process 0, :type :invoke, :f :append, :key \"0\", :value \"x 0 0 y\"}\n").unwrap();
+        let events =
+            parse("{:process 0, :type :invoke, :f :append, :key \"0\", :value \"x 0 0 y\"}\n")
+                .unwrap();
         assert_eq!(events[0].key, Some("0".into()));
         assert_eq!(events[0].value, "x 0 0 y".into());
     }
@@ -210,7 +227,10 @@ mod tests {
         .unwrap();
         assert_eq!(events[0].key, Some(5.into()));
         assert_eq!(events[0].value, Value::list(vec![1.into(), 2.into()]));
-        assert_eq!((events[1].key.clone(), events[1].value.clone()), (Some(5.into()), Value::Nil));
+        assert_eq!(
+            (events[1].key.clone(), events[1].value.clone()),
+            (Some(5.into()), Value::Nil)
+        );
         assert_eq!(events[2].key, None);
         assert_eq!(events[3].key, Some(6.into()));
     }
@@ -297,6 +317,9 @@ mod tests {
         let mut text = b"{:type :ok, :process 0, :f :read}\n{:f \"".to_vec();
         text.extend_from_slice(b"\xC3\x28\"}");
         let err = read(&text, None, &mut |_| Ok(())).unwrap_err();
-        assert_eq!(err.to_string(), "line 2, column 6: expected UTF-8 text, found byte 0xC3");
+        assert_eq!(
+            err.to_string(),
+            "line 2, column 6: expected UTF-8 text, found byte 0xC3"
+        );
     }
 }

@@ -76,7 +76,9 @@ impl<'f> LineParser<'f> {
         }
         if seen.big_number.get() {
             if let Some((offset, token)) = error::big_integer(text) {
-                return Err(error::big_integer_error(text, offset, token, self.file, line));
+                return Err(error::big_integer_error(
+                    text, offset, token, self.file, line,
+                ));
             }
         }
         let at = At {
@@ -135,11 +137,17 @@ mod tests {
 
     #[test]
     fn absent_value_is_nil_and_unknown_fields_are_kept_in_order() {
-        let events = parse(r#"{"zeta":1,"process":2,"type":"fail","f":"cas","error":"timeout","node":"n1"}"#).unwrap();
+        let events = parse(
+            r#"{"zeta":1,"process":2,"type":"fail","f":"cas","error":"timeout","node":"n1"}"#,
+        )
+        .unwrap();
         let e = &events[0];
         assert_eq!(e.value, Value::Nil);
         assert_eq!(e.error, Some("timeout".into()));
-        assert_eq!(e.extra, vec![("zeta".into(), Value::Int(1)), ("node".into(), "n1".into())]);
+        assert_eq!(
+            e.extra,
+            vec![("zeta".into(), Value::Int(1)), ("node".into(), "n1".into())]
+        );
     }
 
     #[test]
@@ -191,7 +199,10 @@ mod tests {
             error(r#"{"process":0,"type":"ok","f":"read"} x"#),
             "line 1, column 38: expected end of line after the event object, found x"
         );
-        assert_eq!(error("[1,2]"), "line 1, column 1: expected a JSON object (one event per line), found `[`");
+        assert_eq!(
+            error("[1,2]"),
+            "line 1, column 1: expected a JSON object (one event per line), found `[`"
+        );
     }
 
     #[test]
@@ -207,18 +218,26 @@ mod tests {
     #[test]
     fn duplicate_field_is_rejected() {
         let err = error(r#"{"process":0,"type":"ok","type":"ok","f":"read"}"#);
-        assert!(err.contains("expected each field once, found a second `type` field"), "{err}");
+        assert!(
+            err.contains("expected each field once, found a second `type` field"),
+            "{err}"
+        );
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let deep = format!(r#"{{"process":0,"type":"ok","f":"read","value":{}1{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            r#"{{"process":0,"type":"ok","f":"read","value":{}1{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         assert!(error(&deep).contains("expected at most 128 levels of nesting"));
     }
 
     #[test]
     fn crlf_bom_and_non_ascii_columns_are_handled() {
-        let events = parse("\u{feff}{\"process\":0,\"type\":\"invoke\",\"f\":\"é\"}\r\n\r\n").unwrap();
+        let events =
+            parse("\u{feff}{\"process\":0,\"type\":\"invoke\",\"f\":\"é\"}\r\n\r\n").unwrap();
         assert_eq!(&*events[0].f, "é");
         assert_eq!(
             error("{\"f\":\"é\",\"process\":0,\"type\":1}"),

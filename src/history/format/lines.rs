@@ -70,7 +70,11 @@ pub(super) fn content(raw: &[u8], first: bool) -> Option<(usize, usize)> {
 }
 
 /// `line` as text, or the error naming its first byte that is not UTF-8.
-pub(super) fn utf8<'a>(file: Option<&Arc<Path>>, number: u32, line: &'a [u8]) -> Result<&'a str, HistoryError> {
+pub(super) fn utf8<'a>(
+    file: Option<&Arc<Path>>,
+    number: u32,
+    line: &'a [u8],
+) -> Result<&'a str, HistoryError> {
     std::str::from_utf8(line).map_err(|e| not_utf8(file, number, line, e.valid_up_to()))
 }
 
@@ -83,7 +87,12 @@ pub(super) fn io_error(file: Option<&Arc<Path>>, source: std::io::Error) -> Hist
 }
 
 /// "expected UTF-8 text, found byte 0x..": byte `offset` of `line` starts no valid character.
-pub(super) fn not_utf8(file: Option<&Arc<Path>>, line_number: u32, line: &[u8], offset: usize) -> HistoryError {
+pub(super) fn not_utf8(
+    file: Option<&Arc<Path>>,
+    line_number: u32,
+    line: &[u8],
+    offset: usize,
+) -> HistoryError {
     HistoryError::syntax(
         Location::new(file, line_number, char_column(line, offset)),
         "UTF-8 text",
@@ -113,6 +122,9 @@ mod tests {
     #[test]
     fn non_utf8_line_names_the_bad_byte() {
         let err = all(b"ok\nab\xFFc\n").unwrap_err();
-        assert_eq!(err.to_string(), "line 2, column 3: expected UTF-8 text, found byte 0xFF");
+        assert_eq!(
+            err.to_string(),
+            "line 2, column 3: expected UTF-8 text, found byte 0xFF"
+        );
     }
 }

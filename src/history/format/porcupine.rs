@@ -101,7 +101,11 @@ impl Cursor<'_> {
 
     fn expected_at(&self, offset: usize, expected: &str) -> HistoryError {
         HistoryError::syntax(
-            Location::new(self.file, self.line, char_column(self.text.as_bytes(), offset)),
+            Location::new(
+                self.file,
+                self.line,
+                char_column(self.text.as_bytes(), offset),
+            ),
             expected,
             token_at(self.text, offset, "end of line"),
         )
@@ -134,13 +138,20 @@ impl Cursor<'_> {
     /// The text up to the next space or tab.
     fn word(&mut self) -> &str {
         let start = self.pos;
-        let n = self.rest().iter().take_while(|&&b| b != b' ' && b != b'\t').count();
+        let n = self
+            .rest()
+            .iter()
+            .take_while(|&&b| b != b' ' && b != b'\t')
+            .count();
         self.pos += n;
         &self.text[start..self.pos]
     }
 
     fn digits(&self) -> usize {
-        self.rest().iter().take_while(|b| b.is_ascii_digit()).count()
+        self.rest()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
     }
 
     fn process(&mut self) -> Result<u64, HistoryError> {
@@ -165,7 +176,10 @@ impl Cursor<'_> {
             return Err(self.expected_at(start, "an integer"));
         }
         self.text[start..self.pos].parse().map_err(|_| {
-            self.expected_at(start, "an integer between -9223372036854775808 and 9223372036854775807")
+            self.expected_at(
+                start,
+                "an integer between -9223372036854775808 and 9223372036854775807",
+            )
         })
     }
 
@@ -191,7 +205,9 @@ impl Cursor<'_> {
                 let name = self.word();
                 let name = &name[1..];
                 let valid = !name.is_empty()
-                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"*+!_?<>=./-".contains(&b));
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"*+!_?<>=./-".contains(&b));
                 if !valid {
                     return Err(self.expected_at(start, "a keyword such as `:timed-out`"));
                 }
@@ -226,21 +242,42 @@ mod tests {
     #[test]
     fn reads_every_line_shape_of_the_grammar() {
         let e = one("INFO  jepsen.util - 0\t:invoke\t:read\tnil");
-        assert_eq!((e.process, e.kind, &*e.f, e.value, e.line), (Process::Client(0), EventKind::Invoke, "read", Value::Nil, 1));
-        assert_eq!(one("INFO  jepsen.util - 0\t:ok\t:read\t3").value, Value::Int(3));
-        assert_eq!(one("INFO  jepsen.util - 2\t:invoke\t:write\t-4").value, Value::Int(-4));
+        assert_eq!(
+            (e.process, e.kind, &*e.f, e.value, e.line),
+            (Process::Client(0), EventKind::Invoke, "read", Value::Nil, 1)
+        );
+        assert_eq!(
+            one("INFO  jepsen.util - 0\t:ok\t:read\t3").value,
+            Value::Int(3)
+        );
+        assert_eq!(
+            one("INFO  jepsen.util - 2\t:invoke\t:write\t-4").value,
+            Value::Int(-4)
+        );
         let cas = one("INFO  jepsen.util - 2\t:ok\t:cas\t[3 0]");
         assert_eq!(cas.value, Value::list(vec![3.into(), 0.into()]));
         let fail = one("INFO  jepsen.util - 1\t:fail\t:cas\t[0 3]");
-        assert_eq!((fail.kind, fail.value), (EventKind::Fail, Value::list(vec![0.into(), 3.into()])));
+        assert_eq!(
+            (fail.kind, fail.value),
+            (EventKind::Fail, Value::list(vec![0.into(), 3.into()]))
+        );
     }
 
     #[test]
     fn timed_out_is_an_error_with_a_nil_value() {
         for (line, kind) in [
-            ("INFO  jepsen.util - 3\t:fail\t:read\t:timed-out", EventKind::Fail),
-            ("INFO  jepsen.util - 13\t:info\t:cas\t:timed-out", EventKind::Info),
-            ("INFO  jepsen.util - 4   :info   :write  :timed-out", EventKind::Info),
+            (
+                "INFO  jepsen.util - 3\t:fail\t:read\t:timed-out",
+                EventKind::Fail,
+            ),
+            (
+                "INFO  jepsen.util - 13\t:info\t:cas\t:timed-out",
+                EventKind::Info,
+            ),
+            (
+                "INFO  jepsen.util - 4   :info   :write  :timed-out",
+                EventKind::Info,
+            ),
         ] {
             let e = one(line);
             assert_eq!(e.kind, kind);
@@ -252,7 +289,10 @@ mod tests {
     #[test]
     fn runs_of_spaces_separate_fields_like_tabs() {
         let e = one("INFO  jepsen.util - 4   :invoke :cas    [1 2]");
-        assert_eq!((&*e.f, e.value), ("cas", Value::list(vec![1.into(), 2.into()])));
+        assert_eq!(
+            (&*e.f, e.value),
+            ("cas", Value::list(vec![1.into(), 2.into()]))
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ const MAX_TOKEN: usize = 40;
 /// The 1-based character column of byte `offset` in `line`.
 pub(super) fn char_column(line: &[u8], offset: usize) -> u32 {
     let offset = offset.min(line.len());
-    let chars = line[..offset].iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+    let chars = line[..offset]
+        .iter()
+        .filter(|&&b| (b & 0xC0) != 0x80)
+        .count();
     saturate(chars + 1)
 }
 
@@ -54,7 +57,9 @@ pub(super) fn token_at(text: &str, offset: usize, end_name: &str) -> String {
         });
         close.map_or(rest.len(), |(i, _)| i + 1)
     } else if is_delimiter(first) {
-        return format!("`{first}`").replace("` `", "a space").replace("`\t`", "a tab");
+        return format!("`{first}`")
+            .replace("` `", "a space")
+            .replace("`\t`", "a tab");
     } else {
         chars
             .find(|&(_, c)| is_delimiter(c))
@@ -86,7 +91,10 @@ mod tests {
 
     #[test]
     fn token_at_quotes_strings_and_bare_tokens_as_written() {
-        assert_eq!(token_at(r#"{"type":"foo\"x", 1}"#, 8, "end of line"), r#""foo\"x""#);
+        assert_eq!(
+            token_at(r#"{"type":"foo\"x", 1}"#, 8, "end of line"),
+            r#""foo\"x""#
+        );
         assert_eq!(token_at("[1 -12, 3]", 3, "end of line"), "-12");
         assert_eq!(token_at("[1 2}", 4, "end of line"), "`}`");
         assert_eq!(token_at("ab", 2, "end of line"), "end of line");

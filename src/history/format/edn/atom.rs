@@ -23,7 +23,10 @@ impl Reader<'_> {
                 let at = self.location(open);
                 return Err(self.expected_at(
                     self.pos,
-                    format!("`\"` closing the string opened at line {}, column {}", at.line, at.column),
+                    format!(
+                        "`\"` closing the string opened at line {}, column {}",
+                        at.line, at.column
+                    ),
                 ));
             };
             out.push_str(&self.text[self.pos..self.pos + i]);
@@ -64,7 +67,9 @@ impl Reader<'_> {
         let high = self.hex4(escape)?;
         let code = if (0xD800..0xDC00).contains(&high) {
             if !self.text[self.pos..].starts_with("\\u") {
-                return Err(self.expected_at(self.pos, "`\\u` and the low half of a surrogate pair"));
+                return Err(
+                    self.expected_at(self.pos, "`\\u` and the low half of a surrogate pair")
+                );
             }
             self.pos += 2;
             let low = self.hex4(self.pos - 2)?;
@@ -75,11 +80,15 @@ impl Reader<'_> {
         } else {
             high
         };
-        char::from_u32(code).ok_or_else(|| self.expected_at(escape, "a \\uXXXX escape of a Unicode scalar value"))
+        char::from_u32(code)
+            .ok_or_else(|| self.expected_at(escape, "a \\uXXXX escape of a Unicode scalar value"))
     }
 
     fn hex4(&mut self, escape: usize) -> Result<u32, HistoryError> {
-        let digits = self.text.get(self.pos..self.pos + 4).filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()));
         let Some(digits) = digits else {
             return Err(self.expected_at(escape, "\\u and four hex digits"));
         };
@@ -91,7 +100,11 @@ impl Reader<'_> {
     pub(super) fn read_char(&mut self) -> Result<Value, HistoryError> {
         let start = self.pos;
         self.pos += 1;
-        let Some(first) = self.text[self.pos..].chars().next().filter(|c| !c.is_whitespace()) else {
+        let Some(first) = self.text[self.pos..]
+            .chars()
+            .next()
+            .filter(|c| !c.is_whitespace())
+        else {
             return Err(self.expected_at(self.pos, "a character after `\\`"));
         };
         self.pos += first.len_utf8();
@@ -108,10 +121,15 @@ impl Reader<'_> {
                 "formfeed" => Some('\u{C}'),
                 "backspace" => Some('\u{8}'),
                 _ if name.len() == 5 && name.starts_with('u') => {
-                    u32::from_str_radix(&name[1..], 16).ok().and_then(char::from_u32)
+                    u32::from_str_radix(&name[1..], 16)
+                        .ok()
+                        .and_then(char::from_u32)
                 }
                 _ if name.len() >= 2 && name.len() <= 4 && name.starts_with('o') => {
-                    u32::from_str_radix(&name[1..], 8).ok().filter(|&c| c <= 0o377).and_then(char::from_u32)
+                    u32::from_str_radix(&name[1..], 8)
+                        .ok()
+                        .filter(|&c| c <= 0o377)
+                        .and_then(char::from_u32)
                 }
                 _ => None,
             }
@@ -161,10 +179,16 @@ impl Reader<'_> {
 
 /// A number token's value, or what was expected instead.
 fn number(token: &str) -> Result<Value, &'static str> {
-    const NUMBER: &str = "a number: an integer such as -42 or 42N, or a float such as 1.5, 1e9 or 2.5M";
+    const NUMBER: &str =
+        "a number: an integer such as -42 or 42N, or a float such as 1.5, 1e9 or 2.5M";
     let bytes = token.as_bytes();
     let sign = usize::from(matches!(bytes[0], b'+' | b'-'));
-    let digits = |from: usize| bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     let int_len = digits(sign);
     let mut end = sign + int_len;
     if int_len > 1 && bytes[sign] == b'0' {
@@ -191,9 +215,12 @@ fn number(token: &str) -> Result<Value, &'static str> {
     let body = &token[..end];
     match (float, suffix) {
         (false, "" | "N") => body.parse::<i64>().map(Value::Int).map_err(|_| INT_RANGE),
-        (true, "" | "M") | (false, "M") => {
-            body.parse::<f64>().ok().filter(|x| x.is_finite()).map(Value::Float).ok_or(NUMBER)
-        }
+        (true, "" | "M") | (false, "M") => body
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::Float)
+            .ok_or(NUMBER),
         _ => Err(NUMBER),
     }
 }

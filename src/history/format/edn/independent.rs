@@ -37,7 +37,10 @@ fn is_cas_value(v: &Value) -> bool {
 /// Whether writing `events` with `[k v]` tuples reads back as the same keys: there is a client
 /// event, every client event has a key, and every client `cas` value is `[old new]` or nil.
 pub(super) fn tuples_read_back(events: &[Event]) -> bool {
-    let mut clients = events.iter().filter(|e| e.process != Process::Nemesis).peekable();
+    let mut clients = events
+        .iter()
+        .filter(|e| e.process != Process::Nemesis)
+        .peekable();
     clients.peek().is_some()
         && clients.all(|e| e.key.is_some() && (&*e.f != "cas" || is_cas_value(&e.value)))
 }
@@ -76,7 +79,10 @@ impl Independent {
     }
 
     /// Passes the held events to `sink`, split into key and value if the history is independent.
-    pub(super) fn finish(self, sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>) -> Result<(), HistoryError> {
+    pub(super) fn finish(
+        self,
+        sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
+    ) -> Result<(), HistoryError> {
         let independent = self.clients > 0;
         for mut event in self.held {
             if independent && event.process != Process::Nemesis {
@@ -123,13 +129,24 @@ mod tests {
     #[test]
     fn tuples_become_key_and_value() {
         let out = run(vec![
-            ev(EventKind::Invoke, "cas", pair(1.into(), pair(2.into(), 3.into()))),
-            ev(EventKind::Ok, "cas", pair(1.into(), pair(2.into(), 3.into()))),
+            ev(
+                EventKind::Invoke,
+                "cas",
+                pair(1.into(), pair(2.into(), 3.into())),
+            ),
+            ev(
+                EventKind::Ok,
+                "cas",
+                pair(1.into(), pair(2.into(), 3.into())),
+            ),
             ev(EventKind::Invoke, "read", pair(7.into(), Value::Nil)),
         ]);
         assert_eq!(out[0].key, Some(1.into()));
         assert_eq!(out[0].value, pair(2.into(), 3.into()));
-        assert_eq!((out[2].key.clone(), out[2].value.clone()), (Some(7.into()), Value::Nil));
+        assert_eq!(
+            (out[2].key.clone(), out[2].value.clone()),
+            (Some(7.into()), Value::Nil)
+        );
     }
 
     #[test]

@@ -65,7 +65,9 @@ pub(super) fn event(
     let mut seen: Vec<Field> = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(name) = entry.key.as_text() else {
-            return Err(reader.expected_at(entry.key_pos, "a keyword such as :type as an op map key"));
+            return Err(
+                reader.expected_at(entry.key_pos, "a keyword such as :type as an op map key")
+            );
         };
         let Some(field) = Field::from_name(name) else {
             if event.extra.iter().any(|(n, _)| &**n == name) {
@@ -106,7 +108,9 @@ pub(super) fn event(
             Field::Error => event.error = Some(entry.value),
         }
     }
-    let missing = |expected: &str| HistoryError::syntax(reader.location(open), expected, "an op map without one");
+    let missing = |expected: &str| {
+        HistoryError::syntax(reader.location(open), expected, "an op map without one")
+    };
     event.kind = kind.ok_or_else(|| missing(TYPE_EXPECTED))?;
     event.process = process.ok_or_else(|| missing(PROCESS_EXPECTED))?;
     event.f = f.ok_or_else(|| missing(F_EXPECTED))?;

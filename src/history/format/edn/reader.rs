@@ -32,7 +32,22 @@ pub(super) struct Entry {
 /// Whether `b` ends a token (number, symbol, keyword).
 pub(super) fn ends_token(b: u8) -> bool {
     b.is_ascii_whitespace()
-        || matches!(b, b',' | b';' | b'"' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'\\' | b'^' | b'`' | b'~' | b'@')
+        || matches!(
+            b,
+            b',' | b';'
+                | b'"'
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'\\'
+                | b'^'
+                | b'`'
+                | b'~'
+                | b'@'
+        )
 }
 
 impl<'a> Reader<'a> {
@@ -100,7 +115,8 @@ impl<'a> Reader<'a> {
             match b {
                 b' ' | b'\t' | b'\n' | b'\r' | b',' | b'\x0B' | b'\x0C' => self.pos += 1,
                 b';' => {
-                    self.pos = memchr::memchr(b'\n', &bytes[self.pos..]).map_or(bytes.len(), |i| self.pos + i);
+                    self.pos = memchr::memchr(b'\n', &bytes[self.pos..])
+                        .map_or(bytes.len(), |i| self.pos + i);
                 }
                 b'#' if bytes.get(self.pos + 1) == Some(&b'_') => {
                     let start = self.pos;
@@ -174,7 +190,10 @@ impl<'a> Reader<'a> {
         };
         self.expected_at(
             self.pos,
-            format!("`{}` closing the {what} opened at line {}, column {}", close as char, at.line, at.column),
+            format!(
+                "`{}` closing the {what} opened at line {}, column {}",
+                close as char, at.line, at.column
+            ),
         )
     }
 
@@ -194,7 +213,10 @@ impl<'a> Reader<'a> {
         self.skip_ws()?;
         let value_pos = self.pos;
         if matches!(self.peek(), None | Some(b'}' | b')' | b']')) {
-            return Err(self.expected_at(value_pos, format!("a value for the key {}", self.found_at(key_pos))));
+            return Err(self.expected_at(
+                value_pos,
+                format!("a value for the key {}", self.found_at(key_pos)),
+            ));
         }
         let value = self.read_form()?;
         Ok(Some(Entry {
@@ -231,7 +253,9 @@ impl<'a> Reader<'a> {
                 self.leave();
                 Ok(form)
             }
-            _ => Err(self.expected_at(start, "`#{`, `#_`, `##` or a tag such as `#inst` after `#`")),
+            _ => {
+                Err(self.expected_at(start, "`#{`, `#_`, `##` or a tag such as `#inst` after `#`"))
+            }
         }
     }
 
@@ -251,7 +275,9 @@ mod tests {
     use super::*;
 
     fn form(text: &str) -> Result<Value, String> {
-        Reader::new(text, None).read_form().map_err(|e| e.to_string())
+        Reader::new(text, None)
+            .read_form()
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -287,13 +313,20 @@ mod tests {
         let ok = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(form(&ok).is_ok());
         for deep in [
-            format!("{}1{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1)),
+            format!(
+                "{}1{}",
+                "[".repeat(MAX_DEPTH + 1),
+                "]".repeat(MAX_DEPTH + 1)
+            ),
             "#_".repeat(100_000),
             "#t ".repeat(100_000),
             "{".repeat(100_000),
         ] {
             let err = form(&deep).unwrap_err();
-            assert!(err.contains("expected at most 256 levels of nesting"), "{err}");
+            assert!(
+                err.contains("expected at most 256 levels of nesting"),
+                "{err}"
+            );
         }
     }
 

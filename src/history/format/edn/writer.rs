@@ -31,7 +31,9 @@ pub(in crate::history::format) fn write(history: &History, out: &mut dyn Write) 
 pub(super) fn is_keyword_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(':')
-        && name.chars().all(|c| c.is_alphanumeric() || "*+!-_?<>=./:#'%&$|".contains(c))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "*+!-_?<>=./:#'%&$|".contains(c))
 }
 
 /// Appends the op map of `event` and a newline; client keys as `[k v]` tuples when `tuples`.
@@ -123,7 +125,9 @@ pub(super) fn encode_value(value: &Value, out: &mut String) {
             let _ = write!(out, "{i}");
         }
         Value::Float(x) if x.is_nan() => out.push_str("##NaN"),
-        Value::Float(x) if x.is_infinite() => out.push_str(if *x > 0.0 { "##Inf" } else { "##-Inf" }),
+        Value::Float(x) if x.is_infinite() => {
+            out.push_str(if *x > 0.0 { "##Inf" } else { "##-Inf" })
+        }
         Value::Float(x) => {
             let _ = write!(out, "{x:?}");
         }
@@ -192,15 +196,26 @@ mod tests {
         let mut e = Event::new(0, EventKind::Invoke, "write", 3.into());
         e.index = Some(0);
         e.time = Some(1200);
-        assert_eq!(line(&e, false), "{:index 0, :time 1200, :type :invoke, :process 0, :f :write, :value 3}\n");
+        assert_eq!(
+            line(&e, false),
+            "{:index 0, :time 1200, :type :invoke, :process 0, :f :write, :value 3}\n"
+        );
     }
 
     #[test]
     fn nemesis_errors_and_extras_are_written() {
-        let mut e = Event::new(0, EventKind::Info, "start-partition", Value::Keyword("majority".into()));
+        let mut e = Event::new(
+            0,
+            EventKind::Info,
+            "start-partition",
+            Value::Keyword("majority".into()),
+        );
         e.process = Process::Nemesis;
         e.error = Some("timeout".into());
-        e.extra = vec![("node name".into(), "n1".into()), ("ns".into(), Value::Float(f64::NAN))];
+        e.extra = vec![
+            ("node name".into(), "n1".into()),
+            ("ns".into(), Value::Float(f64::NAN)),
+        ];
         assert_eq!(
             line(&e, false),
             "{:type :info, :process :nemesis, :f :start-partition, :value :majority, :error \"timeout\", \"node name\" \"n1\", :ns ##NaN}\n"
@@ -209,9 +224,21 @@ mod tests {
 
     #[test]
     fn keys_are_tuples_or_key_entries() {
-        let e = Event::new(1, EventKind::Ok, "cas", Value::list(vec![1.into(), 2.into()])).with_key("x".into());
-        assert_eq!(line(&e, true), "{:type :ok, :process 1, :f :cas, :value [\"x\" [1 2]]}\n");
-        assert_eq!(line(&e, false), "{:type :ok, :process 1, :f :cas, :key \"x\", :value [1 2]}\n");
+        let e = Event::new(
+            1,
+            EventKind::Ok,
+            "cas",
+            Value::list(vec![1.into(), 2.into()]),
+        )
+        .with_key("x".into());
+        assert_eq!(
+            line(&e, true),
+            "{:type :ok, :process 1, :f :cas, :value [\"x\" [1 2]]}\n"
+        );
+        assert_eq!(
+            line(&e, false),
+            "{:type :ok, :process 1, :f :cas, :key \"x\", :value [1 2]}\n"
+        );
     }
 
     #[test]

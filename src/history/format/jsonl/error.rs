@@ -35,7 +35,10 @@ pub(super) fn from_serde(
             None => (rest.to_string(), found()),
         }
     } else if let Some(name) = message.strip_prefix("duplicate field ") {
-        ("each field once".to_string(), format!("a second {name} field"))
+        (
+            "each field once".to_string(),
+            format!("a second {name} field"),
+        )
     } else if let Some(what) = message.strip_prefix("EOF while parsing ") {
         let expected = match what {
             "a string" => "`\"` closing the string",
@@ -59,8 +62,23 @@ pub(super) fn from_serde(
             "invalid escape" => "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
             "invalid number" | "number out of range" => "a number",
             "recursion limit exceeded" => "at most 128 levels of nesting",
-            m if m.starts_with("control character") => "an escaped control character",
-            m if m.contains("surrogate") || m.contains("hex escape") || m.contains("code point") => {
+            m if m.starts_with("control character") => {
+                let found = text[offset..].chars().next().map_or_else(
+                    || "end of line".to_string(),
+                    |c| format!("the raw control character U+{:04X}", c as u32),
+                );
+                let expected =
+                    "a control character escaped (\\n, \\t, \\u0001, ...) inside a string";
+                return HistoryError::syntax(
+                    Location::new(file, line, char_column(text.as_bytes(), offset)),
+                    expected,
+                    found,
+                );
+            }
+            m if m.contains("surrogate")
+                || m.contains("hex escape")
+                || m.contains("code point") =>
+            {
                 "a valid \\uXXXX escape"
             }
             other => other,
@@ -91,7 +109,9 @@ pub(super) fn big_integer(text: &str) -> Option<(usize, &str)> {
             b'-' | b'0'..=b'9' => {
                 let start = i;
                 i += 1;
-                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
                     i += 1;
                 }
                 let token = &text[start..i];

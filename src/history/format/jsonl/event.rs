@@ -104,21 +104,44 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
         let mut raw = RawEvent::default();
         while let Some(field) = map.next_key_seed(FieldSeed)? {
             match field {
-                Field::Index => once(&mut raw.index, "index", map.next_value_seed(ScalarSeed(seen))?)?,
-                Field::Time => once(&mut raw.time, "time", map.next_value_seed(ScalarSeed(seen))?)?,
-                Field::Process => {
-                    once(&mut raw.process, "process", map.next_value_seed(ScalarSeed(seen))?)?
-                }
-                Field::Type => once(&mut raw.kind, "type", map.next_value_seed(ScalarSeed(seen))?)?,
+                Field::Index => once(
+                    &mut raw.index,
+                    "index",
+                    map.next_value_seed(ScalarSeed(seen))?,
+                )?,
+                Field::Time => once(
+                    &mut raw.time,
+                    "time",
+                    map.next_value_seed(ScalarSeed(seen))?,
+                )?,
+                Field::Process => once(
+                    &mut raw.process,
+                    "process",
+                    map.next_value_seed(ScalarSeed(seen))?,
+                )?,
+                Field::Type => once(
+                    &mut raw.kind,
+                    "type",
+                    map.next_value_seed(ScalarSeed(seen))?,
+                )?,
                 Field::F => once(&mut raw.f, "f", map.next_value_seed(ScalarSeed(seen))?)?,
                 Field::Key => once(&mut raw.key, "key", map.next_value_seed(ValueSeed(seen))?)?,
-                Field::Value => once(&mut raw.value, "value", map.next_value_seed(ValueSeed(seen))?)?,
-                Field::Error => once(&mut raw.error, "error", map.next_value_seed(ValueSeed(seen))?)?,
+                Field::Value => once(
+                    &mut raw.value,
+                    "value",
+                    map.next_value_seed(ValueSeed(seen))?,
+                )?,
+                Field::Error => once(
+                    &mut raw.error,
+                    "error",
+                    map.next_value_seed(ValueSeed(seen))?,
+                )?,
                 Field::Extra(name) => {
                     if raw.extra.iter().any(|(n, _)| *n == name) {
                         return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
                     }
-                    raw.extra.push((name, map.next_value_seed(ValueSeed(seen))?));
+                    raw.extra
+                        .push((name, map.next_value_seed(ValueSeed(seen))?));
                 }
             }
         }
@@ -144,7 +167,11 @@ impl At<'_> {
             ),
         };
         HistoryError::syntax(
-            Location::new(self.file, self.line, char_column(self.text.as_bytes(), offset)),
+            Location::new(
+                self.file,
+                self.line,
+                char_column(self.text.as_bytes(), offset),
+            ),
             expected,
             found,
         )

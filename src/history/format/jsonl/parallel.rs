@@ -50,7 +50,9 @@ impl<R: Read> Blocks<R> {
         loop {
             while !self.done && bytes.len() < BLOCK.max(scanned + 1) {
                 let want = BLOCK.saturating_sub(bytes.len()).max(1 << 16);
-                let n = (&mut self.reader).take(want as u64).read_to_end(&mut bytes)?;
+                let n = (&mut self.reader)
+                    .take(want as u64)
+                    .read_to_end(&mut bytes)?;
                 self.done = n == 0;
             }
             if self.done {
@@ -160,7 +162,12 @@ mod tests {
 
     fn lines(n: usize) -> String {
         (0..n)
-            .map(|i| format!("{{\"index\":{i},\"process\":{},\"type\":\"invoke\",\"f\":\"read\"}}\r\n\n", i % 7))
+            .map(|i| {
+                format!(
+                    "{{\"index\":{i},\"process\":{},\"type\":\"invoke\",\"f\":\"read\"}}\r\n\n",
+                    i % 7
+                )
+            })
             .collect()
     }
 
@@ -204,7 +211,10 @@ mod tests {
     #[test]
     fn a_line_longer_than_a_block_is_read_whole() {
         let long = "x".repeat(3 * BLOCK);
-        let text = format!("{}{{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"value\":\"{long}\"}}\n", lines(10));
+        let text = format!(
+            "{}{{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"value\":\"{long}\"}}\n",
+            lines(10)
+        );
         let events = collect(text.as_bytes()).unwrap();
         assert_eq!(events[10].value.as_text().map(str::len), Some(3 * BLOCK));
     }
@@ -216,7 +226,10 @@ mod tests {
         let err = read(text.as_bytes(), None, &mut |_| {
             seen += 1;
             if seen == 5 {
-                return Err(HistoryError::malformed(crate::history::Location::new(None, 1, 0), "stop"));
+                return Err(HistoryError::malformed(
+                    crate::history::Location::new(None, 1, 0),
+                    "stop",
+                ));
             }
             Ok(())
         })

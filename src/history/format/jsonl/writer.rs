@@ -159,7 +159,10 @@ mod tests {
             "{\"index\":0,\"time\":1200,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":\"x\",\"value\":3}\n"
         );
         let e = Event::new(1, EventKind::Ok, "read", Value::Nil);
-        assert_eq!(line(&e), "{\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":null}\n");
+        assert_eq!(
+            line(&e),
+            "{\"process\":1,\"type\":\"ok\",\"f\":\"read\",\"value\":null}\n"
+        );
     }
 
     #[test]
@@ -180,6 +183,9 @@ mod tests {
     fn strings_escape_quotes_backslashes_and_control_characters() {
         let mut out = Vec::new();
         encode_str("a\"b\\c\nd\u{1}é", &mut out);
-        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\nd\\u0001é\"");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\\\"b\\\\c\\nd\\u0001é\""
+        );
     }
 }
