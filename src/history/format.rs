@@ -8,7 +8,7 @@
 //!
 //! Map of this module, in reading order:
 //! - [`Format`] (here): names, file extensions, detection, and the entry points [`for_each_event`],
-//!   [`read`], [`read_ops`], [`parse`], [`write`];
+//!   [`read()`], [`read_ops`], [`parse`], [`write()`];
 //! - `detect.rs`: telling the format from a file's first bytes;
 //! - `lines.rs`: the line reader shared by the line formats (reused buffer, BOM, CRLF, UTF-8);
 //! - `text.rs`: columns and token excerpts for error messages;
@@ -99,7 +99,7 @@ impl Format {
         detect::detect(bytes, true).unwrap_or(None)
     }
 
-    /// Whether [`write`] supports this format (Porcupine's logs are read only).
+    /// Whether [`write()`] supports this format (Porcupine's logs are read only).
     pub fn can_write(self) -> bool {
         !matches!(self, Format::PorcupineEtcd)
     }

@@ -5,7 +5,7 @@
 //! Clojure's other number syntaxes (hex `0x1F`, radix `2r101`, ratios `1/2`, octal `017`) are
 //! errors rather than silent misreadings. Symbols and characters read as strings.
 
-use super::reader::Reader;
+use super::reader::{Form, Reader};
 use crate::history::{HistoryError, Value};
 
 const INT_RANGE: &str = "an integer between -9223372036854775808 and 9223372036854775807";
@@ -145,13 +145,7 @@ impl Reader<'_> {
 
     /// Reads a keyword (the cursor is on its `:`).
     pub(super) fn read_keyword(&mut self) -> Result<Value, HistoryError> {
-        let start = self.pos;
-        self.pos += 1;
-        let name = self.token();
-        if name.is_empty() || name.starts_with(':') {
-            return Err(self.expected_at(start, "a keyword such as `:name`"));
-        }
-        Ok(Value::Keyword(name.into()))
+        self.read_keyword_or_form().map(Form::into_value)
     }
 
     /// Reads a bare token: `nil`, `true`, `false`, a number or a symbol.

@@ -6,7 +6,7 @@
 //! is kept in [`Event::extra`], named by its key's text without the colon. Op map keys must be
 //! keywords (or strings) and appear once.
 
-use super::reader::{Entry, Reader};
+use super::reader::{Entry, Form, Reader};
 use crate::history::format::intern::Interner;
 use crate::history::{Event, EventKind, HistoryError, Process, Value};
 
@@ -44,7 +44,7 @@ pub(super) fn event(
     reader: &Reader<'_>,
     open: usize,
     line: u32,
-    entries: Vec<Entry>,
+    entries: Vec<Entry<'_>>,
     interner: &mut Interner,
 ) -> Result<Event, HistoryError> {
     let mut kind = None;
@@ -64,7 +64,7 @@ pub(super) fn event(
     };
     let mut seen: Vec<Field> = Vec::with_capacity(entries.len());
     for entry in entries {
-        let Some(name) = entry.key.as_text() else {
+        let Some(name) = entry.key.text() else {
             return Err(
                 reader.expected_at(entry.key_pos, "a keyword such as :type as an op map key")
             );
@@ -73,7 +73,7 @@ pub(super) fn event(
             if event.extra.iter().any(|(n, _)| &**n == name) {
                 return Err(duplicate(reader, &entry));
             }
-            event.extra.push((name.into(), entry.value));
+            event.extra.push((name.into(), entry.value.into_value()));
             continue;
         };
         if seen.contains(&field) {
@@ -82,30 +82,30 @@ pub(super) fn event(
         seen.push(field);
         let wrong = |expected: &str| Err(reader.expected_at(entry.value_pos, expected));
         match field {
-            Field::Type => match entry.value.as_text().and_then(EventKind::from_name) {
+            Field::Type => match entry.value.text().and_then(EventKind::from_name) {
                 Some(k) => kind = Some(k),
                 None => return wrong(TYPE_EXPECTED),
             },
             Field::Process => match &entry.value {
-                Value::Int(p) if *p >= 0 => process = Some(Process::Client(*p as u64)),
-                v if v.as_text() == Some("nemesis") => process = Some(Process::Nemesis),
+                Form::Value(Value::Int(p)) if *p >= 0 => process = Some(Process::Client(*p as u64)),
+                v if v.text() == Some("nemesis") => process = Some(Process::Nemesis),
                 _ => return wrong(PROCESS_EXPECTED),
             },
-            Field::F => match entry.value.as_text() {
+            Field::F => match entry.value.text() {
                 Some(name) => f = Some(interner.get(name)),
                 None => return wrong(F_EXPECTED),
             },
             Field::Index => match entry.value {
-                Value::Int(i) if i >= 0 => event.index = Some(i as u64),
+                Form::Value(Value::Int(i)) if i >= 0 => event.index = Some(i as u64),
                 _ => return wrong("a non-negative integer as :index"),
             },
             Field::Time => match entry.value {
-                Value::Int(t) => event.time = Some(t),
+                Form::Value(Value::Int(t)) => event.time = Some(t),
                 _ => return wrong("an integer (nanoseconds) as :time"),
             },
-            Field::Value => event.value = entry.value,
-            Field::Key => event.key = Some(entry.value),
-            Field::Error => event.error = Some(entry.value),
+            Field::Value => event.value = entry.value.into_value(),
+            Field::Key => event.key = Some(entry.value.into_value()),
+            Field::Error => event.error = Some(entry.value.into_value()),
         }
     }
     let missing = |expected: &str| {
@@ -121,7 +121,7 @@ const TYPE_EXPECTED: &str = ":invoke, :ok, :fail or :info as :type";
 const PROCESS_EXPECTED: &str = "a non-negative integer or :nemesis as :process";
 const F_EXPECTED: &str = "a keyword naming the function as :f";
 
-fn duplicate(reader: &Reader<'_>, entry: &Entry) -> HistoryError {
+fn duplicate(reader: &Reader<'_>, entry: &Entry<'_>) -> HistoryError {
     HistoryError::syntax(
         reader.location(entry.key_pos),
         "each key once in an op map",

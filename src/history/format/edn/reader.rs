@@ -21,11 +21,38 @@ pub(super) struct Reader<'a> {
     depth: usize,
 }
 
-/// An entry of an op map, with where its key and value start.
-pub(super) struct Entry {
-    pub(super) key: Value,
+/// A form as read inside a map: keywords stay borrowed from the text, so the keys and the
+/// `:type`/`:f` values of op maps cost no allocation.
+pub(super) enum Form<'a> {
+    /// A keyword's name, without its colon.
+    Keyword(&'a str),
+    /// Any other form.
+    Value(Value),
+}
+
+impl<'a> Form<'a> {
+    /// The keyword name or string text, if the form is one of those.
+    pub(super) fn text(&self) -> Option<&str> {
+        match self {
+            Form::Keyword(name) => Some(name),
+            Form::Value(v) => v.as_text(),
+        }
+    }
+
+    /// The form as a [`Value`].
+    pub(super) fn into_value(self) -> Value {
+        match self {
+            Form::Keyword(name) => Value::Keyword(name.into()),
+            Form::Value(v) => v,
+        }
+    }
+}
+
+/// An entry of a map, with where its key and value start.
+pub(super) struct Entry<'a> {
+    pub(super) key: Form<'a>,
     pub(super) key_pos: usize,
-    pub(super) value: Value,
+    pub(super) value: Form<'a>,
     pub(super) value_pos: usize,
 }
 
@@ -149,7 +176,7 @@ impl<'a> Reader<'a> {
                 self.enter(start)?;
                 let mut entries = Vec::new();
                 while let Some(entry) = self.read_entry(start)? {
-                    entries.push((entry.key, entry.value));
+                    entries.push((entry.key.into_value(), entry.value.into_value()));
                 }
                 self.leave();
                 Ok(Value::Map(entries.into_boxed_slice()))
@@ -161,6 +188,20 @@ impl<'a> Reader<'a> {
             b')' | b']' | b'}' => Err(self.expected_at(start, "a value")),
             _ => self.read_token(),
         }
+    }
+
+    /// Reads the next form, keeping a keyword borrowed (the cursor is past whitespace).
+    pub(super) fn read_keyword_or_form(&mut self) -> Result<Form<'a>, HistoryError> {
+        if self.peek() == Some(b':') {
+            let start = self.pos;
+            self.pos += 1;
+            let name = self.token();
+            if name.is_empty() || name.starts_with(':') {
+                return Err(self.expected_at(start, "a keyword such as `:name`"));
+            }
+            return Ok(Form::Keyword(name));
+        }
+        self.read_form().map(Form::Value)
     }
 
     /// Reads forms up to the `close` of the collection opened at `open`.
@@ -198,7 +239,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next entry of the map opened at `open` (after its `{`), or `None` after its `}`.
-    pub(super) fn read_entry(&mut self, open: usize) -> Result<Option<Entry>, HistoryError> {
+    pub(super) fn read_entry(&mut self, open: usize) -> Result<Option<Entry<'a>>, HistoryError> {
         self.skip_ws()?;
         match self.peek() {
             Some(b'}') => {
@@ -209,7 +250,7 @@ impl<'a> Reader<'a> {
             Some(_) => {}
         }
         let key_pos = self.pos;
-        let key = self.read_form()?;
+        let key = self.read_keyword_or_form()?;
         self.skip_ws()?;
         let value_pos = self.pos;
         if matches!(self.peek(), None | Some(b'}' | b')' | b']')) {
@@ -218,7 +259,7 @@ impl<'a> Reader<'a> {
                 format!("a value for the key {}", self.found_at(key_pos)),
             ));
         }
-        let value = self.read_form()?;
+        let value = self.read_keyword_or_form()?;
         Ok(Some(Entry {
             key,
             key_pos,

@@ -4,7 +4,8 @@
 //! batch of blocks at a time on rayon's pool while the calling thread hands the previous batch's
 //! events to the sink, so parsing overlaps with whatever the sink does (pairing, say). At most
 //! two batches are alive at once, so memory stays bounded whatever the file size. An input that
-//! fits in one block is parsed on the calling thread, without starting anything.
+//! fits in one block is parsed on the calling thread, without starting anything; so is every
+//! input read from inside a rayon worker, where waiting on the pool could deadlock it.
 
 use std::io::Read;
 use std::path::Path;
@@ -122,6 +123,16 @@ pub(super) fn read(
     if blocks.done && blocks.carry.is_empty() {
         return deliver(parse_block(&first, file), sink);
     }
+    if rayon::current_thread_index().is_some() {
+        // On a rayon worker (say, files read in parallel), blocking on a producer that needs the
+        // pool could deadlock it: parse here, one block at a time.
+        let mut block = Some(first);
+        while let Some(b) = block {
+            deliver(parse_block(&b, file), sink)?;
+            block = blocks.next().map_err(|e| io_error(file, e))?;
+        }
+        return Ok(());
+    }
     let batch_size = 2 * rayon::current_num_threads();
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(1);
@@ -217,6 +228,17 @@ mod tests {
         );
         let events = collect(text.as_bytes()).unwrap();
         assert_eq!(events[10].value.as_text().map(str::len), Some(3 * BLOCK));
+    }
+
+    #[test]
+    fn reading_from_every_rayon_worker_at_once_does_not_deadlock() {
+        let text = lines(40_000);
+        let workers = rayon::current_num_threads();
+        let counts: Vec<usize> = (0..2 * workers)
+            .into_par_iter()
+            .map(|_| collect(text.as_bytes()).unwrap().len())
+            .collect();
+        assert!(counts.iter().all(|&n| n == 40_000));
     }
 
     #[test]
