@@ -47,21 +47,10 @@ pub(super) fn event(
     entries: Vec<Entry<'_>>,
     interner: &mut Interner,
 ) -> Result<Event, HistoryError> {
-    let mut kind = None;
-    let mut process = None;
-    let mut f = None;
-    let mut event = Event {
-        index: None,
-        time: None,
-        process: Process::Nemesis,
-        kind: EventKind::Info,
-        f: "".into(),
-        key: None,
-        value: Value::Nil,
-        error: None,
-        extra: Vec::new(),
-        line,
-    };
+    let (mut kind, mut process, mut f) = (None, None, None);
+    let (mut index, mut time, mut key, mut error) = (None, None, None, None);
+    let mut value = Value::Nil;
+    let mut extra: Vec<(Box<str>, Value)> = Vec::new();
     let mut seen: Vec<Field> = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(name) = entry.key.text() else {
@@ -70,10 +59,10 @@ pub(super) fn event(
             );
         };
         let Some(field) = Field::from_name(name) else {
-            if event.extra.iter().any(|(n, _)| &**n == name) {
+            if extra.iter().any(|(n, _)| &**n == name) {
                 return Err(duplicate(reader, &entry));
             }
-            event.extra.push((name.into(), entry.value.into_value()));
+            extra.push((name.into(), entry.value.into_value()));
             continue;
         };
         if seen.contains(&field) {
@@ -96,25 +85,34 @@ pub(super) fn event(
                 None => return wrong(F_EXPECTED),
             },
             Field::Index => match entry.value {
-                Form::Value(Value::Int(i)) if i >= 0 => event.index = Some(i as u64),
+                Form::Value(Value::Int(i)) if i >= 0 => index = Some(i as u64),
                 _ => return wrong("a non-negative integer as :index"),
             },
             Field::Time => match entry.value {
-                Form::Value(Value::Int(t)) => event.time = Some(t),
+                Form::Value(Value::Int(t)) => time = Some(t),
                 _ => return wrong("an integer (nanoseconds) as :time"),
             },
-            Field::Value => event.value = entry.value.into_value(),
-            Field::Key => event.key = Some(entry.value.into_value()),
-            Field::Error => event.error = Some(entry.value.into_value()),
+            Field::Value => value = entry.value.into_value(),
+            Field::Key => key = Some(entry.value.into_value()),
+            Field::Error => error = Some(entry.value.into_value()),
         }
     }
     let missing = |expected: &str| {
         HistoryError::syntax(reader.location(open), expected, "an op map without one")
     };
-    event.kind = kind.ok_or_else(|| missing(TYPE_EXPECTED))?;
-    event.process = process.ok_or_else(|| missing(PROCESS_EXPECTED))?;
-    event.f = f.ok_or_else(|| missing(F_EXPECTED))?;
-    Ok(event)
+    let kind = kind.ok_or_else(|| missing(TYPE_EXPECTED))?;
+    Ok(Event {
+        index,
+        time,
+        process: process.ok_or_else(|| missing(PROCESS_EXPECTED))?,
+        kind,
+        f: f.ok_or_else(|| missing(F_EXPECTED))?,
+        key,
+        value,
+        error,
+        extra,
+        line,
+    })
 }
 
 const TYPE_EXPECTED: &str = ":invoke, :ok, :fail or :info as :type";
