@@ -31,21 +31,35 @@ struct Block {
 /// A parsed block: its events up to the first bad line, and that line's error.
 type Parsed = (Vec<Event>, Option<HistoryError>);
 
-/// Cuts a reader into [`Block`]s.
+/// Cuts a reader into [`Block`]s, reusing the buffers of blocks already parsed.
 struct Blocks<R> {
     reader: R,
     carry: Vec<u8>,
+    spare: Vec<Vec<u8>>,
     next_line: usize,
     done: bool,
 }
 
 impl<R: Read> Blocks<R> {
+    fn new(reader: R) -> Self {
+        Blocks {
+            reader,
+            carry: Vec::new(),
+            spare: Vec::new(),
+            next_line: 1,
+            done: false,
+        }
+    }
+
     /// The next block, or `None` at the end of the input.
     fn next(&mut self) -> std::io::Result<Option<Block>> {
         if self.done && self.carry.is_empty() {
             return Ok(None);
         }
-        let mut bytes = std::mem::take(&mut self.carry);
+        let mut bytes = self.spare.pop().unwrap_or_default();
+        bytes.clear();
+        bytes.extend_from_slice(&self.carry);
+        self.carry.clear();
         bytes.reserve(BLOCK);
         let mut scanned = 0;
         loop {
@@ -61,7 +75,7 @@ impl<R: Read> Blocks<R> {
             }
             // Keep the partial last line for the next block; a line longer than a block grows it.
             if let Some(last) = memchr::memrchr(b'\n', &bytes[scanned..]) {
-                self.carry = bytes[scanned + last + 1..].to_vec();
+                self.carry.extend_from_slice(&bytes[scanned + last + 1..]);
                 bytes.truncate(scanned + last + 1);
                 break;
             }
@@ -71,12 +85,17 @@ impl<R: Read> Blocks<R> {
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count();
         Ok(Some(Block { bytes, first_line }))
     }
+
+    /// Takes back a parsed block's buffer for a later block.
+    fn recycle(&mut self, block: Block) {
+        self.spare.push(block.bytes);
+    }
 }
 
-/// Parses `block`'s lines until the first error.
-fn parse_block(block: &Block, file: Option<&Arc<Path>>) -> Parsed {
+/// Parses `block`'s lines until the first error, into `events` (an empty vector to reuse).
+fn parse_block(block: &Block, mut events: Vec<Event>, file: Option<&Arc<Path>>) -> Parsed {
     let mut parser = LineParser::new(file);
-    let mut events = Vec::with_capacity(block.bytes.len() / 64);
+    events.reserve(block.bytes.len() / 64);
     let mut number = block.first_line;
     for raw in block.bytes.split_inclusive(|&b| b == b'\n') {
         let Some((start, end)) = content(raw, number == 1) else {
@@ -94,15 +113,15 @@ fn parse_block(block: &Block, file: Option<&Arc<Path>>) -> Parsed {
     (events, None)
 }
 
-/// Hands a parsed block to `sink`, then its error if it has one.
+/// Hands a parsed block to `sink`, then its error if it has one; returns the emptied vector.
 fn deliver(
-    (events, err): Parsed,
+    (mut events, err): Parsed,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
-) -> Result<(), HistoryError> {
-    for event in events {
+) -> Result<Vec<Event>, HistoryError> {
+    for event in events.drain(..) {
         sink(event)?;
     }
-    err.map_or(Ok(()), Err)
+    err.map_or(Ok(events), Err)
 }
 
 /// Reads every event of `reader` into `sink`, parsing on all cores; errors name `file`.
@@ -111,24 +130,20 @@ pub(super) fn read(
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
-    let mut blocks = Blocks {
-        reader,
-        carry: Vec::new(),
-        next_line: 1,
-        done: false,
-    };
+    let mut blocks = Blocks::new(reader);
     let Some(first) = blocks.next().map_err(|e| io_error(file, e))? else {
         return Ok(());
     };
     if blocks.done && blocks.carry.is_empty() {
-        return deliver(parse_block(&first, file), sink);
+        return deliver(parse_block(&first, Vec::new(), file), sink).map(drop);
     }
     if rayon::current_thread_index().is_some() {
         // On a rayon worker (say, files read in parallel), blocking on a producer that needs the
         // pool could deadlock it: parse here, one block at a time.
-        let mut block = Some(first);
+        let (mut block, mut events) = (Some(first), Vec::new());
         while let Some(b) = block {
-            deliver(parse_block(&b, file), sink)?;
+            events = deliver(parse_block(&b, events, file), sink)?;
+            blocks.recycle(b);
             block = blocks.next().map_err(|e| io_error(file, e))?;
         }
         return Ok(());
@@ -136,6 +151,7 @@ pub(super) fn read(
     let batch_size = 2 * rayon::current_num_threads();
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(1);
+        let (back_tx, back_rx) = mpsc::channel::<Vec<Event>>();
         let producer = scope.spawn(move || -> Result<(), HistoryError> {
             let mut batch = vec![first];
             loop {
@@ -148,17 +164,28 @@ pub(super) fn read(
                 if batch.is_empty() {
                     return Ok(());
                 }
-                let parsed: Vec<Parsed> = batch.par_iter().map(|b| parse_block(b, file)).collect();
+                let vectors: Vec<Vec<Event>> = batch
+                    .iter()
+                    .map(|_| back_rx.try_recv().unwrap_or_default())
+                    .collect();
+                let parsed: Vec<Parsed> = batch
+                    .par_iter()
+                    .zip(vectors)
+                    .map(|(b, events)| parse_block(b, events, file))
+                    .collect();
                 let failed = parsed.iter().any(|(_, err)| err.is_some());
                 if tx.send(parsed).is_err() || failed {
                     return Ok(());
                 }
-                batch = Vec::new();
+                for block in batch.drain(..) {
+                    blocks.recycle(block);
+                }
             }
         });
         for batch in rx {
             for parsed in batch {
-                deliver(parsed, sink)?;
+                // The producer may be gone (it stops after an error): then drop the vector.
+                let _ = back_tx.send(deliver(parsed, sink)?);
             }
         }
         producer
