@@ -132,20 +132,12 @@ fn event(edn: bool) -> impl Strategy<Value = Event> {
     )
         .prop_map(
             |((index, time, process, kind, f), (key, value, error, extra))| {
-                let mut names: Vec<&str> = Vec::new();
-                let extra = extra
-                    .into_iter()
-                    .filter(|(n, _)| {
-                        let fresh = !FIELDS.contains(&n.as_str()) && !names.contains(&n.as_str());
-                        fresh
-                    })
-                    .map(|(n, v)| (n.into_boxed_str(), v))
-                    .collect::<Vec<_>>();
-                names.clear();
-                let mut deduped: Vec<(Box<str>, Value)> = Vec::new();
-                for (n, v) in extra {
-                    if !deduped.iter().any(|(m, _)| *m == n) {
-                        deduped.push((n, v));
+                // Extra fields: never a standard field's name, each name once.
+                let mut extras: Vec<(Box<str>, Value)> = Vec::new();
+                for (name, v) in extra {
+                    if !FIELDS.contains(&name.as_str()) && !extras.iter().any(|(m, _)| **m == *name)
+                    {
+                        extras.push((name.into_boxed_str(), v));
                     }
                 }
                 Event {
@@ -157,7 +149,7 @@ fn event(edn: bool) -> impl Strategy<Value = Event> {
                     key,
                     value,
                     error,
-                    extra: deduped,
+                    extra: extras,
                     line: 0,
                 }
             },
