@@ -14,9 +14,13 @@ mod fuzz;
 mod rate;
 mod roundtrip;
 
-/// proptest settings for this suite: `cases` cases, no regression files (a failure found by
-/// proptest becomes a named test instead).
+/// proptest settings for this suite: `cases` cases (or `SPLITBRAIN_FUZZ_CASES`, for long runs),
+/// no regression files (a failure found by proptest becomes a named test instead).
 fn config(cases: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("SPLITBRAIN_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
     proptest::test_runner::Config {
         cases,
         failure_persistence: None,

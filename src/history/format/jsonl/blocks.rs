@@ -55,7 +55,8 @@ impl<R: Read> Blocks<R> {
         bytes.clear();
         bytes.extend_from_slice(&self.carry);
         self.carry.clear();
-        bytes.reserve(BLOCK);
+        // Small at first (tiny inputs stay cheap); reused buffers already hold a block.
+        bytes.reserve(1 << 16);
         let mut scanned = 0;
         loop {
             while !self.done && bytes.len() < BLOCK.max(scanned + 1) {

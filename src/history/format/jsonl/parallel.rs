@@ -71,10 +71,10 @@ pub(super) fn read(
     let Some(first) = blocks.next().map_err(|e| io_error(file, e))? else {
         return Ok(());
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
     if blocks.done && blocks.carry.is_empty() {
         return deliver(parse_block(&first, Vec::new(), file), sink).map(drop);
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
     // The first block is parsed here while the threads start on the next ones.
     let shared = Shared {
         state: Mutex::new(State {
