@@ -8,4 +8,22 @@
 //! - `rate.rs`: `cargo test --release --test integration -- --ignored parse_rate` measures the
 //!   native reader on a generated 10^6-operation file.
 
+mod corpus;
+mod errors;
+mod fuzz;
 mod rate;
+mod roundtrip;
+
+/// proptest settings for this suite: `cases` cases (or `SPLITBRAIN_FUZZ_CASES`, for long runs),
+/// no regression files (a failure found by proptest becomes a named test instead).
+fn config(cases: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("SPLITBRAIN_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

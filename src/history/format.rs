@@ -8,12 +8,13 @@
 //!
 //! Map of this module, in reading order:
 //! - [`Format`] (here): names, file extensions, detection, and the entry points [`for_each_event`],
-//!   [`read`], [`read_ops`], [`parse`], [`write`];
+//!   [`read()`], [`read_ops`], [`parse`], [`write()`];
 //! - `detect.rs`: telling the format from a file's first bytes;
 //! - `lines.rs`: the line reader shared by the line formats (reused buffer, BOM, CRLF, UTF-8);
 //! - `text.rs`: columns and token excerpts for error messages;
 //! - `intern.rs`: a tiny cache so each event's `f` does not allocate;
-//! - `jsonl.rs` + `jsonl/`: native JSON lines (streaming, serde_json with our own visitors);
+//! - `jsonl.rs` + `jsonl/`: native JSON lines (serde_json with our own visitors; large files are
+//!   parsed in blocks on all cores, events still delivered in order);
 //! - `edn.rs` + `edn/`: Jepsen EDN, including independent-key `[k v]` tuples;
 //! - `porcupine.rs`: Porcupine's etcd logs (read only, strict grammar).
 //!
@@ -23,7 +24,7 @@
 //! still be an independent-key history (see `edn.rs`).
 //!
 //! All readers share these rules: an empty file is an empty history; a UTF-8 byte order mark and
-//! CRLF line endings are accepted; non-UTF-8 input, integers outside 64 bits and nesting deeper
+//! CRLF line endings are accepted; non-UTF-8 input, integers outside the `i64` range and nesting deeper
 //! than a fixed bound are errors (never panics); every error names the file (when known), the
 //! 1-based line and column, what was expected and what was found.
 
@@ -99,7 +100,7 @@ impl Format {
         detect::detect(bytes, true).unwrap_or(None)
     }
 
-    /// Whether [`write`] supports this format (Porcupine's logs are read only).
+    /// Whether [`write()`] supports this format (Porcupine's logs are read only).
     pub fn can_write(self) -> bool {
         !matches!(self, Format::PorcupineEtcd)
     }

@@ -71,15 +71,21 @@ fn generate(path: &PathBuf) {
     out.flush().unwrap();
 }
 
-#[test]
-#[ignore = "measures speed; run in release mode"]
-fn parse_rate_of_a_million_operations() {
+/// The generated file, made on first use.
+fn big_history() -> PathBuf {
     let path = std::env::var_os("SPLITBRAIN_BIG_HISTORY")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("splitbrain-1m-ops.jsonl"));
     if !path.exists() {
         generate(&path);
     }
+    path
+}
+
+#[test]
+#[ignore = "measures speed; run in release mode"]
+fn parse_rate_of_a_million_operations() {
+    let path = big_history();
     let bytes = std::fs::metadata(&path).unwrap().len() as f64;
     let mode = std::env::var("SPLITBRAIN_RATE_MODE").unwrap_or_default();
     let start = Instant::now();
@@ -103,5 +109,31 @@ fn parse_rate_of_a_million_operations() {
         bytes / 1e6,
         lines as f64 / secs / 1e6,
         bytes / 1e6 / secs
+    );
+}
+
+#[test]
+#[ignore = "measures speed; run in release mode"]
+fn edn_parse_rate_of_a_hundred_thousand_operations() {
+    let text = std::fs::read(big_history()).unwrap();
+    let cut = text
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(199_999)
+        .unwrap()
+        .0;
+    let history = splitbrain::history::format::parse(&text[..=cut], Format::Jsonl, None).unwrap();
+    let mut edn = Vec::new();
+    splitbrain::history::format::write(&history, Format::Edn, &mut edn).unwrap();
+    let start = Instant::now();
+    let back = splitbrain::history::format::parse(&edn, Format::Edn, None).unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(back.events.len(), 200_000);
+    println!(
+        "EDN: 200000 lines, {:.1} MB in {secs:.3} s: {:.2} M lines/s, {:.0} MB/s",
+        edn.len() as f64 / 1e6,
+        0.2 / secs,
+        edn.len() as f64 / 1e6 / secs
     );
 }

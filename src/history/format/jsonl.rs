@@ -13,12 +13,14 @@
 //!
 //! Map of this module:
 //! - here: the line parser, and the small-input reader (one reused line buffer);
-//! - `jsonl/parallel.rs`: the reader for files: blocks of lines parsed on all cores, in order;
+//! - `jsonl/blocks.rs`: the input cut into blocks of whole lines, and parsing one block;
+//! - `jsonl/parallel.rs`: the reader: blocks parsed on several threads, delivered in order;
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
 //! - `jsonl/value.rs`: the serde visitors that build values without `serde_json::Value`;
 //! - `jsonl/error.rs`: serde_json's errors as "expected ..., found ..." at a column;
 //! - `jsonl/writer.rs`: the writer (field order, and how EDN-only values are written).
 
+mod blocks;
 mod error;
 mod event;
 mod parallel;

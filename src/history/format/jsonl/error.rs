@@ -62,7 +62,19 @@ pub(super) fn from_serde(
             "invalid escape" => "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
             "invalid number" | "number out of range" => "a number",
             "recursion limit exceeded" => "at most 128 levels of nesting",
-            m if m.starts_with("control character") => "an escaped control character",
+            m if m.starts_with("control character") => {
+                let found = text[offset..].chars().next().map_or_else(
+                    || "end of line".to_string(),
+                    |c| format!("the raw control character U+{:04X}", c as u32),
+                );
+                let expected =
+                    "a control character escaped (\\n, \\t, \\u0001, ...) inside a string";
+                return HistoryError::syntax(
+                    Location::new(file, line, char_column(text.as_bytes(), offset)),
+                    expected,
+                    found,
+                );
+            }
             m if m.contains("surrogate")
                 || m.contains("hex escape")
                 || m.contains("code point") =>

@@ -1,163 +1,193 @@
-//! Reading large native files on every core, events still delivered in file order.
+//! Reading large native files on several cores, events still delivered in file order.
 //!
-//! The input is cut into blocks of whole lines (about 1 MiB each). A producer thread parses a
-//! batch of blocks at a time on rayon's pool while the calling thread hands the previous batch's
-//! events to the sink, so parsing overlaps with whatever the sink does (pairing, say). At most
-//! two batches are alive at once, so memory stays bounded whatever the file size. An input that
-//! fits in one block is parsed on the calling thread, without starting anything.
+//! Parser threads (one per core, at most [`MAX_THREADS`]) take blocks of whole lines from the
+//! input in turn (`blocks.rs`), parse them, and send the events to the calling thread, which
+//! hands them to the sink in block order while the next blocks are parsed. At most [`WINDOW`]
+//! blocks per thread are taken and not yet delivered, so memory stays bounded whatever the file
+//! size, and no thread ever waits on another block's parse except the consumer waiting for the
+//! next block in order (so a thread descheduled on a busy machine delays only its own block).
+//! An input that fits in one block is parsed on the calling thread, without starting anything.
+//!
+//! Plain scoped threads, not rayon: the caller may itself be a rayon worker (files read in
+//! parallel), and blocking a worker on jobs queued behind it could deadlock the pool.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use rayon::prelude::*;
-
-use super::LineParser;
-use crate::history::format::lines::{content, io_error, utf8};
-use crate::history::format::text::saturate;
+use super::blocks::{parse_block, Blocks, Parsed};
+use crate::history::format::lines::io_error;
 use crate::history::{Event, HistoryError};
 
-/// Target size of a block.
-const BLOCK: usize = 1 << 20;
+/// Most parser threads one read starts.
+const MAX_THREADS: usize = 8;
 
-/// Whole lines of the input.
-struct Block {
-    bytes: Vec<u8>,
-    /// 1-based number of its first line.
-    first_line: usize,
+/// Blocks in flight (taken, not yet delivered) per parser thread.
+const WINDOW: usize = 2;
+
+/// What the parser threads and the consumer share.
+struct State<R> {
+    blocks: Blocks<R>,
+    /// Sequence number of the next block taken.
+    next: usize,
+    /// Blocks taken and not yet delivered.
+    in_flight: usize,
+    /// Set after an error or when the consumer stopped: take no more blocks.
+    stop: bool,
+    /// Emptied event vectors, for reuse.
+    spare: Vec<Vec<Event>>,
 }
 
-/// A parsed block: its events up to the first bad line, and that line's error.
-type Parsed = (Vec<Event>, Option<HistoryError>);
-
-/// Cuts a reader into [`Block`]s.
-struct Blocks<R> {
-    reader: R,
-    carry: Vec<u8>,
-    next_line: usize,
-    done: bool,
+struct Shared<R> {
+    state: Mutex<State<R>>,
+    room: Condvar,
 }
 
-impl<R: Read> Blocks<R> {
-    /// The next block, or `None` at the end of the input.
-    fn next(&mut self) -> std::io::Result<Option<Block>> {
-        if self.done && self.carry.is_empty() {
-            return Ok(None);
-        }
-        let mut bytes = std::mem::take(&mut self.carry);
-        bytes.reserve(BLOCK);
-        let mut scanned = 0;
-        loop {
-            while !self.done && bytes.len() < BLOCK.max(scanned + 1) {
-                let want = BLOCK.saturating_sub(bytes.len()).max(1 << 16);
-                let n = (&mut self.reader)
-                    .take(want as u64)
-                    .read_to_end(&mut bytes)?;
-                self.done = n == 0;
-            }
-            if self.done {
-                break;
-            }
-            // Keep the partial last line for the next block; a line longer than a block grows it.
-            if let Some(last) = memchr::memrchr(b'\n', &bytes[scanned..]) {
-                self.carry = bytes[scanned + last + 1..].to_vec();
-                bytes.truncate(scanned + last + 1);
-                break;
-            }
-            scanned = bytes.len();
-        }
-        let first_line = self.next_line;
-        self.next_line += memchr::memchr_iter(b'\n', &bytes).count();
-        Ok(Some(Block { bytes, first_line }))
+impl<R> Shared<R> {
+    fn lock(&self) -> MutexGuard<'_, State<R>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Parses `block`'s lines until the first error.
-fn parse_block(block: &Block, file: Option<&Arc<Path>>) -> Parsed {
-    let mut parser = LineParser::new(file);
-    let mut events = Vec::with_capacity(block.bytes.len() / 64);
-    let mut number = block.first_line;
-    for raw in block.bytes.split_inclusive(|&b| b == b'\n') {
-        let Some((start, end)) = content(raw, number == 1) else {
-            number += 1;
-            continue;
-        };
-        let line = saturate(number);
-        let parsed = utf8(file, line, &raw[start..end]).and_then(|text| parser.parse(line, text));
-        match parsed {
-            Ok(event) => events.push(event),
-            Err(err) => return (events, Some(err)),
-        }
-        number += 1;
-    }
-    (events, None)
-}
-
-/// Hands a parsed block to `sink`, then its error if it has one.
+/// Hands a parsed block to `sink`, then its error if it has one; returns the emptied vector.
 fn deliver(
-    (events, err): Parsed,
+    (mut events, err): Parsed,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
-) -> Result<(), HistoryError> {
-    for event in events {
+) -> Result<Vec<Event>, HistoryError> {
+    for event in events.drain(..) {
         sink(event)?;
     }
-    err.map_or(Ok(()), Err)
+    err.map_or(Ok(events), Err)
 }
 
-/// Reads every event of `reader` into `sink`, parsing on all cores; errors name `file`.
+/// Reads every event of `reader` into `sink`, parsing on several cores; errors name `file`.
 pub(super) fn read(
     reader: impl Read + Send,
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
-    let mut blocks = Blocks {
-        reader,
-        carry: Vec::new(),
-        next_line: 1,
-        done: false,
-    };
+    let mut blocks = Blocks::new(reader);
     let Some(first) = blocks.next().map_err(|e| io_error(file, e))? else {
         return Ok(());
     };
     if blocks.done && blocks.carry.is_empty() {
-        return deliver(parse_block(&first, file), sink);
+        return deliver(parse_block(&first, Vec::new(), file), sink).map(drop);
     }
-    let batch_size = 2 * rayon::current_num_threads();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
+    // The first block is parsed here while the threads start on the next ones.
+    let shared = Shared {
+        state: Mutex::new(State {
+            blocks,
+            next: 1,
+            in_flight: 1,
+            stop: false,
+            spare: Vec::new(),
+        }),
+        room: Condvar::new(),
+    };
+    let window = WINDOW * threads + 1;
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(1);
-        let producer = scope.spawn(move || -> Result<(), HistoryError> {
-            let mut batch = vec![first];
-            loop {
-                while batch.len() < batch_size {
-                    match blocks.next().map_err(|e| io_error(file, e))? {
-                        Some(block) => batch.push(block),
-                        None => break,
+        let (tx, rx) = mpsc::channel::<(usize, Parsed)>();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let shared = &shared;
+            scope.spawn(move || parse_blocks(shared, window, file, &tx));
+        }
+        drop(tx);
+        let mut pending = BTreeMap::from([(0, parse_block(&first, Vec::new(), file))]);
+        let mut next = 0;
+        loop {
+            while let Some(parsed) = pending.remove(&next) {
+                next += 1;
+                let delivered = deliver(parsed, sink);
+                let mut state = shared.lock();
+                state.in_flight -= 1;
+                let outcome = match delivered {
+                    Ok(events) => {
+                        state.spare.push(events);
+                        Ok(())
                     }
-                }
-                if batch.is_empty() {
-                    return Ok(());
-                }
-                let parsed: Vec<Parsed> = batch.par_iter().map(|b| parse_block(b, file)).collect();
-                let failed = parsed.iter().any(|(_, err)| err.is_some());
-                if tx.send(parsed).is_err() || failed {
-                    return Ok(());
-                }
-                batch = Vec::new();
+                    Err(err) => {
+                        state.stop = true;
+                        Err(err)
+                    }
+                };
+                shared.room.notify_all();
+                drop(state);
+                outcome?;
             }
-        });
-        for batch in rx {
-            for parsed in batch {
-                deliver(parsed, sink)?;
+            match rx.recv() {
+                Ok((seq, parsed)) => {
+                    pending.insert(seq, parsed);
+                }
+                // Every parser thread is done, and every block was delivered.
+                Err(_) => return Ok(()),
             }
         }
-        producer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// A parser thread: takes the next block while the window has room, parses it, sends it.
+fn parse_blocks<R: Read>(
+    shared: &Shared<R>,
+    window: usize,
+    file: Option<&Arc<Path>>,
+    tx: &mpsc::Sender<(usize, Parsed)>,
+) {
+    loop {
+        let (seq, block, events) = {
+            let mut state = shared.lock();
+            while state.in_flight >= window && !state.stop {
+                state = shared
+                    .room
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.stop {
+                return;
+            }
+            let seq = state.next;
+            let block = match state.blocks.next() {
+                Ok(None) => return,
+                Ok(Some(block)) => Ok(block),
+                Err(e) => Err(io_error(file, e)),
+            };
+            state.next += 1;
+            state.in_flight += 1;
+            let block = match block {
+                Ok(block) => block,
+                Err(err) => {
+                    // Delivered in order like a block whose first line is bad.
+                    state.stop = true;
+                    shared.room.notify_all();
+                    let _ = tx.send((seq, (Vec::new(), Some(err))));
+                    return;
+                }
+            };
+            (seq, block, state.spare.pop().unwrap_or_default())
+        };
+        let parsed = parse_block(&block, events, file);
+        let failed = parsed.1.is_some();
+        {
+            let mut state = shared.lock();
+            state.blocks.recycle(block);
+            if failed {
+                state.stop = true;
+                shared.room.notify_all();
+            }
+        }
+        if tx.send((seq, parsed)).is_err() || failed {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use rayon::prelude::*;
+
+    use super::super::blocks::BLOCK;
     use super::*;
 
     fn lines(n: usize) -> String {
@@ -217,6 +247,41 @@ mod tests {
         );
         let events = collect(text.as_bytes()).unwrap();
         assert_eq!(events[10].value.as_text().map(str::len), Some(3 * BLOCK));
+    }
+
+    #[test]
+    fn reading_from_every_rayon_worker_at_once_does_not_deadlock() {
+        let text = lines(40_000);
+        let workers = rayon::current_num_threads();
+        let counts: Vec<usize> = (0..2 * workers)
+            .into_par_iter()
+            .map(|_| collect(text.as_bytes()).unwrap().len())
+            .collect();
+        assert!(counts.iter().all(|&n| n == 40_000));
+    }
+
+    #[test]
+    fn a_read_failure_is_an_io_error() {
+        struct Failing(Vec<u8>, usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.1 >= self.0.len() {
+                    return Err(std::io::Error::other("disk on fire"));
+                }
+                let n = buf.len().min(self.0.len() - self.1).min(4096);
+                buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let err = read(
+            Failing(lines(50_000).into_bytes(), 0),
+            None,
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, HistoryError::Io { .. }), "{err}");
+        assert!(err.to_string().contains("disk on fire"), "{err}");
     }
 
     #[test]
