@@ -35,7 +35,9 @@ fn b1_corpus(c: &mut Criterion) {
     let mut files: Vec<PathBuf> = (0..=102)
         .map(|n| corpus().join(format!("jepsen/etcd_{n:03}.log")))
         .collect();
-    for name in ["c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad"] {
+    for name in [
+        "c01-ok", "c01-bad", "c10-ok", "c10-bad", "c50-ok", "c50-bad",
+    ] {
         files.push(corpus().join(format!("kv/{name}.txt")));
     }
     let histories: Vec<(Format, Vec<Op>)> = files.iter().map(|f| read(f)).collect();
@@ -92,8 +94,15 @@ fn b3_unique_register(c: &mut Criterion) {
     let mut group = c.benchmark_group("b3");
     for (label, anomaly) in [("valid", Anomaly::None), ("stale-read", Anomaly::StaleRead)] {
         let ops = register(1000, 20, 0.0, anomaly);
-        let expected = if anomaly == Anomaly::None { Verdict::Valid } else { Verdict::Invalid };
-        assert_eq!(check(&ops, &CheckOptions::default()).unwrap().verdict, expected);
+        let expected = if anomaly == Anomaly::None {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        };
+        assert_eq!(
+            check(&ops, &CheckOptions::default()).unwrap().verdict,
+            expected
+        );
         group.bench_function(BenchmarkId::new("1k-ops-20-clients", label), |b| {
             b.iter(|| check(&ops, &options(Format::Jsonl, false)).unwrap())
         });
@@ -135,5 +144,11 @@ fn b4_many_keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, b1_corpus, b2_c50_one_partition, b3_unique_register, b4_many_keys);
+criterion_group!(
+    benches,
+    b1_corpus,
+    b2_c50_one_partition,
+    b3_unique_register,
+    b4_many_keys
+);
 criterion_main!(benches);

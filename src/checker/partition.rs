@@ -95,7 +95,7 @@ fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, 
     // Below a few thousand operations, starting threads costs more than it saves.
     let parallel = order.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
     let mut reports: Vec<(usize, KeyReport)> = if parallel {
-        order.par_iter().map(check_one).collect()
+        order.par_iter().with_max_len(1).map(check_one).collect()
     } else {
         order.iter().map(check_one).collect()
     };

@@ -116,6 +116,14 @@ pub trait Spec: Send + Sync + 'static {
         entries
     }
 
+    /// Whether the read-only `op` (required, not yet linearized, and illegal in `state`) can still
+    /// become legal when only the operations in `before` (the ones that may still be linearized
+    /// ahead of it) can precede it. Return `false` only when that is certain: the search
+    /// abandons the configuration. The default knows nothing and returns `true`.
+    fn reachable(&self, _state: &Self::State, _op: &Self::Op, _before: &[&Self::Op]) -> bool {
+        true
+    }
+
     /// O(n) necessary conditions (e.g. every read returns a value some operation wrote).
     /// Optional entries may be left out of a linearization, so only required ones can violate.
     fn precheck(&self, _entries: &[Entry<Self::Op>]) -> Option<Violation> {

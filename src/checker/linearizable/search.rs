@@ -22,9 +22,11 @@
 //!   real time (it never returns), and each such move removes one (optional, later required)
 //!   pair, so repeating them ends: some linearization, if any exists, has every optional
 //!   operation followed by another optional one or by a required one that depends on it. The
-//!   search only tries those. (Two optional operations may follow each other freely: requiring
-//!   dependence there would loop, e.g. two commuting increments.) The restriction is part of
-//!   the memo key, since it makes the search below a configuration partial;
+//!   search only tries those. An optional operation followed by any operation that overwrites
+//!   its effect can simply be left out (that removes one optional operation, so it also ends).
+//!   Two optional operations that merely commute may follow each other freely: requiring more
+//!   there would loop (two increments). The restriction is part of the memo key, since it makes
+//!   the search below a configuration partial;
 //! - **exact, compact memo** ([`Memo`]): configurations are keyed by state id and the set of
 //!   linearized operations relative to the first required one not yet linearized, hashed
 //!   incrementally (Zobrist);
@@ -37,6 +39,8 @@ use crate::checker::spec::{Entry, Spec};
 
 const NONE: u32 = u32::MAX;
 const HEAD: u32 = 0;
+/// List nodes the lookahead walks past (see [`Search::viable`]).
+const LOOKAHEAD: usize = 64;
 /// Steps between polls of the budget.
 const POLL_EVERY: u32 = 256;
 
@@ -109,6 +113,12 @@ struct Search<'a, S: Spec> {
     /// One past the highest linearized entry.
     hi: u32,
     optional_linearized: Vec<u32>,
+    /// Candidates left after the last greedy pass.
+    candidates: Vec<u32>,
+    /// Scratch for [`Search::viable`]: operations invoked so far in the walk, and the ones
+    /// handed to the spec.
+    invoked: Vec<u32>,
+    before: Vec<&'a S::Op>,
     restrict: Restrict,
     frames: Vec<Frame>,
     memo: Memo,
@@ -160,6 +170,9 @@ impl<'a, S: Spec> Search<'a, S> {
             base: 0,
             hi: 0,
             optional_linearized: Vec::new(),
+            candidates: Vec::new(),
+            invoked: Vec::new(),
+            before: Vec::new(),
             restrict: UNRESTRICTED,
             frames: Vec::new(),
             memo: Memo::default(),
@@ -185,6 +198,9 @@ impl<'a, S: Spec> Search<'a, S> {
 
     fn run(&mut self, budget: &Budget) -> SearchOutcome {
         self.greedy();
+        if !self.viable() {
+            return SearchOutcome::NotLinearizable;
+        }
         let mut entry = self.next[HEAD as usize];
         let mut ticks = 0u32;
         loop {
@@ -234,7 +250,17 @@ impl<'a, S: Spec> Search<'a, S> {
             self.apply(op, next_state, false);
             self.greedy();
             match self.remember() {
-                Some(true) => entry = self.next[HEAD as usize],
+                Some(true) if self.viable() => entry = self.next[HEAD as usize],
+                Some(true) => {
+                    // Dead (and remembered as explored): undo and try the next candidate.
+                    while let Some(frame) = self.frames.pop() {
+                        self.undo(frame);
+                        if !frame.forced {
+                            break;
+                        }
+                    }
+                    entry = self.next[entry as usize];
+                }
                 Some(false) => {
                     // Seen before: undo the greedy reads and the operation, try the next one.
                     while let Some(frame) = self.frames.pop() {
@@ -260,19 +286,28 @@ impl<'a, S: Spec> Search<'a, S> {
             op: optional,
             before,
         } = self.restrict;
-        if optional == NONE || self.entries[op as usize].optional {
+        if optional == NONE {
             return true;
         }
         let Some(without) = self.trans.step(before, op as usize) else {
             return true;
         };
-        let swapped = self.trans.step(without, optional as usize);
-        swapped != Some(after) && without != after
+        if without == after {
+            // `op` overwrites the optional operation's effect: that one can be left out.
+            return false;
+        }
+        if self.entries[op as usize].optional {
+            // Two optional operations may commute freely (see the module docs).
+            return true;
+        }
+        self.trans.step(without, optional as usize) != Some(after)
     }
 
-    /// Linearizes, without branching, every candidate that is read-only and legal now.
+    /// Linearizes, without branching, every candidate that is read-only and legal now. Leaves
+    /// the remaining candidates in `self.candidates`.
     fn greedy(&mut self) {
         let mut p = HEAD;
+        self.candidates.clear();
         loop {
             let node = self.next[p as usize];
             if node == NONE || self.node_is_return[node as usize] {
@@ -286,8 +321,50 @@ impl<'a, S: Spec> Search<'a, S> {
                     continue; // `p` now links to the node after `op`.
                 }
             }
+            self.candidates.push(op);
             p = node;
         }
+    }
+
+    /// After [`Search::greedy`]: whether every read-only operation completing within the next
+    /// [`LOOKAHEAD`] nodes can still become legal (the spec's lookahead). Only the operations
+    /// invoked before a completion, which are exactly the invocation nodes ahead of its node in
+    /// the list, can still be linearized before it: the spec judges whether any of them can
+    /// bring the state to one where the operation is legal.
+    fn viable(&mut self) -> bool {
+        let entries = self.entries;
+        self.invoked.clear();
+        let mut node = self.next[HEAD as usize];
+        let mut seen = 0;
+        while node != NONE && seen < LOOKAHEAD {
+            seen += 1;
+            let op = self.node_op[node as usize];
+            let is_return = self.node_is_return[node as usize];
+            node = self.next[node as usize];
+            if !is_return {
+                self.invoked.push(op);
+                continue;
+            }
+            if !self.read_only[op as usize] || self.trans.step(self.state, op as usize).is_some() {
+                continue;
+            }
+            self.before.clear();
+            self.before.extend(
+                self.invoked
+                    .iter()
+                    .filter(|&&b| b != op)
+                    .map(|&b| &entries[b as usize].op),
+            );
+            let reachable = self.trans.spec().reachable(
+                self.trans.state_value(self.state),
+                &entries[op as usize].op,
+                &self.before,
+            );
+            if !reachable {
+                return false;
+            }
+        }
+        true
     }
 
     fn blocked(&self, op: u32) -> bool {

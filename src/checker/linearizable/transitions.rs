@@ -53,6 +53,16 @@ impl<'a, S: Spec> Transitions<'a, S> {
         id
     }
 
+    /// The spec.
+    pub fn spec(&self) -> &'a S {
+        self.spec
+    }
+
+    /// The state with id `id`.
+    pub fn state_value(&self, id: u32) -> &S::State {
+        &self.states[id as usize]
+    }
+
     /// The state after entry `op` from state `state`, or `None` if illegal.
     pub fn step(&mut self, state: u32, op: usize) -> Option<u32> {
         let slot = (state as usize) < self.rows;

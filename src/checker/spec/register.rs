@@ -116,6 +116,22 @@ impl Spec for Register {
         matches!(op, RegisterOp::Read(_) | RegisterOp::CasFailed(_))
     }
 
+    /// A read (or cas) of `v` needs an operation that can still produce `v`; a failed cas of
+    /// `old` needs one that can produce something else.
+    fn reachable(&self, state: &Value, op: &RegisterOp, before: &[&RegisterOp]) -> bool {
+        let produces = |b: &&RegisterOp, want: &dyn Fn(&Value) -> bool| match b {
+            RegisterOp::Write(v) | RegisterOp::Cas(_, v) => want(v),
+            _ => false,
+        };
+        match op {
+            RegisterOp::Read(v) => before.iter().any(|b| produces(b, &|p| p == v)),
+            RegisterOp::CasFailed(old) => {
+                state != old || before.iter().any(|b| produces(b, &|p| p != old))
+            }
+            _ => true,
+        }
+    }
+
     fn describe_state(&self, state: &Value) -> String {
         state.to_string()
     }

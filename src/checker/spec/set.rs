@@ -64,6 +64,16 @@ impl Spec for Set {
         matches!(op, SetOp::Read(_))
     }
 
+    /// Sets only grow: a read needs every element the state has, and adds still ahead of it
+    /// for every element the state lacks.
+    fn reachable(&self, state: &BTreeSet<Value>, op: &SetOp, before: &[&SetOp]) -> bool {
+        let SetOp::Read(seen) = op else { return true };
+        state.is_subset(seen)
+            && seen
+                .difference(state)
+                .all(|v| before.iter().any(|b| matches!(b, SetOp::Add(a) if a == v)))
+    }
+
     fn describe_state(&self, state: &BTreeSet<Value>) -> String {
         let items: Vec<String> = state.iter().map(|v| v.to_string()).collect();
         format!("#{{{}}}", items.join(", "))
