@@ -34,7 +34,7 @@ pub struct CheckArgs {
     #[arg(long, value_parser = units::duration)]
     time_limit: Option<Duration>,
     /// Give up when the search's memory passes this size (e.g. 2GiB); the verdict is then
-    /// `unknown`.
+    /// `unknown`. Default: half of the machine's memory.
     #[arg(long, value_parser = units::bytes)]
     memory_limit: Option<u64>,
     /// Worker threads for checking keys in parallel (default: one per core).
@@ -127,6 +127,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     Ok(worst)
 }
 
+/// Half of the machine's memory (from /proc/meminfo), so a runaway search ends as `unknown`
+/// instead of being killed.
+fn half_of_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024 / 2)
+}
+
 /// Error beats invalid beats unknown beats valid.
 fn severity(a: u8, b: u8) -> u8 {
     let rank = |c: u8| match c {
@@ -144,6 +159,13 @@ fn severity(a: u8, b: u8) -> u8 {
 
 fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Report)> {
     let (format, ops) = format::read_ops(file, args.format)?;
+    if ops.is_empty() && std::fs::metadata(file).is_ok_and(|m| m.len() > 0) {
+        eprintln!(
+            "warning: {}: no client operations found (only nemesis events or blank lines?); an \
+             empty history is trivially valid",
+            file.display()
+        );
+    }
     let progress = Arc::new(Progress::default());
     let options = {
         let mut o = CheckOptions::default();
@@ -151,7 +173,7 @@ fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Report)>
         o.format = Some(format);
         o.file = Some(file.into());
         o.time_limit = args.time_limit;
-        o.memory_limit = args.memory_limit;
+        o.memory_limit = args.memory_limit.or_else(half_of_memory);
         o.first_failure = args.first_failure;
         o.witness = !args.no_witness;
         o.progress = Some(progress.clone());
@@ -229,6 +251,7 @@ fn render(file: &Path, format: Format, report: &Report) -> String {
         ""
     };
     let keys = match report.keys.len() {
+        0 => String::new(),
         1 if report.keys[0].key.is_none() => String::new(),
         n => {
             let count = |v| report.keys.iter().filter(|k| k.verdict == v).count();
