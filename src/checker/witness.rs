@@ -28,9 +28,11 @@ use super::spec::{Entry, Spec, Violation};
 use crate::history::Op;
 
 /// Most configurations the failure-point walk keeps.
-const FRONTIER_CAP: usize = 20_000;
+const FRONTIER_CAP: usize = 5_000;
 /// Time the walk over the minimal sub-history may always take.
-const WALK_TIME: Duration = Duration::from_millis(200);
+const WALK_TIME: Duration = Duration::from_millis(50);
+/// Most context operations the walk includes (it grows exponentially with them).
+const WALK_CONTEXT: usize = 8;
 /// Most candidate states a witness lists.
 const CANDIDATES_SHOWN: usize = 16;
 
@@ -156,17 +158,27 @@ pub(crate) fn build<S: Spec>(
         failure = failure::first_failure(spec, entries, &budget());
     }
     // The core with its weakened context: the history the shrinking last proved invalid.
-    let mut explained: Vec<Entry<S::Op>> = core
+    let core_entries: Vec<Entry<S::Op>> = core.iter().map(|&i| raw[i].clone()).collect();
+    let mut explained: Vec<Entry<S::Op>> = core_entries
         .iter()
-        .map(|&i| raw[i].clone())
+        .cloned()
         .chain(context.iter().map(|&i| weakened(&raw[i])))
         .collect();
     explained.sort_by_key(|e| e.call);
-    // The explained history is small: give its walk a moment even past the deadline.
-    let walk_budget = Budget::new(Some(WALK_TIME), None);
-    let walk = frontier::failure_point(spec, &explained, FRONTIER_CAP, &walk_budget)
-        .ok()
-        .flatten();
+    // The explained history is small: give its walk a moment even past the deadline. With many
+    // indefinite operations the walk can still blow up; then explain the core alone (which is
+    // not linearizable either).
+    let small_context = context.len() <= WALK_CONTEXT;
+    let histories = [&explained, &core_entries];
+    let walk = histories[usize::from(!small_context)..]
+        .iter()
+        .find_map(|&history| {
+            let budget = Budget::new(Some(WALK_TIME), None);
+            frontier::failure_point(spec, history, FRONTIER_CAP, &budget)
+                .ok()
+                .flatten()
+                .map(|fp| (fp, history.clone()))
+        });
     let minimal: Vec<Op> = core.iter().map(|&i| ops[raw[i].origin].clone()).collect();
     let mut witness = Witness {
         op: minimal
@@ -185,8 +197,8 @@ pub(crate) fn build<S: Spec>(
         candidates: Vec::new(),
         candidates_total: 0,
     };
-    if let Some(fp) = walk {
-        explain(spec, ops, &explained, fp, &mut witness);
+    if let Some((fp, history)) = walk {
+        explain(spec, ops, &history, fp, &mut witness);
     }
     if let Some(failure) = failure {
         witness.scope = Scope::History;

@@ -54,6 +54,9 @@ pub fn failure_point<S: Spec>(
         }
     }
     events.sort_unstable();
+    if entries.len() > MAX_ENTRIES {
+        return Err(TooBig);
+    }
 
     let mut frontier = vec![Config {
         state: spec.init(),
@@ -66,7 +69,7 @@ pub fn failure_point<S: Spec>(
             continue;
         }
         let mut next: Vec<Config<S::State>> = Vec::new();
-        let mut seen: HashSet<(S::State, Vec<usize>)> = HashSet::new();
+        let mut seen: HashSet<(S::State, u128)> = HashSet::new();
         for config in &frontier {
             if config.order.contains(&entry) {
                 if seen.insert(key(config)) {
@@ -93,11 +96,15 @@ pub fn failure_point<S: Spec>(
     Ok(None)
 }
 
-fn key<S: Clone>(config: &Config<S>) -> (S, Vec<usize>) {
-    let mut set = config.order.clone();
-    set.sort_unstable();
+/// The configuration's identity: its state and the set of entries linearized (as a bitmask;
+/// the walk only runs on histories of at most [`MAX_ENTRIES`] entries).
+fn key<S: Clone>(config: &Config<S>) -> (S, u128) {
+    let set = config.order.iter().fold(0u128, |set, &i| set | 1 << i);
     (config.state.clone(), set)
 }
+
+/// Largest history the walk accepts.
+pub const MAX_ENTRIES: usize = 128;
 
 /// Adds to `out` every configuration reachable from `start` by linearizing pending entries
 /// (any order) that ends with `target` linearized.
@@ -109,11 +116,11 @@ fn close<S: Spec>(
     start: &Config<S::State>,
     target: usize,
     out: &mut Vec<Config<S::State>>,
-    seen: &mut HashSet<(S::State, Vec<usize>)>,
+    seen: &mut HashSet<(S::State, u128)>,
     cap: usize,
 ) -> Result<(), TooBig> {
     let mut queue = vec![start.clone()];
-    let mut visited: HashSet<(S::State, Vec<usize>)> = HashSet::new();
+    let mut visited: HashSet<(S::State, u128)> = HashSet::new();
     while let Some(config) = queue.pop() {
         for &p in pending {
             if config.order.contains(&p) {

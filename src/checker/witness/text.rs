@@ -5,6 +5,8 @@ use std::fmt::Write;
 use super::{Scope, Witness};
 use crate::history::Op;
 
+/// Most context operations printed.
+const CONTEXT_SHOWN: usize = 6;
 /// Most prefix steps printed (the last ones, nearest the failure).
 const PREFIX_SHOWN: usize = 12;
 
@@ -62,14 +64,17 @@ impl Witness {
                 "{indent}given that these may have taken effect any time after they began (or \
                  never):"
             );
-            let width = self
-                .context
-                .iter()
-                .map(|op| op.lines().len())
-                .max()
-                .unwrap_or(0);
-            for op in &self.context {
+            let shown = &self.context[..self.context.len().min(CONTEXT_SHOWN)];
+            let width = shown.iter().map(|op| op.lines().len()).max().unwrap_or(0);
+            for op in shown {
                 let _ = writeln!(out, "{indent}  {:<width$}  {op}", op.lines());
+            }
+            if self.context.len() > shown.len() {
+                let _ = writeln!(
+                    out,
+                    "{indent}  … {} more (all in --json)",
+                    self.context.len() - shown.len()
+                );
             }
         }
         let scope = match self.scope {
