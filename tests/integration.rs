@@ -5,5 +5,6 @@
 //! - `generate`: seeded random histories per model;
 //! - `differential`: the engine against the reference on random histories.
 
+mod generate;
 mod jsonl;
 mod reference;

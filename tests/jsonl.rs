@@ -52,25 +52,24 @@ pub fn from_json(json: &serde_json::Value) -> Value {
     }
 }
 
-/// The history `events` as JSON lines, numbered from 0 (each line ends in a newline).
+/// The history `events` as JSON lines, numbered from 0 (each line ends in a newline), fields in
+/// DESIGN.md's order.
 pub fn write_events(events: &[Event]) -> String {
     let mut out = String::new();
     for (index, event) in events.iter().enumerate() {
-        let mut line = Map::new();
-        line.insert("index".into(), json!(index));
         let process = match event.process {
-            Process::Client(p) => json!(p),
-            Process::Nemesis => json!("nemesis"),
+            Process::Client(p) => p.to_string(),
+            Process::Nemesis => "\"nemesis\"".to_string(),
         };
-        line.insert("process".into(), process);
-        line.insert("type".into(), json!(event.kind.as_str()));
-        line.insert("f".into(), json!(&*event.f));
+        let kind = event.kind.as_str();
+        let f = json!(&*event.f);
+        out.push_str(&format!(
+            "{{\"index\":{index},\"process\":{process},\"type\":\"{kind}\",\"f\":{f}"
+        ));
         if let Some(key) = &event.key {
-            line.insert("key".into(), to_json(key));
+            out.push_str(&format!(",\"key\":{}", to_json(key)));
         }
-        line.insert("value".into(), to_json(&event.value));
-        out.push_str(&serde_json::Value::Object(line).to_string());
-        out.push('\n');
+        out.push_str(&format!(",\"value\":{}}}\n", to_json(&event.value)));
     }
     out
 }
