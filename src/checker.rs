@@ -22,6 +22,8 @@ mod partition;
 pub mod spec;
 mod witness;
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -102,6 +104,8 @@ pub struct CheckOptions {
     pub model: Option<Model>,
     /// The format the history was read from, which can imply the model.
     pub format: Option<Format>,
+    /// The file the history was read from, named in errors.
+    pub file: Option<Arc<Path>>,
     /// Wall-clock limit for the whole check.
     pub time_limit: Option<Duration>,
     /// Limit on the memory the search's memo may use, in bytes, over all keys.
@@ -120,6 +124,7 @@ impl Default for CheckOptions {
         CheckOptions {
             model: None,
             format: None,
+            file: None,
             time_limit: None,
             memory_limit: None,
             first_failure: false,
@@ -190,3 +195,6 @@ fn serialize_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, 
 pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
     partition::check(ops, options)
 }
+
+#[cfg(test)]
+mod tests;

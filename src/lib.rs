@@ -9,4 +9,5 @@
 //!
 //! Dependencies flow one way: `cli → checker → history`.
 
+pub mod checker;
 pub mod history;

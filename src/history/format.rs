@@ -68,7 +68,11 @@ pub fn read_ops(path: &Path, format: Option<Format>) -> Result<(Format, Vec<Op>)
 }
 
 /// Parses a history held in memory; errors name `file` when given.
-pub fn parse(text: &[u8], format: Format, file: Option<Arc<Path>>) -> Result<History, HistoryError> {
+pub fn parse(
+    text: &[u8],
+    format: Format,
+    file: Option<Arc<Path>>,
+) -> Result<History, HistoryError> {
     let _ = (text, format, file);
     unimplemented!("formats work")
 }

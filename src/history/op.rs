@@ -6,7 +6,8 @@ use std::sync::Arc;
 use super::Value;
 
 /// How an operation ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Completed and took effect; `output` is its result.
     Ok,
@@ -22,7 +23,7 @@ pub enum Outcome {
 pub const NEVER: u64 = u64::MAX;
 
 /// An operation: an invocation and its completion.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Op {
     /// The client process.
     pub process: u64,
@@ -40,13 +41,14 @@ pub struct Op {
     pub call: u64,
     /// Position of the completion, or [`NEVER`] for `info` operations: those are concurrent with
     /// everything after their invocation.
+    #[serde(serialize_with = "serialize_return")]
     pub ret: u64,
     /// Where the invocation and the completion came from.
     pub source: OpSource,
 }
 
 /// Where an operation's events came from, for messages and reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OpSource {
     /// Source line of the invocation (0 when built in memory).
     pub invoke_line: u32,
@@ -58,6 +60,14 @@ pub struct OpSource {
     pub complete_index: Option<u64>,
     /// The completion's `:error`, if any.
     pub error: Option<Value>,
+}
+
+fn serialize_return<S: serde::Serializer>(ret: &u64, s: S) -> Result<S::Ok, S::Error> {
+    if *ret == NEVER {
+        s.serialize_none()
+    } else {
+        s.serialize_some(ret)
+    }
 }
 
 impl Op {

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Event, EventKind, HistoryError, Location, Op, OpSource, Outcome, Process, Value, NEVER};
+use super::{
+    Event, EventKind, HistoryError, Location, Op, OpSource, Outcome, Process, Value, NEVER,
+};
 
 /// Incremental pairing of events into operations, so large histories never need every event in
 /// memory at once.
@@ -203,7 +205,10 @@ mod tests {
         .unwrap();
         assert_eq!(ops.len(), 2);
         assert_eq!((ops[0].call, ops[0].ret), (0, 2));
-        assert_eq!((ops[1].call, ops[1].ret, ops[1].output.clone()), (1, 3, 1.into()));
+        assert_eq!(
+            (ops[1].call, ops[1].ret, ops[1].output.clone()),
+            (1, 3, 1.into())
+        );
     }
 
     #[test]
@@ -255,7 +260,10 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("expected the same function"), "{err}");
+        assert!(
+            err.to_string().contains("expected the same function"),
+            "{err}"
+        );
     }
 
     #[test]

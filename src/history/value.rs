@@ -188,6 +188,38 @@ impl fmt::Display for Value {
     }
 }
 
+/// Serialises as JSON would carry it: keywords as strings, sets as arrays, maps with their keys
+/// rendered as strings when they are not strings already.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Nil => serializer.serialize_unit(),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::Int(i) => serializer.serialize_i64(*i),
+            Value::Float(x) => serializer.serialize_f64(*x),
+            Value::Str(s) | Value::Keyword(s) => serializer.serialize_str(s),
+            Value::List(items) | Value::Set(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries.iter() {
+                    match k.as_text() {
+                        Some(text) => map.serialize_entry(text, v)?,
+                        None => map.serialize_entry(&k.to_string(), v)?,
+                    }
+                }
+                map.end()
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

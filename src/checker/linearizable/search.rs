@@ -1,0 +1,376 @@
+//! The general search: Wing & Gong's backtracking with Lowe's memo (WGL), as in Porcupine, plus
+//! reductions that are sound for any deterministic spec.
+//!
+//! Operations sit in a doubly linked list of invocation and completion nodes in history order.
+//! Scanning from the head, every invocation before the first completion is a candidate to
+//! linearize next; reaching the completion of an operation not yet linearized means this branch
+//! is dead, so the search backtracks. Linearizing an operation unlinks its nodes (dancing links),
+//! so undoing is O(1).
+//!
+//! Reductions on top of Porcupine's algorithm:
+//! - **reads first, without branching**: a candidate that leaves the state unchanged and is legal
+//!   now is linearized at once. Any valid completion can be rearranged to start with it: it is
+//!   minimal in real-time order, and it changes nothing later operations see;
+//! - **optional operations** (`info`: may have happened) have no completion node and need not be
+//!   linearized: the search succeeds as soon as every required operation is;
+//! - **interchangeable optional operations** (identical spec operations) are linearized in
+//!   invocation order: swapping two of them never changes legality, and the earlier-invoked one
+//!   can stand wherever the later one can;
+//! - **exact, compact memo** ([`Memo`]): configurations are keyed by state id and the set of
+//!   linearized operations relative to the first required one not yet linearized, hashed
+//!   incrementally (Zobrist);
+//! - **cached transitions** ([`Transitions`]): each (state, operation) step is computed once.
+
+use super::memo::Memo;
+use super::transitions::Transitions;
+use crate::checker::budget::{Budget, Exhausted};
+use crate::checker::spec::{Entry, Spec};
+
+const NONE: u32 = u32::MAX;
+const HEAD: u32 = 0;
+/// Steps between polls of the budget.
+const POLL_EVERY: u32 = 256;
+
+/// How a search ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SearchOutcome {
+    /// Linearizable: the order (indices into the entries) of one linearization; optional
+    /// entries not listed did not happen.
+    Linearizable(Vec<usize>),
+    /// No linearization exists.
+    NotLinearizable,
+    /// A limit was hit first.
+    Exhausted(Exhausted),
+}
+
+/// A search's outcome and effort.
+#[derive(Clone, Debug)]
+pub struct SearchResult {
+    /// How it ended.
+    pub outcome: SearchOutcome,
+    /// Operations applied while branching (a measure of effort).
+    pub explored: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    op: u32,
+    prev_state: u32,
+    prev_hi: u32,
+    forced: bool,
+}
+
+struct Search<'a, S: Spec> {
+    entries: &'a [Entry<S::Op>],
+    trans: Transitions<'a, S>,
+    // The linked list. Node 0 is the head; node k + 1 is the k-th event in history order.
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    node_op: Vec<u32>,
+    node_is_return: Vec<bool>,
+    call_node: Vec<u32>,
+    return_node: Vec<u32>,
+    // Per-operation facts.
+    read_only: Vec<bool>,
+    zobrist: Vec<u64>,
+    /// Previous optional entry with an identical spec operation, or `NONE`.
+    previous_twin: Vec<u32>,
+    // The current configuration.
+    state: u32,
+    linearized: Vec<u64>,
+    hash: u64,
+    required_left: usize,
+    /// First entry that is required and not linearized (everything before it that is required
+    /// is linearized); kept as a lower bound and advanced lazily.
+    base: usize,
+    /// One past the highest linearized entry.
+    hi: u32,
+    optional_linearized: Vec<u32>,
+    frames: Vec<Frame>,
+    memo: Memo,
+    key: Vec<u32>,
+    explored: u64,
+    /// Bytes last reported to the budget.
+    accounted: usize,
+}
+
+/// Searches for a linearization of `entries` (sorted by invocation).
+pub fn search<S: Spec>(spec: &S, entries: &[Entry<S::Op>], budget: &Budget) -> SearchResult {
+    let mut search = Search::new(spec, entries);
+    let outcome = search.run(budget);
+    budget.account(search.accounted, 0);
+    SearchResult {
+        outcome,
+        explored: search.explored,
+    }
+}
+
+impl<'a, S: Spec> Search<'a, S> {
+    fn new(spec: &'a S, entries: &'a [Entry<S::Op>]) -> Self {
+        let n = entries.len();
+        let mut events: Vec<(u64, u32, bool)> = Vec::with_capacity(2 * n);
+        for (i, e) in entries.iter().enumerate() {
+            events.push((e.call, i as u32, false));
+            if !e.optional {
+                events.push((e.ret, i as u32, true));
+            }
+        }
+        events.sort_unstable();
+        let nodes = events.len() + 1;
+        let mut search = Search {
+            entries,
+            trans: Transitions::new(spec, entries),
+            next: (1..=nodes as u32).collect(),
+            prev: (0..nodes as u32).map(|k| k.wrapping_sub(1)).collect(),
+            node_op: vec![NONE; nodes],
+            node_is_return: vec![false; nodes],
+            call_node: vec![NONE; n],
+            return_node: vec![NONE; n],
+            read_only: entries.iter().map(|e| spec.is_read_only(&e.op)).collect(),
+            zobrist: zobrist_keys(n),
+            previous_twin: previous_twins(entries),
+            state: 0,
+            linearized: vec![0; n.div_ceil(64)],
+            hash: 0,
+            required_left: entries.iter().filter(|e| !e.optional).count(),
+            base: 0,
+            hi: 0,
+            optional_linearized: Vec::new(),
+            frames: Vec::new(),
+            memo: Memo::default(),
+            key: Vec::new(),
+            explored: 0,
+            accounted: 0,
+        };
+        search.next[nodes - 1] = NONE;
+        for (k, &(_, op, is_return)) in events.iter().enumerate() {
+            let node = k as u32 + 1;
+            search.node_op[node as usize] = op;
+            search.node_is_return[node as usize] = is_return;
+            if is_return {
+                search.return_node[op as usize] = node;
+            } else {
+                search.call_node[op as usize] = node;
+            }
+        }
+        let init = spec.init();
+        search.state = search.trans.intern(init);
+        search
+    }
+
+    fn run(&mut self, budget: &Budget) -> SearchOutcome {
+        self.greedy();
+        let mut entry = self.next[HEAD as usize];
+        let mut ticks = 0u32;
+        loop {
+            if self.required_left == 0 {
+                return SearchOutcome::Linearizable(
+                    self.frames.iter().map(|f| f.op as usize).collect(),
+                );
+            }
+            ticks += 1;
+            if ticks == POLL_EVERY {
+                ticks = 0;
+                let bytes = self.bytes();
+                budget.account(self.accounted, bytes);
+                self.accounted = bytes;
+                if let Err(e) = budget.check() {
+                    return SearchOutcome::Exhausted(e);
+                }
+            }
+            if entry == NONE || self.node_is_return[entry as usize] {
+                // Every candidate of this configuration has been tried.
+                loop {
+                    let Some(frame) = self.frames.pop() else {
+                        return SearchOutcome::NotLinearizable;
+                    };
+                    self.undo(frame);
+                    if !frame.forced {
+                        entry = self.next[self.call_node[frame.op as usize] as usize];
+                        break;
+                    }
+                }
+                continue;
+            }
+            let op = self.node_op[entry as usize];
+            if self.blocked(op) {
+                entry = self.next[entry as usize];
+                continue;
+            }
+            let Some(next_state) = self.trans.step(self.state, op as usize) else {
+                entry = self.next[entry as usize];
+                continue;
+            };
+            self.explored += 1;
+            self.apply(op, next_state, false);
+            self.greedy();
+            match self.remember() {
+                Some(true) => entry = self.next[HEAD as usize],
+                Some(false) => {
+                    // Seen before: undo the greedy reads and the operation, try the next one.
+                    while let Some(frame) = self.frames.pop() {
+                        self.undo(frame);
+                        if !frame.forced {
+                            break;
+                        }
+                    }
+                    entry = self.next[entry as usize];
+                }
+                None => {
+                    return SearchOutcome::Exhausted(Exhausted::Memory(u64::from(u32::MAX) * 4))
+                }
+            }
+        }
+    }
+
+    /// Linearizes, without branching, every candidate that is read-only and legal now.
+    fn greedy(&mut self) {
+        let mut p = HEAD;
+        loop {
+            let node = self.next[p as usize];
+            if node == NONE || self.node_is_return[node as usize] {
+                return;
+            }
+            let op = self.node_op[node as usize];
+            if self.read_only[op as usize] && !self.entries[op as usize].optional {
+                if let Some(same) = self.trans.step(self.state, op as usize) {
+                    debug_assert_eq!(same, self.state, "read-only operation changed the state");
+                    self.apply(op, same, true);
+                    continue; // `p` now links to the node after `op`.
+                }
+            }
+            p = node;
+        }
+    }
+
+    fn blocked(&self, op: u32) -> bool {
+        let twin = self.previous_twin[op as usize];
+        twin != NONE && !self.is_linearized(twin as usize)
+    }
+
+    fn is_linearized(&self, op: usize) -> bool {
+        self.linearized[op / 64] & (1 << (op % 64)) != 0
+    }
+
+    fn apply(&mut self, op: u32, next_state: u32, forced: bool) {
+        self.frames.push(Frame {
+            op,
+            prev_state: self.state,
+            prev_hi: self.hi,
+            forced,
+        });
+        let i = op as usize;
+        self.linearized[i / 64] |= 1 << (i % 64);
+        self.hash ^= self.zobrist[i];
+        self.state = next_state;
+        self.hi = self.hi.max(op + 1);
+        if self.entries[i].optional {
+            self.optional_linearized.push(op);
+        } else {
+            self.required_left -= 1;
+        }
+        self.unlink(self.call_node[i]);
+        if self.return_node[i] != NONE {
+            self.unlink(self.return_node[i]);
+        }
+    }
+
+    fn undo(&mut self, frame: Frame) {
+        let i = frame.op as usize;
+        if self.return_node[i] != NONE {
+            self.relink(self.return_node[i]);
+        }
+        self.relink(self.call_node[i]);
+        self.linearized[i / 64] &= !(1 << (i % 64));
+        self.hash ^= self.zobrist[i];
+        self.state = frame.prev_state;
+        self.hi = frame.prev_hi;
+        if self.entries[i].optional {
+            self.optional_linearized.pop();
+        } else {
+            self.required_left += 1;
+            self.base = self.base.min(i);
+        }
+    }
+
+    fn unlink(&mut self, node: u32) {
+        let (p, n) = (self.prev[node as usize], self.next[node as usize]);
+        self.next[p as usize] = n;
+        if n != NONE {
+            self.prev[n as usize] = p;
+        }
+    }
+
+    fn relink(&mut self, node: u32) {
+        let (p, n) = (self.prev[node as usize], self.next[node as usize]);
+        self.next[p as usize] = node;
+        if n != NONE {
+            self.prev[n as usize] = node;
+        }
+    }
+
+    /// Records the current configuration in the memo; `Some(false)` if it was already there.
+    fn remember(&mut self) -> Option<bool> {
+        let n = self.entries.len();
+        while self.base < n && (self.entries[self.base].optional || self.is_linearized(self.base)) {
+            self.base += 1;
+        }
+        let base = self.base;
+        self.key.clear();
+        self.key.push(self.state);
+        self.key.push(base as u32);
+        let below = self.key.len();
+        for &op in &self.optional_linearized {
+            if (op as usize) < base {
+                self.key.push(op);
+            }
+        }
+        self.key[below..].sort_unstable();
+        self.key.push(NONE); // separates the list from the window
+        let hi = self.hi as usize;
+        if hi > base {
+            for w in base / 64..=(hi - 1) / 64 {
+                let mut word = self.linearized[w];
+                if w == base / 64 {
+                    word &= !0u64 << (base % 64);
+                }
+                self.key.push(word as u32);
+                self.key.push((word >> 32) as u32);
+            }
+        }
+        let hash = self.hash ^ u64::from(self.state).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.memo.insert(hash, &self.key)
+    }
+
+    fn bytes(&self) -> usize {
+        self.memo.bytes() + self.trans.bytes()
+    }
+}
+
+/// Fixed pseudo-random keys (splitmix64), so runs are reproducible.
+fn zobrist_keys(n: usize) -> Vec<u64> {
+    let mut x: u64 = 0x5EED_0F5B_1B7A_1AA5;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+fn previous_twins<O: Eq + std::hash::Hash>(entries: &[Entry<O>]) -> Vec<u32> {
+    let mut last: std::collections::HashMap<&O, u32> = std::collections::HashMap::new();
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if !e.optional {
+                return NONE;
+            }
+            last.insert(&e.op, i as u32).unwrap_or(NONE)
+        })
+        .collect()
+}

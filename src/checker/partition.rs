@@ -1,0 +1,167 @@
+//! Splitting a history by key and checking the keys.
+//!
+//! Operations on different keys act on different objects, so a history is linearizable iff
+//! every key's sub-history is (Herlihy & Wing's locality; Horn & Kroening's P-compositionality).
+//! Keys are checked in parallel on rayon's pool, cheapest first, so a hard key does not hold up
+//! the verdicts of easy ones. Every key gets a verdict unless `first_failure` is set, in which
+//! case the first invalid key cancels the rest.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::budget::{Budget, Exhausted};
+use super::linearizable;
+use super::spec::{self, AppendKv, Counter, Mutex, Queue, Register, Semantics, Set, Spec};
+use super::witness;
+use super::{CheckError, CheckOptions, KeyReport, Method, Model, Report, Verdict};
+use crate::history::{HistoryError, Location, Op, Value};
+
+/// Least time a witness may take (more when the check itself took long).
+const WITNESS_MIN_TIME: Duration = Duration::from_secs(1);
+
+/// Checks `ops` as `options` say.
+pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
+    let (model, inferred) = match options.model {
+        Some(model) => (model, false),
+        None => (Model::infer(ops, options.format)?, true),
+    };
+    let started = Instant::now();
+    let mut report = match model {
+        Model::Register => run(&Register::new(Semantics::ReadWrite), ops, options),
+        Model::CasRegister | Model::Kv => run(&Register::new(Semantics::Jepsen), ops, options),
+        Model::EtcdRegister => run(&Register::new(Semantics::Etcd), ops, options),
+        Model::AppendKv => run(&AppendKv, ops, options),
+        Model::Mutex => run(&Mutex, ops, options),
+        Model::Set => run(&Set, ops, options),
+        Model::Queue => run(&Queue, ops, options),
+        Model::Counter => run(&Counter, ops, options),
+    }?;
+    report.model = model;
+    report.model_inferred = inferred;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+struct Key<S: Spec> {
+    key: Option<Value>,
+    ops: usize,
+    /// Lifted entries, before simplification (the witness weakens from these).
+    raw: Vec<spec::Entry<S::Op>>,
+    entries: Vec<spec::Entry<S::Op>>,
+}
+
+fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
+    // Group by key, in order of first appearance.
+    let mut index: HashMap<Option<&Value>, usize> = HashMap::new();
+    let mut groups: Vec<(Option<Value>, Vec<usize>)> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let g = *index.entry(op.key.as_ref()).or_insert_with(|| {
+            groups.push((op.key.clone(), Vec::new()));
+            groups.len() - 1
+        });
+        groups[g].1.push(i);
+    }
+    let mut keys: Vec<Key<S>> = Vec::with_capacity(groups.len());
+    for (key, members) in groups {
+        let raw = spec::lift_all(spec, ops, &members)
+            .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
+        let entries = spec.simplify(raw.clone());
+        keys.push(Key {
+            key,
+            ops: members.len(),
+            raw,
+            entries,
+        });
+    }
+
+    let budget = Budget::new(options.time_limit, options.memory_limit);
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&k| keys[k].entries.len());
+    let check_one = |&k: &usize| -> (usize, KeyReport) {
+        let key = &keys[k];
+        (k, check_key(spec, ops, key, options, &budget))
+    };
+    let mut reports: Vec<(usize, KeyReport)> = if order.len() > 1 {
+        order.par_iter().map(check_one).collect()
+    } else {
+        order.iter().map(check_one).collect()
+    };
+    reports.sort_by_key(|(k, _)| *k);
+    let keys: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
+    let verdict = keys
+        .iter()
+        .fold(Verdict::Valid, |acc, k| acc.combine(k.verdict));
+    Ok(Report {
+        model: Model::Register,
+        model_inferred: false,
+        verdict,
+        ops: ops.len(),
+        keys,
+        elapsed: Duration::ZERO,
+    })
+}
+
+fn check_key<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    key: &Key<S>,
+    options: &CheckOptions,
+    budget: &Budget,
+) -> KeyReport {
+    let started = Instant::now();
+    let mut report = KeyReport {
+        key: key.key.clone(),
+        ops: key.ops,
+        verdict: Verdict::Unknown,
+        method: Method::Skipped,
+        reason: None,
+        witness: None,
+        explored: 0,
+        elapsed: Duration::ZERO,
+    };
+    if let Err(e) = budget.check() {
+        report.reason = Some(e.to_string());
+        if e != Exhausted::Cancelled {
+            report.method = Method::Search;
+        }
+        return report;
+    }
+    let outcome = linearizable::check(spec, &key.entries, options.fast_paths, budget);
+    report.verdict = outcome.verdict;
+    report.method = outcome.method;
+    report.explored = outcome.explored;
+    report.reason = outcome.reason;
+    if outcome.verdict == Verdict::Unknown && budget.is_cancelled() {
+        report.method = Method::Skipped;
+    }
+    if outcome.verdict == Verdict::Invalid {
+        if options.first_failure {
+            budget.cancel();
+        }
+        if options.witness {
+            let spent = started.elapsed();
+            let deadline = Instant::now() + WITNESS_MIN_TIME.max(spent * 2);
+            report.witness = Some(witness::build(
+                spec,
+                ops,
+                &key.raw,
+                &key.entries,
+                outcome.violation.as_ref(),
+                deadline,
+            ));
+        }
+    }
+    report.elapsed = started.elapsed();
+    report
+}
+
+fn op_error(file: Option<&Arc<Path>>, op: &Op, problem: String) -> CheckError {
+    CheckError::Op(HistoryError::malformed(
+        Location::new(file, op.source.invoke_line, 0),
+        format!("{op}: {problem}"),
+    ))
+}

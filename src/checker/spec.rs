@@ -1,0 +1,164 @@
+//! Sequential specifications: the [`Spec`] trait, and one spec per file.
+//!
+//! - `register.rs`: `register`, `cas-register`, `etcd-register` and `kv` (one type, three
+//!   semantics for `fail`), with their O(n) prechecks and polynomial paths;
+//! - `append_kv.rs`: Porcupine's string map (get/put/append);
+//! - `mutex.rs`, `set.rs`, `queue.rs`, `counter.rs`.
+//!
+//! A spec first *lifts* each history operation into its own compact operation type, deciding
+//! whether the operation must be linearized (`ok`), may be (`info`), or says nothing (a failed
+//! or unknown read). The engine then only calls [`Spec::step`].
+
+mod append_kv;
+mod counter;
+mod mutex;
+mod queue;
+mod register;
+mod set;
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+pub use append_kv::AppendKv;
+pub use counter::Counter;
+pub use mutex::Mutex;
+pub use queue::Queue;
+pub use register::{Register, RegisterOp, Semantics};
+pub use set::Set;
+
+use crate::history::{Op, NEVER};
+
+/// What a history operation means to a spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lifted<O> {
+    /// Tells nothing (a failed operation, a read with unknown result): left out of the check.
+    Ignore,
+    /// Took effect: must be linearized, between its invocation and completion.
+    Required(O),
+    /// May have taken effect, at any point after its invocation: may be linearized, or not.
+    Optional(O),
+}
+
+/// An operation as the engine sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry<O> {
+    /// The spec's operation.
+    pub op: O,
+    /// Invocation position.
+    pub call: u64,
+    /// Completion position; [`NEVER`] for optional operations.
+    pub ret: u64,
+    /// Whether the operation may be left out.
+    pub optional: bool,
+    /// Index of the history operation it came from.
+    pub origin: usize,
+}
+
+/// A violation found without search: which entries are involved, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Indices into the entries passed to the check; the first is the operation that cannot be
+    /// linearized.
+    pub entries: Vec<usize>,
+    /// One sentence, e.g. "read of 3, which no operation wrote".
+    pub reason: String,
+}
+
+/// The outcome of a polynomial path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FastVerdict {
+    /// Linearizable.
+    Valid,
+    /// Not linearizable, with the entries that show it.
+    Invalid(Violation),
+}
+
+/// The answer of a polynomial path, and which one gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FastPath {
+    /// Which algorithm.
+    pub method: super::Method,
+    /// What it found.
+    pub verdict: FastVerdict,
+}
+
+/// A sequential specification.
+///
+/// `step` must be a pure function of its arguments. States must implement `Hash`/`Eq` over
+/// everything that matters: the search identifies configurations by them.
+pub trait Spec: Send + Sync + 'static {
+    /// The object's state.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
+    /// The spec's view of one operation (input and output together).
+    type Op: Clone + Eq + Hash + Debug + Send + Sync;
+
+    /// The initial state.
+    fn init(&self) -> Self::State;
+
+    /// What `op` means here. An error says what the spec expected instead (the caller adds the
+    /// line).
+    fn lift(&self, op: &Op) -> Result<Lifted<Self::Op>, String>;
+
+    /// The state after `op`, or `None` if `op` cannot happen (or cannot return what it
+    /// returned) in `state`.
+    fn step(&self, state: &Self::State, op: &Self::Op) -> Option<Self::State>;
+
+    /// Whether `op`, whenever it is legal, leaves the state unchanged. The search linearizes such
+    /// operations as soon as they are legal, without branching.
+    fn is_read_only(&self, op: &Self::Op) -> bool;
+
+    /// The state, for people.
+    fn describe_state(&self, state: &Self::State) -> String;
+
+    /// Removes optional entries that can be shown never to matter, before any search. Must
+    /// preserve the verdict.
+    fn simplify(&self, entries: Vec<Entry<Self::Op>>) -> Vec<Entry<Self::Op>> {
+        entries
+    }
+
+    /// O(n) necessary conditions (e.g. every read returns a value some operation wrote).
+    fn precheck(&self, _entries: &[Entry<Self::Op>]) -> Option<Violation> {
+        None
+    }
+
+    /// A complete polynomial-time decision for histories this spec recognises (e.g. unique
+    /// written values), or `None` when it does not apply.
+    fn fast_path(&self, _entries: &[Entry<Self::Op>]) -> Option<FastPath> {
+        None
+    }
+}
+
+/// Lifts history operations into entries in invocation order, skipping ignored ones. Errors
+/// carry the index of the offending operation.
+pub fn lift_all<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    indices: &[usize],
+) -> Result<Vec<Entry<S::Op>>, (usize, String)> {
+    let mut entries = Vec::with_capacity(indices.len());
+    for &i in indices {
+        let op = &ops[i];
+        let (lifted, optional) = match spec.lift(op).map_err(|e| (i, e))? {
+            Lifted::Ignore => continue,
+            Lifted::Required(o) => (o, false),
+            Lifted::Optional(o) => (o, true),
+        };
+        entries.push(Entry {
+            op: lifted,
+            call: op.call,
+            ret: if optional { NEVER } else { op.ret },
+            optional,
+            origin: i,
+        });
+    }
+    entries.sort_by_key(|e| e.call);
+    Ok(entries)
+}
+
+/// The standard message for a function the model does not have.
+pub(crate) fn unknown_function(model: &str, f: &str, expected: &[&str]) -> String {
+    format!(
+        "the {model} model has no function `{f}`; expected one of: {}",
+        expected.join(", ")
+    )
+}
