@@ -5,6 +5,7 @@
 //! - `generate`: seeded random histories per model;
 //! - `differential`: the engine against the reference on random histories.
 
+mod differential;
 mod generate;
 mod jsonl;
 mod reference;

@@ -5,7 +5,9 @@
 //! pruned only when a prefix is illegal or breaks real time. No memo, no fast paths.
 //!
 //! Map of this module, in reading order:
-//! - [`Spec`] and [`brute_force`] (here): which sequential spec, and the verdict for a history;
+//! - [`Spec`], [`brute_force`] and [`brute_force_relaxed`] (here): which sequential spec, the
+//!   verdict for a history, and the verdict for part of one when the rest may or may not have
+//!   happened (to judge witnesses);
 //! - `search.rs`: the [`SeqSpec`] trait (a spec as the search sees it) and the permutation search;
 //! - `register.rs`: `register`, `cas-register`, `etcd-register` (and `kv`, which is cas-register
 //!   per key);
@@ -31,7 +33,7 @@ mod search;
 
 use splitbrain::history::{Op, Value};
 
-pub use search::{Role, SeqSpec};
+pub use search::{OutOfBudget, Role, SeqSpec};
 
 /// A sequential specification, named as on the command line (`--model NAME`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,25 +88,34 @@ impl Spec {
         }
     }
 
-    /// Whether the one object's operations `ops` (all on the same key) are linearizable.
-    fn linearizable(self, ops: &[&Op]) -> bool {
+    /// Whether the one object's operations `ops` (all on the same key) are linearizable, with
+    /// those marked in `relaxed` free to take effect any time after their invocation, or never.
+    /// Gives up after `budget` placements.
+    fn linearizable(
+        self,
+        ops: &[&Op],
+        relaxed: &[bool],
+        budget: &mut u64,
+    ) -> Result<bool, OutOfBudget> {
         use register::{Flavour, RegisterSpec};
+        use search::linearizable as search;
         match self {
-            Spec::Register => search::linearizable(&RegisterSpec(Flavour::Plain), ops),
-            Spec::CasRegister | Spec::Kv => search::linearizable(&RegisterSpec(Flavour::Cas), ops),
-            Spec::EtcdRegister => search::linearizable(&RegisterSpec(Flavour::Etcd), ops),
-            Spec::AppendKv => search::linearizable(&append_kv::AppendKvSpec, ops),
-            Spec::Mutex => search::linearizable(&mutex::MutexSpec, ops),
-            Spec::Set => search::linearizable(&collections::SetSpec, ops),
-            Spec::Queue => search::linearizable(&collections::QueueSpec, ops),
-            Spec::Counter => search::linearizable(&collections::CounterSpec, ops),
+            Spec::Register => search(&RegisterSpec(Flavour::Plain), ops, relaxed, budget),
+            Spec::CasRegister | Spec::Kv => {
+                search(&RegisterSpec(Flavour::Cas), ops, relaxed, budget)
+            }
+            Spec::EtcdRegister => search(&RegisterSpec(Flavour::Etcd), ops, relaxed, budget),
+            Spec::AppendKv => search(&append_kv::AppendKvSpec, ops, relaxed, budget),
+            Spec::Mutex => search(&mutex::MutexSpec, ops, relaxed, budget),
+            Spec::Set => search(&collections::SetSpec, ops, relaxed, budget),
+            Spec::Queue => search(&collections::QueueSpec, ops, relaxed, budget),
+            Spec::Counter => search(&collections::CounterSpec, ops, relaxed, budget),
         }
     }
 }
 
-/// The reference verdict for each key of `ops`, in the order keys first appear: `true` when the
-/// key's sub-history is linearizable. Operations without a key form one object (`None`).
-pub fn brute_force_by_key(spec: Spec, ops: &[Op]) -> Vec<(Option<Value>, bool)> {
+/// `ops` grouped by key, in the order keys first appear.
+fn by_key(ops: &[Op]) -> Vec<(Option<Value>, Vec<&Op>)> {
     let mut keys: Vec<(Option<Value>, Vec<&Op>)> = Vec::new();
     for op in ops {
         match keys.iter_mut().find(|(key, _)| *key == op.key) {
@@ -112,9 +123,43 @@ pub fn brute_force_by_key(spec: Spec, ops: &[Op]) -> Vec<(Option<Value>, bool)> 
             None => keys.push((op.key.clone(), vec![op])),
         }
     }
-    keys.into_iter()
-        .map(|(key, group)| (key, spec.linearizable(&group)))
+    keys
+}
+
+/// The reference verdict for each key of `ops`, in the order keys first appear: `true` when the
+/// key's sub-history is linearizable. Operations without a key form one object (`None`).
+pub fn brute_force_by_key(spec: Spec, ops: &[Op]) -> Vec<(Option<Value>, bool)> {
+    by_key(ops)
+        .into_iter()
+        .map(|(key, group)| {
+            let relaxed = vec![false; group.len()];
+            let mut unlimited = u64::MAX;
+            let valid = spec.linearizable(&group, &relaxed, &mut unlimited);
+            (key, valid.expect("an unlimited search always finishes"))
+        })
         .collect()
+}
+
+/// Whether the operations `sub` (a subset of `ops`) are linearizable when every *other*
+/// operation of `ops` may also have taken effect, as itself, at any time after its invocation,
+/// or not at all. This is the claim a witness's minimal sub-history makes when it is called
+/// invalid: nothing outside it can rescue it.
+///
+/// With many operations free to go anywhere the search can be long, so it gives up (`Err`) after
+/// `budget` placements in all.
+pub fn brute_force_relaxed(
+    spec: Spec,
+    ops: &[Op],
+    sub: &[Op],
+    mut budget: u64,
+) -> Result<bool, OutOfBudget> {
+    for (_, group) in by_key(ops) {
+        let relaxed: Vec<bool> = group.iter().map(|op| !sub.contains(op)).collect();
+        if !spec.linearizable(&group, &relaxed, &mut budget)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The reference verdict for a whole history: `true` iff every key's sub-history is

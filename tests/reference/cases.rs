@@ -5,7 +5,7 @@
 
 use splitbrain::history::{pair, Event, EventKind, Op, Value};
 
-use super::{brute_force, brute_force_by_key, Spec};
+use super::{brute_force, brute_force_by_key, brute_force_relaxed, OutOfBudget, Spec};
 use crate::jsonl::from_json;
 
 /// The operations of the history written in `text` (see the module docs).
@@ -295,4 +295,56 @@ fn mutex_info_release_may_have_freed_the_lock() {
     assert!(valid(Spec::Mutex, text));
     let no_release = "0 invoke acquire\n0 ok acquire\n0 invoke release\n0 fail release\n1 invoke acquire\n1 ok acquire";
     assert!(!valid(Spec::Mutex, no_release));
+}
+
+#[test]
+fn relaxed_operations_may_take_effect_any_time_after_their_invocation_or_never() {
+    let ops = h("
+        0 invoke write 1
+        0 ok write 1
+        1 invoke read
+        1 ok read 1
+        1 invoke read
+        1 ok read null");
+    let reads = [ops[1].clone(), ops[2].clone()];
+    assert_eq!(
+        brute_force_relaxed(Spec::Register, &ops, &reads, u64::MAX),
+        Ok(false)
+    );
+    assert_eq!(
+        brute_force_relaxed(Spec::Register, &ops, &reads[1..], u64::MAX),
+        Ok(true)
+    );
+    assert!(
+        !brute_force(Spec::Register, &reads[..1]),
+        "alone, the read of 1 has no write"
+    );
+}
+
+#[test]
+fn relaxed_search_gives_up_when_out_of_budget() {
+    let ops = h(INFO_WRITE_OBSERVED);
+    assert_eq!(
+        brute_force_relaxed(Spec::Register, &ops, &ops[1..], 0),
+        Err(OutOfBudget)
+    );
+}
+
+#[test]
+fn relaxed_dequeue_keeps_its_value() {
+    let ops = h("
+        0 invoke enqueue 1
+        0 ok enqueue 1
+        0 invoke enqueue 2
+        0 ok enqueue 2
+        1 invoke dequeue
+        1 ok dequeue 2
+        2 invoke dequeue
+        2 ok dequeue 2");
+    // Relaxed, the first dequeue of 2 still cannot take the 1 out of the way for the second.
+    let sub = [ops[0].clone(), ops[1].clone(), ops[3].clone()];
+    assert_eq!(
+        brute_force_relaxed(Spec::Queue, &ops, &sub, u64::MAX),
+        Ok(false)
+    );
 }

@@ -37,12 +37,24 @@ pub trait SeqSpec {
     fn step(&self, state: &Self::State, op: &Op) -> Option<Self::State>;
 }
 
-/// Whether `ops` (one object's operations) are linearizable under `spec`.
-pub fn linearizable<S: SeqSpec>(spec: &S, ops: &[&Op]) -> bool {
+/// The search ran out of its budget of steps before it knew the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfBudget;
+
+/// Whether `ops` (one object's operations) are linearizable under `spec`, trying at most
+/// `budget` placements. Operations marked in `relaxed` lose their place in real time: each may
+/// take effect (as itself) at any time after its invocation, or not at all.
+pub fn linearizable<S: SeqSpec>(
+    spec: &S,
+    ops: &[&Op],
+    relaxed: &[bool],
+    budget: &mut u64,
+) -> Result<bool, OutOfBudget> {
     let mut candidates = Vec::new();
-    for &op in ops {
+    for (&op, &relaxed) in ops.iter().zip(relaxed) {
         match spec.role(op) {
             Role::Ignored => {}
+            Role::Required if relaxed => candidates.push((op, false)),
             Role::Required => {
                 assert_ne!(
                     op.ret, NEVER,
@@ -58,7 +70,7 @@ pub fn linearizable<S: SeqSpec>(spec: &S, ops: &[&Op]) -> bool {
         "the reference is for small histories"
     );
     let mut placed = vec![false; candidates.len()];
-    search(spec, &candidates, &mut placed, &spec.init())
+    search(spec, &candidates, &mut placed, &spec.init(), budget)
 }
 
 fn search<S: SeqSpec>(
@@ -66,27 +78,29 @@ fn search<S: SeqSpec>(
     candidates: &[(&Op, bool)],
     placed: &mut [bool],
     state: &S::State,
-) -> bool {
+    budget: &mut u64,
+) -> Result<bool, OutOfBudget> {
     let done = candidates
         .iter()
         .zip(placed.iter())
         .all(|((_, required), placed)| *placed || !*required);
     if done {
-        return true;
+        return Ok(true);
     }
     for i in 0..candidates.len() {
         if placed[i] || !may_go_next(candidates, placed, i) {
             continue;
         }
+        *budget = budget.checked_sub(1).ok_or(OutOfBudget)?;
         if let Some(next) = spec.step(state, candidates[i].0) {
             placed[i] = true;
-            if search(spec, candidates, placed, &next) {
-                return true;
+            if search(spec, candidates, placed, &next, budget)? {
+                return Ok(true);
             }
             placed[i] = false;
         }
     }
-    false
+    Ok(false)
 }
 
 /// Whether candidate `i` may be placed now: no unplaced required operation returned before `i`
