@@ -89,15 +89,18 @@ pub fn compare(
                 .push(format!("key {}: not in the history", key_name(&k.key)));
         }
         if let Some(witness) = &k.witness {
+            let before = found.problems.len();
             let minimal = &witness.minimal;
-            if let Err(OutOfBudget) = check_witness(
-                spec,
-                ops,
-                minimal,
-                witness.minimal_proven,
-                &mut found.problems,
-            ) {
+            let proven = witness.minimal_proven;
+            if let Err(OutOfBudget) = check_witness(spec, ops, minimal, proven, &mut found.problems)
+            {
                 found.witness_checks_skipped += 1;
+            }
+            if found.problems.len() > before {
+                found.problems.push(format!(
+                    "witness: blames {} [{}, {}] (method {:?}, reason {:?})",
+                    witness.op, witness.op.call, witness.op.ret, k.method, witness.reason
+                ));
             }
         }
     }

@@ -1,16 +1,19 @@
 //! Histories that once exposed a disagreement, replayed: `histories/regressions/NAME.jsonl`
-//! with the sidecar `NAME.expected.json` (`{"model": "kv", "verdict": "invalid"}`). Both the
-//! engine (fast paths on and off) and the reference must give the expected verdict.
+//! with the sidecar `NAME.expected.json` (`{"model": "kv", "verdict": "invalid", ...}`; other
+//! fields say how it was found and what went wrong). The reference must give the expected
+//! verdict, and the engine (fast paths on and off) must agree with it in every respect the
+//! differential tests check, witnesses included.
 
 use std::path::PathBuf;
 
-use splitbrain::checker::{check, CheckOptions, Model, Verdict};
 use splitbrain::history::pair;
 
+use super::compare::compare;
 use crate::jsonl::read_events;
-use crate::reference::{brute_force, Spec};
+use crate::reference::{brute_force_by_key, Spec};
 
-fn regressions() -> Vec<(PathBuf, Spec, Verdict)> {
+/// Every regression history, with its spec and whether it is valid.
+fn regressions() -> Vec<(PathBuf, Spec, bool)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("histories/regressions");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
@@ -30,44 +33,39 @@ fn regressions() -> Vec<(PathBuf, Spec, Verdict)> {
             .into_iter()
             .find(|s| s.name() == name)
             .expect("known model");
-        let verdict = match expected["verdict"].as_str() {
-            Some("valid") => Verdict::Valid,
-            Some("invalid") => Verdict::Invalid,
+        let valid = match expected["verdict"].as_str() {
+            Some("valid") => true,
+            Some("invalid") => false,
             other => panic!("{}: verdict {other:?}", sidecar.display()),
         };
-        found.push((path, spec, verdict));
+        found.push((path, spec, valid));
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }
 
 #[test]
-fn regression_histories_get_their_expected_verdicts() {
-    for (path, spec, expected) in regressions() {
+fn regression_histories_get_their_expected_verdicts_and_sound_witnesses() {
+    let mut failures = Vec::new();
+    for (path, spec, valid) in regressions() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let ops = pair(read_events(&text), None).expect("well-formed");
-        let reference = if brute_force(spec, &ops) {
-            Verdict::Valid
-        } else {
-            Verdict::Invalid
-        };
+        let reference = brute_force_by_key(spec, &ops);
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
         assert_eq!(
-            reference,
-            expected,
-            "{}: the reference disagrees",
-            path.display()
+            reference.iter().all(|(_, v)| *v),
+            valid,
+            "{name}: the reference disagrees"
         );
         for fast_paths in [true, false] {
-            let mut options =
-                CheckOptions::with_model(Model::from_name(spec.name()).expect("model"));
-            options.fast_paths = fast_paths;
-            let verdict = check(&ops, &options).expect("checkable").verdict;
-            assert_eq!(
-                verdict,
-                expected,
-                "{} (fast paths {fast_paths})",
-                path.display()
-            );
+            let problems = compare(spec, &ops, &reference, fast_paths).problems;
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "{name} (fast paths {fast_paths}):\n{}",
+                    problems.join("\n")
+                ));
+            }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

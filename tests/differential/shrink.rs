@@ -7,9 +7,15 @@ use splitbrain::history::{pair, Event, EventKind, Op, Outcome, NEVER};
 use super::compare::compare;
 use crate::reference::{brute_force_by_key, Spec};
 
-/// The kind of a problem report: the text before its first colon (`verdict`, `witness`, ...).
-fn kind(problems: &[String]) -> Option<&str> {
-    problems.first().map(|p| p.split(':').next().unwrap_or(p))
+/// The kind of a problem report: the text before its first colon (`verdict`, `witness`, ...),
+/// and for witness problems the method the engine used.
+fn kind(problems: &[String]) -> Option<String> {
+    let first = problems.first()?;
+    let mut kind = first.split(':').next().unwrap_or(first).to_string();
+    if let Some(method) = problems.iter().find_map(|p| p.split("(method ").nth(1)) {
+        kind.push_str(method.split(',').next().unwrap_or(method));
+    }
+    Some(kind)
 }
 
 /// Events for `ops`: each invocation at its call, each `ok`/`fail` completion at its return;
@@ -58,7 +64,7 @@ pub fn shrink(spec: Spec, ops: &[Op], fast_paths: bool) -> Vec<Event> {
     while i < current.len() {
         let mut smaller = current.clone();
         smaller.remove(i);
-        if kind(&problems(spec, &to_events(&smaller), fast_paths)) == Some(wanted) {
+        if kind(&problems(spec, &to_events(&smaller), fast_paths)).as_ref() == Some(&wanted) {
             current = smaller;
         } else {
             i += 1;
