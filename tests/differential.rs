@@ -98,42 +98,39 @@ fn run(test: &'static str, family: Family, cases: u64) {
             }
         }
     }
+    let verdicts = disagreements
+        .iter()
+        .filter(|d| d.is_about_verdicts())
+        .count();
     eprintln!(
-        "{}: {cases} histories from seed {start} ({invalid} invalid), fast paths {fast_paths:?}, \
-         {} disagreements, {witness_checks_skipped} witness checks over budget, {:.1} s",
+        "{}: {cases} histories from seed {start} ({invalid} invalid), fast paths {fast_paths:?}: \
+         {verdicts} verdict disagreements, {} witness problems ({witness_checks_skipped} witness \
+         checks over budget), {:.1} s",
         family.name(),
-        disagreements.len(),
+        disagreements.len() - verdicts,
         began.elapsed().as_secs_f64()
     );
     if disagreements.is_empty() {
         return;
     }
     let printed = env_u64("SPLITBRAIN_DIFF_PRINT").unwrap_or(PRINTED_DEFAULT);
+    // Verdicts first: they matter most.
+    disagreements.sort_by_key(|d| !d.is_about_verdicts());
     for disagreement in disagreements
         .iter()
-        .take(usize::try_from(printed).unwrap_or(usize::MAX))
+        .take(printed.try_into().unwrap_or(usize::MAX))
     {
         disagreement.report();
     }
     let seeds: Vec<String> = disagreements
         .iter()
         .take(50)
-        .map(|d| {
-            format!(
-                "{}{}",
-                d.seed,
-                if d.fast_paths {
-                    ""
-                } else {
-                    " (fast paths off)"
-                }
-            )
-        })
+        .map(Disagreement::label)
         .collect();
     panic!(
-        "{}: {} disagreements between the engine and the reference; seeds: {}",
+        "{}: {verdicts} verdict disagreements and {} witness problems; seeds: {}",
         family.name(),
-        disagreements.len(),
+        disagreements.len() - verdicts,
         seeds.join(", ")
     );
 }

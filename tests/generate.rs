@@ -92,7 +92,10 @@ fn generate_with(family: Family, seed: u64, corrupt: bool) -> Vec<Event> {
             Spec::Queue => simulate(rng, collections::Queue::default(), corrupt),
             Spec::Counter => simulate(rng, collections::Counter::default(), corrupt),
         },
-        Family::UniqueWrites(_) => simulate(rng, unique::UniqueRegister::new(keys), corrupt),
+        Family::UniqueWrites(_) => {
+            let register = unique::UniqueRegister::new(rng, keys);
+            simulate(rng, register, corrupt)
+        }
         Family::CasChain(spec) => {
             let chain = unique::CasChain::new(rng, keys, spec == Spec::EtcdRegister);
             simulate(rng, chain, corrupt)

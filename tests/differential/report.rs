@@ -31,6 +31,29 @@ pub struct Disagreement {
 }
 
 impl Disagreement {
+    /// Whether the engine and the reference differ on a verdict (or the engine failed), rather
+    /// than only on a witness.
+    pub fn is_about_verdicts(&self) -> bool {
+        self.problem
+            .lines()
+            .any(|line| !line.starts_with("witness") && !line.starts_with(' '))
+    }
+
+    /// `SEED`, `SEED (fast paths off)`, with `[witness]` when only the witness is wrong.
+    pub fn label(&self) -> String {
+        let paths = if self.fast_paths {
+            ""
+        } else {
+            " (fast paths off)"
+        };
+        let witness = if self.is_about_verdicts() {
+            ""
+        } else {
+            " [witness]"
+        };
+        format!("{}{paths}{witness}", self.seed)
+    }
+
     /// Where the history is saved: `target/tmp/differential/FAMILY-seed-SEED[.min].jsonl`.
     fn path(&self, shrunk: bool) -> PathBuf {
         let suffix = if shrunk { ".min" } else { "" };

@@ -10,7 +10,7 @@ use super::objects::other_than;
 use super::sim::{Effect, Invocation, Object, Rng};
 
 /// A grow-only set of small integers. Reads list the elements in random order (sometimes as an
-/// EDN-style set value).
+/// EDN-style set value, sometimes with an element repeated).
 #[derive(Clone, Debug, Default)]
 pub struct Set {
     elements: BTreeSet<i64>,
@@ -40,6 +40,10 @@ impl Object for Set {
             return Effect::Ok(invocation.input.clone());
         }
         let mut items: Vec<Value> = self.elements.iter().map(|&e| Value::Int(e)).collect();
+        if !items.is_empty() && rng.gen_bool(0.1) {
+            // A read is compared as a set: a repeated element changes nothing.
+            items.push(items[0].clone());
+        }
         items.shuffle(rng);
         if rng.gen_bool(0.2) {
             Effect::Ok(Value::Set(items.into_boxed_slice()))

@@ -9,11 +9,13 @@
 //! - *shrink*: an `ok` operation's interval is narrowed, so its moment may fall outside;
 //! - *flip*: an outcome changed (`ok` → `fail`, `fail` → `ok`, `info` → `ok`);
 //! - *jitter*: adjacent events of different processes swapped.
+//!
+//! Some histories also carry nemesis events, which take a position but are no operation.
 
 use rand::seq::SliceRandom;
 use rand::Rng as _;
 use rand_chacha::ChaCha8Rng;
-use splitbrain::history::{Event, EventKind, Value};
+use splitbrain::history::{Event, EventKind, Process, Value};
 
 /// The random source: everything a history is made of comes from one seed.
 pub type Rng = ChaCha8Rng;
@@ -238,7 +240,20 @@ pub fn simulate<O: Object>(rng: &mut Rng, mut object: O, corrupt: bool) -> Vec<E
     if corruptions.contains(&Corruption::Jitter) {
         jitter(rng, &mut events);
     }
+    add_nemesis(rng, &mut events);
     events
+}
+
+/// Sometimes inserts nemesis events (which take a position but are no operation).
+fn add_nemesis(rng: &mut Rng, events: &mut Vec<Event>) {
+    if !rng.gen_bool(0.2) {
+        return;
+    }
+    for f in ["start-partition", "stop-partition"] {
+        let mut event = Event::new(0, EventKind::Info, f, Value::Nil);
+        event.process = Process::Nemesis;
+        events.insert(rng.gen_range(0..=events.len()), event);
+    }
 }
 
 fn apply_corruption<O: Object>(

@@ -15,23 +15,38 @@ use super::objects::{apply_register, other_than, pick_key};
 use super::sim::{Effect, Invocation, Object, Rng};
 
 /// What the unique-value objects share: the state per key, every value ever chosen per key, and
-/// the next fresh value.
+/// how fresh values are made (unique across keys, or per key only — a kv's fast path must tell
+/// keys apart).
 #[derive(Clone, Debug, Default)]
 struct Values {
     keys: Vec<Value>,
     state: BTreeMap<Option<Value>, Value>,
     chosen: BTreeMap<Option<Value>, Vec<Value>>,
     next: i64,
+    /// Values unique per key only: different keys reuse the same values.
+    unique_per_key: bool,
 }
 
 impl Values {
+    /// Values for `keys`; unique per key only, or across keys too, at random.
+    fn new(rng: &mut Rng, keys: Vec<Value>) -> Values {
+        let unique_per_key = rng.gen_bool(0.5);
+        Values {
+            keys,
+            unique_per_key,
+            ..Values::default()
+        }
+    }
+
     fn fresh(&mut self, key: &Option<Value>) -> Value {
-        self.next += 1;
-        let value = Value::Int(self.next);
-        self.chosen
-            .entry(key.clone())
-            .or_default()
-            .push(value.clone());
+        let chosen = self.chosen.entry(key.clone()).or_default();
+        let value = if self.unique_per_key {
+            Value::Int(chosen.len() as i64 + 1)
+        } else {
+            self.next += 1;
+            Value::Int(self.next)
+        };
+        chosen.push(value.clone());
         value
     }
 
@@ -48,10 +63,14 @@ impl Values {
         )
     }
 
-    /// A wrong read: stale, future, never written, or nil.
+    /// A wrong read: stale, future, never written, nil, or written to another key.
     fn corrupt(&self, rng: &mut Rng, key: &Option<Value>, output: &Value) -> Option<Value> {
         let mut options = self.chosen.get(key).cloned().unwrap_or_default();
         options.extend([Value::Nil, Value::Int(999)]);
+        if rng.gen_bool(0.2) {
+            // A value written to another key.
+            options = self.chosen.values().flatten().cloned().collect();
+        }
         other_than(rng, &options, output)
     }
 }
@@ -64,12 +83,9 @@ pub struct UniqueRegister {
 
 impl UniqueRegister {
     /// Keyed when `keys` is not empty.
-    pub fn new(keys: Vec<Value>) -> UniqueRegister {
+    pub fn new(rng: &mut Rng, keys: Vec<Value>) -> UniqueRegister {
         UniqueRegister {
-            values: Values {
-                keys,
-                ..Values::default()
-            },
+            values: Values::new(rng, keys),
         }
     }
 }
@@ -121,10 +137,7 @@ impl CasChain {
     /// about the value, so the network must not fail them.
     pub fn new(rng: &mut Rng, keys: Vec<Value>, etcd: bool) -> CasChain {
         CasChain {
-            values: Values {
-                keys,
-                ..Values::default()
-            },
+            values: Values::new(rng, keys),
             initial_write: rng.gen_bool(0.5),
             etcd,
             started: BTreeSet::new(),
