@@ -4,7 +4,7 @@
 //! Map of this module, in reading order:
 //! - [`run`] and the tests (here): one test per generator family, 10^4 histories each by default
 //!   and 10^6 in the `#[ignore]`d twin; register-like specs are checked with the polynomial
-//!   paths on and off;
+//!   paths on and off, and the families aimed at those paths must reach them;
 //! - `compare.rs`: what must agree for one history (verdict per key and overall; a witness's
 //!   minimal sub-history is invalid, and 1-minimal when the engine says it proved so);
 //! - `report.rs`: how a disagreement is printed (seed, history as native JSON lines, both
@@ -23,6 +23,7 @@ mod regressions;
 mod report;
 mod shrink;
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use splitbrain::history::pair;
@@ -72,6 +73,7 @@ fn run(test: &'static str, family: Family, cases: u64) {
     let began = Instant::now();
     let mut invalid = 0u64;
     let mut witness_checks_skipped = 0u64;
+    let mut methods: BTreeMap<String, u64> = BTreeMap::new();
     let mut disagreements: Vec<Disagreement> = Vec::new();
     for seed in start..start.saturating_add(cases) {
         let events = generate(family, seed);
@@ -84,8 +86,12 @@ fn run(test: &'static str, family: Family, cases: u64) {
         for &fast in fast_paths {
             let found = compare(spec, &ops, &reference, fast);
             witness_checks_skipped += u64::from(found.witness_checks_skipped);
+            if fast {
+                for method in &found.methods {
+                    *methods.entry(format!("{method:?}")).or_default() += 1;
+                }
+            }
             if !found.problems.is_empty() {
-                let problem = found.problems.join("\n");
                 disagreements.push(Disagreement {
                     test,
                     family,
@@ -93,7 +99,8 @@ fn run(test: &'static str, family: Family, cases: u64) {
                     fast_paths: fast,
                     events: events.clone(),
                     ops: ops.clone(),
-                    problem,
+                    verdicts: found.verdicts,
+                    problem: found.problems.join("\n"),
                 });
             }
         }
@@ -105,11 +112,12 @@ fn run(test: &'static str, family: Family, cases: u64) {
     eprintln!(
         "{}: {cases} histories from seed {start} ({invalid} invalid), fast paths {fast_paths:?}: \
          {verdicts} verdict disagreements, {} witness problems ({witness_checks_skipped} witness \
-         checks over budget), {:.1} s",
+         checks over budget), {:.1} s; engine methods per key: {methods:?}",
         family.name(),
         disagreements.len() - verdicts,
         began.elapsed().as_secs_f64()
     );
+    aimed_right(family, cases, &methods);
     if disagreements.is_empty() {
         return;
     }
@@ -133,6 +141,23 @@ fn run(test: &'static str, family: Family, cases: u64) {
         disagreements.len() - verdicts,
         seeds.join(", ")
     );
+}
+
+/// Positive control: the families aimed at the polynomial paths reach them (for a run large
+/// enough to tell), so checking with fast paths on is not a second run of the search.
+fn aimed_right(family: Family, cases: u64, methods: &BTreeMap<String, u64>) {
+    let wanted = match family {
+        Family::UniqueWrites(_) => "Zones",
+        Family::CasChain(Spec::CasRegister | Spec::Kv) => "VersionChain",
+        _ => return,
+    };
+    if cases >= 1_000 {
+        assert!(
+            methods.get(wanted).copied().unwrap_or(0) > 0,
+            "{}: the engine never used {wanted}; methods per key: {methods:?}",
+            family.name()
+        );
+    }
 }
 
 /// Defines, per family, the default test and its `#[ignore]`d million-case twin.

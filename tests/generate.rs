@@ -12,7 +12,7 @@
 //!
 //! Histories have at most 10 operations by at most 4 clients (a client whose operation ends
 //! `info` continues under a fresh process id, as in Jepsen), with `ok`, `info` and `fail`
-//! completions, and about half of them are invalid.
+//! completions; 30–50 % of them are invalid (see `tests.rs`).
 
 mod collections;
 mod objects;

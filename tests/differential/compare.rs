@@ -7,7 +7,7 @@
 //!   engine says it proved minimality — becomes linearizable when any one of its operations
 //!   joins those others.
 
-use splitbrain::checker::{check, CheckOptions, Model, Verdict};
+use splitbrain::checker::{check, CheckOptions, Method, Model, Verdict};
 use splitbrain::history::{Op, Value};
 
 use crate::reference::{brute_force, brute_force_relaxed, OutOfBudget, Spec};
@@ -40,6 +40,10 @@ pub struct Comparison {
     pub problems: Vec<String>,
     /// Witness checks given up on for lack of budget (never counted as agreement or not).
     pub witness_checks_skipped: u32,
+    /// Both verdicts: `engine invalid, reference invalid`.
+    pub verdicts: String,
+    /// How the engine decided each key.
+    pub methods: Vec<Method>,
 }
 
 /// Checks `ops` with the engine (polynomial paths on or off) and compares with `reference`,
@@ -57,10 +61,13 @@ pub fn compare(
         Ok(report) => report,
         Err(error) => {
             found.problems.push(format!("engine error: {error}"));
+            found.verdicts = "engine error".into();
             return found;
         }
     };
     let expected = verdict(reference.iter().all(|(_, valid)| *valid));
+    found.verdicts = format!("engine {}, reference {expected}", report.verdict);
+    found.methods = report.keys.iter().map(|k| k.method).collect();
     let problems = &mut found.problems;
     if report.verdict != expected {
         problems.push(format!(

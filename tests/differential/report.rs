@@ -26,6 +26,8 @@ pub struct Disagreement {
     pub events: Vec<Event>,
     /// The history's operations.
     pub ops: Vec<Op>,
+    /// Both verdicts.
+    pub verdicts: String,
     /// What differs.
     pub problem: String,
 }
@@ -94,6 +96,7 @@ impl fmt::Display for Disagreement {
             "=== DISAGREEMENT: {name} seed {} (fast paths {paths}) ===",
             self.seed
         )?;
+        writeln!(f, "{}", self.verdicts)?;
         writeln!(f, "{}", self.problem)?;
         writeln!(
             f,
