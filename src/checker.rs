@@ -23,6 +23,7 @@ pub mod spec;
 mod witness;
 
 use std::path::Path;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -117,6 +118,17 @@ pub struct CheckOptions {
     /// Use the polynomial paths (zones, version chains) where they apply. Off only to test the
     /// search against them.
     pub fast_paths: bool,
+    /// Counters the caller can poll while the check runs (for a progress bar).
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Progress of a running check, updated as keys finish.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Keys in the history (set once splitting is done).
+    pub keys_total: AtomicUsize,
+    /// Keys with a verdict.
+    pub keys_done: AtomicUsize,
 }
 
 impl Default for CheckOptions {
@@ -130,6 +142,7 @@ impl Default for CheckOptions {
             first_failure: false,
             witness: true,
             fast_paths: true,
+            progress: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! - [`Event`] (`event.rs`): one line of a history, shaped like Jepsen's op map;
 //! - [`Op`] (`op.rs`): an invocation paired with its completion;
 //! - `pairing.rs`: the pairing rules ([`pair`], [`Pairer`]);
-//! - [`format`]: reading and writing the native JSON lines, Jepsen EDN and Porcupine's logs;
+//! - [`format`](mod@format): reading and writing the native JSON lines, Jepsen EDN and Porcupine's logs;
 //! - [`HistoryError`] (`error.rs`): what is wrong with an input, and where.
 
 mod error;

@@ -10,4 +10,5 @@
 //! Dependencies flow one way: `cli → checker → history`.
 
 pub mod checker;
+pub mod generate;
 pub mod history;

@@ -1,11 +1,18 @@
 //! Integration tests: one binary, one module per area.
-//!
-//! - `jsonl`: native JSON lines for printing and replaying histories in tests;
-//! - `reference`: the brute-force reference checker and its hand-built cases;
-//! - `generate`: seeded random histories per model;
-//! - `differential`: the engine against the reference on random histories.
 
+/// The command line: exit codes, messages, JSON.
+mod cli;
+/// The Porcupine corpus with its published verdicts.
+mod corpus;
+/// The engine against the brute-force reference on seeded random histories.
 mod differential;
+/// History formats: parsing, writing, detection, fuzzing.
+mod formats;
+/// Seeded random histories per model, for the differential tests.
 mod generate;
+/// Hand-written valid/invalid cases under `histories/`.
+mod histories;
+/// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
+/// The brute-force reference checker and its hand-built cases.
 mod reference;

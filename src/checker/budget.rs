@@ -58,12 +58,6 @@ impl Budget {
         }
     }
 
-    /// No limits.
-    #[cfg(test)]
-    pub fn unlimited() -> Budget {
-        Budget::new(None, None)
-    }
-
     /// Whether the check may go on.
     pub fn check(&self) -> Result<(), Exhausted> {
         if self.cancelled.load(Ordering::Relaxed) {

@@ -6,8 +6,9 @@
 //! the verdicts of easy ones. Every key gets a verdict unless `first_failure` is set, in which
 //! case the first invalid key cancels the rest.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,8 @@ use super::witness;
 use super::{CheckError, CheckOptions, KeyReport, Method, Model, Report, Verdict};
 use crate::history::{HistoryError, Location, Op, Value};
 
+/// Operations below which keys are checked on the calling thread.
+const PARALLEL_THRESHOLD: usize = 4096;
 /// Least time a witness may take (more when the check itself took long).
 const WITNESS_MIN_TIME: Duration = Duration::from_secs(1);
 
@@ -48,9 +51,9 @@ pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
 
 struct Key<S: Spec> {
     key: Option<Value>,
-    ops: usize,
-    /// Lifted entries, before simplification (the witness weakens from these).
-    raw: Vec<spec::Entry<S::Op>>,
+    /// Indices of the key's operations in the history.
+    members: Vec<usize>,
+    /// Lifted and simplified entries.
     entries: Vec<spec::Entry<S::Op>>,
 }
 
@@ -69,23 +72,29 @@ fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, 
     for (key, members) in groups {
         let raw = spec::lift_all(spec, ops, &members)
             .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
-        let entries = spec.simplify(raw.clone());
         keys.push(Key {
             key,
-            ops: members.len(),
-            raw,
-            entries,
+            members,
+            entries: spec.simplify(raw),
         });
     }
 
+    if let Some(progress) = &options.progress {
+        progress.keys_total.store(keys.len(), Ordering::Relaxed);
+    }
     let budget = Budget::new(options.time_limit, options.memory_limit);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by_key(|&k| keys[k].entries.len());
     let check_one = |&k: &usize| -> (usize, KeyReport) {
-        let key = &keys[k];
-        (k, check_key(spec, ops, key, options, &budget))
+        let report = check_key(spec, ops, &keys[k], options, &budget);
+        if let Some(progress) = &options.progress {
+            progress.keys_done.fetch_add(1, Ordering::Relaxed);
+        }
+        (k, report)
     };
-    let mut reports: Vec<(usize, KeyReport)> = if order.len() > 1 {
+    // Below a few thousand operations, starting threads costs more than it saves.
+    let parallel = order.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
+    let mut reports: Vec<(usize, KeyReport)> = if parallel {
         order.par_iter().map(check_one).collect()
     } else {
         order.iter().map(check_one).collect()
@@ -115,7 +124,7 @@ fn check_key<S: Spec>(
     let started = Instant::now();
     let mut report = KeyReport {
         key: key.key.clone(),
-        ops: key.ops,
+        ops: key.members.len(),
         verdict: Verdict::Unknown,
         method: Method::Skipped,
         reason: None,
@@ -145,14 +154,18 @@ fn check_key<S: Spec>(
         if options.witness {
             let spent = started.elapsed();
             let deadline = Instant::now() + WITNESS_MIN_TIME.max(spent * 2);
-            report.witness = Some(witness::build(
-                spec,
-                ops,
-                &key.raw,
-                &key.entries,
-                outcome.violation.as_ref(),
-                deadline,
-            ));
+            // Lifting cannot fail here: it succeeded before.
+            if let Ok(raw) = spec::lift_all(spec, ops, &key.members) {
+                report.witness = Some(witness::build(
+                    spec,
+                    ops,
+                    &raw,
+                    &key.entries,
+                    outcome.violation.as_ref(),
+                    spent,
+                    deadline,
+                ));
+            }
         }
     }
     report.elapsed = started.elapsed();

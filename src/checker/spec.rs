@@ -117,6 +117,7 @@ pub trait Spec: Send + Sync + 'static {
     }
 
     /// O(n) necessary conditions (e.g. every read returns a value some operation wrote).
+    /// Optional entries may be left out of a linearization, so only required ones can violate.
     fn precheck(&self, _entries: &[Entry<Self::Op>]) -> Option<Violation> {
         None
     }

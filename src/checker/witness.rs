@@ -1,31 +1,36 @@
 //! [`Witness`]: why a key's history is not linearizable.
 //!
 //! A witness gives, for one key:
-//! - the operation that cannot be linearized: the first completion no configuration survives;
+//! - the operation that cannot be linearized: the first completion no linearization survives
+//!   (`failure.rs`, a binary search over prefixes with the engine itself);
 //! - a linearization of everything before it (the longest linearizable prefix), with the state
 //!   after each step;
-//! - the candidate states at that point;
-//! - a minimal failing sub-history (`shrink.rs`).
+//! - a minimal failing sub-history (`shrink.rs`);
+//! - the candidate states where that sub-history fails (the breadth-first walk of
+//!   `linearizable::frontier`, affordable because the sub-history is small).
 //!
-//! The failure point comes from the breadth-first walk (`linearizable::frontier`) over the
-//! whole key; when that walk grows too large it is taken from the minimal sub-history instead,
-//! and [`Witness::scope`] says so. Rendering as text is in `text.rs`.
+//! Everything is computed against a deadline; what could not be computed in time falls back to
+//! the minimal sub-history, and [`Witness::scope`] says which. Rendering as text is in
+//! `text.rs`.
 
+mod failure;
 mod shrink;
 mod text;
 
-use std::collections::HashMap;
-use std::time::Instant;
+use hashbrown::HashMap;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::budget::Budget;
-use super::linearizable::frontier::{self, Config, FailurePoint};
+use super::linearizable::frontier::{self, FailurePoint};
 use super::spec::{Entry, Spec, Violation};
-use crate::history::{Op, NEVER};
+use crate::history::Op;
 
 /// Most configurations the failure-point walk keeps.
 const FRONTIER_CAP: usize = 20_000;
+/// Time the walk over the minimal sub-history may always take.
+const WALK_TIME: Duration = Duration::from_millis(200);
 /// Most candidate states a witness lists.
 const CANDIDATES_SHOWN: usize = 16;
 
@@ -35,7 +40,7 @@ const CANDIDATES_SHOWN: usize = 16;
 pub enum Scope {
     /// The key's whole history.
     History,
-    /// The minimal failing sub-history (the whole history's frontier was too large).
+    /// The minimal failing sub-history (the whole history took too long).
     MinimalSubHistory,
 }
 
@@ -69,13 +74,19 @@ pub struct Witness {
     /// A sub-history that is not linearizable on its own, even when every other operation of the
     /// history may have taken effect at any time after its invocation (or not at all).
     pub minimal: Vec<Op>,
+    /// Other operations of the history that `minimal` can only be explained with, as possible
+    /// effects (each may have happened at any time after its invocation, or not at all). The
+    /// prefix and candidates are computed over `minimal` plus these.
+    pub context: Vec<Op>,
     /// Whether removing any one operation of `minimal` was shown to make it linearizable.
     pub minimal_proven: bool,
-    /// What `op`, `prefix` and `candidates` were computed over.
+    /// What `op` and `prefix` were computed over: the key's whole history, or (when that ran
+    /// out of time) the minimal sub-history.
     pub scope: Scope,
     /// A linearization of the operations before `op`'s completion, with the state after each.
     pub prefix: Vec<Step>,
-    /// States the object could be in just before `op` completed (at most 16 listed).
+    /// States the object could be in, within the minimal sub-history, just before its failing
+    /// operation completed (at most 16 listed).
     pub candidates: Vec<Candidate>,
     /// How many distinct candidate states there were.
     pub candidates_total: usize,
@@ -84,147 +95,161 @@ pub struct Witness {
 /// Builds the witness for one key.
 ///
 /// `raw` are the key's lifted entries before simplification, `entries` after (the ones the
-/// verdict was computed on), `violation` indexes into `entries`. Works until `deadline`.
+/// verdict was computed on), `violation` indexes into `entries`. `check_time` is what the check
+/// took (a guide to what each run of the engine costs). Works until `deadline`.
 pub(crate) fn build<S: Spec>(
     spec: &S,
     ops: &[Op],
     raw: &[Entry<S::Op>],
     entries: &[Entry<S::Op>],
     violation: Option<&Violation>,
+    check_time: Duration,
     deadline: Instant,
 ) -> Witness {
-    let remaining = || deadline.saturating_duration_since(Instant::now());
-    let walk_budget = Budget::new(Some(remaining()), None);
-    let failure = frontier::failure_point(spec, entries, FRONTIER_CAP, &walk_budget)
-        .ok()
-        .flatten()
-        .map(|fp| (fp, entries));
-
-    // The prefix up to the failing completion is itself not linearizable (operations still in
-    // flight there become indefinite): shrink within it.
-    let cut = failure.as_ref().map(|(fp, e)| e[fp.failing].ret);
-    let prefix: Vec<Entry<S::Op>> = raw
-        .iter()
-        .filter(|e| cut.is_none_or(|cut| e.call < cut))
-        .map(|e| match cut {
-            Some(cut) if e.ret > cut => Entry {
-                optional: true,
-                ret: NEVER,
-                ..e.clone()
-            },
-            _ => e.clone(),
-        })
-        .collect();
-    let by_origin: HashMap<usize, usize> = prefix
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.origin, i))
-        .collect();
+    // Finding the failure in the whole history takes O(log n) runs of the engine: skip it when
+    // that cannot fit before the deadline.
+    let probes = (entries.len().max(2) as f64).log2().ceil() as u32 + 1;
+    let affordable = || Instant::now() + check_time * probes < deadline;
+    let budget = || {
+        Budget::new(
+            Some(deadline.saturating_duration_since(Instant::now())),
+            None,
+        )
+    };
+    let by_origin: HashMap<usize, usize> =
+        raw.iter().enumerate().map(|(i, e)| (e.origin, i)).collect();
     let seed: Option<Vec<usize>> = violation.and_then(|v| {
         v.entries
             .iter()
             .map(|&i| by_origin.get(&entries[i].origin).copied())
             .collect()
     });
-    let shrunk = shrink::shrink(spec, &prefix, seed, deadline);
-    let minimal_entries: Vec<Entry<S::Op>> =
-        shrunk.core.iter().map(|&i| prefix[i].clone()).collect();
-
-    let (failure, scope) = match failure {
-        Some((fp, e)) => (Some((fp, e.to_vec())), Scope::History),
+    // With a seed, shrinking is cheap; without one, find the failure first and shrink only the
+    // prefix up to it (which is itself not linearizable).
+    let mut failure = None;
+    let (core, context, proven) = match seed {
+        Some(seed) => {
+            let shrunk = shrink::shrink(spec, raw, Some(seed), deadline);
+            (shrunk.core, shrunk.context, shrunk.proven)
+        }
         None => {
-            let budget = Budget::new(Some(remaining()), None);
-            let fp = frontier::failure_point(spec, &minimal_entries, FRONTIER_CAP, &budget)
-                .ok()
-                .flatten();
-            (
-                fp.map(|fp| (fp, minimal_entries.clone())),
-                Scope::MinimalSubHistory,
-            )
+            if affordable() {
+                failure = failure::first_failure(spec, entries, &budget());
+            }
+            let cut = failure.as_ref().map(|f| entries[f.failing].ret);
+            let domain: Vec<usize> = (0..raw.len())
+                .filter(|&i| cut.is_none_or(|cut| raw[i].call < cut))
+                .collect();
+            let sub: Vec<Entry<S::Op>> = domain
+                .iter()
+                .map(|&i| match cut {
+                    Some(cut) if raw[i].ret > cut => weakened(&raw[i]),
+                    _ => raw[i].clone(),
+                })
+                .collect();
+            let shrunk = shrink::shrink(spec, &sub, None, deadline);
+            let back = |v: Vec<usize>| v.into_iter().map(|i| domain[i]).collect();
+            (back(shrunk.core), back(shrunk.context), shrunk.proven)
         }
     };
-    let minimal: Vec<Op> = minimal_entries
+    if failure.is_none() && affordable() {
+        failure = failure::first_failure(spec, entries, &budget());
+    }
+    // The core with its weakened context: the history the shrinking last proved invalid.
+    let mut explained: Vec<Entry<S::Op>> = core
         .iter()
-        .map(|e| ops[e.origin].clone())
+        .map(|&i| raw[i].clone())
+        .chain(context.iter().map(|&i| weakened(&raw[i])))
         .collect();
-    let reason = violation.map(|v| v.reason.clone());
-    match failure {
-        Some((fp, e)) => explain(spec, ops, &e, fp, minimal, shrunk.proven, scope, reason),
-        None => Witness {
-            // Only reachable if the walk was cut short: name the first operation of the
-            // minimal sub-history.
-            op: minimal
-                .first()
-                .cloned()
-                .unwrap_or_else(|| ops[entries[0].origin].clone()),
-            reason,
-            minimal,
-            minimal_proven: shrunk.proven,
-            scope,
-            prefix: Vec::new(),
-            candidates: Vec::new(),
-            candidates_total: 0,
-        },
+    explained.sort_by_key(|e| e.call);
+    // The explained history is small: give its walk a moment even past the deadline.
+    let walk_budget = Budget::new(Some(WALK_TIME), None);
+    let walk = frontier::failure_point(spec, &explained, FRONTIER_CAP, &walk_budget)
+        .ok()
+        .flatten();
+    let minimal: Vec<Op> = core.iter().map(|&i| ops[raw[i].origin].clone()).collect();
+    let mut witness = Witness {
+        op: minimal
+            .last()
+            .cloned()
+            .unwrap_or_else(|| ops[entries[0].origin].clone()),
+        reason: violation.map(|v| v.reason.clone()),
+        minimal,
+        context: context
+            .iter()
+            .map(|&i| ops[raw[i].origin].clone())
+            .collect(),
+        minimal_proven: proven,
+        scope: Scope::MinimalSubHistory,
+        prefix: Vec::new(),
+        candidates: Vec::new(),
+        candidates_total: 0,
+    };
+    if let Some(fp) = walk {
+        explain(spec, ops, &explained, fp, &mut witness);
+    }
+    if let Some(failure) = failure {
+        witness.scope = Scope::History;
+        witness.op = ops[entries[failure.failing].origin].clone();
+        witness.prefix = steps(spec, ops, entries, &failure.prefix);
+    }
+    witness
+}
+
+/// The entry as an operation that may have happened at any time after its invocation, or not.
+fn weakened<O: Clone>(entry: &Entry<O>) -> Entry<O> {
+    Entry {
+        optional: true,
+        ret: crate::history::NEVER,
+        ..entry.clone()
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Replays `order` (indices into `entries`), recording the state after each step.
+fn steps<S: Spec>(spec: &S, ops: &[Op], entries: &[Entry<S::Op>], order: &[usize]) -> Vec<Step> {
+    let mut state = spec.init();
+    order
+        .iter()
+        .map(|&i| {
+            state = spec
+                .step(&state, &entries[i].op)
+                .unwrap_or_else(|| state.clone());
+            Step {
+                op: ops[entries[i].origin].clone(),
+                state: spec.describe_state(&state),
+            }
+        })
+        .collect()
+}
+
+/// Fills the failing operation, prefix and candidates from the walk over the minimal
+/// sub-history.
 fn explain<S: Spec>(
     spec: &S,
     ops: &[Op],
     entries: &[Entry<S::Op>],
     fp: FailurePoint<S::State>,
-    minimal: Vec<Op>,
-    minimal_proven: bool,
-    scope: Scope,
-    reason: Option<String>,
-) -> Witness {
+    witness: &mut Witness,
+) {
     let failing_ret = entries[fp.failing].ret;
-    let replay = |config: &Config<S::State>| -> Vec<Step> {
-        let mut state = spec.init();
-        config
-            .order
-            .iter()
-            .map(|&i| {
-                state = spec
-                    .step(&state, &entries[i].op)
-                    .unwrap_or_else(|| state.clone());
-                Step {
-                    op: ops[entries[i].origin].clone(),
-                    state: spec.describe_state(&state),
-                }
-            })
-            .collect()
-    };
-    // Prefer the configuration that linearized the most operations as the prefix shown.
-    let longest = fp.candidates.iter().max_by_key(|c| c.order.len());
-    let prefix = longest.map(replay).unwrap_or_default();
-    let mut seen = std::collections::HashSet::new();
-    let mut candidates = Vec::new();
+    witness.op = ops[entries[fp.failing].origin].clone();
+    if let Some(longest) = fp.candidates.iter().max_by_key(|c| c.order.len()) {
+        witness.prefix = steps(spec, ops, entries, &longest.order);
+    }
+    let mut seen = hashbrown::HashSet::new();
     for config in &fp.candidates {
-        if !seen.insert(config.state.clone()) {
+        if !seen.insert(config.state.clone()) || witness.candidates.len() >= CANDIDATES_SHOWN {
             continue;
         }
-        if candidates.len() < CANDIDATES_SHOWN {
-            candidates.push(Candidate {
-                state: spec.describe_state(&config.state),
-                applied: config
-                    .order
-                    .iter()
-                    .filter(|&&i| entries[i].ret > failing_ret)
-                    .map(|&i| ops[entries[i].origin].clone())
-                    .collect(),
-            });
-        }
+        witness.candidates.push(Candidate {
+            state: spec.describe_state(&config.state),
+            applied: config
+                .order
+                .iter()
+                .filter(|&&i| entries[i].ret > failing_ret)
+                .map(|&i| ops[entries[i].origin].clone())
+                .collect(),
+        });
     }
-    Witness {
-        op: ops[entries[fp.failing].origin].clone(),
-        reason,
-        minimal,
-        minimal_proven,
-        scope,
-        prefix,
-        candidates,
-        candidates_total: seen.len(),
-    }
+    witness.candidates_total = seen.len();
 }

@@ -95,7 +95,9 @@ impl fmt::Display for Op {
         }
         match self.outcome {
             Outcome::Ok => {
-                if self.input.is_nil() {
+                if self.input.is_nil() && self.output.is_nil() {
+                    Ok(())
+                } else if self.input.is_nil() {
                     write!(f, " → {}", self.output)
                 } else if self.input == self.output || self.output.is_nil() {
                     write!(f, " {}", self.input)

@@ -11,7 +11,7 @@
 //! Positions are the events' order in the file: checking is driven by that order, never by the
 //! `time` field (which is informational and may come from skewed clocks).
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@
 //! (reads of one version may share a rank). This is the version-order check of fast-jepsen
 //! (rystsov/fast-jepsen) in sorted form.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::checker::spec::{Entry, FastVerdict, RegisterOp, Violation};
 use crate::history::Value;

@@ -11,7 +11,7 @@
 //! The frontier can grow exponentially with concurrency, so the walk gives up past a size cap;
 //! it is used for explanations, never for verdicts.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 
 use crate::checker::budget::Budget;
 use crate::checker::spec::{Entry, Spec};

@@ -16,6 +16,15 @@
 //! - **interchangeable optional operations** (identical spec operations) are linearized in
 //!   invocation order: swapping two of them never changes legality, and the earlier-invoked one
 //!   can stand wherever the later one can;
+//! - **optional operations just in time**: an optional operation O applied in state `s` can be
+//!   moved past a *required* operation P that follows it whenever P is legal in `s` and either
+//!   commutes with O or overwrites O's effect (then O is dropped). Moving O later never breaks
+//!   real time (it never returns), and each such move removes one (optional, later required)
+//!   pair, so repeating them ends: some linearization, if any exists, has every optional
+//!   operation followed by another optional one or by a required one that depends on it. The
+//!   search only tries those. (Two optional operations may follow each other freely: requiring
+//!   dependence there would loop, e.g. two commuting increments.) The restriction is part of
+//!   the memo key, since it makes the search below a configuration partial;
 //! - **exact, compact memo** ([`Memo`]): configurations are keyed by state id and the set of
 //!   linearized operations relative to the first required one not yet linearized, hashed
 //!   incrementally (Zobrist);
@@ -57,8 +66,22 @@ struct Frame {
     op: u32,
     prev_state: u32,
     prev_hi: u32,
+    prev_restrict: Restrict,
     forced: bool,
 }
+
+/// After an optional operation: which one, and the state it was applied in. The next operation
+/// must depend on it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Restrict {
+    op: u32,
+    before: u32,
+}
+
+const UNRESTRICTED: Restrict = Restrict {
+    op: NONE,
+    before: NONE,
+};
 
 struct Search<'a, S: Spec> {
     entries: &'a [Entry<S::Op>],
@@ -86,6 +109,7 @@ struct Search<'a, S: Spec> {
     /// One past the highest linearized entry.
     hi: u32,
     optional_linearized: Vec<u32>,
+    restrict: Restrict,
     frames: Vec<Frame>,
     memo: Memo,
     key: Vec<u32>,
@@ -136,6 +160,7 @@ impl<'a, S: Spec> Search<'a, S> {
             base: 0,
             hi: 0,
             optional_linearized: Vec::new(),
+            restrict: UNRESTRICTED,
             frames: Vec::new(),
             memo: Memo::default(),
             key: Vec::new(),
@@ -201,6 +226,10 @@ impl<'a, S: Spec> Search<'a, S> {
                 entry = self.next[entry as usize];
                 continue;
             };
+            if !self.depends(op, next_state) {
+                entry = self.next[entry as usize];
+                continue;
+            }
             self.explored += 1;
             self.apply(op, next_state, false);
             self.greedy();
@@ -221,6 +250,24 @@ impl<'a, S: Spec> Search<'a, S> {
                 }
             }
         }
+    }
+
+    /// Whether `op` (leading to `after`) may follow the optional operation just applied: it must
+    /// be optional too, or illegal without it, or neither commute with it nor overwrite its
+    /// effect.
+    fn depends(&mut self, op: u32, after: u32) -> bool {
+        let Restrict {
+            op: optional,
+            before,
+        } = self.restrict;
+        if optional == NONE || self.entries[op as usize].optional {
+            return true;
+        }
+        let Some(without) = self.trans.step(before, op as usize) else {
+            return true;
+        };
+        let swapped = self.trans.step(without, optional as usize);
+        swapped != Some(after) && without != after
     }
 
     /// Linearizes, without branching, every candidate that is read-only and legal now.
@@ -257,9 +304,20 @@ impl<'a, S: Spec> Search<'a, S> {
             op,
             prev_state: self.state,
             prev_hi: self.hi,
+            prev_restrict: self.restrict,
             forced,
         });
         let i = op as usize;
+        // A read applied right after an optional operation depends on it (it was not legal
+        // before, or greedy would have taken it earlier): the restriction is met.
+        self.restrict = if self.entries[i].optional && !forced {
+            Restrict {
+                op,
+                before: self.state,
+            }
+        } else {
+            UNRESTRICTED
+        };
         self.linearized[i / 64] |= 1 << (i % 64);
         self.hash ^= self.zobrist[i];
         self.state = next_state;
@@ -285,6 +343,7 @@ impl<'a, S: Spec> Search<'a, S> {
         self.hash ^= self.zobrist[i];
         self.state = frame.prev_state;
         self.hi = frame.prev_hi;
+        self.restrict = frame.prev_restrict;
         if self.entries[i].optional {
             self.optional_linearized.pop();
         } else {
@@ -326,7 +385,9 @@ impl<'a, S: Spec> Search<'a, S> {
             }
         }
         self.key[below..].sort_unstable();
-        self.key.push(NONE); // separates the list from the window
+        self.key.push(NONE); // separates the list from the rest
+        self.key.push(self.restrict.op);
+        self.key.push(self.restrict.before);
         let hi = self.hi as usize;
         if hi > base {
             for w in base / 64..=(hi - 1) / 64 {
@@ -362,7 +423,7 @@ fn zobrist_keys(n: usize) -> Vec<u64> {
 }
 
 fn previous_twins<O: Eq + std::hash::Hash>(entries: &[Entry<O>]) -> Vec<u32> {
-    let mut last: std::collections::HashMap<&O, u32> = std::collections::HashMap::new();
+    let mut last: hashbrown::HashMap<&O, u32> = hashbrown::HashMap::new();
     entries
         .iter()
         .enumerate()

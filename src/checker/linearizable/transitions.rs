@@ -5,7 +5,7 @@
 //! (Knossos' `model.memo` idea), so a register's search never clones or compares values in its
 //! inner loop.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::checker::spec::{Entry, Spec};
 

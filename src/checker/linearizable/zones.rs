@@ -16,7 +16,7 @@
 //! Operations with an unknown outcome are writes that return at +∞. This is checked against a
 //! brute-force reference in the differential tests.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::checker::spec::{Entry, FastVerdict, RegisterOp, Violation};
 use crate::history::{Value, NEVER};
@@ -152,6 +152,6 @@ pub fn check_register(entries: &[Entry<RegisterOp>]) -> Option<FastVerdict> {
 }
 
 fn dedup(entries: Vec<usize>) -> Vec<usize> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = hashbrown::HashSet::new();
     entries.into_iter().filter(|e| seen.insert(*e)).collect()
 }

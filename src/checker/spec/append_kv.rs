@@ -76,7 +76,7 @@ impl Spec for AppendKv {
     fn precheck(&self, entries: &[Entry<AppendOp>]) -> Option<Violation> {
         for (i, e) in entries.iter().enumerate() {
             let AppendOp::Get(s) = &e.op else { continue };
-            if s.is_empty() {
+            if s.is_empty() || e.optional {
                 continue;
             }
             let explained = entries.iter().any(|w| match &w.op {

@@ -1,7 +1,9 @@
 //! `queue`: a FIFO queue. `enqueue v` appends; `dequeue` returns the oldest element, or `nil`
 //! when the queue is empty. A dequeue with unknown outcome may have removed the oldest element.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
 
 use super::{Entry, Lifted, Spec, Violation};
 use crate::history::{Op, Outcome, Value};
@@ -88,6 +90,9 @@ impl Spec for Queue {
             let QueueOp::Dequeue(Some(v)) = &e.op else {
                 continue;
             };
+            if e.optional {
+                continue;
+            }
             match first_enqueue.get(v) {
                 None => {
                     return Some(Violation {

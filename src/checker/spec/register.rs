@@ -4,7 +4,7 @@
 //! exist and what a failed `cas` means. The initial value is `nil` (Porcupine's etcd model calls
 //! it "absent"; Jepsen reads it as `nil` too).
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use super::{Entry, FastPath, Lifted, Spec, Violation};
 use crate::checker::linearizable::{chain, zones};
@@ -133,28 +133,32 @@ impl Spec for Register {
             return entries;
         }
         loop {
-            let mut observed: HashSet<&Value> = HashSet::new();
-            for e in &entries {
-                match &e.op {
-                    RegisterOp::Read(v) => {
-                        observed.insert(v);
-                    }
-                    RegisterOp::Cas(old, _) => {
-                        observed.insert(old);
-                    }
-                    _ => {}
-                }
-            }
-            let droppable: Vec<bool> = entries
-                .iter()
-                .map(|e| {
-                    e.optional
-                        && match &e.op {
-                            RegisterOp::Write(v) | RegisterOp::Cas(_, v) => !observed.contains(v),
-                            _ => false,
+            let droppable: Vec<bool> = {
+                let mut observed: HashSet<&Value> = HashSet::new();
+                for e in &entries {
+                    match &e.op {
+                        RegisterOp::Read(v) => {
+                            observed.insert(v);
                         }
-                })
-                .collect();
+                        RegisterOp::Cas(old, _) => {
+                            observed.insert(old);
+                        }
+                        _ => {}
+                    }
+                }
+                entries
+                    .iter()
+                    .map(|e| {
+                        e.optional
+                            && match &e.op {
+                                RegisterOp::Write(v) | RegisterOp::Cas(_, v) => {
+                                    !observed.contains(v)
+                                }
+                                _ => false,
+                            }
+                    })
+                    .collect()
+            };
             if !droppable.contains(&true) {
                 return entries;
             }

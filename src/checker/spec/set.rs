@@ -1,6 +1,8 @@
 //! `set`: a grow-only set. `add v` inserts; `read` returns every element, in any order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use hashbrown::HashMap;
 
 use super::{Entry, Lifted, Spec, Violation};
 use crate::history::{Op, Outcome, Value};
@@ -80,6 +82,9 @@ impl Spec for Set {
         }
         for (i, e) in entries.iter().enumerate() {
             let SetOp::Read(seen) = &e.op else { continue };
+            if e.optional {
+                continue;
+            }
             for v in seen {
                 match first_add.get(v) {
                     None => {

@@ -12,7 +12,7 @@
 //! Failure-Inducing Input", TSE 2002), which ends 1-minimal: weakening any single remaining
 //! operation makes the history linearizable.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 use std::time::Instant;
 
 use crate::checker::budget::Budget;
@@ -25,6 +25,9 @@ use crate::history::NEVER;
 pub struct Shrunk {
     /// Indices of the core's entries, in invocation order.
     pub core: Vec<usize>,
+    /// Indices of the other entries the final check kept (weakened: they may have happened at
+    /// any time after their invocation, or not at all), in invocation order.
+    pub context: Vec<usize>,
     /// Whether the core was shown 1-minimal (false if time ran out).
     pub proven: bool,
 }
@@ -56,7 +59,18 @@ pub fn shrink<S: Spec>(
     // observe less, so they would keep no more (`Spec::simplify` is monotone).
     oracle.domain = oracle.relevant(&core);
     let proven = ddmin(&mut oracle, &mut core);
-    Shrunk { core, proven }
+    let in_core: HashSet<usize> = core.iter().copied().collect();
+    let context = oracle
+        .history(&core)
+        .iter()
+        .map(|e| e.origin)
+        .filter(|i| !in_core.contains(i))
+        .collect();
+    Shrunk {
+        core,
+        context,
+        proven,
+    }
 }
 
 struct Oracle<'a, S: Spec> {

@@ -8,6 +8,15 @@ use crate::history::Op;
 /// Most prefix steps printed (the last ones, nearest the failure).
 const PREFIX_SHOWN: usize = 12;
 
+/// `1 op`, `3 ops`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn where_(op: &Op) -> String {
     match op.source.invoke_index {
         Some(index) => format!("{} (index {index})", op.lines()),
@@ -36,8 +45,8 @@ impl Witness {
             .unwrap_or(0);
         let _ = writeln!(
             out,
-            "{indent}minimal failing sub-history ({} ops{}):",
-            self.minimal.len(),
+            "{indent}minimal failing sub-history ({}{}):",
+            plural(self.minimal.len(), "op"),
             if self.minimal_proven {
                 "; weakening any one of them makes it linearizable"
             } else {
@@ -46,6 +55,22 @@ impl Witness {
         );
         for op in &self.minimal {
             let _ = writeln!(out, "{indent}  {:<width$}  {op}", op.lines());
+        }
+        if !self.context.is_empty() {
+            let _ = writeln!(
+                out,
+                "{indent}given that these may have taken effect any time after they began (or \
+                 never):"
+            );
+            let width = self
+                .context
+                .iter()
+                .map(|op| op.lines().len())
+                .max()
+                .unwrap_or(0);
+            for op in &self.context {
+                let _ = writeln!(out, "{indent}  {:<width$}  {op}", op.lines());
+            }
         }
         let scope = match self.scope {
             Scope::History => "",
@@ -56,8 +81,8 @@ impl Witness {
         } else {
             let _ = writeln!(
                 out,
-                "{indent}linearizable prefix{scope} ({} ops), state after each:",
-                self.prefix.len()
+                "{indent}linearizable prefix{scope} ({}), state after each:",
+                plural(self.prefix.len(), "op")
             );
             let skip = self.prefix.len().saturating_sub(PREFIX_SHOWN);
             if skip > 0 {
@@ -74,7 +99,7 @@ impl Witness {
         }
         let _ = write!(
             out,
-            "{indent}candidate states when it completed{scope} ({}):",
+            "{indent}candidate states where the minimal sub-history fails ({}):",
             self.candidates_total
         );
         for candidate in &self.candidates {

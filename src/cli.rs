@@ -1,0 +1,75 @@
+//! Command-line syntax (clap derive) and dispatch; one file per verb.
+//!
+//! - `check.rs`: `splitbrain check FILE...`
+//! - `convert.rs`: `splitbrain convert IN OUT`
+//! - `generate.rs`: `splitbrain gen`
+//! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
+
+mod check;
+mod convert;
+mod generate;
+mod units;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for errors: bad input, bad usage, harness failure.
+pub const EXIT_ERROR: u8 = 3;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  valid: every history checked is linearizable
+  1  invalid: at least one history is not
+  2  unknown: a limit was hit before an answer was known (never reported as valid)
+  3  error: unreadable input, bad usage, or a harness failure";
+
+/// splitbrain: a Jepsen-style verification harness.
+#[derive(Debug, Parser)]
+#[command(name = "splitbrain", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check recorded histories for linearizability.
+    #[command(after_help = EXIT_CODES)]
+    Check(check::CheckArgs),
+    /// Convert a history between formats (jsonl, edn; porcupine-etcd is read only).
+    Convert(convert::ConvertArgs),
+    /// Generate a seeded synthetic history (for benchmarks and experiments).
+    Gen(generate::GenArgs),
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { 0 });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Convert(args) => convert::run(args),
+        Command::Gen(args) => generate::run(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // A closed pipe (`splitbrain check ... | head`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! `splitbrain check FILE...`: read histories, check them, print verdicts and witnesses.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+use splitbrain::checker::{self, CheckOptions, KeyReport, Model, Progress, Report, Verdict};
+use splitbrain::history::{format, Format};
+
+use super::{units, EXIT_ERROR};
+
+/// Arguments of `splitbrain check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// History files: native JSON lines, Jepsen EDN, or Porcupine logs (detected).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Sequential spec: register, cas-register, etcd-register, kv, append-kv, mutex, set,
+    /// queue, counter. Inferred from the history when omitted.
+    #[arg(long, value_parser = parse_model)]
+    model: Option<Model>,
+    /// Input format: jsonl, edn, porcupine-etcd. Detected when omitted.
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Print one JSON object per file instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Give up on a file after this long (e.g. 30s, 500ms); the verdict is then `unknown`.
+    #[arg(long, value_parser = units::duration)]
+    time_limit: Option<Duration>,
+    /// Give up when the search's memory passes this size (e.g. 2GiB); the verdict is then
+    /// `unknown`.
+    #[arg(long, value_parser = units::bytes)]
+    memory_limit: Option<u64>,
+    /// Worker threads for checking keys in parallel (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Stop at the first key found invalid instead of giving every key a verdict.
+    #[arg(long)]
+    first_failure: bool,
+    /// Skip computing witnesses (minimal failing sub-histories) for invalid keys.
+    #[arg(long)]
+    no_witness: bool,
+}
+
+fn parse_model(name: &str) -> Result<Model, String> {
+    Model::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown model {name:?}; expected one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    Format::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        format!(
+            "unknown format {name:?}; expected one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct FileResult<'a> {
+    file: &'a Path,
+    format: Option<&'static str>,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+#[derive(Serialize)]
+struct FileError<'a> {
+    file: &'a Path,
+    verdict: &'static str,
+    error: String,
+}
+
+/// Runs `check`; returns the exit code.
+pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
+    if let Some(threads) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    let mut worst: u8 = 0;
+    for file in &args.files {
+        let code = match check_file(&args, file) {
+            Ok((format, report)) => {
+                if args.json {
+                    let line = FileResult {
+                        file,
+                        format: Some(format.name()),
+                        report: &report,
+                    };
+                    writeln!(stdout, "{}", serde_json::to_string(&line)?)?;
+                } else {
+                    write!(stdout, "{}", render(file, format, &report))?;
+                }
+                report.verdict.exit_code()
+            }
+            Err(e) => {
+                if args.json {
+                    let line = FileError {
+                        file,
+                        verdict: "error",
+                        error: format!("{e:#}"),
+                    };
+                    writeln!(stdout, "{}", serde_json::to_string(&line)?)?;
+                } else {
+                    writeln!(std::io::stderr(), "error: {e:#}")?;
+                }
+                EXIT_ERROR
+            }
+        };
+        worst = severity(worst, code);
+    }
+    Ok(worst)
+}
+
+/// Error beats invalid beats unknown beats valid.
+fn severity(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        0 => 0,
+        2 => 1,
+        1 => 2,
+        _ => 3,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Report)> {
+    let (format, ops) = format::read_ops(file, args.format)?;
+    let progress = Arc::new(Progress::default());
+    let options = {
+        let mut o = CheckOptions::default();
+        o.model = args.model;
+        o.format = Some(format);
+        o.file = Some(file.into());
+        o.time_limit = args.time_limit;
+        o.memory_limit = args.memory_limit;
+        o.first_failure = args.first_failure;
+        o.witness = !args.no_witness;
+        o.progress = Some(progress.clone());
+        o
+    };
+    let bar = ProgressBar::start(file, progress);
+    let report = checker::check(&ops, &options);
+    bar.finish();
+    Ok((format, report.with_context(|| file.display().to_string())?))
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal and the check has run for a
+/// second.
+struct ProgressBar {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressBar {
+    fn start(file: &Path, progress: Arc<Progress>) -> ProgressBar {
+        if !std::io::stderr().is_terminal() {
+            return ProgressBar {
+                done: None,
+                thread: None,
+            };
+        }
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let name = file.display().to_string();
+        let thread = std::thread::spawn(move || {
+            if finished.recv_timeout(Duration::from_secs(1)).is_ok() {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {msg} [{elapsed_precise}] {pos}/{len} keys",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            bar.set_message(name);
+            loop {
+                bar.set_length(progress.keys_total.load(Ordering::Relaxed) as u64);
+                bar.set_position(progress.keys_done.load(Ordering::Relaxed) as u64);
+                if finished.recv_timeout(Duration::from_millis(100)).is_ok() {
+                    break;
+                }
+            }
+            bar.finish_and_clear();
+        });
+        ProgressBar {
+            done: Some(done),
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn render(file: &Path, format: Format, report: &Report) -> String {
+    let mut out = String::new();
+    let how = if report.model_inferred {
+        if format == Format::PorcupineEtcd {
+            ", inferred from the porcupine-etcd format"
+        } else {
+            ", inferred from the operations"
+        }
+    } else {
+        ""
+    };
+    let keys = match report.keys.len() {
+        1 if report.keys[0].key.is_none() => String::new(),
+        n => {
+            let count = |v| report.keys.iter().filter(|k| k.verdict == v).count();
+            let mut parts = vec![format!("{} valid", count(Verdict::Valid))];
+            for (v, name) in [(Verdict::Invalid, "invalid"), (Verdict::Unknown, "unknown")] {
+                if count(v) > 0 {
+                    parts.push(format!("{} {name}", count(v)));
+                }
+            }
+            format!(" in {n} keys ({})", parts.join(", "))
+        }
+    };
+    out.push_str(&format!(
+        "{}: {} (model {}{how}; {}{keys}; {})\n",
+        file.display(),
+        report.verdict,
+        report.model,
+        plural(report.ops, "op"),
+        seconds(report.elapsed)
+    ));
+    let single = report.keys.len() == 1 && report.keys[0].key.is_none();
+    for key in &report.keys {
+        if key.verdict == Verdict::Valid {
+            continue;
+        }
+        let indent = if single {
+            "  ".to_string()
+        } else {
+            out.push_str(&format!("  key {}: {}\n", key_name(key), describe(key)));
+            "    ".to_string()
+        };
+        if single && key.verdict == Verdict::Unknown {
+            out.push_str(&format!("  {}\n", describe(key)));
+        }
+        if let Some(witness) = &key.witness {
+            out.push_str(&witness.to_text(&indent));
+        }
+    }
+    out
+}
+
+fn key_name(key: &KeyReport) -> String {
+    key.key
+        .as_ref()
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| "(none)".into())
+}
+
+fn describe(key: &KeyReport) -> String {
+    let how = match key.method {
+        checker::Method::Search => format!("search, {} configurations explored", key.explored),
+        m => serde_json::to_value(m)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+    };
+    match (&key.reason, key.verdict) {
+        (Some(reason), _) => format!("{} — {reason}", key.verdict),
+        (None, v) => format!("{v} ({how}, {})", plural(key.ops, "op")),
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{:.2} s", d.as_secs_f64())
+    } else {
+        format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+    }
+}

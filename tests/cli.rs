@@ -1,0 +1,217 @@
+//! The command line as users and CI scripts see it: exit codes, messages, JSON output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn splitbrain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run splitbrain")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn valid_history_exits_zero() {
+    let out = splitbrain(&[
+        "check",
+        "histories/valid/register--sequential-writes-and-reads.jsonl",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains(": valid"), "{}", stdout(&out));
+}
+
+#[test]
+fn invalid_history_exits_one_and_explains() {
+    let out = splitbrain(&[
+        "check",
+        "histories/invalid/register--stale-read-after-partition.jsonl",
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(text.contains("cannot linearize: p0 read → 1"), "{text}");
+    assert!(
+        text.contains("minimal failing sub-history (3 ops"),
+        "{text}"
+    );
+}
+
+#[test]
+fn time_limit_hit_exits_two_and_never_claims_valid() {
+    let out = splitbrain(&[
+        "check",
+        "--time-limit",
+        "0s",
+        "histories/corpus/porcupine/jepsen/etcd_002.log",
+    ]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(stdout(&out).contains(": unknown"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("time limit"), "{}", stdout(&out));
+}
+
+#[test]
+fn malformed_input_exits_three_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(
+        &dir,
+        "bad.jsonl",
+        "{\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"value\":1}\n{\"process\":0,\"type\":\"okk\",\"f\":\"write\",\"value\":1}\n",
+    );
+    let out = splitbrain(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{}:2:", path.display())), "{err}");
+    assert!(err.contains("expected"), "{err}");
+}
+
+#[test]
+fn completion_without_invocation_is_an_error_not_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(
+        &dir,
+        "orphan.jsonl",
+        "{\"process\":4,\"type\":\"ok\",\"f\":\"read\",\"value\":1}\n",
+    );
+    let out = splitbrain(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("no open invocation"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn operation_the_model_lacks_is_an_error_naming_its_line() {
+    let out = splitbrain(&[
+        "check",
+        "--model",
+        "register",
+        "histories/valid/cas-register--failed-cas-did-not-happen.jsonl",
+    ]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(err.contains(":3:") || err.contains(":3"), "{err}");
+    assert!(err.contains("no function `cas`"), "{err}");
+}
+
+#[test]
+fn unknown_model_is_a_usage_error() {
+    let out = splitbrain(&["check", "--model", "btree", "x.jsonl"]);
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("expected one of"), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_file_exits_three() {
+    let out = splitbrain(&["check", "no/such/history.jsonl"]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("no/such/history.jsonl"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn json_output_is_one_object_per_file_with_the_witness() {
+    let out = splitbrain(&[
+        "check",
+        "--json",
+        "histories/valid/mutex--handoff.jsonl",
+        "histories/invalid/mutex--two-holders.jsonl",
+    ]);
+    assert_eq!(code(&out), 1, "worst verdict wins");
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["verdict"], "valid");
+    assert_eq!(lines[1]["verdict"], "invalid");
+    assert_eq!(lines[1]["model"], "mutex");
+    let witness = &lines[1]["keys"][0]["witness"];
+    assert_eq!(witness["minimal"].as_array().unwrap().len(), 2);
+    assert_eq!(witness["op"]["f"], "acquire");
+}
+
+#[test]
+fn error_in_one_file_outranks_verdicts_of_others() {
+    let out = splitbrain(&[
+        "check",
+        "histories/invalid/mutex--two-holders.jsonl",
+        "no/such/file.jsonl",
+    ]);
+    assert_eq!(code(&out), 3);
+}
+
+#[test]
+fn generated_history_is_reproducible_and_checkable() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    for path in [&a, &b] {
+        let out = splitbrain(&[
+            "gen",
+            "--ops",
+            "300",
+            "--clients",
+            "8",
+            "--crash-rate",
+            "0.05",
+            "--seed",
+            "42",
+            "--anomaly",
+            "stale-read",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let out = splitbrain(&["check", a.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+}
+
+#[test]
+fn convert_round_trips_through_edn() {
+    let dir = tempfile::tempdir().unwrap();
+    let edn = dir.path().join("h.edn");
+    let back = dir.path().join("h.jsonl");
+    let source = Path::new("histories/valid/kv--independent-keys.jsonl");
+    let out = splitbrain(&["convert", source.to_str().unwrap(), edn.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = splitbrain(&["convert", edn.to_str().unwrap(), back.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let original =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(source)).unwrap();
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), original);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = splitbrain(&["check", "--help"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    for line in ["0  valid", "1  invalid", "2  unknown", "3  error"] {
+        assert!(text.contains(line), "{text}");
+    }
+}

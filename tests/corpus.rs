@@ -1,0 +1,82 @@
+//! The Porcupine corpus: every file gets the verdict its provenance README lists.
+
+use std::path::{Path, PathBuf};
+
+use splitbrain::checker::{check, CheckOptions, Verdict};
+use splitbrain::history::format;
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/corpus/porcupine")
+}
+
+/// Expected verdicts, read from the corpus README (so the README stays the source of truth).
+fn expected() -> Vec<(PathBuf, Verdict)> {
+    let readme = std::fs::read_to_string(corpus().join("README.md")).unwrap();
+    // The bullet "**Linearizable (23):** 002, 005, ..." and its continuation lines.
+    let mut lines = readme
+        .lines()
+        .skip_while(|l| !l.contains("**Linearizable (23):**"));
+    let mut linearizable_line = lines.next().unwrap_or_default().to_string();
+    for line in lines.take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with('*')) {
+        linearizable_line.push_str(line);
+    }
+    let linearizable: Vec<u32> = linearizable_line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| s.len() == 3)
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(
+        linearizable.len(),
+        23,
+        "README lists 23 linearizable etcd files"
+    );
+    let mut out = Vec::new();
+    for n in 0..=102u32 {
+        // 095 is empty (the cluster never started); Porcupine trivially calls it linearizable.
+        let verdict = if linearizable.contains(&n) || n == 95 {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        };
+        out.push((corpus().join(format!("jepsen/etcd_{n:03}.log")), verdict));
+    }
+    for row in readme.lines().filter(|l| l.starts_with("| kv/")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let verdict = match cells[5] {
+            "linearizable" => Verdict::Valid,
+            "not linearizable" => Verdict::Invalid,
+            other => panic!("unexpected verdict {other:?} in README"),
+        };
+        out.push((corpus().join(cells[1]), verdict));
+    }
+    assert_eq!(out.len(), 109);
+    out
+}
+
+#[test]
+fn every_corpus_file_gets_the_verdict_its_readme_lists() {
+    let mut wrong = Vec::new();
+    for (path, verdict) in expected() {
+        let (format, ops) = format::read_ops(&path, None).unwrap();
+        let mut options = CheckOptions::default();
+        options.format = Some(format);
+        let report = check(&ops, &options).unwrap();
+        if report.verdict != verdict {
+            wrong.push(format!(
+                "{}: {:?}, expected {verdict:?}",
+                path.display(),
+                report.verdict
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn every_key_of_c50_bad_gets_a_verdict() {
+    let (_, ops) = format::read_ops(&corpus().join("kv/c50-bad.txt"), None).unwrap();
+    let report = check(&ops, &CheckOptions::default()).unwrap();
+    assert_eq!(report.keys.len(), 10);
+    assert!(report.keys.iter().all(|k| k.verdict != Verdict::Unknown));
+    assert_eq!(report.verdict, Verdict::Invalid);
+}
