@@ -4,7 +4,15 @@
 mod cli;
 /// The Porcupine corpus with its published verdicts.
 mod corpus;
+/// The engine against the brute-force reference on seeded random histories.
+mod differential;
 /// History formats: parsing, writing, detection, fuzzing.
 mod formats;
+/// Seeded random histories per model, for the differential tests.
+mod generate;
 /// Hand-written valid/invalid cases under `histories/`.
 mod histories;
+/// Native JSON lines for printing and replaying histories in the differential tests.
+mod jsonl;
+/// The brute-force reference checker and its hand-built cases.
+mod reference;
