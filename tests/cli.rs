@@ -207,6 +207,39 @@ fn convert_round_trips_through_edn() {
 }
 
 #[test]
+fn first_failure_stops_after_an_invalid_key_and_skips_the_rest() {
+    let all = splitbrain(&[
+        "check",
+        "--json",
+        "histories/corpus/porcupine/kv/c50-bad.txt",
+    ]);
+    let all: serde_json::Value = serde_json::from_str(stdout(&all).trim()).unwrap();
+    let keys = all["keys"].as_array().unwrap();
+    assert!(
+        keys.iter().all(|k| k["verdict"] != "unknown"),
+        "every key gets a verdict"
+    );
+
+    let first = splitbrain(&[
+        "check",
+        "--json",
+        "--first-failure",
+        "--threads",
+        "1",
+        "histories/corpus/porcupine/kv/c50-bad.txt",
+    ]);
+    assert_eq!(code(&first), 1);
+    let first: serde_json::Value = serde_json::from_str(stdout(&first).trim()).unwrap();
+    let methods: Vec<&str> = first["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["method"].as_str().unwrap())
+        .collect();
+    assert!(methods.contains(&"skipped"), "{methods:?}");
+}
+
+#[test]
 fn help_documents_the_exit_codes() {
     let out = splitbrain(&["check", "--help"]);
     assert_eq!(code(&out), 0);

@@ -228,20 +228,55 @@ fn witness_of_a_stale_read_names_the_read_and_shrinks_to_three_ops() {
     assert!(witness.minimal_proven);
 }
 
-#[test]
-fn time_limit_gives_unknown_never_a_verdict() {
-    // Many concurrent increments and a read no order can explain: exhaustive search.
+/// Sixteen concurrent increments and a read no order can explain: only an exhaustive search
+/// (tens of thousands of configurations) can refute it.
+fn exhaustive_counter() -> Vec<Op> {
     let mut text = String::new();
-    for p in 0..14 {
+    for p in 0..16 {
         text.push_str(&format!("{p} invoke add 1\n"));
     }
     text.push_str("99 invoke read nil\n99 ok read 100\n");
-    for p in 0..14 {
+    for p in 0..16 {
         text.push_str(&format!("{p} ok add 1\n"));
     }
-    let ops = h(&text);
+    h(&text)
+}
+
+#[test]
+fn time_limit_gives_unknown_never_a_verdict() {
     let mut options = CheckOptions::with_model(Model::Counter);
-    options.time_limit = Some(Duration::from_millis(1));
-    let report = check(&ops, &options).unwrap();
-    assert_ne!(report.verdict, Verdict::Valid);
+    options.time_limit = Some(Duration::ZERO);
+    let report = check(&exhaustive_counter(), &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert!(report.keys[0]
+        .reason
+        .as_ref()
+        .unwrap()
+        .contains("time limit"));
+}
+
+#[test]
+fn memory_limit_gives_unknown_never_a_verdict() {
+    let mut options = CheckOptions::with_model(Model::Counter);
+    options.memory_limit = Some(1);
+    let report = check(&exhaustive_counter(), &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Unknown);
+    assert!(report.keys[0]
+        .reason
+        .as_ref()
+        .unwrap()
+        .contains("memory limit"));
+}
+
+#[test]
+fn without_limits_the_exhaustive_search_refutes() {
+    let mut options = CheckOptions::with_model(Model::Counter);
+    options.witness = false;
+    let report = check(&exhaustive_counter(), &options).unwrap();
+    assert_eq!(report.verdict, Verdict::Invalid);
+    assert!(
+        report.keys[0].explored > 1000,
+        "{}",
+        report.keys[0].explored
+    );
 }
