@@ -87,6 +87,11 @@ impl Budget {
         }
     }
 
+    /// When the time limit expires, if there is one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline.map(|(deadline, _)| deadline)
+    }
+
     /// Stops every search that polls this budget.
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::Relaxed);

@@ -153,7 +153,11 @@ fn check_key<S: Spec>(
         }
         if options.witness {
             let spent = started.elapsed();
-            let deadline = Instant::now() + WITNESS_MIN_TIME.max(spent * 2);
+            // A witness may take twice the check (at least a second), never past the limit.
+            let mut deadline = Instant::now() + WITNESS_MIN_TIME.max(spent * 2);
+            if let Some(limit) = budget.deadline() {
+                deadline = deadline.min(limit);
+            }
             // Lifting cannot fail here: it succeeded before.
             if let Ok(raw) = spec::lift_all(spec, ops, &key.members) {
                 report.witness = Some(witness::build(

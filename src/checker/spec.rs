@@ -110,6 +110,11 @@ pub trait Spec: Send + Sync + 'static {
     /// The state, for people.
     fn describe_state(&self, state: &Self::State) -> String;
 
+    /// Heap bytes `state` holds beyond its own size, for memory accounting.
+    fn state_heap_bytes(&self, _state: &Self::State) -> usize {
+        0
+    }
+
     /// Removes optional entries that can be shown never to matter, before any search. Must
     /// preserve the verdict.
     fn simplify(&self, entries: Vec<Entry<Self::Op>>) -> Vec<Entry<Self::Op>> {

@@ -22,6 +22,8 @@ pub struct Transitions<'a, S: Spec> {
     ids: HashMap<S::State, u32>,
     table: Vec<u32>,
     rows: usize,
+    /// Heap bytes the interned states hold (each is stored twice: list and map).
+    state_bytes: usize,
 }
 
 impl<'a, S: Spec> Transitions<'a, S> {
@@ -34,6 +36,7 @@ impl<'a, S: Spec> Transitions<'a, S> {
             ids: HashMap::new(),
             table: Vec::new(),
             rows: 0,
+            state_bytes: 0,
         }
     }
 
@@ -43,6 +46,7 @@ impl<'a, S: Spec> Transitions<'a, S> {
             return id;
         }
         let id = self.states.len() as u32;
+        self.state_bytes += 2 * self.spec.state_heap_bytes(&state);
         self.states.push(state.clone());
         self.ids.insert(state, id);
         let n = self.entries.len();
@@ -86,6 +90,8 @@ impl<'a, S: Spec> Transitions<'a, S> {
 
     /// Approximate heap bytes in use.
     pub fn bytes(&self) -> usize {
-        self.table.capacity() * 4 + self.states.capacity() * std::mem::size_of::<S::State>() * 2
+        self.table.capacity() * 4
+            + (self.states.capacity() + self.ids.capacity()) * (std::mem::size_of::<S::State>() + 8)
+            + self.state_bytes
     }
 }

@@ -159,6 +159,13 @@ impl Spec for AppendKv {
                 .any(|b| matches!(b, AppendOp::Put { value, .. } if seen.starts_with(&**value)))
     }
 
+    fn state_heap_bytes(&self, state: &AppendState) -> usize {
+        match state {
+            AppendState::Text(s) => s.len(),
+            AppendState::Tainted => 0,
+        }
+    }
+
     fn describe_state(&self, state: &AppendState) -> String {
         match state {
             AppendState::Text(s) => format!("{s:?}"),

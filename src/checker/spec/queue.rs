@@ -69,6 +69,10 @@ impl Spec for Queue {
         matches!(op, QueueOp::Dequeue(None))
     }
 
+    fn state_heap_bytes(&self, queue: &VecDeque<Value>) -> usize {
+        queue.len() * std::mem::size_of::<Value>()
+    }
+
     fn describe_state(&self, queue: &VecDeque<Value>) -> String {
         let items: Vec<String> = queue.iter().map(|v| v.to_string()).collect();
         format!("[{}]", items.join(", "))

@@ -74,6 +74,10 @@ impl Spec for Set {
                 .all(|v| before.iter().any(|b| matches!(b, SetOp::Add(a) if a == v)))
     }
 
+    fn state_heap_bytes(&self, state: &BTreeSet<Value>) -> usize {
+        state.len() * 2 * std::mem::size_of::<Value>()
+    }
+
     fn describe_state(&self, state: &BTreeSet<Value>) -> String {
         let items: Vec<String> = state.iter().map(|v| v.to_string()).collect();
         format!("#{{{}}}", items.join(", "))
