@@ -169,6 +169,25 @@ pub fn lift_all<S: Spec>(
     Ok(entries)
 }
 
+/// For each value some entry produces (as `produced` says), the earliest invocation among those
+/// entries and its index: what O(n) prechecks compare observations against.
+pub(crate) fn earliest_producers<'a, O>(
+    entries: &'a [Entry<O>],
+    produced: impl Fn(&'a O) -> Option<&'a crate::history::Value>,
+) -> hashbrown::HashMap<&'a crate::history::Value, (u64, usize)> {
+    let mut first: hashbrown::HashMap<&crate::history::Value, (u64, usize)> =
+        hashbrown::HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(v) = produced(&e.op) {
+            let slot = first.entry(v).or_insert((e.call, i));
+            if e.call < slot.0 {
+                *slot = (e.call, i);
+            }
+        }
+    }
+    first
+}
+
 /// The standard message for a function the model does not have.
 pub(crate) fn unknown_function(model: &str, f: &str, expected: &[&str]) -> String {
     format!(

@@ -32,13 +32,15 @@
 //!   incrementally (Zobrist);
 //! - **cached transitions** ([`Transitions`]): each (state, operation) step is computed once.
 
+mod links;
+
+use links::{Links, HEAD, NONE};
+
 use super::memo::Memo;
 use super::transitions::Transitions;
 use crate::checker::budget::{Budget, Exhausted};
 use crate::checker::spec::{Entry, Spec};
 
-const NONE: u32 = u32::MAX;
-const HEAD: u32 = 0;
 /// List nodes the lookahead walks past (see [`Search::viable`]).
 const LOOKAHEAD: usize = 64;
 /// Steps between polls of the budget.
@@ -90,13 +92,8 @@ const UNRESTRICTED: Restrict = Restrict {
 struct Search<'a, S: Spec> {
     entries: &'a [Entry<S::Op>],
     trans: Transitions<'a, S>,
-    // The linked list. Node 0 is the head; node k + 1 is the k-th event in history order.
-    next: Vec<u32>,
-    prev: Vec<u32>,
-    node_op: Vec<u32>,
-    node_is_return: Vec<bool>,
-    call_node: Vec<u32>,
-    return_node: Vec<u32>,
+    /// Invocation and completion nodes of the operations not yet linearized.
+    links: Links,
     // Per-operation facts.
     read_only: Vec<bool>,
     zobrist: Vec<u64>,
@@ -142,24 +139,10 @@ pub fn search<S: Spec>(spec: &S, entries: &[Entry<S::Op>], budget: &Budget) -> S
 impl<'a, S: Spec> Search<'a, S> {
     fn new(spec: &'a S, entries: &'a [Entry<S::Op>]) -> Self {
         let n = entries.len();
-        let mut events: Vec<(u64, u32, bool)> = Vec::with_capacity(2 * n);
-        for (i, e) in entries.iter().enumerate() {
-            events.push((e.call, i as u32, false));
-            if !e.optional {
-                events.push((e.ret, i as u32, true));
-            }
-        }
-        events.sort_unstable();
-        let nodes = events.len() + 1;
         let mut search = Search {
             entries,
             trans: Transitions::new(spec, entries),
-            next: (1..=nodes as u32).collect(),
-            prev: (0..nodes as u32).map(|k| k.wrapping_sub(1)).collect(),
-            node_op: vec![NONE; nodes],
-            node_is_return: vec![false; nodes],
-            call_node: vec![NONE; n],
-            return_node: vec![NONE; n],
+            links: Links::new(entries),
             read_only: entries.iter().map(|e| spec.is_read_only(&e.op)).collect(),
             zobrist: zobrist_keys(n),
             previous_twin: previous_twins(entries),
@@ -180,17 +163,6 @@ impl<'a, S: Spec> Search<'a, S> {
             explored: 0,
             accounted: 0,
         };
-        search.next[nodes - 1] = NONE;
-        for (k, &(_, op, is_return)) in events.iter().enumerate() {
-            let node = k as u32 + 1;
-            search.node_op[node as usize] = op;
-            search.node_is_return[node as usize] = is_return;
-            if is_return {
-                search.return_node[op as usize] = node;
-            } else {
-                search.call_node[op as usize] = node;
-            }
-        }
         let init = spec.init();
         search.state = search.trans.intern(init);
         search
@@ -201,7 +173,7 @@ impl<'a, S: Spec> Search<'a, S> {
         if !self.viable() {
             return SearchOutcome::NotLinearizable;
         }
-        let mut entry = self.next[HEAD as usize];
+        let mut entry = self.links.next[HEAD as usize];
         let mut ticks = 0u32;
         loop {
             if self.required_left == 0 {
@@ -219,57 +191,36 @@ impl<'a, S: Spec> Search<'a, S> {
                     return SearchOutcome::Exhausted(e);
                 }
             }
-            if entry == NONE || self.node_is_return[entry as usize] {
+            if entry == NONE || self.links.node_is_return[entry as usize] {
                 // Every candidate of this configuration has been tried.
-                loop {
-                    let Some(frame) = self.frames.pop() else {
-                        return SearchOutcome::NotLinearizable;
-                    };
-                    self.undo(frame);
-                    if !frame.forced {
-                        entry = self.next[self.call_node[frame.op as usize] as usize];
-                        break;
-                    }
-                }
+                let Some(op) = self.pop_branch() else {
+                    return SearchOutcome::NotLinearizable;
+                };
+                entry = self.links.next[self.links.call_node[op as usize] as usize];
                 continue;
             }
-            let op = self.node_op[entry as usize];
+            let op = self.links.node_op[entry as usize];
             if self.blocked(op) {
-                entry = self.next[entry as usize];
+                entry = self.links.next[entry as usize];
                 continue;
             }
             let Some(next_state) = self.trans.step(self.state, op as usize) else {
-                entry = self.next[entry as usize];
+                entry = self.links.next[entry as usize];
                 continue;
             };
             if !self.depends(op, next_state) {
-                entry = self.next[entry as usize];
+                entry = self.links.next[entry as usize];
                 continue;
             }
             self.explored += 1;
             self.apply(op, next_state, false);
             self.greedy();
             match self.remember() {
-                Some(true) if self.viable() => entry = self.next[HEAD as usize],
-                Some(true) => {
-                    // Dead (and remembered as explored): undo and try the next candidate.
-                    while let Some(frame) = self.frames.pop() {
-                        self.undo(frame);
-                        if !frame.forced {
-                            break;
-                        }
-                    }
-                    entry = self.next[entry as usize];
-                }
-                Some(false) => {
-                    // Seen before: undo the greedy reads and the operation, try the next one.
-                    while let Some(frame) = self.frames.pop() {
-                        self.undo(frame);
-                        if !frame.forced {
-                            break;
-                        }
-                    }
-                    entry = self.next[entry as usize];
+                Some(true) if self.viable() => entry = self.links.next[HEAD as usize],
+                // Seen before, or dead (and now remembered): try the next candidate.
+                Some(_) => {
+                    self.pop_branch();
+                    entry = self.links.next[entry as usize];
                 }
                 None => {
                     return SearchOutcome::Exhausted(Exhausted::Memory(u64::from(u32::MAX) * 4))
@@ -309,11 +260,11 @@ impl<'a, S: Spec> Search<'a, S> {
         let mut p = HEAD;
         self.candidates.clear();
         loop {
-            let node = self.next[p as usize];
-            if node == NONE || self.node_is_return[node as usize] {
+            let node = self.links.next[p as usize];
+            if node == NONE || self.links.node_is_return[node as usize] {
                 return;
             }
-            let op = self.node_op[node as usize];
+            let op = self.links.node_op[node as usize];
             if self.read_only[op as usize] && !self.entries[op as usize].optional {
                 if let Some(same) = self.trans.step(self.state, op as usize) {
                     debug_assert_eq!(same, self.state, "read-only operation changed the state");
@@ -334,13 +285,13 @@ impl<'a, S: Spec> Search<'a, S> {
     fn viable(&mut self) -> bool {
         let entries = self.entries;
         self.invoked.clear();
-        let mut node = self.next[HEAD as usize];
+        let mut node = self.links.next[HEAD as usize];
         let mut seen = 0;
         while node != NONE && seen < LOOKAHEAD {
             seen += 1;
-            let op = self.node_op[node as usize];
-            let is_return = self.node_is_return[node as usize];
-            node = self.next[node as usize];
+            let op = self.links.node_op[node as usize];
+            let is_return = self.links.node_is_return[node as usize];
+            node = self.links.next[node as usize];
             if !is_return {
                 self.invoked.push(op);
                 continue;
@@ -365,6 +316,18 @@ impl<'a, S: Spec> Search<'a, S> {
             }
         }
         true
+    }
+
+    /// Undoes the last branching step and the greedy reads after it; returns the operation
+    /// branched on, or `None` when there is none left (the search is over).
+    fn pop_branch(&mut self) -> Option<u32> {
+        while let Some(frame) = self.frames.pop() {
+            self.undo(frame);
+            if !frame.forced {
+                return Some(frame.op);
+            }
+        }
+        None
     }
 
     fn blocked(&self, op: u32) -> bool {
@@ -404,18 +367,12 @@ impl<'a, S: Spec> Search<'a, S> {
         } else {
             self.required_left -= 1;
         }
-        self.unlink(self.call_node[i]);
-        if self.return_node[i] != NONE {
-            self.unlink(self.return_node[i]);
-        }
+        self.links.lift(i);
     }
 
     fn undo(&mut self, frame: Frame) {
         let i = frame.op as usize;
-        if self.return_node[i] != NONE {
-            self.relink(self.return_node[i]);
-        }
-        self.relink(self.call_node[i]);
+        self.links.unlift(i);
         self.linearized[i / 64] &= !(1 << (i % 64));
         self.hash ^= self.zobrist[i];
         self.state = frame.prev_state;
@@ -426,22 +383,6 @@ impl<'a, S: Spec> Search<'a, S> {
         } else {
             self.required_left += 1;
             self.base = self.base.min(i);
-        }
-    }
-
-    fn unlink(&mut self, node: u32) {
-        let (p, n) = (self.prev[node as usize], self.next[node as usize]);
-        self.next[p as usize] = n;
-        if n != NONE {
-            self.prev[n as usize] = p;
-        }
-    }
-
-    fn relink(&mut self, node: u32) {
-        let (p, n) = (self.prev[node as usize], self.next[node as usize]);
-        self.next[p as usize] = node;
-        if n != NONE {
-            self.prev[n as usize] = node;
         }
     }
 

@@ -3,8 +3,6 @@
 
 use std::collections::VecDeque;
 
-use hashbrown::HashMap;
-
 use super::{Entry, Lifted, Spec, Violation};
 use crate::history::{Op, Outcome, Value};
 
@@ -81,15 +79,10 @@ impl Spec for Queue {
     /// A dequeued element must have been enqueued, by an enqueue invoked before the dequeue
     /// returned.
     fn precheck(&self, entries: &[Entry<QueueOp>]) -> Option<Violation> {
-        let mut first_enqueue: HashMap<&Value, (u64, usize)> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            if let QueueOp::Enqueue(v) = &e.op {
-                let slot = first_enqueue.entry(v).or_insert((e.call, i));
-                if e.call < slot.0 {
-                    *slot = (e.call, i);
-                }
-            }
-        }
+        let first_enqueue = super::earliest_producers(entries, |op| match op {
+            QueueOp::Enqueue(v) => Some(v),
+            _ => None,
+        });
         for (i, e) in entries.iter().enumerate() {
             let QueueOp::Dequeue(Some(v)) = &e.op else {
                 continue;

@@ -4,7 +4,7 @@
 //! exist and what a failed `cas` means. The initial value is `nil` (Porcupine's etcd model calls
 //! it "absent"; Jepsen reads it as `nil` too).
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashSet;
 
 use super::{Entry, FastPath, Lifted, Spec, Violation};
 use crate::checker::linearizable::{chain, zones};
@@ -186,16 +186,10 @@ impl Spec for Register {
     /// Reads (and cas) of a value no operation could have produced, or only produced after the
     /// read had returned.
     fn precheck(&self, entries: &[Entry<RegisterOp>]) -> Option<Violation> {
-        // Earliest invocation of an operation producing each value.
-        let mut first_producer: HashMap<&Value, (u64, usize)> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            if let RegisterOp::Write(v) | RegisterOp::Cas(_, v) = &e.op {
-                let slot = first_producer.entry(v).or_insert((e.call, i));
-                if e.call < slot.0 {
-                    *slot = (e.call, i);
-                }
-            }
-        }
+        let first_producer = super::earliest_producers(entries, |op| match op {
+            RegisterOp::Write(v) | RegisterOp::Cas(_, v) => Some(v),
+            _ => None,
+        });
         for (i, e) in entries.iter().enumerate() {
             let (needed, what) = match &e.op {
                 RegisterOp::Read(v) if !e.optional => (v, "read"),

@@ -2,8 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use hashbrown::HashMap;
-
 use super::{Entry, Lifted, Spec, Violation};
 use crate::history::{Op, Outcome, Value};
 
@@ -85,15 +83,10 @@ impl Spec for Set {
 
     /// A read may only contain elements whose add was invoked before the read returned.
     fn precheck(&self, entries: &[Entry<SetOp>]) -> Option<Violation> {
-        let mut first_add: HashMap<&Value, (u64, usize)> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            if let SetOp::Add(v) = &e.op {
-                let slot = first_add.entry(v).or_insert((e.call, i));
-                if e.call < slot.0 {
-                    *slot = (e.call, i);
-                }
-            }
-        }
+        let first_add = super::earliest_producers(entries, |op| match op {
+            SetOp::Add(v) => Some(v),
+            _ => None,
+        });
         for (i, e) in entries.iter().enumerate() {
             let SetOp::Read(seen) = &e.op else { continue };
             if e.optional {
