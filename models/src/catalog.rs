@@ -1,4 +1,4 @@
-//! The registry of specs: [`catalog`], [`check`], [`explore`] dispatch by name.
+//! The registry of specs: [`catalog()`], [`check()`], [`explore()`] dispatch by name.
 //!
 //! Adding a spec is one line here (see `models/README.md`, "Adding a spec").
 

@@ -296,7 +296,10 @@ pub(crate) fn run<S: Spec>(request: &CheckRequest) -> Result<CheckOutcome, Model
             HasDiscoveries::AllOf([property.info.name].into_iter().collect())
         }
     };
-    let (system, config) = build::<S>(request)?;
+    let (mut system, config) = build::<S>(request)?;
+    if random {
+        system.prune_no_ops();
+    }
     let cutoff = std::sync::Arc::clone(system.cutoff());
     let mut builder = system
         .checker()
@@ -383,7 +386,13 @@ fn collect<S: Spec, C: Checker<System<S>>>(
                 name: p.info.name,
                 kind: p.info.kind,
                 status,
-                trace: found.map(|path| Trace::from_path(system, path.clone())),
+                trace: found.map(|path| {
+                    let triggered = |state: &_| match p.info.kind {
+                        PropertyKind::Always => !(p.condition)(system, state),
+                        PropertyKind::Sometimes => (p.condition)(system, state),
+                    };
+                    Trace::from_path(system, path.clone(), triggered)
+                }),
             }
         })
         .collect();

@@ -20,6 +20,8 @@ mod linearizability;
 
 pub use client_history::ClientHistory;
 pub use event::{to_jsonl, Completion, EventKind, Function, HistoryEvent, Observed, OpValue};
-pub use linearizability::{CasRegister, RegisterOp, RegisterRet, SequentialSpecKind};
+pub use linearizability::{
+    is_linearizable, CasRegister, RegisterOp, RegisterRet, SequentialSpecKind,
+};
 
 pub(crate) use linearizability::VerdictCache;

@@ -19,7 +19,7 @@
 //!   time limit and symmetry; the only stateright actor adapter lives here;
 //! - [`check`](mod@check): [`CheckRequest`] → [`CheckOutcome`] (verdicts, statistics,
 //!   counterexample [`Trace`]s), and their text rendering;
-//! - `catalog.rs`: the registry behind [`catalog`], [`check()`] and [`explore`];
+//! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`lease_lock`] (a lease
 //!   lock service with fencing tokens).
 //!

@@ -19,7 +19,7 @@ pub use info::{BugInfo, ParameterInfo, PropertyInfo, PropertyKind, SpecInfo, Spe
 
 use crate::history::{Observed, SequentialSpecKind};
 use crate::protocol::Protocol;
-use crate::system::{System, SystemState, Topology};
+use crate::system::{Representative, System, SystemState, Topology};
 use crate::ModelError;
 
 /// A model-checkable specification. See the [module docs](self) and `models/README.md` ("Adding
@@ -75,6 +75,14 @@ pub trait Spec: Sized + Send + Sync + 'static {
         None
     }
 
+    /// Whether properties read the client history, which must then be part of the model state.
+    /// Default: when the spec checks linearizability. When `false`, the history is left out of
+    /// the state (fewer states, and client symmetry stays exploitable) and rebuilt only for
+    /// counterexamples.
+    fn history_in_state(&self) -> bool {
+        self.sequential_spec().is_some()
+    }
+
     /// A state constraint (TLC's CONSTRAINT): states outside it are not explored. Bound
     /// protocol counters here (terms, ballots, log length), never by search depth.
     fn within_boundary(&self, system: &System<Self>, state: &SystemState<Self>) -> bool {
@@ -84,7 +92,7 @@ pub trait Spec: Sized + Send + Sync + 'static {
 
     /// A canonical representative of a state's symmetry class, for `--symmetry` (DFS and random
     /// walks only). `None` when the spec has no symmetry to exploit.
-    fn symmetry() -> Option<fn(&SystemState<Self>) -> SystemState<Self>> {
+    fn symmetry() -> Option<Representative<Self>> {
         None
     }
 }

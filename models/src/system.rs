@@ -1,6 +1,6 @@
 //! [`System`]: a spec's nodes and clients as one stateright [`Model`], with faults.
 //!
-//! The system wraps stateright's `ActorModel` (every node through the single [`adapter`]) and
+//! The system wraps stateright's `ActorModel` (every node through the single `adapter.rs`) and
 //! adds what `ActorModel` lacks or gets in the way:
 //! - **partitions** (`faults.rs`): a `Partition` action splits the nodes in two sides; messages
 //!   between the sides are undeliverable while it lasts and lost when it heals. Clients reach
@@ -80,6 +80,8 @@ pub struct System<S: Spec> {
     faults: Faults,
     cutoff: Arc<Cutoff>,
     verdicts: Option<Arc<VerdictCache>>,
+    records_history: bool,
+    prune_no_ops: bool,
 }
 
 /// A state of a [`System`]: every actor's state, the network, timers, crashed nodes, durable
@@ -104,6 +106,9 @@ pub enum SystemAction<M, T> {
     Heal,
 }
 
+/// A symmetry reduction: maps a state to the canonical representative of its class.
+pub type Representative<S> = fn(&SystemState<S>) -> SystemState<S>;
+
 /// The action type of `System<S>`.
 pub type ActionOf<S> = SystemAction<Msg<S>, Timer<S>>;
 
@@ -111,6 +116,17 @@ impl<S: Spec> System<S> {
     /// The system for `spec` under `faults`.
     pub fn new(spec: S, faults: Faults) -> System<S> {
         let spec = Arc::new(spec);
+        let record = spec.history_in_state();
+        System::build(spec, faults, record)
+    }
+
+    /// The same system, recording the client history in its states; `None` if it already does.
+    /// Traces replay paths on it, so a counterexample always shows the history.
+    pub(crate) fn recording_twin(&self) -> Option<System<S>> {
+        (!self.records_history).then(|| System::build(Arc::clone(&self.spec), self.faults, true))
+    }
+
+    fn build(spec: Arc<S>, faults: Faults, record: bool) -> System<S> {
         let topology = spec.topology();
         let nodes = spec.nodes();
         assert_eq!(
@@ -127,7 +143,7 @@ impl<S: Spec> System<S> {
             NetworkKind::Unordered => Network::new_unordered_nonduplicating([]),
             NetworkKind::Duplicating => Network::new_unordered_duplicating([]),
         };
-        let inner = ActorModel::new(context, ClientHistory::default())
+        let mut inner = ActorModel::new(context, ClientHistory::default())
             .actors(nodes.into_iter().map(|n| Adapter::new(n, topology)))
             .init_network(network)
             .lossy_network(if faults.lossy {
@@ -135,9 +151,12 @@ impl<S: Spec> System<S> {
             } else {
                 LossyNetwork::No
             })
-            .max_crashes(usize::from(faults.crashes))
-            .record_msg_out(record::record_out::<S>)
-            .record_msg_in(record::record_in::<S>);
+            .max_crashes(usize::from(faults.crashes));
+        if record {
+            inner = inner
+                .record_msg_out(record::record_out::<S>)
+                .record_msg_in(record::record_in::<S>);
+        }
         System {
             spec,
             topology,
@@ -146,7 +165,17 @@ impl<S: Spec> System<S> {
             faults,
             cutoff: Arc::new(Cutoff::default()),
             verdicts,
+            records_history: record,
+            prune_no_ops: false,
         }
+    }
+
+    /// Leaves actions that would not change the state (no-op deliveries) out of
+    /// [`Model::actions`]. Needed for random walks: stateright 0.31's simulation records a path
+    /// that cannot be replayed when it picks a no-op action (it `swap_remove`s the action and
+    /// records both indices). Costs one extra `next_state` per action.
+    pub(crate) fn prune_no_ops(&mut self) {
+        self.prune_no_ops = true;
     }
 
     /// The spec.
@@ -209,7 +238,8 @@ impl<S: Spec> System<S> {
 }
 
 impl<S: Spec> SystemState<S> {
-    /// The clients' operations so far.
+    /// The clients' operations so far (empty when the spec keeps the history out of the state;
+    /// see [`Spec::history_in_state`]).
     pub fn history(&self) -> &ClientHistory {
         &self.actors.history
     }
@@ -243,6 +273,9 @@ impl<S: Spec> Model for System<S> {
             return;
         }
         faults::actions(self, state, actions);
+        if self.prune_no_ops {
+            actions.retain(|a| faults::next_state(self, state, a.clone()).is_some());
+        }
     }
 
     fn next_state(&self, state: &SystemState<S>, action: ActionOf<S>) -> Option<SystemState<S>> {

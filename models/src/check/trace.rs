@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use stateright::actor::ActorModelAction;
-use stateright::Path;
+use stateright::{Model, Path};
 
 use super::render::field_changes;
 use crate::history::{to_jsonl, HistoryEvent};
@@ -125,12 +125,33 @@ pub struct Sent {
 }
 
 impl Trace {
-    /// Builds the trace of `path` in `system`.
+    /// Builds the trace of `path` in `system`, cut at the first state where `stop_at` holds
+    /// (stateright keeps the *last* path it evaluated that triggered a property, which may run on
+    /// past the first violation), and replayed on a history-recording twin when the system keeps
+    /// the client history out of its states.
     pub(crate) fn from_path<S: Spec>(
         system: &System<S>,
         path: Path<SystemState<S>, ActionOf<S>>,
+        stop_at: impl Fn(&SystemState<S>) -> bool,
     ) -> Trace {
-        let pairs = path.into_vec();
+        let mut pairs = path.into_vec();
+        if let Some(first) = pairs.iter().position(|(state, _)| stop_at(state)) {
+            pairs.truncate(first + 1);
+            pairs[first].1 = None;
+        }
+        match system.recording_twin() {
+            None => Trace::from_pairs(system, pairs),
+            Some(twin) => {
+                let replayed = replay(&twin, &pairs);
+                Trace::from_pairs(&twin, replayed)
+            }
+        }
+    }
+
+    fn from_pairs<S: Spec>(
+        system: &System<S>,
+        pairs: Vec<(SystemState<S>, Option<ActionOf<S>>)>,
+    ) -> Trace {
         let mut steps = Vec::with_capacity(pairs.len());
         let first = &pairs[0].0;
         steps.push(Step {
@@ -163,6 +184,24 @@ impl Trace {
     pub fn history_jsonl(&self) -> String {
         to_jsonl(&self.history)
     }
+}
+
+/// The same actions from `twin`'s initial state (a path's first state is the only initial
+/// state; an action that is a no-op leaves the state as it was, as in stateright's replay).
+fn replay<S: Spec>(
+    twin: &System<S>,
+    pairs: &[(SystemState<S>, Option<ActionOf<S>>)],
+) -> Vec<(SystemState<S>, Option<ActionOf<S>>)> {
+    let mut state = twin.init_states().remove(0);
+    let mut replayed = Vec::with_capacity(pairs.len());
+    for (_, action) in pairs {
+        let next = action
+            .clone()
+            .and_then(|a| twin.next_state(&state, a))
+            .unwrap_or_else(|| state.clone());
+        replayed.push((std::mem::replace(&mut state, next), action.clone()));
+    }
+    replayed
 }
 
 fn event_of<S: Spec>(

@@ -13,7 +13,7 @@ use super::{LeaseNode, LeaseState, LockClient, LockMsg, LockServer, Storage, Sto
 use crate::history::{Completion, Function, Observed, OpValue};
 use crate::protocol::NodeId;
 use crate::spec::{BugInfo, ParameterInfo, Spec, SpecConfig, SpecProperty};
-use crate::system::{canonical_clients, System, SystemState, Topology};
+use crate::system::{canonical_clients, Representative, System, SystemState, Topology};
 use crate::ModelError;
 
 /// The bug variant: the storage ignores fencing tokens.
@@ -56,7 +56,7 @@ impl Spec for LeaseLock {
             ParameterInfo::new(
                 "clients",
                 "clients (interchangeable: --symmetry applies)",
-                2,
+                3,
                 1,
                 4,
             ),
@@ -171,7 +171,7 @@ impl Spec for LeaseLock {
         }
     }
 
-    fn symmetry() -> Option<fn(&SystemState<Self>) -> SystemState<Self>> {
+    fn symmetry() -> Option<Representative<Self>> {
         Some(canonical_clients::<LeaseLock>)
     }
 }

@@ -1,7 +1,7 @@
 //! The adapter: the only place that implements `stateright::actor::Actor`, for any
 //! [`Protocol`].
 //!
-//! It translates stateright's actor ids into [`NodeId`]s, its `Cow` state into the `&mut` state
+//! It translates stateright's actor ids into [`NodeId`](crate::protocol::NodeId)s, its `Cow` state into the `&mut` state
 //! our handlers take (a handler that leaves the state equal and sends nothing is reported as a
 //! no-op, so stateright prunes it), and our [`Effect`]s into stateright's `Out` commands. Timers
 //! ignore durations (an armed timer may fire at any moment); [`Effect::Choose`] becomes
