@@ -77,6 +77,14 @@ pub enum ModelError {
     /// The parameters make no sense together.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// The spec's code panicked during the search (a bug in the spec or the framework).
+    #[error("the model of `{spec}` panicked: {message}")]
+    Panicked {
+        /// The spec.
+        spec: &'static str,
+        /// The panic message.
+        message: String,
+    },
     /// The Explorer could not bind its address.
     #[error("cannot serve the Explorer on {addr}: {source}")]
     Explorer {

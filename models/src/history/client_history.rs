@@ -1,6 +1,6 @@
 //! [`ClientHistory`]: the clients' operations recorded along a path of the model.
 
-use super::{Completion, EventKind, HistoryEvent, Observed, OpValue, VerdictCache};
+use super::{Completion, EventKind, HistoryEvent, Observed, VerdictCache};
 
 /// The client events so far, in the order they happened, and whether they are linearizable.
 ///
@@ -130,14 +130,6 @@ impl ClientHistory {
                 })
                 .collect(),
             linearizable: self.linearizable,
-        }
-    }
-
-    /// The value of an `ok` event as an integer, if it is one.
-    pub fn int_value(event: &HistoryEvent) -> Option<u64> {
-        match event.value {
-            OpValue::Int(v) => Some(v),
-            _ => None,
         }
     }
 }

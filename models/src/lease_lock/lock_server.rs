@@ -127,3 +127,52 @@ impl LockServer {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Effect;
+
+    #[test]
+    fn grants_persist_the_token_first_and_a_restart_keeps_tokens_increasing() {
+        let lock = LockServer {
+            lease: Duration::from_secs(1),
+        };
+        let mut state = lock.on_start(Some(&LeaseDurable::Lock { last_token: 7 }));
+        let mut out = Effects::new();
+        lock.on_msg(
+            &mut state,
+            NodeId::client(0),
+            LockMsg::Acquire { msg_id: 1 },
+            &mut out,
+        );
+        let effects: Vec<_> = out.into_iter().collect();
+        assert!(matches!(
+            effects[0],
+            Effect::Persist(LeaseDurable::Lock { last_token: 8 })
+        ));
+        assert!(matches!(
+            effects[2],
+            Effect::Send {
+                msg: LockMsg::AcquireOk { token: 8, .. },
+                ..
+            }
+        ));
+        let mut out = Effects::new();
+        lock.on_msg(
+            &mut state,
+            NodeId::client(1),
+            LockMsg::Acquire { msg_id: 1 },
+            &mut out,
+        );
+        assert!(out.is_empty(), "the second client waits");
+        lock.on_timer(&mut state, LeaseTimer::LeaseExpiry, &mut out);
+        assert_eq!(
+            state.holder,
+            Some(Lease {
+                client: NodeId::client(1),
+                token: 9
+            })
+        );
+    }
+}

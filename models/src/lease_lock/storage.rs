@@ -100,3 +100,47 @@ impl Storage {
         out.send(from, reply);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Effect;
+
+    fn write(storage: &Storage, state: &mut StorageState, client: usize, token: u64) -> LockMsg {
+        let mut out = Effects::new();
+        let msg = LockMsg::Write {
+            msg_id: 9,
+            key: 0,
+            value: token,
+            token,
+        };
+        storage.on_msg(state, NodeId::client(client), msg, &mut out);
+        match out.into_iter().last() {
+            Some(Effect::Send { msg, .. }) => msg,
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn storage_rejects_a_token_lower_than_one_it_accepted() {
+        let (storage, mut state) = (Storage { fencing: true }, StorageState::default());
+        assert_eq!(
+            write(&storage, &mut state, 1, 34),
+            LockMsg::WriteOk { in_reply_to: 9 }
+        );
+        let stale = write(&storage, &mut state, 0, 33);
+        assert_eq!(
+            stale,
+            LockMsg::Error {
+                in_reply_to: 9,
+                code: ErrorCode::PreconditionFailed
+            }
+        );
+        assert_eq!((state.writes.len(), state.rejected), (1, 1));
+        let unfenced = Storage { fencing: false };
+        assert_eq!(
+            write(&unfenced, &mut state, 0, 33),
+            LockMsg::WriteOk { in_reply_to: 9 }
+        );
+    }
+}

@@ -341,3 +341,6 @@ impl Protocol for PaxosServer {
         "paxos server"
     }
 }
+
+#[cfg(test)]
+mod tests;
