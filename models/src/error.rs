@@ -78,7 +78,7 @@ pub enum ModelError {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
     /// The spec's code panicked during the search (a bug in the spec or the framework).
-    #[error("the model of `{spec}` panicked: {message}")]
+    #[error("the model of `{spec}` panicked (the panic message is on stderr): {message}")]
     Panicked {
         /// The spec.
         spec: &'static str,

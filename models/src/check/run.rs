@@ -204,10 +204,13 @@ fn collect<S: Spec, C: Checker<System<S>>>(
         SearchEnd::AllDecided
     } else if time_hit {
         SearchEnd::TimeLimit
-    } else if state_hit || !request.strategy.is_exhaustive() {
+    } else if state_hit {
         SearchEnd::StateLimit
     } else if target_met {
         SearchEnd::TargetDecided
+    } else if !request.strategy.is_exhaustive() {
+        // Random walks end only at a limit or a target; never treat them as exhaustive.
+        SearchEnd::StateLimit
     } else {
         SearchEnd::Exhausted
     };
@@ -258,3 +261,6 @@ fn collect<S: Spec, C: Checker<System<S>>>(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests;
