@@ -73,8 +73,9 @@ pub enum Phase {
 const RETRY: std::ops::Range<Duration> = Duration::from_millis(100)..Duration::from_millis(300);
 
 impl PaxosServer {
-    /// Acceptor, phase 1b (§2.2, "P1a"): promise `ballot` if it is higher than any promise made.
-    /// Returns the vote to report, or `None` when the prepare is ignored.
+    /// Acceptor, phase 1(b) of §2.2: if `ballot` is higher than any prepare answered so far,
+    /// promise it (persisted first) and report the highest-numbered vote cast. Returns that vote,
+    /// or `None` when the prepare is ignored.
     fn prepare(
         &self,
         state: &mut ServerState,
@@ -89,8 +90,8 @@ impl PaxosServer {
         Some(state.accepted)
     }
 
-    /// Acceptor, phase 2b (§2.2, "P1a"): accept unless a higher ballot was promised. With the
-    /// `ignore-promise` bug, accept anyway.
+    /// Acceptor, phase 2(b) of §2.2, under P1a: accept unless a prepare with a higher ballot was
+    /// answered. With the `ignore-promise` bug, accept anyway.
     fn accept(
         &self,
         state: &mut ServerState,
