@@ -108,3 +108,81 @@ fn a_panicking_model_is_an_error_not_a_crash() {
         other => panic!("expected a panic error, got {other:?}"),
     }
 }
+
+/// A node that lets the environment pick a side at start.
+#[derive(Clone)]
+struct Coin;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Side {
+    Heads,
+    Tails,
+}
+
+impl Protocol for Coin {
+    type Msg = ();
+    type State = Option<Side>;
+    type Timer = Side;
+    type Durable = ();
+
+    fn on_start(&self, _: NodeId, _: Option<&()>, out: &mut Effects<Self>) -> Option<Side> {
+        out.choose("flip", vec![Side::Heads, Side::Tails]);
+        None
+    }
+
+    fn on_msg(&self, _: NodeId, _: &mut Option<Side>, _: NodeId, _: (), _: &mut Effects<Self>) {}
+
+    fn on_timer(&self, _: NodeId, side: &mut Option<Side>, pick: Side, _: &mut Effects<Self>) {
+        *side = Some(pick);
+    }
+}
+
+struct Flip;
+
+impl Spec for Flip {
+    type Node = Coin;
+    const NAME: &'static str = "flip";
+    const DESCRIPTION: &'static str = "the environment flips a coin";
+
+    fn parameters() -> Vec<ParameterInfo> {
+        Vec::new()
+    }
+
+    fn properties() -> Vec<SpecProperty<Self>> {
+        fn side(system: &System<Flip>, state: &crate::system::SystemState<Flip>) -> Option<Side> {
+            *system.state(state, NodeId::node(0))
+        }
+        vec![
+            SpecProperty::sometimes("heads", "heads", "test", |s, st| {
+                side(s, st) == Some(Side::Heads)
+            }),
+            SpecProperty::sometimes("tails", "tails", "test", |s, st| {
+                side(s, st) == Some(Side::Tails)
+            }),
+        ]
+    }
+
+    fn new(_: &SpecConfig) -> Result<Self, ModelError> {
+        Ok(Flip)
+    }
+
+    fn topology(&self) -> Topology {
+        Topology::new(1, 0)
+    }
+
+    fn nodes(&self) -> Vec<Coin> {
+        vec![Coin]
+    }
+}
+
+#[test]
+fn every_option_of_a_choice_is_explored() {
+    let outcome = run::<Flip>(&CheckRequest::new("flip")).unwrap();
+    assert_eq!(outcome.status(), crate::Status::Pass, "{outcome}");
+    assert_eq!(outcome.unique_states, 3);
+    let trace = outcome.property("tails").unwrap().trace.as_ref().unwrap();
+    assert_eq!(
+        trace.steps[1].to_string().trim(),
+        "1. n0: the environment picks Tails\n       n0: None → Some(Tails)"
+    );
+}
