@@ -1,6 +1,53 @@
 //! Model-checked protocol specifications for splitbrain.
 //!
-//! This crate will hold the stateright actor systems (Paxos, Raft, a lease lock service, CRDTs,
-//! vector clocks) and the I/O-free protocol state machines that `splitbrain node` also runs as
-//! real processes. It is filled in by the models work; for now it only fixes the crate's place in
-//! the workspace.
+//! Each specification is an actor system checked exhaustively by
+//! [stateright](https://docs.rs/stateright/0.31.0) (pinned at `=0.31.0`): its properties
+//! (`always` invariants and `sometimes` reachability checks, each citing where it is defined),
+//! size parameters, and named bug variants that prove the properties can fail. The protocol code
+//! is written once, as I/O-free [`Protocol`] nodes, so that splitbrain's node host can run the
+//! same code as real Maelstrom-protocol processes.
+//!
+//! Map of the crate, in reading order:
+//! - [`protocol`]: the [`Protocol`] trait a node implements, [`NodeId`]s, the [`Effects`]
+//!   buffer. Start here to write a protocol;
+//! - [`maelstrom`]: client-facing bodies shaped like Maelstrom's (`lin-kv`, error codes) and a
+//!   scripted model client;
+//! - [`history`]: the client history recorded inside the model and its linearizability verdict;
+//! - [`spec`]: the [`Spec`] trait (a protocol plus sizes, properties, bugs) and catalog
+//!   metadata;
+//! - [`system`]: a spec as a stateright model, with partitions, crashes, the history, a working
+//!   time limit and symmetry; the only stateright actor adapter lives here;
+//! - [`check`](mod@check): [`CheckRequest`] → [`CheckOutcome`] (verdicts, statistics,
+//!   counterexample [`Trace`]s), and their text rendering;
+//! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
+//! - the specs: [`paxos`] (single-decree and a replicated register), [`lease_lock`] (a lease
+//!   lock service with fencing tokens).
+//!
+//! ```no_run
+//! use splitbrain_models::{check, CheckRequest, Status};
+//!
+//! let outcome = check(&CheckRequest::new("paxos-register").bug("ignore-promise"))?;
+//! assert_eq!(outcome.status(), Status::Fail);
+//! println!("{outcome}");
+//! # Ok::<(), splitbrain_models::ModelError>(())
+//! ```
+
+mod catalog;
+pub mod check;
+mod error;
+pub mod history;
+pub mod lease_lock;
+pub mod maelstrom;
+pub mod paxos;
+pub mod protocol;
+pub mod spec;
+pub mod system;
+
+pub use catalog::{catalog, check, explore};
+pub use check::{
+    CheckOutcome, CheckRequest, PropertyOutcome, PropertyStatus, SearchEnd, Status, StopWhen,
+    Strategy, Trace,
+};
+pub use error::ModelError;
+pub use protocol::{Effects, NodeId, Protocol};
+pub use spec::{NetworkKind, Spec, SpecInfo};

@@ -1,0 +1,17 @@
+//! Client-facing message bodies shaped like Maelstrom's, shared by every specification.
+//!
+//! The model's clients speak the same JSON bodies a Maelstrom client (or splitbrain's runner)
+//! sends to a real node, so a node that passes the model also answers real clients. Map:
+//! - [`ErrorCode`] (`error_code.rs`): Maelstrom's error table, with definiteness;
+//! - [`KvBody`] (`kv.rs`): the `lin-kv` workload: `read`/`read_ok`, `write`/`write_ok`,
+//!   `cas`/`cas_ok`, `error`;
+//! - [`KvClient`] (`kv_client.rs`): a scripted model client that issues `lin-kv` operations one
+//!   at a time and waits for each reply.
+
+mod error_code;
+mod kv;
+mod kv_client;
+
+pub use error_code::ErrorCode;
+pub use kv::{KvBody, KvMsg};
+pub use kv_client::{KvCall, KvClient, KvClientState, KvOp};

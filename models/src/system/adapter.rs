@@ -1,0 +1,99 @@
+//! The adapter: the only place that implements `stateright::actor::Actor`, for any
+//! [`Protocol`].
+//!
+//! It translates stateright's actor ids into [`NodeId`](crate::protocol::NodeId)s, its `Cow` state into the `&mut` state
+//! our handlers take (a handler that leaves the state equal and sends nothing is reported as a
+//! no-op, so stateright prunes it), and our [`Effect`]s into stateright's `Out` commands. Timers
+//! ignore durations (an armed timer may fire at any moment); [`Effect::Choose`] becomes
+//! stateright's random choice, whose pick is delivered back as a timer. When stateright's actor
+//! API changes (as it did in 0.31), this file is the one to change.
+
+use std::borrow::Cow;
+
+use stateright::actor::{model_timeout, Actor, Id, Out};
+
+use super::Topology;
+use crate::protocol::{Effect, Effects, Protocol};
+
+/// A [`Protocol`] node as a stateright actor.
+#[derive(Clone)]
+pub(crate) struct Adapter<P> {
+    pub(crate) node: P,
+    topology: Topology,
+}
+
+impl<P: Protocol> Adapter<P> {
+    pub(crate) fn new(node: P, topology: Topology) -> Adapter<P> {
+        Adapter { node, topology }
+    }
+
+    fn emit(&self, effects: Effects<P>, out: &mut Out<Self>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { to, msg } => out.send(self.topology.actor_id(to), msg),
+                Effect::SetTimer { timer, .. } => out.set_timer(timer, model_timeout()),
+                Effect::CancelTimer(timer) => out.cancel_timer(timer),
+                Effect::Persist(durable) => out.save(durable),
+                Effect::Choose { key, options } => out.choose_random(key, options),
+            }
+        }
+    }
+
+    /// Runs `handler` on a copy of the state; keeps the copy only if it differs.
+    fn step(
+        &self,
+        state: &mut Cow<P::State>,
+        out: &mut Out<Self>,
+        handler: impl FnOnce(&mut P::State, &mut Effects<P>),
+    ) {
+        let mut next = (**state).clone();
+        let mut effects = Effects::new();
+        handler(&mut next, &mut effects);
+        if next != **state {
+            *state = Cow::Owned(next);
+        }
+        self.emit(effects, out);
+    }
+}
+
+impl<P: Protocol> Actor for Adapter<P> {
+    type Msg = P::Msg;
+    type State = P::State;
+    type Timer = P::Timer;
+    type Storage = P::Durable;
+    type Random = P::Timer;
+
+    fn on_start(&self, id: Id, storage: &Option<P::Durable>, out: &mut Out<Self>) -> P::State {
+        let mut effects = Effects::new();
+        let state = self
+            .node
+            .on_start(self.topology.node_id(id), storage.as_ref(), &mut effects);
+        self.emit(effects, out);
+        state
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<P::State>, src: Id, msg: P::Msg, out: &mut Out<Self>) {
+        let (me, from) = (self.topology.node_id(id), self.topology.node_id(src));
+        self.step(state, out, |state, effects| {
+            self.node.on_msg(me, state, from, msg, effects)
+        });
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<P::State>, timer: &P::Timer, out: &mut Out<Self>) {
+        let me = self.topology.node_id(id);
+        self.step(state, out, |state, effects| {
+            self.node.on_timer(me, state, timer.clone(), effects)
+        });
+    }
+
+    fn on_random(&self, id: Id, state: &mut Cow<P::State>, pick: &P::Timer, out: &mut Out<Self>) {
+        let me = self.topology.node_id(id);
+        self.step(state, out, |state, effects| {
+            self.node.on_timer(me, state, pick.clone(), effects)
+        });
+    }
+
+    fn name(&self) -> String {
+        self.node.role().to_owned()
+    }
+}

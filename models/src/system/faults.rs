@@ -1,0 +1,147 @@
+//! Fault injection on top of `ActorModel`: partitions, crash budget, the network's contents.
+
+use stateright::actor::{ActorModelAction, Envelope, Id, Network};
+use stateright::Model;
+
+use super::{ActionOf, System, SystemAction, SystemState};
+use crate::protocol::{NodeId, NodeSet};
+use crate::spec::Spec;
+
+/// Every message in `network` as `(src, dst, msg)`, each copy once (duplicating networks hold one
+/// copy of each message). Written against the variants directly: stateright 0.31's
+/// `Network::iter_all` never advances past the first message of an ordered channel.
+pub(crate) fn envelopes<M: Eq + std::hash::Hash>(network: &Network<M>) -> Vec<(Id, Id, &M)> {
+    match network {
+        Network::UnorderedDuplicating(set, _) => {
+            set.iter().map(|e| (e.src, e.dst, &e.msg)).collect()
+        }
+        Network::UnorderedNonDuplicating(multiset) => multiset
+            .iter()
+            .flat_map(|(e, &count)| std::iter::repeat_n((e.src, e.dst, &e.msg), count))
+            .collect(),
+        Network::Ordered(channels) => channels
+            .iter()
+            .flat_map(|(&(src, dst), queue)| queue.iter().map(move |m| (src, dst, m)))
+            .collect(),
+    }
+}
+
+/// Whether a partition `side` (the nodes on `n0`'s side) cuts the link between `a` and `b`.
+fn cuts(side: NodeSet, a: NodeId, b: NodeId) -> bool {
+    !a.is_client() && !b.is_client() && side.contains(a) != side.contains(b)
+}
+
+/// The partitions a path may introduce: every split of the nodes in two non-empty sides, named
+/// by the side holding `n0`.
+fn partitions(nodes: usize) -> impl Iterator<Item = NodeSet> {
+    let rest = nodes.saturating_sub(1).min(NodeSet::CAPACITY - 1);
+    (0..(1u64 << rest) - 1).map(move |mask| {
+        std::iter::once(NodeId::node(0))
+            .chain(
+                (0..rest)
+                    .filter(|i| mask & (1 << i) != 0)
+                    .map(|i| NodeId::node(i + 1)),
+            )
+            .collect()
+    })
+}
+
+pub(super) fn actions<S: Spec>(
+    system: &System<S>,
+    state: &SystemState<S>,
+    actions: &mut Vec<ActionOf<S>>,
+) {
+    let topology = system.topology;
+    let mut inner = Vec::new();
+    system.inner.actions(&state.actors, &mut inner);
+    for action in inner {
+        let allowed = match &action {
+            ActorModelAction::Deliver { src, dst, .. } => state
+                .partition
+                .is_none_or(|side| !cuts(side, topology.node_id(*src), topology.node_id(*dst))),
+            ActorModelAction::Crash(id) => {
+                !topology.node_id(*id).is_client() && state.crashes_used < system.faults.crashes
+            }
+            _ => true,
+        };
+        if allowed {
+            actions.push(SystemAction::Actor(action));
+        }
+    }
+    match state.partition {
+        Some(_) => actions.push(SystemAction::Heal),
+        None if state.partitions_used < system.faults.partitions => {
+            actions.extend(partitions(topology.nodes()).map(SystemAction::Partition));
+        }
+        None => {}
+    }
+}
+
+pub(super) fn next_state<S: Spec>(
+    system: &System<S>,
+    state: &SystemState<S>,
+    action: ActionOf<S>,
+) -> Option<SystemState<S>> {
+    match action {
+        SystemAction::Actor(action) => {
+            let crash = matches!(action, ActorModelAction::Crash(_));
+            let actors = system.inner.next_state(&state.actors, action)?;
+            Some(SystemState {
+                actors,
+                crashes_used: state.crashes_used + u8::from(crash),
+                ..state.clone()
+            })
+        }
+        SystemAction::Partition(side) => Some(SystemState {
+            partition: Some(side),
+            partitions_used: state.partitions_used + 1,
+            ..state.clone()
+        }),
+        SystemAction::Heal => {
+            let side = state.partition?;
+            let topology = system.topology;
+            let lost: Vec<Envelope<_>> = envelopes(&state.actors.network)
+                .into_iter()
+                .filter(|(src, dst, _)| cuts(side, topology.node_id(*src), topology.node_id(*dst)))
+                .map(|(src, dst, msg)| Envelope {
+                    src,
+                    dst,
+                    msg: msg.clone(),
+                })
+                .collect();
+            let mut actors = state.actors.clone();
+            for envelope in lost {
+                actors = system
+                    .inner
+                    .next_state(&actors, ActorModelAction::Drop(envelope))
+                    .expect("dropping a message always succeeds");
+            }
+            Some(SystemState {
+                actors,
+                partition: None,
+                ..state.clone()
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_of_three_nodes_are_the_three_splits() {
+        let splits: Vec<_> = partitions(3).map(|s| format!("{s:?}")).collect();
+        assert_eq!(splits, ["{n0}", "{n0, n1}", "{n0, n2}"]);
+        assert_eq!(partitions(1).count(), 0);
+        assert_eq!(partitions(5).count(), 15);
+    }
+
+    #[test]
+    fn partitions_cut_node_links_but_never_clients() {
+        let side: NodeSet = [NodeId::node(0)].into_iter().collect();
+        assert!(cuts(side, NodeId::node(0), NodeId::node(1)));
+        assert!(!cuts(side, NodeId::node(1), NodeId::node(2)));
+        assert!(!cuts(side, NodeId::client(0), NodeId::node(1)));
+    }
+}

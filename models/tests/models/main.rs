@@ -1,0 +1,34 @@
+//! Integration tests of `splitbrain-models`, through the public API the CLI uses.
+//!
+//! - `paxos.rs`: the `paxos` and `paxos-register` specs: pinned state counts, the
+//!   `ignore-promise` counterexamples;
+//! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
+//! - `check_api.rs`: limits never pass, strategies, request validation, the catalog, rendering.
+//!
+//! State counts are pinned with one thread (the only setting where they are reproducible), so
+//! any change to a protocol's behaviour, or to what the state hashes, fails here.
+
+mod check_api;
+mod lease_lock;
+mod paxos;
+
+use splitbrain_models::{check, CheckOutcome, CheckRequest, PropertyStatus, Status};
+
+/// Runs `request`, which must be valid.
+fn run(request: CheckRequest) -> CheckOutcome {
+    check(&request).unwrap_or_else(|e| panic!("{request:?}: {e}"))
+}
+
+/// The status of property `name`.
+fn status(outcome: &CheckOutcome, name: &str) -> PropertyStatus {
+    outcome
+        .property(name)
+        .unwrap_or_else(|| panic!("no property {name}"))
+        .status
+}
+
+/// Asserts a complete pass.
+fn assert_passes(outcome: &CheckOutcome) {
+    assert_eq!(outcome.status(), Status::Pass, "{outcome}");
+    assert!(outcome.end.is_complete(), "{outcome}");
+}
