@@ -3,11 +3,13 @@
 //! - `check.rs`: `splitbrain check FILE...`
 //! - `convert.rs`: `splitbrain convert IN OUT`
 //! - `generate.rs`: `splitbrain gen`
+//! - `model.rs`: `splitbrain model list | check | explore`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
 mod check;
 mod convert;
 mod generate;
+mod model;
 mod units;
 
 use std::io::Write;
@@ -42,6 +44,9 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Generate a seeded synthetic history (for benchmarks and experiments).
     Gen(generate::GenArgs),
+    /// Model check protocol specifications (Paxos, Raft, lease lock, CRDTs, vector clocks).
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -57,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Gen(args) => generate::run(args),
+        Command::Model(command) => model::run(command),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

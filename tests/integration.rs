@@ -14,5 +14,7 @@ mod generate;
 mod histories;
 /// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
+/// `splitbrain model`: the model checker's command line.
+mod model_cli;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;

@@ -17,9 +17,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use splitbrain_models::{
-    catalog, check, explore, CheckRequest, PropertyOutcome, PropertyStatus, StopWhen, Strategy,
-};
+use splitbrain_models::{catalog, check, explore, CheckRequest, StopWhen, Strategy};
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -125,18 +123,8 @@ fn run(args: Vec<String>) -> Result<u8, String> {
         print!("{outcome}");
     }
     if let Some(path) = history_out {
-        // The counterexample of the bug variant's target property, else of the first violation.
-        let target = catalog()
-            .into_iter()
-            .find(|info| info.name == outcome.spec)
-            .and_then(|info| Some(info.bug(outcome.bug?)?.violates));
-        let violated = |p: &&PropertyOutcome| p.status == PropertyStatus::Violated;
         let trace = outcome
-            .properties
-            .iter()
-            .filter(violated)
-            .find(|p| Some(p.name) == target)
-            .or_else(|| outcome.properties.iter().find(violated))
+            .counterexample()
             .and_then(|p| p.trace.as_ref())
             .ok_or("no counterexample to write")?;
         std::fs::write(&path, trace.history_jsonl()).map_err(|e| format!("{path}: {e}"))?;

@@ -145,6 +145,21 @@ pub struct CheckOutcome {
 }
 
 impl CheckOutcome {
+    /// The counterexample to show for this outcome: the bug variant's target property if it
+    /// was violated, else the first violated property.
+    pub fn counterexample(&self) -> Option<&PropertyOutcome> {
+        let target = crate::catalog()
+            .into_iter()
+            .find(|info| info.name == self.spec)
+            .and_then(|info| Some(info.bug(self.bug?)?.violates));
+        let violated = |p: &&PropertyOutcome| p.status == PropertyStatus::Violated;
+        self.properties
+            .iter()
+            .filter(violated)
+            .find(|p| Some(p.name) == target)
+            .or_else(|| self.properties.iter().find(violated))
+    }
+
     /// The overall verdict: a violation (or a `sometimes` without example) is a failure even
     /// when a limit was hit; otherwise any undecided property makes it unknown.
     pub fn status(&self) -> Status {

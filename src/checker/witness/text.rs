@@ -49,7 +49,9 @@ impl Witness {
             out,
             "{indent}minimal failing sub-history ({}{}):",
             plural(self.minimal.len(), "op"),
-            if self.minimal_proven {
+            if self.minimal_proven && self.minimal.len() == 1 {
+                "; weakening it makes the history linearizable"
+            } else if self.minimal_proven {
                 "; weakening any one of them makes it linearizable"
             } else {
                 "; shrinking stopped early, may not be minimal"

@@ -1,0 +1,84 @@
+//! `splitbrain model`: listing, checking, limits, and counterexample histories that
+//! `splitbrain check` judges.
+
+use std::process::{Command, Output};
+
+fn splitbrain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run splitbrain")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+#[test]
+fn list_names_every_spec_with_its_properties_and_bugs() {
+    let out = splitbrain(&["model", "list"]);
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "paxos —",
+        "agreement",
+        "bug ignore-promise",
+        "lease-lock —",
+        "bug no-fencing",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn correct_paxos_passes_every_property() {
+    let out = splitbrain(&["model", "check", "paxos"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_state_limit_gives_unknown_never_a_pass() {
+    let out = splitbrain(&["model", "check", "paxos", "--max-states", "50"]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn unknown_spec_is_an_error_listing_the_specs() {
+    let out = splitbrain(&["model", "check", "zab"]);
+    assert_eq!(code(&out), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("paxos"));
+}
+
+#[test]
+fn ignore_promise_counterexample_history_is_invalid_for_the_checker() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("paxos.jsonl");
+    let out = splitbrain(&[
+        "model",
+        "check",
+        "paxos-register",
+        "--bug",
+        "ignore-promise",
+        "--stop-at",
+        "linearizable",
+        "--history-out",
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    let checked = splitbrain(&["check", history.to_str().unwrap()]);
+    assert_eq!(
+        code(&checked),
+        1,
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+}
+
+#[test]
+fn no_fencing_bug_violates_fencing() {
+    let out = splitbrain(&["model", "check", "lease-lock", "--bug", "no-fencing"]);
+    assert_eq!(code(&out), 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fencing"), "{text}");
+}
