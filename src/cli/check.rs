@@ -261,7 +261,7 @@ fn render(file: &Path, format: Format, report: &Report) -> String {
                     parts.push(format!("{} {name}", count(v)));
                 }
             }
-            format!(" in {n} keys ({})", parts.join(", "))
+            format!(" in {} ({})", plural(n, "key"), parts.join(", "))
         }
     };
     out.push_str(&format!(
