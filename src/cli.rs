@@ -3,11 +3,13 @@
 //! - `check.rs`: `splitbrain check FILE...`
 //! - `convert.rs`: `splitbrain convert IN OUT`
 //! - `generate.rs`: `splitbrain gen`
+//! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
 mod check;
 mod convert;
 mod generate;
+mod run;
 mod units;
 
 use std::io::Write;
@@ -24,6 +26,16 @@ Exit codes:
   1  invalid: at least one history is not
   2  unknown: a limit was hit before an answer was known (never reported as valid)
   3  error: unreadable input, bad usage, or a harness failure";
+
+const RUN_EXIT_CODES: &str = "\
+Exit codes:
+  0  valid: the workload's checker accepts the history
+  1  invalid: it found a violation
+  2  unknown: no answer (no operation succeeded, no final read, interrupted)
+  3  error: a node broke the protocol (exited, printed non-JSON, never answered init), bad
+     usage, or a harness failure
+
+Every run prints its seed and the command that replays its fault schedule.";
 
 /// splitbrain: a Jepsen-style verification harness.
 #[derive(Debug, Parser)]
@@ -42,6 +54,9 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Generate a seeded synthetic history (for benchmarks and experiments).
     Gen(generate::GenArgs),
+    /// Run Maelstrom-protocol nodes under faults, record the history and check it.
+    #[command(after_help = RUN_EXIT_CODES)]
+    Run(run::RunArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -57,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Gen(args) => generate::run(args),
+        Command::Run(args) => run::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
