@@ -56,7 +56,7 @@ enum Command {
     Gen(generate::GenArgs),
     /// Run Maelstrom-protocol nodes under faults, record the history and check it.
     #[command(after_help = RUN_EXIT_CODES)]
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -72,7 +72,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Gen(args) => generate::run(args),
-        Command::Run(args) => run::run(args),
+        Command::Run(args) => run::run(*args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -16,3 +16,5 @@ mod histories;
 mod jsonl;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
+/// `splitbrain run` with real node processes.
+mod runner;

@@ -105,12 +105,11 @@ pub(super) async fn run(
         clients: &clients,
         progress: &progress,
     };
-    let result = tokio::select! {
-        r = phases.run(&mut workers, &mut nemesis, &schedule) => r,
-        Some(failure) = failed.recv() => Err(failure.into()),
-        _ = stop.wait() => Ok(()),
+    let (result, interrupted) = tokio::select! {
+        r = phases.run(&mut workers, &mut nemesis, &schedule) => (r, false),
+        Some(failure) = failed.recv() => (Err(failure.into()), false),
+        _ = stop.wait() => (Ok(()), true),
     };
-    let interrupted = stop.is_stopped();
     progress.set_phase("stopping nodes");
     cluster.shutdown().await;
     let net = router.finish().await;
@@ -139,9 +138,13 @@ pub(super) async fn run(
         elapsed: started.elapsed(),
     };
     if let RunStatus::Checked(c) = &mut outcome.status {
-        if outcome.ops.ok == 0 && c.verdict == Verdict::Valid {
+        if c.verdict == Verdict::Valid && outcome.ops.ok == 0 {
             c.verdict = Verdict::Unknown;
             c.summary = format!("no operation succeeded ({})", c.summary);
+        } else if c.verdict == Verdict::Valid && interrupted {
+            // A violation in a partial history is real; its absence proves nothing.
+            c.verdict = Verdict::Unknown;
+            c.summary = format!("interrupted; valid so far ({})", c.summary);
         }
     }
     let results = serde_json::to_vec_pretty(&outcome.results_json()).unwrap_or_default();

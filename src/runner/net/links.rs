@@ -180,9 +180,10 @@ mod tests {
 
     #[test]
     fn duplication_and_loss_faults_apply_to_targeted_links_only() {
-        let mut o = NetOptions::default();
-        o.duplicate = 1.0;
-        let mut links = Links::new(o);
+        let mut links = Links::new(NetOptions {
+            duplicate: 1.0,
+            ..NetOptions::default()
+        });
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         assert!(matches!(
             links.on_send(Endpoint::Node(0), Endpoint::Node(1), &mut rng),
