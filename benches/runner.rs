@@ -119,8 +119,7 @@ fn overhead_per_op(store: &Path, seconds: u64) {
     p.rate = 1e9;
     p.concurrency = 1;
     let outcome = run(&p, RunOptions::default()).expect("run");
-    let (_, history) =
-        format::read(&outcome.store.join("history.jsonl"), None).expect("history");
+    let (_, history) = format::read(&outcome.store.join("history.jsonl"), None).expect("history");
     let mut open = std::collections::HashMap::new();
     let mut latencies: Vec<i64> = Vec::new();
     for e in &history.events {
@@ -141,7 +140,13 @@ fn overhead_per_op(store: &Path, seconds: u64) {
     latencies.sort_unstable();
     let n = latencies.len().max(1);
     let mean = latencies.iter().sum::<i64>() as f64 / n as f64 / 1000.0;
-    let pct = |q: f64| latencies.get(((n as f64 * q) as usize).min(n - 1)).copied().unwrap_or(0) as f64 / 1000.0;
+    let pct = |q: f64| {
+        latencies
+            .get(((n as f64 * q) as usize).min(n - 1))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
     let log = std::fs::read_to_string(outcome.store.join("node-logs/n0.log")).unwrap_or_default();
     let node_us: f64 = log
         .lines()
@@ -212,7 +217,12 @@ fn node(mode: &str) {
                 me = body["node_id"].as_str().unwrap_or("").to_string();
                 peers = body["node_ids"]
                     .as_array()
-                    .map(|a| a.iter().filter_map(|n| n.as_str()).map(String::from).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|n| n.as_str())
+                            .map(String::from)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 peers.retain(|p| *p != me);
                 sends.push(json!({"src": me, "dest": src, "body": {"type": "init_ok", "in_reply_to": body["msg_id"]}}));

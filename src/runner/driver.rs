@@ -9,7 +9,7 @@
 //!
 //! Phases 1–4 race against node failures (a node that exits, prints garbage or never answers
 //! `init` stops the run with an error) and against interruption (SIGINT/SIGTERM or a
-//! [`StopHandle`]): either way step 5 still runs, so no process survives and the partial history
+//! [`StopHandle`](super::StopHandle)): either way step 5 still runs, so no process survives and the partial history
 //! is saved.
 
 use std::sync::Arc;

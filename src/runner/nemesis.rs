@@ -3,7 +3,7 @@
 //! Map of this module, in reading order:
 //! - [`FaultKind`], [`Fault`], [`Scheduled`] (here): the fault menu and one timed action;
 //! - `partition.rs`: partition shapes ([`PartitionShape`]) turned into a [`Grudge`] (pure);
-//! - `schedule.rs`: [`schedule`], the seeded fault schedule (pure: same seed, same schedule);
+//! - `schedule.rs`: [`schedule()`], the seeded fault schedule (pure: same seed, same schedule);
 //! - `apply.rs`: the executor that applies a schedule to the cluster and the network, records
 //!   each action as a nemesis event, and heals everything at the end (the only part with I/O).
 //!

@@ -239,9 +239,13 @@ impl RunPlan {
                 }
             }
             NodeCommand::Bin(argv) => {
-                // Last, so the node's own arguments cannot be mistaken for ours.
+                // Last; `--` keeps node arguments that look like options the node's.
                 args.push("--bin".into());
-                args.extend(argv.iter().cloned());
+                args.push(argv[0].clone());
+                if argv[1..].iter().any(|a| a.starts_with('-')) {
+                    args.push("--".into());
+                }
+                args.extend(argv[1..].iter().cloned());
             }
         }
         shell_join(&args)
@@ -314,7 +318,7 @@ mod tests {
         assert!(cmd.contains("--seed 42"), "{cmd}");
         assert!(cmd.contains("--nemesis partition,kill"), "{cmd}");
         assert!(cmd.contains("--time-limit 1.5s"), "{cmd}");
-        assert!(cmd.ends_with("--bin python3 'my node.py' --x"), "{cmd}");
+        assert!(cmd.ends_with("--bin python3 -- 'my node.py' --x"), "{cmd}");
     }
 
     #[test]

@@ -27,7 +27,8 @@ use crate::history::{Event, EventKind, Process, Value};
 struct Worker {
     index: usize,
     process: u64,
-    conn: Conn,
+    /// Opened on the first operation, so the nodes' `init` clients get the first ids.
+    conn: Option<Conn>,
 }
 
 type Done = (Worker, Invocation, String, Result<Json, CallError>);
@@ -64,7 +65,7 @@ impl Workers {
             .map(|index| Worker {
                 index,
                 process: index as u64,
-                conn: Conn::open(&env.router, &env.clients),
+                conn: None,
             })
             .collect();
         Workers {
@@ -189,11 +190,13 @@ impl Workers {
             None,
         ));
         let timeout = self.timeout;
+        let (router, clients) = (&self.router, &self.clients);
+        worker
+            .conn
+            .get_or_insert_with(|| Conn::open(router, clients));
         self.busy.spawn(async move {
-            let reply = worker
-                .conn
-                .call(Endpoint::Node(node), request, timeout)
-                .await;
+            let conn = worker.conn.as_mut().expect("opened above");
+            let reply = conn.call(Endpoint::Node(node), request, timeout).await;
             (worker, op, request_type, reply)
         });
     }
@@ -229,7 +232,7 @@ impl Workers {
         if kind == EventKind::Info {
             // The old process may still be in flight forever: a fresh one takes its place.
             worker.process += self.concurrency as u64;
-            worker.conn = Conn::open(&self.router, &self.clients);
+            worker.conn = None;
         }
         self.free.push_back(worker);
     }

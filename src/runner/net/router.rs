@@ -244,7 +244,14 @@ impl Router {
                     }
                 }
             }
-            Control::NodeDown { node } => self.nodes[node] = NodeSlot::Down,
+            Control::NodeDown { node } => {
+                let slot = std::mem::replace(&mut self.nodes[node], NodeSlot::Down);
+                if let NodeSlot::Starting { held, .. } = slot {
+                    for m in held {
+                        self.dropped(m.id, DropReason::NodeDown);
+                    }
+                }
+            }
             Control::Client { id, inbox } => match inbox {
                 Some(tx) => {
                     self.clients.insert(id, tx);
