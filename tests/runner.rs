@@ -83,7 +83,8 @@ pub fn tag(test: &str) -> String {
     format!("sbtag-{}-{test}", std::process::id())
 }
 
-/// `splitbrain run ARGS... --store TMP --no-progress --bin python3 FIXTURE --tag TAG`.
+/// `splitbrain run ARGS... --store TMP --no-progress --bin python3 -- FIXTURE NODE_ARGS --tag TAG`
+/// (after `--`, arguments such as `--bug` are the node's, not `splitbrain run`'s).
 pub fn run(test: &str, args: &[&str], node: &[&str]) -> Run {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = tag(test);
@@ -94,8 +95,7 @@ pub fn run(test: &str, args: &[&str], node: &[&str]) -> Run {
         .arg("--store")
         .arg(store.path())
         .arg("--no-progress")
-        .arg("--bin")
-        .arg("python3")
+        .args(["--bin", "python3", "--"])
         .arg(fixture(node[0]))
         .args(&node[1..])
         .args(["--tag", &tag])

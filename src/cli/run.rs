@@ -1,17 +1,22 @@
 //! `splitbrain run`: run real nodes under faults, record the history, check it.
+//!
+//! - `run/bin_args.rs`: `--bin CMD ARGS...`, whose arguments may look like options;
+//! - `run/bar.rs`: the progress bar.
+
+mod bar;
+mod bin_args;
+
+pub use bin_args::expand_bin;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use clap::{Args, Command};
+use clap::Args;
 use splitbrain::runner::nemesis::FaultKind;
 use splitbrain::runner::net::LatencyDist;
 use splitbrain::runner::workload::{Topology, WorkloadName};
-use splitbrain::runner::{
-    self, NodeCommand, RunOptions, RunOutcome, RunPlan, RunProgress, RunStatus,
-};
+use splitbrain::runner::{self, NodeCommand, RunOptions, RunOutcome, RunPlan, RunStatus};
 
 use super::{units, EXIT_ERROR};
 
@@ -191,61 +196,6 @@ fn random_seed() -> u64 {
     (nanos ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000_000
 }
 
-/// Rewrites `splitbrain run ... --bin CMD ARGS...` into `--bin=CMD --bin=ARG ...`, so that the
-/// node's arguments may start with `-`: they run up to the next option `splitbrain run` knows,
-/// or to the end after a `--`. Other command lines pass through unchanged.
-pub fn expand_bin(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    if args.get(1).and_then(|a| a.to_str()) != Some("run") {
-        return args;
-    }
-    let command = RunArgs::augment_args(Command::new("run"));
-    let longs: Vec<String> = command
-        .get_arguments()
-        .filter_map(|a| a.get_long())
-        .map(|l| format!("--{l}"))
-        .chain(["--help".to_string()])
-        .collect();
-    let is_ours = |t: &str| {
-        matches!(t, "-w" | "-h")
-            || longs.iter().any(|l| {
-                t == l
-                    || t.strip_prefix(l.as_str())
-                        .is_some_and(|r| r.starts_with('='))
-            })
-    };
-    let mut out = Vec::with_capacity(args.len());
-    let mut rest = args.into_iter();
-    while let Some(arg) = rest.next() {
-        if arg != "--bin" {
-            out.push(arg);
-            continue;
-        }
-        let mut taken = 0;
-        let mut verbatim = false;
-        let mut pending: Option<std::ffi::OsString> = None;
-        for t in rest.by_ref() {
-            let text = t.to_string_lossy();
-            if !verbatim && text == "--" {
-                verbatim = true;
-                continue;
-            }
-            if !verbatim && is_ours(&text) {
-                pending = Some(t);
-                break;
-            }
-            let mut value = std::ffi::OsString::from("--bin=");
-            value.push(&t);
-            out.push(value);
-            taken += 1;
-        }
-        if taken == 0 {
-            out.push("--bin".into());
-        }
-        out.extend(pending);
-    }
-    out
-}
-
 /// Runs `run`; returns the exit code.
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let plan = args.plan()?;
@@ -254,7 +204,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         ..RunOptions::default()
     };
     let show_bar = !args.no_progress && std::io::stderr().is_terminal();
-    let bar = show_bar.then(|| Bar::start(options.progress.clone()));
+    let bar = show_bar.then(|| bar::Bar::start(options.progress.clone()));
     let outcome = runner::run(&plan, options);
     if let Some(bar) = bar {
         bar.finish();
@@ -308,104 +258,4 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
     writeln!(out, "seed:   {}", o.seed)?;
     writeln!(out, "replay: {}", o.replay)?;
     Ok(())
-}
-
-/// The progress bar: elapsed time, phase, ops ok/fail/info, active faults.
-struct Bar {
-    done: std::sync::mpsc::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Bar {
-    fn start(progress: Arc<RunProgress>) -> Bar {
-        let (done, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
-            loop {
-                let (ok, fail, info) = progress.counts();
-                let faults = progress.active_faults();
-                let faults = if faults.is_empty() {
-                    "none".to_string()
-                } else {
-                    faults.join(", ")
-                };
-                bar.set_message(format!(
-                    "{} · ok {ok} fail {fail} info {info} · faults: {faults}",
-                    progress.phase()
-                ));
-                bar.tick();
-                if rx.recv_timeout(Duration::from_millis(100)).is_ok() {
-                    break;
-                }
-            }
-            bar.finish_and_clear();
-        });
-        Bar { done, thread }
-    }
-
-    fn finish(self) {
-        let _ = self.done.send(());
-        let _ = self.thread.join();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn expand(args: &[&str]) -> Vec<String> {
-        expand_bin(args.iter().map(Into::into).collect())
-            .into_iter()
-            .map(|a| a.into_string().unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn node_arguments_run_up_to_the_next_run_option() {
-        assert_eq!(
-            expand(&[
-                "sb",
-                "run",
-                "--bin",
-                "./node",
-                "--verbose",
-                "-x",
-                "--node-count",
-                "3"
-            ]),
-            [
-                "sb",
-                "run",
-                "--bin=./node",
-                "--bin=--verbose",
-                "--bin=-x",
-                "--node-count",
-                "3"
-            ]
-        );
-        assert_eq!(
-            expand(&["sb", "run", "--bin", "./node", "--seed=4"]),
-            ["sb", "run", "--bin=./node", "--seed=4"]
-        );
-    }
-
-    #[test]
-    fn after_a_double_dash_every_argument_is_the_nodes() {
-        assert_eq!(
-            expand(&["sb", "run", "--bin", "./node", "--", "--seed", "3"]),
-            ["sb", "run", "--bin=./node", "--bin=--seed", "--bin=3"]
-        );
-    }
-
-    #[test]
-    fn other_verbs_are_left_alone() {
-        assert_eq!(
-            expand(&["sb", "check", "--bin", "x"]),
-            ["sb", "check", "--bin", "x"]
-        );
-    }
 }

@@ -8,6 +8,7 @@
 //! - `links.rs`: the pure per-message decisions (drop, delay, duplicate; blocked by a partition);
 //! - `envelope.rs`: reading a node's stdout line (`src`, `dest`, `body`) without re-encoding it;
 //! - `journal.rs`: `messages.jsonl`;
+//! - `delay.rs`: the heap of messages waiting for their delivery time;
 //! - `service.rs` + `service/`: `lin-kv`, `seq-kv`, `lww-kv`, `lin-tso` as pure state machines;
 //! - `router.rs`: the async task that ties these together, and its handle.
 //!
@@ -16,6 +17,7 @@
 //! duplication); partitions drop messages when they are delivered, so messages already in flight
 //! are lost when a partition starts.
 
+mod delay;
 mod envelope;
 mod journal;
 mod links;

@@ -259,3 +259,80 @@ pub(crate) fn interrupted() -> WorkloadCheck {
         details: Json::Null,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kv() -> Box<dyn Workload> {
+        let plan = RunPlan::new(
+            WorkloadName::LinKv,
+            super::super::NodeCommand::Bin(vec!["node".into()]),
+            1,
+        );
+        WorkloadName::LinKv.build(&plan)
+    }
+
+    fn op(f: &'static str) -> Invocation {
+        Invocation {
+            f,
+            key: Some(Value::Int(0)),
+            value: Value::Int(1),
+            final_read: false,
+        }
+    }
+
+    #[test]
+    fn definite_errors_fail_and_indefinite_ones_are_info() {
+        let w = kv();
+        let definite = json!({"type": "error", "code": 11, "text": "no leader"});
+        assert!(matches!(
+            w.complete(&op("write"), "write", &definite),
+            Completion::Fail(_)
+        ));
+        let crash = json!({"type": "error", "code": 13});
+        assert!(matches!(
+            w.complete(&op("write"), "write", &crash),
+            Completion::Info(_)
+        ));
+        let user = json!({"type": "error", "code": 1001});
+        assert!(matches!(
+            w.complete(&op("write"), "write", &user),
+            Completion::Info(_)
+        ));
+    }
+
+    #[test]
+    fn reads_fail_on_any_error_or_timeout_and_mutations_become_info() {
+        let w = kv();
+        let crash = json!({"type": "error", "code": 13});
+        assert!(matches!(
+            w.complete(&op("read"), "read", &crash),
+            Completion::Fail(_)
+        ));
+        assert!(matches!(
+            timeout_completion(&*w, &op("read")),
+            Completion::Fail(_)
+        ));
+        assert!(matches!(
+            timeout_completion(&*w, &op("cas")),
+            Completion::Info(_)
+        ));
+    }
+
+    #[test]
+    fn a_missing_key_reads_as_nil_and_a_wrong_reply_type_is_malformed() {
+        let w = kv();
+        let missing = json!({"type": "error", "code": 20});
+        assert_eq!(
+            w.complete(&op("read"), "read", &missing),
+            Completion::Ok(Value::Nil)
+        );
+        let wrong = json!({"type": "write_ok"});
+        match w.complete(&op("cas"), "cas", &wrong) {
+            Completion::Info(e) => assert!(e.to_string().contains("malformed-response"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! order. Delivery to a node goes into that node's writer channel (never blocks: a paused node
 //! only makes its own queue grow).
 
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::delay::Delayed;
 use super::journal::DropReason;
 use super::links::{Fate, Links};
 use super::service::Services;
@@ -107,8 +108,7 @@ pub(crate) fn start(
         journal,
         clock,
         next_id: 0,
-        heap: BinaryHeap::new(),
-        seq: 0,
+        delayed: Delayed::default(),
         nodes: (0..node_count).map(|_| NodeSlot::Down).collect(),
         node_names: (0..node_count).map(node_id).collect(),
         clients: HashMap::new(),
@@ -119,11 +119,11 @@ pub(crate) fn start(
     RouterHandle { tx }
 }
 
-struct Message {
-    id: u64,
-    from: Endpoint,
-    dest: Endpoint,
-    line: Line,
+pub(super) struct Message {
+    pub(super) id: u64,
+    pub(super) from: Endpoint,
+    pub(super) dest: Endpoint,
+    pub(super) line: Line,
 }
 
 enum NodeSlot {
@@ -136,38 +136,13 @@ enum NodeSlot {
     Ready(mpsc::UnboundedSender<Line>),
 }
 
-struct Pending {
-    at: Instant,
-    seq: u64,
-    message: Message,
-}
-
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    /// Reversed: the heap's top is the earliest deadline.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
 struct Router {
     links: Links,
     rng: ChaCha8Rng,
     journal: Journal,
     clock: Clock,
     next_id: u64,
-    heap: BinaryHeap<Pending>,
-    seq: u64,
+    delayed: Delayed,
     nodes: Vec<NodeSlot>,
     node_names: Vec<String>,
     clients: HashMap<u32, mpsc::UnboundedSender<Line>>,
@@ -181,7 +156,7 @@ impl Router {
         tokio::pin!(sleep);
         loop {
             self.deliver_due();
-            let deadline = self.heap.peek().map(|p| p.at);
+            let deadline = self.delayed.next_deadline();
             if let Some(at) = deadline {
                 if sleep.deadline() != at {
                     sleep.as_mut().reset(at);
@@ -327,23 +302,17 @@ impl Router {
         if delay.is_zero() {
             self.deliver(message);
         } else {
-            self.seq += 1;
-            self.heap.push(Pending {
-                at: Instant::now() + delay,
-                seq: self.seq,
-                message,
-            });
+            self.delayed.push(Instant::now() + delay, message);
         }
     }
 
     fn deliver_due(&mut self) {
-        if self.heap.is_empty() {
+        if self.delayed.is_empty() {
             return;
         }
         let now = Instant::now();
-        while self.heap.peek().is_some_and(|p| p.at <= now) {
-            let p = self.heap.pop().expect("peeked");
-            self.deliver(p.message);
+        while let Some(message) = self.delayed.pop_due(now) {
+            self.deliver(message);
         }
     }
 
