@@ -222,6 +222,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
 }
 
 fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
+    if let RunStatus::Failed(e) = &o.status {
+        eprintln!("error: {e}");
+    }
     let mut out = std::io::stdout().lock();
     let s = &o.ops;
     let counts = format!(
@@ -246,10 +249,7 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
                 )?;
             }
         }
-        RunStatus::Failed(e) => {
-            writeln!(out, "{}: error ({counts})", plan.workload.name())?;
-            eprintln!("error: {e}");
-        }
+        RunStatus::Failed(_) => writeln!(out, "{}: error ({counts})", plan.workload.name())?,
     }
     if o.interrupted {
         writeln!(out, "interrupted: the partial history is saved")?;
@@ -257,5 +257,6 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
     writeln!(out, "store:  {}", o.store.display())?;
     writeln!(out, "seed:   {}", o.seed)?;
     writeln!(out, "replay: {}", o.replay)?;
+    out.flush()?;
     Ok(())
 }

@@ -184,3 +184,81 @@ impl Drop for Cluster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::clock::Clock;
+    use crate::runner::net::{self, Journal, Links, NetOptions};
+    use crate::runner::{rng, Stream};
+
+    fn tagged(tag: &str) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(tag))
+            .count()
+    }
+
+    #[test]
+    fn a_panic_while_nodes_run_kills_every_process_group() {
+        let tag = format!("sbtag-{}-panic", std::process::id());
+        let store = tempfile::tempdir().unwrap();
+        let store = Store::create(store.path(), "echo").unwrap();
+        // A node that never answers init and has a child of its own.
+        let script = "import subprocess, sys, time; \
+                      subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', sys.argv[1]]); \
+                      time.sleep(600)";
+        let command = NodeCommand::Bin(vec![
+            "python3".into(),
+            "-c".into(),
+            script.into(),
+            tag.clone(),
+        ]);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                let router = net::start(
+                    1,
+                    Links::new(NetOptions::default()),
+                    rng(0, Stream::Net),
+                    Journal::new(None),
+                    Clock::start(),
+                );
+                let (failures, _failed) = mpsc::unbounded_channel();
+                let cluster = Arc::new(Cluster::new(
+                    command,
+                    1,
+                    store,
+                    router,
+                    Arc::default(),
+                    failures,
+                    Duration::from_secs(30),
+                ));
+                let c = cluster.clone();
+                tokio::spawn(async move { c.start(0).await });
+                for _ in 0..200 {
+                    if tagged(&tag) >= 2 {
+                        panic!("both processes are up: panic now");
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        }));
+        assert!(seen.is_err(), "the processes never came up");
+        drop(runtime);
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while tagged(&tag) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "processes outlived the panic"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

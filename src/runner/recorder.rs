@@ -1,17 +1,23 @@
 //! [`Recorder`]: appends events to the history as they happen, with an index and a time from the
-//! run's clock, writing each one to `history.jsonl` at once (so an interrupted run keeps its
-//! partial history) and keeping them for the checker.
+//! run's clock, writing each one to `history.jsonl` as it goes (flushed at least every 200 ms, so
+//! even a harness killed with SIGKILL leaves its history behind) and keeping them for the
+//! checker.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::clock::Clock;
 use crate::history::{format, Event, History};
 
+/// Longest time an event may sit in the write buffer.
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
+
 struct Inner {
     events: Vec<Event>,
     out: Option<BufWriter<File>>,
+    flushed: Instant,
 }
 
 /// The history being recorded.
@@ -28,6 +34,7 @@ impl Recorder {
             inner: Mutex::new(Inner {
                 events: Vec::new(),
                 out: file.map(|f| BufWriter::with_capacity(1 << 16, f)),
+                flushed: Instant::now(),
             }),
         }
     }
@@ -42,6 +49,12 @@ impl Recorder {
             let _ = format::write_jsonl_event(&event, out);
         }
         inner.events.push(event);
+        if inner.flushed.elapsed() >= FLUSH_EVERY {
+            if let Some(out) = &mut inner.out {
+                let _ = out.flush();
+            }
+            inner.flushed = Instant::now();
+        }
     }
 
     /// Writes out what is buffered.
