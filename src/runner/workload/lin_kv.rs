@@ -129,12 +129,13 @@ impl Workload for LinKv {
                 .map(|w| (k.key.clone().unwrap_or(Value::Nil), w))
         }) {
             Some((key, w)) => format!("not linearizable: key {key}: cannot linearize {}", w.op),
-            None => format!(
-                "{} over {} keys: {}",
-                report.ops,
-                report.keys.len(),
-                report.verdict
-            ),
+            None => {
+                let what = match report.verdict {
+                    checker::Verdict::Valid => "linearizable",
+                    _ => "not known to be linearizable (a check limit was hit)",
+                };
+                format!("{what}: {} ops over {} keys", report.ops, report.keys.len())
+            }
         };
         Ok(WorkloadCheck {
             verdict: report.verdict,
