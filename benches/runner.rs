@@ -8,12 +8,14 @@
 //!   forwards to a random peer (so the router is never idle);
 //! - `lin-kv`: proxies `read`/`write`/`cas` to the `lin-kv` service.
 //!
-//! Figures:
+//! Figures (the router is measured last: its journal's write-back would slow the others):
 //! 1. router throughput: 5 flood nodes, no clients; node-to-node messages per second, from the
 //!    journal's send times (the journal is on, as in every run);
 //! 2. overhead per op: 1 echo node, 1 client, no rate limit; the mean invoke→ok time from the
-//!    history minus the node's own time per message; and, for reference, the bare round trip
-//!    through the same node's pipes with no harness at all (a blocking write, a blocking read);
+//!    history minus the node's own time per message; and, for reference, a bare round trip
+//!    through the same node's pipes with no harness at all (a blocking write, a blocking read:
+//!    not a lower bound, since a blocked reader pays a full wakeup that the harness's event loop
+//!    often avoids);
 //! 3. lin-kv throughput: 3 proxy nodes over the lin-kv service, 6 clients, no rate limit.
 //!
 //! `cargo bench --bench runner -- --test` runs each for a moment only (CI smoke).
@@ -36,10 +38,12 @@ fn main() {
     let smoke = args.iter().any(|a| a == "--test");
     let seconds = if smoke { 1 } else { 5 };
     let store = tempfile::tempdir().expect("temp dir");
-    router_throughput(store.path(), seconds);
-    bare_round_trip(seconds);
+    // The router flood writes a large journal; it goes last so its write-back does not slow the
+    // latency measurements.
     overhead_per_op(store.path(), seconds);
+    bare_round_trip(seconds);
     lin_kv_throughput(store.path(), seconds);
+    router_throughput(store.path(), seconds);
 }
 
 fn plan(store: &Path, workload: WorkloadName, mode: &str, nodes: usize, seconds: u64) -> RunPlan {
