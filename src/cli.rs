@@ -4,12 +4,14 @@
 //! - `convert.rs`: `splitbrain convert IN OUT`
 //! - `generate.rs`: `splitbrain gen`
 //! - `model.rs`: `splitbrain model list | check | explore`
+//! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
 mod check;
 mod convert;
 mod generate;
 mod model;
+mod run;
 mod units;
 
 use std::io::Write;
@@ -26,6 +28,16 @@ Exit codes:
   1  invalid: at least one history is not
   2  unknown: a limit was hit before an answer was known (never reported as valid)
   3  error: unreadable input, bad usage, or a harness failure";
+
+const RUN_EXIT_CODES: &str = "\
+Exit codes:
+  0  valid: the workload's checker accepts the history
+  1  invalid: it found a violation
+  2  unknown: no answer (no operation succeeded, no final read, interrupted)
+  3  error: a node broke the protocol (exited, printed non-JSON, never answered init), bad
+     usage, or a harness failure
+
+Every run prints its seed and the command that replays its fault schedule.";
 
 /// splitbrain: a Jepsen-style verification harness.
 #[derive(Debug, Parser)]
@@ -47,11 +59,15 @@ enum Command {
     /// Model check protocol specifications (Paxos, Raft, lease lock, CRDTs, vector clocks).
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Run Maelstrom-protocol nodes under faults, record the history and check it.
+    #[command(after_help = RUN_EXIT_CODES)]
+    Run(Box<run::RunArgs>),
 }
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = run::expand_bin(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -63,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Model(command) => model::run(command),
+        Command::Run(args) => run::run(*args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -5,10 +5,12 @@
 //!   Porcupine logs);
 //! - [`checker`]: verdicts, sequential specs and the linearizability engine;
 //! - [`generate`]: seeded synthetic histories for benchmarks and tests;
+//! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
 //! - `cli` (in the binary): one file per verb.
 //!
-//! Dependencies flow one way: `cli → checker → history`.
+//! Dependencies flow one way: `cli → runner → checker → history`.
 
 pub mod checker;
 pub mod generate;
 pub mod history;
+pub mod runner;

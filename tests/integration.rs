@@ -18,3 +18,5 @@ mod jsonl;
 mod model_cli;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
+/// `splitbrain run` with real node processes.
+mod runner;

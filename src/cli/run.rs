@@ -1,0 +1,262 @@
+//! `splitbrain run`: run real nodes under faults, record the history, check it.
+//!
+//! - `run/bin_args.rs`: `--bin CMD ARGS...`, whose arguments may look like options;
+//! - `run/bar.rs`: the progress bar.
+
+mod bar;
+mod bin_args;
+
+pub use bin_args::expand_bin;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use splitbrain::runner::nemesis::FaultKind;
+use splitbrain::runner::net::LatencyDist;
+use splitbrain::runner::workload::{Topology, WorkloadName};
+use splitbrain::runner::{self, NodeCommand, RunOptions, RunOutcome, RunPlan, RunStatus};
+
+use super::{units, EXIT_ERROR};
+
+/// Arguments of `splitbrain run`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("program").required(true).args(["bin", "node"]))]
+pub struct RunArgs {
+    /// Workload: echo, unique-ids, broadcast, g-set, g-counter, pn-counter, lin-kv, lock.
+    #[arg(long, short = 'w', value_parser = parse_workload)]
+    workload: WorkloadName,
+    /// The node program and its arguments, run as an argv (never through a shell). The node's
+    /// arguments run up to the next option of `splitbrain run`; after `--`, every argument is the
+    /// node's (`--bin ./node -- --seed 3`).
+    #[arg(long, action = clap::ArgAction::Append, value_name = "CMD [ARGS...]")]
+    bin: Vec<String>,
+    /// A splitbrain reference node, run as `splitbrain node NAME [--bug BUG] --data-dir DIR`.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// The reference node's bug variant.
+    #[arg(long, requires = "node")]
+    bug: Option<String>,
+    /// Number of nodes, named n0, n1, ...
+    #[arg(long, default_value_t = 3)]
+    node_count: usize,
+    /// Client threads: a number, or `Kn` for K × node count (default: the node count).
+    #[arg(long, value_parser = parse_concurrency)]
+    concurrency: Option<Concurrency>,
+    /// Client operations per second, over all threads (0: none).
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// How long clients issue operations (e.g. 20s).
+    #[arg(long, value_parser = units::duration, default_value = "10s")]
+    time_limit: Duration,
+    /// Faults, comma-separated: partition, kill, pause, loss, latency.
+    #[arg(long, value_delimiter = ',', value_parser = parse_fault)]
+    nemesis: Vec<FaultKind>,
+    /// Mean time between nemesis actions.
+    #[arg(long, value_parser = units::duration, default_value = "5s")]
+    nemesis_interval: Duration,
+    /// Quiet period after healing every fault, before the final reads.
+    #[arg(long, value_parser = units::duration, default_value = "5s")]
+    recovery_time: Duration,
+    /// Mean latency of messages between nodes, and to services (clients get none).
+    #[arg(long, value_parser = units::duration, default_value = "0ms")]
+    latency: Duration,
+    /// Latency distribution: constant, uniform (0..2×mean), exponential.
+    #[arg(long, value_parser = parse_dist, default_value = "constant")]
+    latency_dist: LatencyDist,
+    /// Probability that a message between nodes is lost.
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Probability that a message between nodes is delivered twice.
+    #[arg(long, default_value_t = 0.0)]
+    duplicate: f64,
+    /// Probability that a message between nodes is held back behind later ones.
+    #[arg(long, default_value_t = 0.0)]
+    reorder: f64,
+    /// Keys of the lin-kv workload.
+    #[arg(long, default_value_t = 4)]
+    key_count: usize,
+    /// Broadcast topology: grid, line, total, tree2, tree3, tree4.
+    #[arg(long, value_parser = parse_topology, default_value = "grid")]
+    topology: Topology,
+    /// How long a client waits for a reply (at least 10 × --latency).
+    #[arg(long, value_parser = units::duration, default_value = "1s")]
+    rpc_timeout: Duration,
+    /// How long a node has to answer init.
+    #[arg(long, value_parser = units::duration, default_value = "10s")]
+    init_timeout: Duration,
+    /// The seed every random choice derives from (default: random, printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where runs are stored: STORE/<workload>/<timestamp>/, STORE/latest.
+    #[arg(long, default_value = "store")]
+    store: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Concurrency {
+    Absolute(usize),
+    PerNode(usize),
+}
+
+fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
+    let bad = || format!("expected a number or Kn (K × node count), found {text:?}");
+    match text.strip_suffix('n') {
+        Some("") => Ok(Concurrency::PerNode(1)),
+        Some(k) => k.parse().map(Concurrency::PerNode).map_err(|_| bad()),
+        None => text.parse().map(Concurrency::Absolute).map_err(|_| bad()),
+    }
+}
+
+fn one_of<T: Copy>(
+    what: &str,
+    text: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|x| name(*x) == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|x| name(*x)).collect();
+            format!(
+                "unknown {what} {text:?}; expected one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn parse_workload(text: &str) -> Result<WorkloadName, String> {
+    one_of("workload", text, &WorkloadName::ALL, WorkloadName::name)
+}
+
+fn parse_fault(text: &str) -> Result<FaultKind, String> {
+    one_of("fault", text, &FaultKind::ALL, FaultKind::name)
+}
+
+fn parse_dist(text: &str) -> Result<LatencyDist, String> {
+    one_of(
+        "latency distribution",
+        text,
+        &LatencyDist::ALL,
+        LatencyDist::name,
+    )
+}
+
+fn parse_topology(text: &str) -> Result<Topology, String> {
+    one_of("topology", text, &Topology::ALL, Topology::name)
+}
+
+impl RunArgs {
+    fn plan(&self) -> anyhow::Result<RunPlan> {
+        let node = match &self.node {
+            Some(name) => NodeCommand::Named {
+                exe: std::env::current_exe()?,
+                name: name.clone(),
+                bug: self.bug.clone(),
+            },
+            None => NodeCommand::Bin(self.bin.clone()),
+        };
+        let mut plan = RunPlan::new(self.workload, node, self.node_count);
+        plan.concurrency = match self.concurrency {
+            None => self.node_count,
+            Some(Concurrency::Absolute(c)) => c,
+            Some(Concurrency::PerNode(k)) => k * self.node_count,
+        };
+        plan.rate = self.rate;
+        plan.time_limit = self.time_limit;
+        plan.rpc_timeout = self.rpc_timeout;
+        plan.init_timeout = self.init_timeout;
+        plan.net.latency = self.latency;
+        plan.net.latency_dist = self.latency_dist;
+        plan.net.loss = self.loss;
+        plan.net.duplicate = self.duplicate;
+        plan.net.reorder = self.reorder;
+        plan.nemesis = self.nemesis.clone();
+        plan.nemesis_interval = self.nemesis_interval;
+        plan.recovery_time = self.recovery_time;
+        plan.key_count = self.key_count;
+        plan.topology = self.topology;
+        plan.seed = self.seed.unwrap_or_else(random_seed);
+        plan.store = self.store.clone();
+        Ok(plan)
+    }
+}
+
+fn random_seed() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    // Small enough to type back in.
+    (nanos ^ u64::from(std::process::id()).rotate_left(32)) % 1_000_000_000
+}
+
+/// Runs `run`; returns the exit code.
+pub fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let plan = args.plan()?;
+    let options = RunOptions {
+        handle_signals: true,
+        ..RunOptions::default()
+    };
+    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    let bar = show_bar.then(|| bar::Bar::start(options.progress.clone()));
+    let outcome = runner::run(&plan, options);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("replay: {}", plan.replay_command());
+            return Ok(EXIT_ERROR);
+        }
+    };
+    report(&plan, &outcome)?;
+    Ok(outcome.exit_code())
+}
+
+fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
+    if let RunStatus::Failed(e) = &o.status {
+        eprintln!("error: {e}");
+    }
+    let mut out = std::io::stdout().lock();
+    let s = &o.ops;
+    let counts = format!(
+        "{} ops: {} ok, {} fail, {} info; {} nemesis actions",
+        s.count,
+        s.ok,
+        s.fail,
+        s.info,
+        o.faults.len()
+    );
+    match &o.status {
+        RunStatus::Checked(c) => {
+            writeln!(out, "{}: {} ({counts})", plan.workload.name(), c.verdict)?;
+            writeln!(out, "  {}", c.summary)?;
+            if c.verdict == splitbrain::checker::Verdict::Invalid
+                && matches!(plan.workload, WorkloadName::LinKv | WorkloadName::Lock)
+            {
+                writeln!(
+                    out,
+                    "  explanation: splitbrain check {}",
+                    o.store.join("history.jsonl").display()
+                )?;
+            }
+        }
+        RunStatus::Failed(_) => writeln!(out, "{}: error ({counts})", plan.workload.name())?,
+    }
+    if o.interrupted {
+        writeln!(out, "interrupted: the partial history is saved")?;
+    }
+    writeln!(out, "store:  {}", o.store.display())?;
+    writeln!(out, "seed:   {}", o.seed)?;
+    writeln!(out, "replay: {}", o.replay)?;
+    out.flush()?;
+    Ok(())
+}

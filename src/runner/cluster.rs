@@ -1,0 +1,264 @@
+//! The cluster: one slot per node id, each holding the node's current process.
+//!
+//! - `process.rs`: one process: spawn (argv, own process group, stderr to its log), the stdin
+//!   writer, the stdout supervisor that routes messages and reports protocol failures.
+//!
+//! A node is started by spawning its process and completing the `init` handshake (within the init
+//! timeout). The nemesis kills (SIGKILL to the process group), restarts (same node id, same data
+//! directory, a fresh `init`), pauses (SIGSTOP) and resumes (SIGCONT) nodes through this type.
+//! Dropping the cluster kills every process group, so nothing outlives a run, whatever ends it.
+
+mod process;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use tokio::sync::{mpsc, Mutex};
+
+use super::client::{CallError, Conn};
+use super::error::{FailureKind, NodeFailure};
+use super::net::{Control, Endpoint, RouterHandle};
+use super::plan::{format_duration, NodeCommand};
+use super::protocol::{init_body, node_id};
+use super::store::Store;
+use super::RunError;
+use process::{NodeProcess, Spawn};
+
+/// Hands out client ids `c0`, `c1`, ... in order.
+#[derive(Debug, Default)]
+pub(crate) struct ClientIds(AtomicU32);
+
+impl ClientIds {
+    pub(crate) fn next(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    process: Option<NodeProcess>,
+    paused: bool,
+}
+
+/// The node processes of a run.
+pub(crate) struct Cluster {
+    command: NodeCommand,
+    ids: Vec<String>,
+    slots: Vec<Mutex<Slot>>,
+    store: Store,
+    router: RouterHandle,
+    clients: Arc<ClientIds>,
+    failures: mpsc::UnboundedSender<NodeFailure>,
+    init_timeout: Duration,
+}
+
+impl Cluster {
+    pub(crate) fn new(
+        command: NodeCommand,
+        node_count: usize,
+        store: Store,
+        router: RouterHandle,
+        clients: Arc<ClientIds>,
+        failures: mpsc::UnboundedSender<NodeFailure>,
+        init_timeout: Duration,
+    ) -> Cluster {
+        Cluster {
+            command,
+            ids: (0..node_count).map(node_id).collect(),
+            slots: (0..node_count)
+                .map(|_| Mutex::new(Slot::default()))
+                .collect(),
+            store,
+            router,
+            clients,
+            failures,
+            init_timeout,
+        }
+    }
+
+    /// The node ids, `n0` ...
+    pub(crate) fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Starts (or restarts) node `i` and waits for its `init_ok`.
+    pub(crate) async fn start(&self, i: usize) -> Result<(), RunError> {
+        let mut slot = self.slots[i].lock().await;
+        if slot.process.is_some() {
+            return Ok(());
+        }
+        let id = &self.ids[i];
+        let data_dir = self.store.data_dir(id)?;
+        let argv = self.command.argv(&data_dir);
+        let mut conn = Conn::open(&self.router, &self.clients);
+        let process = NodeProcess::spawn(
+            Spawn {
+                node: i,
+                node_id: id,
+                node_count: self.ids.len(),
+                command: self.command.describe(),
+                argv,
+                log: self.store.node_log(id),
+                log_file: self.store.open_node_log(id)?,
+                data_dir,
+                init_client: conn.id(),
+            },
+            &self.router,
+            self.failures.clone(),
+        )?;
+        let reply = conn
+            .call(
+                Endpoint::Node(i),
+                init_body(id, &self.ids),
+                self.init_timeout,
+            )
+            .await;
+        let ok = match &reply {
+            Ok(body) => body.get("type").and_then(|t| t.as_str()) == Some("init_ok"),
+            Err(_) => false,
+        };
+        if !ok {
+            let kind = match reply {
+                Err(CallError::Timeout) => FailureKind::InitTimeout {
+                    limit: format_duration(self.init_timeout),
+                },
+                Ok(body) => FailureKind::InitRejected {
+                    reply: body.to_string(),
+                },
+            };
+            let failure = process.failure(kind);
+            drop(process);
+            self.router.control(Control::NodeDown { node: i });
+            return Err(failure.into());
+        }
+        process.set_initialised();
+        self.router.control(Control::NodeReady { node: i });
+        slot.process = Some(process);
+        slot.paused = false;
+        Ok(())
+    }
+
+    /// SIGKILLs node `i` (a no-op when it is down). Messages to it are dropped until it restarts.
+    pub(crate) async fn kill(&self, i: usize) {
+        let mut slot = self.slots[i].lock().await;
+        self.router.control(Control::NodeDown { node: i });
+        if let Some(mut process) = slot.process.take() {
+            process.kill().await;
+        }
+        slot.paused = false;
+    }
+
+    /// SIGSTOPs node `i`.
+    pub(crate) async fn pause(&self, i: usize) {
+        let mut slot = self.slots[i].lock().await;
+        if let Some(p) = &slot.process {
+            p.signal(Signal::SIGSTOP);
+            slot.paused = true;
+        }
+    }
+
+    /// SIGCONTs node `i`.
+    pub(crate) async fn resume(&self, i: usize) {
+        let mut slot = self.slots[i].lock().await;
+        if let Some(p) = &slot.process {
+            p.signal(Signal::SIGCONT);
+        }
+        slot.paused = false;
+    }
+
+    /// Kills every node (expected exits: no failures reported).
+    pub(crate) async fn shutdown(&self) {
+        for i in 0..self.slots.len() {
+            self.kill(i).await;
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // `NodeProcess::drop` kills each process group.
+        for slot in &mut self.slots {
+            slot.get_mut().process.take();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::clock::Clock;
+    use crate::runner::net::{self, Journal, Links, NetOptions};
+    use crate::runner::{rng, Stream};
+
+    fn tagged(tag: &str) -> usize {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(tag))
+            .count()
+    }
+
+    #[test]
+    fn a_panic_while_nodes_run_kills_every_process_group() {
+        let tag = format!("sbtag-{}-panic", std::process::id());
+        let store = tempfile::tempdir().unwrap();
+        let store = Store::create(store.path(), "echo").unwrap();
+        // A node that never answers init and has a child of its own.
+        let script = "import subprocess, sys, time; \
+                      subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', sys.argv[1]]); \
+                      time.sleep(600)";
+        let command = NodeCommand::Bin(vec![
+            "python3".into(),
+            "-c".into(),
+            script.into(),
+            tag.clone(),
+        ]);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                let router = net::start(
+                    1,
+                    Links::new(NetOptions::default()),
+                    rng(0, Stream::Net),
+                    Journal::new(None),
+                    Clock::start(),
+                );
+                let (failures, _failed) = mpsc::unbounded_channel();
+                let cluster = Arc::new(Cluster::new(
+                    command,
+                    1,
+                    store,
+                    router,
+                    Arc::default(),
+                    failures,
+                    Duration::from_secs(30),
+                ));
+                let c = cluster.clone();
+                tokio::spawn(async move { c.start(0).await });
+                for _ in 0..200 {
+                    if tagged(&tag) >= 2 {
+                        panic!("both processes are up: panic now");
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            })
+        }));
+        assert!(seen.is_err(), "the processes never came up");
+        drop(runtime);
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while tagged(&tag) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "processes outlived the panic"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

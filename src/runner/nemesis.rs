@@ -1,0 +1,207 @@
+//! The nemesis: which faults, when, and on which nodes.
+//!
+//! Map of this module, in reading order:
+//! - [`FaultKind`], [`Fault`], [`Scheduled`] (here): the fault menu and one timed action;
+//! - `partition.rs`: partition shapes ([`PartitionShape`]) turned into a [`Grudge`] (pure);
+//! - `schedule.rs`: [`schedule()`], the seeded fault schedule (pure: same seed, same schedule);
+//! - `apply.rs`: the executor that applies a schedule to the cluster and the network, records
+//!   each action as a nemesis event, and heals everything at the end (the only part with I/O).
+//!
+//! Faults come in start/stop pairs (Jepsen's flip-flop): a kill is followed by a restart of the
+//! same nodes, a pause by a resume, a partition by a heal. At the end of a run every fault still
+//! active is stopped.
+
+pub(crate) mod apply;
+mod partition;
+mod schedule;
+
+use std::time::Duration;
+
+pub use partition::{Grudge, PartitionShape};
+pub use schedule::schedule;
+
+use super::json;
+use super::protocol::node_id;
+use crate::history::Value;
+
+/// A kind of fault, as named in `--nemesis`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Network partitions among the nodes (clients and services are never cut off).
+    Partition,
+    /// SIGKILL a node's process group, later restart it with the same node id.
+    Kill,
+    /// SIGSTOP a node's process group, later SIGCONT it.
+    Pause,
+    /// Drop a share of the messages to and from some nodes.
+    Loss,
+    /// Add latency to the messages to and from some nodes.
+    Latency,
+}
+
+impl FaultKind {
+    /// Every kind, in the order `--help` lists them.
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::Partition,
+        FaultKind::Kill,
+        FaultKind::Pause,
+        FaultKind::Loss,
+        FaultKind::Latency,
+    ];
+
+    /// The name used in `--nemesis`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "partition",
+            FaultKind::Kill => "kill",
+            FaultKind::Pause => "pause",
+            FaultKind::Loss => "loss",
+            FaultKind::Latency => "latency",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn from_name(name: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// One nemesis action. Node lists are slots (0 is `n0`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Start a partition.
+    StartPartition {
+        /// The shape it was drawn from.
+        shape: PartitionShape,
+        /// Who drops messages from whom.
+        grudge: Grudge,
+    },
+    /// Heal the network.
+    StopPartition,
+    /// SIGKILL these nodes.
+    Kill(Vec<usize>),
+    /// Restart these (killed) nodes with the same ids.
+    Restart(Vec<usize>),
+    /// SIGSTOP these nodes.
+    Pause(Vec<usize>),
+    /// SIGCONT these nodes.
+    Resume(Vec<usize>),
+    /// Drop messages to and from these nodes with this probability.
+    StartLoss(Vec<usize>, f64),
+    /// Stop dropping.
+    StopLoss,
+    /// Delay messages to and from these nodes by this much more.
+    StartLatency(Vec<usize>, Duration),
+    /// Back to the configured latency.
+    StopLatency,
+}
+
+impl Fault {
+    /// The `f` of its nemesis event (Jepsen's names where Jepsen has one).
+    pub fn f(&self) -> &'static str {
+        match self {
+            Fault::StartPartition { .. } => "start-partition",
+            Fault::StopPartition => "stop-partition",
+            Fault::Kill(_) => "kill",
+            Fault::Restart(_) => "start",
+            Fault::Pause(_) => "pause",
+            Fault::Resume(_) => "resume",
+            Fault::StartLoss(..) => "start-loss",
+            Fault::StopLoss => "stop-loss",
+            Fault::StartLatency(..) => "start-latency",
+            Fault::StopLatency => "stop-latency",
+        }
+    }
+
+    /// The kind it belongs to.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::StartPartition { .. } | Fault::StopPartition => FaultKind::Partition,
+            Fault::Kill(_) | Fault::Restart(_) => FaultKind::Kill,
+            Fault::Pause(_) | Fault::Resume(_) => FaultKind::Pause,
+            Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
+            Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
+        }
+    }
+
+    /// Whether it starts a fault (rather than ending one).
+    pub fn is_start(&self) -> bool {
+        matches!(
+            self,
+            Fault::StartPartition { .. }
+                | Fault::Kill(_)
+                | Fault::Pause(_)
+                | Fault::StartLoss(..)
+                | Fault::StartLatency(..)
+        )
+    }
+
+    /// The `value` of its nemesis event.
+    pub fn value(&self) -> Value {
+        let nodes = |slots: &[usize]| {
+            Value::list(
+                slots
+                    .iter()
+                    .map(|&i| Value::str(node_id(i)))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let map = |entries: Vec<(&str, Value)>| {
+            Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Value::str(k), v))
+                    .collect(),
+            )
+        };
+        match self {
+            Fault::StartPartition { shape, grudge } => map(vec![
+                ("shape", Value::str(shape.name())),
+                ("drops", json::string_map(&grudge.describe())),
+            ]),
+            Fault::StopPartition => Value::str("network-healed"),
+            Fault::Kill(s) | Fault::Restart(s) | Fault::Pause(s) | Fault::Resume(s) => nodes(s),
+            Fault::StartLoss(s, p) => {
+                map(vec![("nodes", nodes(s)), ("probability", Value::Float(*p))])
+            }
+            Fault::StartLatency(s, d) => map(vec![
+                ("nodes", nodes(s)),
+                ("extra-ms", Value::Int(d.as_millis() as i64)),
+            ]),
+            Fault::StopLoss | Fault::StopLatency => Value::Nil,
+        }
+    }
+
+    /// One line for logs and the progress bar: `kill n1 n2`, `partition majority`.
+    pub fn describe(&self) -> String {
+        let nodes = |s: &[usize]| s.iter().map(|&i| node_id(i)).collect::<Vec<_>>().join(" ");
+        match self {
+            Fault::StartPartition { shape, .. } => format!("partition {}", shape.name()),
+            Fault::Kill(s) => format!("kill {}", nodes(s)),
+            Fault::Pause(s) => format!("pause {}", nodes(s)),
+            Fault::StartLoss(s, p) => format!("loss {p} {}", nodes(s)),
+            Fault::StartLatency(s, d) => format!("latency +{}ms {}", d.as_millis(), nodes(s)),
+            other => other.f().to_string(),
+        }
+    }
+}
+
+/// A fault at an offset from the start of the client phase.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scheduled {
+    /// When, from the start of the client phase.
+    pub at: Duration,
+    /// What.
+    pub fault: Fault,
+}
+
+impl serde::Serialize for Scheduled {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("at", &self.at.as_secs_f64())?;
+        m.serialize_entry("f", self.fault.f())?;
+        m.serialize_entry("value", &json::to_json(&self.fault.value()))?;
+        m.end()
+    }
+}

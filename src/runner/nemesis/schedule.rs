@@ -1,0 +1,178 @@
+//! [`schedule`]: the seeded fault schedule. Pure: the same seed and options give the same
+//! schedule, whatever the nodes do.
+//!
+//! Like Jepsen's combined nemesis: actions are staggered (each waits a random 0..2×interval after
+//! the previous one); each action picks one of the enabled kinds at random and flips it (starts
+//! it when it is inactive, stops it when it is active), so faults of different kinds overlap.
+
+use std::time::Duration;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+use super::{Fault, FaultKind, PartitionShape, Scheduled};
+use crate::runner::{rng, Stream};
+
+/// The faults of a run: `kinds` flipped every `interval` on average, within `time_limit`, over
+/// `node_count` nodes, drawn from `seed`.
+pub fn schedule(
+    seed: u64,
+    kinds: &[FaultKind],
+    interval: Duration,
+    time_limit: Duration,
+    node_count: usize,
+) -> Vec<Scheduled> {
+    let mut kinds: Vec<FaultKind> = kinds.to_vec();
+    kinds.sort();
+    kinds.dedup();
+    if kinds.is_empty() || interval.is_zero() || node_count == 0 {
+        return Vec::new();
+    }
+    let mut rng = rng(seed, Stream::Nemesis);
+    let mut active: Vec<Option<Fault>> = vec![None; kinds.len()];
+    let mut at = Duration::ZERO;
+    let mut out = Vec::new();
+    loop {
+        at += interval.mul_f64(rng.gen_range(0.0..2.0));
+        if at >= time_limit {
+            break;
+        }
+        let k = rng.gen_range(0..kinds.len());
+        let fault = match active[k].take() {
+            Some(stop) => stop,
+            None => {
+                let (start, stop) = start(kinds[k], node_count, &mut rng);
+                active[k] = Some(stop);
+                start
+            }
+        };
+        out.push(Scheduled { at, fault });
+    }
+    out
+}
+
+/// A random start action of `kind` and the action that ends it.
+fn start(kind: FaultKind, n: usize, rng: &mut impl Rng) -> (Fault, Fault) {
+    match kind {
+        FaultKind::Partition => {
+            let shape = *PartitionShape::ALL.choose(rng).expect("shapes");
+            let grudge = shape.grudge(n, rng);
+            (
+                Fault::StartPartition { shape, grudge },
+                Fault::StopPartition,
+            )
+        }
+        FaultKind::Kill => {
+            let nodes = targets(n, false, rng);
+            (Fault::Kill(nodes.clone()), Fault::Restart(nodes))
+        }
+        FaultKind::Pause => {
+            let nodes = targets(n, false, rng);
+            (Fault::Pause(nodes.clone()), Fault::Resume(nodes))
+        }
+        FaultKind::Loss => {
+            let nodes = targets(n, true, rng);
+            let p = *[0.2, 0.5, 0.8].choose(rng).expect("probabilities");
+            (Fault::StartLoss(nodes, p), Fault::StopLoss)
+        }
+        FaultKind::Latency => {
+            let nodes = targets(n, true, rng);
+            let extra = Duration::from_millis(rng.gen_range(20..=200));
+            (Fault::StartLatency(nodes, extra), Fault::StopLatency)
+        }
+    }
+}
+
+/// Jepsen's node specs: one node, a minority, a majority (and, when `all` is allowed, every
+/// node), in node order.
+fn targets(n: usize, all: bool, rng: &mut impl Rng) -> Vec<usize> {
+    let specs = if all { 4 } else { 3 };
+    let size = match rng.gen_range(0..specs) {
+        0 => 1,
+        1 => ((n - 1) / 2).max(1),
+        2 => n / 2 + 1,
+        _ => n,
+    }
+    .min(n);
+    let mut nodes: Vec<usize> = (0..n).collect();
+    nodes.shuffle(rng);
+    nodes.truncate(size);
+    nodes.sort_unstable();
+    nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [FaultKind; 5] = FaultKind::ALL;
+
+    #[test]
+    fn same_seed_gives_the_same_schedule_and_another_seed_another() {
+        let s = |seed| {
+            schedule(
+                seed,
+                &ALL,
+                Duration::from_secs(1),
+                Duration::from_secs(30),
+                5,
+            )
+        };
+        assert_eq!(s(7), s(7));
+        assert_ne!(s(7), s(8));
+        assert!(s(7).len() > 5);
+    }
+
+    #[test]
+    fn every_fault_is_stopped_only_after_it_started_and_kinds_alternate() {
+        let s = schedule(
+            3,
+            &ALL,
+            Duration::from_millis(300),
+            Duration::from_secs(60),
+            5,
+        );
+        for kind in ALL {
+            let starts: Vec<bool> = s
+                .iter()
+                .filter(|x| x.fault.kind() == kind)
+                .map(|x| x.fault.is_start())
+                .collect();
+            for (i, is_start) in starts.iter().enumerate() {
+                assert_eq!(*is_start, i % 2 == 0, "{kind:?}: {starts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn restarts_name_the_killed_nodes() {
+        let s = schedule(
+            5,
+            &[FaultKind::Kill],
+            Duration::from_millis(100),
+            Duration::from_secs(10),
+            5,
+        );
+        for pair in s.chunks(2) {
+            if let [a, b] = pair {
+                match (&a.fault, &b.fault) {
+                    (Fault::Kill(x), Fault::Restart(y)) => assert_eq!(x, y),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn times_are_increasing_and_within_the_limit() {
+        let limit = Duration::from_secs(20);
+        let s = schedule(11, &ALL, Duration::from_secs(2), limit, 3);
+        assert!(s.windows(2).all(|w| w[0].at <= w[1].at));
+        assert!(s.iter().all(|x| x.at < limit));
+    }
+
+    #[test]
+    fn no_kinds_means_no_faults() {
+        assert!(schedule(1, &[], Duration::from_secs(1), Duration::from_secs(10), 3).is_empty());
+    }
+}

@@ -1,0 +1,134 @@
+//! [`RunOutcome`]: what a run produced, and `results.json`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+
+use super::nemesis::Scheduled;
+use super::net::NetStats;
+use super::workload::WorkloadCheck;
+use super::RunError;
+use crate::checker::Verdict;
+use crate::history::{History, Outcome};
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum RunStatus {
+    /// The history was checked.
+    Checked(WorkloadCheck),
+    /// The run stopped on an error (a node broke the protocol, ...); the partial history is in
+    /// the store.
+    Failed(RunError),
+}
+
+/// Operation counts, overall and per function.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OpStats {
+    /// Client operations invoked.
+    pub count: u64,
+    /// Completed `ok`.
+    pub ok: u64,
+    /// Completed `fail`.
+    pub fail: u64,
+    /// Completed `info`, or never completed.
+    pub info: u64,
+    /// The same per function: `[count, ok, fail, info]`.
+    pub by_f: BTreeMap<String, [u64; 4]>,
+}
+
+impl OpStats {
+    /// Counts the operations of `history` (unpairable histories count nothing).
+    pub fn of(history: &History) -> OpStats {
+        let mut s = OpStats::default();
+        for op in history.ops(None).unwrap_or_default() {
+            let slot = match op.outcome {
+                Outcome::Ok => 1,
+                Outcome::Fail => 2,
+                Outcome::Info => 3,
+            };
+            let row = s.by_f.entry(op.f.to_string()).or_default();
+            row[0] += 1;
+            row[slot] += 1;
+            s.count += 1;
+            match op.outcome {
+                Outcome::Ok => s.ok += 1,
+                Outcome::Fail => s.fail += 1,
+                Outcome::Info => s.info += 1,
+            }
+        }
+        s
+    }
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The run's store directory.
+    pub store: PathBuf,
+    /// The seed.
+    pub seed: u64,
+    /// The command that replays the run's schedule.
+    pub replay: String,
+    /// Checked, or failed.
+    pub status: RunStatus,
+    /// Whether SIGINT/SIGTERM (or a [`super::StopHandle`]) cut the run short.
+    pub interrupted: bool,
+    /// Operation counts.
+    pub ops: OpStats,
+    /// Network counters.
+    pub net: NetStats,
+    /// The faults applied, with their times.
+    pub faults: Vec<Scheduled>,
+    /// Wall time of the run, checking included.
+    pub elapsed: Duration,
+}
+
+impl RunOutcome {
+    /// The verdict, when the history was checked.
+    pub fn verdict(&self) -> Option<Verdict> {
+        match &self.status {
+            RunStatus::Checked(c) => Some(c.verdict),
+            RunStatus::Failed(_) => None,
+        }
+    }
+
+    /// The exit code: 0 valid, 1 invalid, 2 unknown, 3 error.
+    pub fn exit_code(&self) -> u8 {
+        self.verdict().map_or(3, Verdict::exit_code)
+    }
+
+    /// `results.json`.
+    pub fn results_json(&self) -> Json {
+        let (verdict, summary, details, error) = match &self.status {
+            RunStatus::Checked(c) => (
+                c.verdict.to_string(),
+                c.summary.clone(),
+                c.details.clone(),
+                Json::Null,
+            ),
+            RunStatus::Failed(e) => (
+                "error".to_string(),
+                String::new(),
+                Json::Null,
+                Json::String(e.to_string()),
+            ),
+        };
+        json!({
+            "verdict": verdict,
+            "summary": summary,
+            "error": error,
+            "interrupted": self.interrupted,
+            "seed": self.seed,
+            "replay": self.replay,
+            "store": self.store,
+            "elapsed": self.elapsed.as_secs_f64(),
+            "stats": self.ops,
+            "net": self.net,
+            "nemesis": self.faults,
+            "workload": details,
+        })
+    }
+}

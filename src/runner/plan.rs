@@ -1,0 +1,363 @@
+//! [`RunPlan`]: everything a run needs, validated once; and the command line that replays it.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::nemesis::FaultKind;
+use super::net::{LatencyDist, NetOptions};
+use super::workload::{Topology, WorkloadName};
+use super::RunError;
+
+/// Which program runs as each node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeCommand {
+    /// Any Maelstrom-protocol program: the program and its arguments (an argv, never a shell
+    /// string).
+    Bin(Vec<String>),
+    /// One of splitbrain's reference nodes, run as `EXE node NAME [--bug BUG] --data-dir DIR`.
+    Named {
+        /// The `splitbrain` executable.
+        exe: PathBuf,
+        /// The reference node's name (`raft`, `lock`, ...).
+        name: String,
+        /// The bug variant to run, if any.
+        bug: Option<String>,
+    },
+}
+
+impl NodeCommand {
+    /// The argv of the node in a slot whose data directory is `data_dir`. Nodes given with
+    /// [`NodeCommand::Bin`] also find the directory in `SPLITBRAIN_DATA_DIR`; what they keep there
+    /// across a kill and restart is up to them.
+    pub fn argv(&self, data_dir: &Path) -> Vec<OsString> {
+        match self {
+            NodeCommand::Bin(argv) => argv.iter().map(OsString::from).collect(),
+            NodeCommand::Named { exe, name, bug } => {
+                let mut argv: Vec<OsString> = vec![exe.into(), "node".into(), name.into()];
+                if let Some(bug) = bug {
+                    argv.push("--bug".into());
+                    argv.push(bug.into());
+                }
+                argv.push("--data-dir".into());
+                argv.push(data_dir.into());
+                argv
+            }
+        }
+    }
+
+    /// A short description for messages: the program name, or `splitbrain node NAME`.
+    pub fn describe(&self) -> String {
+        match self {
+            NodeCommand::Bin(argv) => shell_join(argv),
+            NodeCommand::Named { name, bug, .. } => match bug {
+                Some(bug) => format!("splitbrain node {name} --bug {bug}"),
+                None => format!("splitbrain node {name}"),
+            },
+        }
+    }
+}
+
+/// A run: the nodes, the network, the faults and the workload. `RunPlan::new` gives
+/// Maelstrom-like defaults; set fields to change them, then [`RunPlan::validate`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RunPlan {
+    /// The workload.
+    pub workload: WorkloadName,
+    /// The node program.
+    pub node: NodeCommand,
+    /// Number of nodes (`n0` ..).
+    pub node_count: usize,
+    /// Client threads (default: the node count).
+    pub concurrency: usize,
+    /// Client operations per second over all threads (default 10); 0 means no client
+    /// operations.
+    pub rate: f64,
+    /// How long clients issue operations (default 10 s).
+    pub time_limit: Duration,
+    /// How long a client waits for a reply (default 1 s, or 10 × the mean latency if larger).
+    pub rpc_timeout: Duration,
+    /// How long a node has to answer `init` (default 10 s, Maelstrom's).
+    pub init_timeout: Duration,
+    /// Latency, loss, duplication, reordering.
+    pub net: NetOptions,
+    /// The faults the nemesis injects; empty for none.
+    pub nemesis: Vec<FaultKind>,
+    /// Mean time between nemesis actions (default 5 s).
+    pub nemesis_interval: Duration,
+    /// Quiet period after healing, before the final reads (default 5 s).
+    pub recovery_time: Duration,
+    /// Keys of the lin-kv workload (default 4).
+    pub key_count: usize,
+    /// Broadcast topology (default grid).
+    pub topology: Topology,
+    /// The seed every random choice derives from.
+    pub seed: u64,
+    /// The store root: runs go to `STORE/<workload>/<timestamp>/`.
+    pub store: PathBuf,
+}
+
+impl RunPlan {
+    /// A plan with defaults.
+    pub fn new(workload: WorkloadName, node: NodeCommand, node_count: usize) -> RunPlan {
+        RunPlan {
+            workload,
+            node,
+            node_count,
+            concurrency: node_count.max(1),
+            rate: 10.0,
+            time_limit: Duration::from_secs(10),
+            rpc_timeout: Duration::from_secs(1),
+            init_timeout: super::protocol::INIT_TIMEOUT,
+            net: NetOptions::default(),
+            nemesis: Vec::new(),
+            nemesis_interval: Duration::from_secs(5),
+            recovery_time: Duration::from_secs(5),
+            key_count: 4,
+            topology: Topology::Grid,
+            seed: 0,
+            store: PathBuf::from("store"),
+        }
+    }
+
+    /// Checks the plan's values against each other.
+    pub fn validate(&self) -> Result<(), RunError> {
+        let bad = |m: String| Err(RunError::Plan(m));
+        if self.node_count == 0 {
+            return bad("--node-count must be at least 1".into());
+        }
+        if self.node_count > 1000 {
+            return bad(format!(
+                "--node-count {} is more than 1000",
+                self.node_count
+            ));
+        }
+        if self.concurrency == 0 {
+            return bad("--concurrency must be at least 1".into());
+        }
+        if !(self.rate.is_finite() && self.rate >= 0.0) {
+            return bad(format!("--rate must be a number ≥ 0, found {}", self.rate));
+        }
+        if self.key_count == 0 {
+            return bad("--key-count must be at least 1".into());
+        }
+        if let NodeCommand::Bin(argv) = &self.node {
+            if argv.is_empty() || argv[0].is_empty() {
+                return bad("--bin needs a program".into());
+            }
+        }
+        for (name, p) in [
+            ("--loss", self.net.loss),
+            ("--duplicate", self.net.duplicate),
+            ("--reorder", self.net.reorder),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return bad(format!("{name} must be a probability in 0..1, found {p}"));
+            }
+        }
+        if !self.nemesis.is_empty() && self.nemesis_interval.is_zero() {
+            return bad("--nemesis-interval must be more than 0".into());
+        }
+        Ok(())
+    }
+
+    /// The client timeout actually used: `rpc_timeout`, at least 10 × the mean latency.
+    pub fn effective_rpc_timeout(&self) -> Duration {
+        self.rpc_timeout.max(self.net.latency * 10)
+    }
+
+    /// The command line that runs this plan again with the same seed: the same fault schedule
+    /// and the same operations (the interleaving of real processes may differ).
+    pub fn replay_command(&self) -> String {
+        let mut args: Vec<String> = vec![
+            "splitbrain".into(),
+            "run".into(),
+            "--workload".into(),
+            self.workload.name().into(),
+            "--node-count".into(),
+            self.node_count.to_string(),
+            "--concurrency".into(),
+            self.concurrency.to_string(),
+            "--rate".into(),
+            format_number(self.rate),
+            "--time-limit".into(),
+            format_duration(self.time_limit),
+            "--seed".into(),
+            self.seed.to_string(),
+        ];
+        let mut opt = |name: &str, value: String| {
+            args.push(name.into());
+            args.push(value);
+        };
+        let defaults = RunPlan::new(self.workload, self.node.clone(), self.node_count);
+        if self.rpc_timeout != defaults.rpc_timeout {
+            opt("--rpc-timeout", format_duration(self.rpc_timeout));
+        }
+        if self.init_timeout != defaults.init_timeout {
+            opt("--init-timeout", format_duration(self.init_timeout));
+        }
+        if !self.nemesis.is_empty() {
+            let names: Vec<&str> = self.nemesis.iter().map(|k| k.name()).collect();
+            opt("--nemesis", names.join(","));
+            opt("--nemesis-interval", format_duration(self.nemesis_interval));
+        }
+        if self.recovery_time != defaults.recovery_time {
+            opt("--recovery-time", format_duration(self.recovery_time));
+        }
+        if !self.net.latency.is_zero() {
+            opt("--latency", format_duration(self.net.latency));
+            if self.net.latency_dist != LatencyDist::Constant {
+                opt("--latency-dist", self.net.latency_dist.name().into());
+            }
+        }
+        for (name, p) in [
+            ("--loss", self.net.loss),
+            ("--duplicate", self.net.duplicate),
+            ("--reorder", self.net.reorder),
+        ] {
+            if p > 0.0 {
+                opt(name, format_number(p));
+            }
+        }
+        if self.workload == WorkloadName::LinKv {
+            opt("--key-count", self.key_count.to_string());
+        }
+        if self.workload == WorkloadName::Broadcast && self.topology != Topology::Grid {
+            opt("--topology", self.topology.name().into());
+        }
+        if self.store != Path::new("store") {
+            opt("--store", self.store.display().to_string());
+        }
+        match &self.node {
+            NodeCommand::Named { name, bug, .. } => {
+                args.push("--node".into());
+                args.push(name.clone());
+                if let Some(bug) = bug {
+                    args.push("--bug".into());
+                    args.push(bug.clone());
+                }
+            }
+            NodeCommand::Bin(argv) => {
+                // Last; `--` keeps node arguments that look like options the node's.
+                args.push("--bin".into());
+                args.push(argv[0].clone());
+                if argv[1..].iter().any(|a| a.starts_with('-')) {
+                    args.push("--".into());
+                }
+                args.extend(argv[1..].iter().cloned());
+            }
+        }
+        shell_join(&args)
+    }
+}
+
+/// `1.5s`, `200ms`, `10s`.
+pub fn format_duration(d: Duration) -> String {
+    if d.subsec_nanos() % 1_000_000 != 0 {
+        return format!("{}s", d.as_secs_f64());
+    }
+    let ms = d.as_millis();
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else if ms < 1000 {
+        format!("{ms}ms")
+    } else {
+        format!("{}s", ms as f64 / 1000.0)
+    }
+}
+
+fn format_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Joins words into a command line a POSIX shell reads back as the same words.
+pub fn shell_join(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| shell_quote(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> RunPlan {
+        RunPlan::new(
+            WorkloadName::LinKv,
+            NodeCommand::Bin(vec!["python3".into(), "my node.py".into(), "--x".into()]),
+            3,
+        )
+    }
+
+    #[test]
+    fn replay_command_names_seed_faults_and_puts_the_node_argv_last() {
+        let mut p = plan();
+        p.seed = 42;
+        p.nemesis = vec![FaultKind::Partition, FaultKind::Kill];
+        p.time_limit = Duration::from_millis(1500);
+        let cmd = p.replay_command();
+        assert!(cmd.contains("--seed 42"), "{cmd}");
+        assert!(cmd.contains("--nemesis partition,kill"), "{cmd}");
+        assert!(cmd.contains("--time-limit 1.5s"), "{cmd}");
+        assert!(cmd.ends_with("--bin python3 -- 'my node.py' --x"), "{cmd}");
+    }
+
+    #[test]
+    fn durations_print_as_typed() {
+        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::from_millis(2500)), "2.5s");
+    }
+
+    #[test]
+    fn named_nodes_get_their_data_dir_and_bug() {
+        let node = NodeCommand::Named {
+            exe: "/bin/splitbrain".into(),
+            name: "raft".into(),
+            bug: Some("figure8".into()),
+        };
+        let argv = node.argv(Path::new("/tmp/d/n0"));
+        let argv: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            argv,
+            [
+                "/bin/splitbrain",
+                "node",
+                "raft",
+                "--bug",
+                "figure8",
+                "--data-dir",
+                "/tmp/d/n0"
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_plans_are_rejected_with_the_flag_name() {
+        let mut p = plan();
+        p.net.loss = 1.5;
+        assert!(p.validate().unwrap_err().to_string().contains("--loss"));
+        let mut p = plan();
+        p.node_count = 0;
+        assert!(p.validate().is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! `lin-kv`: `read`, `write` and `cas` over `--key-count` keys, checked for linearizability with
+//! the `kv` model (a cas-register per key).
+//!
+//! Written values are unique per key (1, 2, 3, ...), so a stale read names the write it saw and
+//! the checker's polynomial paths apply; a `cas` goes from one of the key's last three written
+//! values to a fresh one. A read of a missing key (error 20) is recorded as a read of `nil`:
+//! the register's initial value.
+
+use std::collections::VecDeque;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value as Json};
+
+use super::{field, standard_completion, Completion, Context, Invocation, Workload, WorkloadCheck};
+use crate::checker::{self, CheckError, CheckOptions, Model};
+use crate::history::{History, Value};
+use crate::runner::json::{to_json, to_value};
+use crate::runner::protocol::KEY_DOES_NOT_EXIST;
+
+/// Keys' recent values remembered for `cas`.
+const RECENT: usize = 3;
+
+/// The linearizable key-value workload.
+#[derive(Debug)]
+pub(super) struct LinKv {
+    next_value: Vec<i64>,
+    recent: Vec<VecDeque<i64>>,
+}
+
+impl LinKv {
+    pub(super) fn new(key_count: usize) -> LinKv {
+        LinKv {
+            next_value: vec![1; key_count.max(1)],
+            recent: vec![VecDeque::new(); key_count.max(1)],
+        }
+    }
+
+    fn fresh(&mut self, k: usize) -> i64 {
+        let v = self.next_value[k];
+        self.next_value[k] += 1;
+        if self.recent[k].len() == RECENT {
+            self.recent[k].pop_front();
+        }
+        self.recent[k].push_back(v);
+        v
+    }
+}
+
+impl Workload for LinKv {
+    fn next(&mut self, _ctx: &Context, rng: &mut ChaCha8Rng) -> Option<Invocation> {
+        let k = rng.gen_range(0..self.next_value.len());
+        let key = Some(Value::Int(k as i64));
+        let roll: f64 = rng.gen_range(0.0..1.0);
+        let (f, value) = if roll < 0.5 {
+            ("read", Value::Nil)
+        } else if roll < 0.75 || self.recent[k].is_empty() {
+            ("write", Value::Int(self.fresh(k)))
+        } else {
+            let from = *self.recent[k]
+                .make_contiguous()
+                .choose(rng)
+                .expect("not empty");
+            let to = self.fresh(k);
+            ("cas", Value::list(vec![Value::Int(from), Value::Int(to)]))
+        };
+        Some(Invocation {
+            f,
+            key,
+            value,
+            final_read: false,
+        })
+    }
+
+    fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
+        (0..self.next_value.len())
+            .map(|k| {
+                let op = Invocation {
+                    f: "read",
+                    key: Some(Value::Int(k as i64)),
+                    value: Value::Nil,
+                    final_read: true,
+                };
+                (k % node_count.max(1), op)
+            })
+            .collect()
+    }
+
+    fn request(&self, op: &Invocation) -> Json {
+        let key = op.key.as_ref().map(to_json).unwrap_or(Json::Null);
+        match (op.f, op.value.as_pair()) {
+            ("write", _) => json!({"type": "write", "key": key, "value": to_json(&op.value)}),
+            ("cas", Some((from, to))) => {
+                json!({"type": "cas", "key": key, "from": to_json(from), "to": to_json(to)})
+            }
+            _ => json!({"type": "read", "key": key}),
+        }
+    }
+
+    fn ok_value(&self, op: &Invocation, body: &Json) -> Result<Value, String> {
+        match op.f {
+            "read" => field(body, "value").map(to_value),
+            _ => Ok(op.value.clone()),
+        }
+    }
+
+    fn complete(&self, op: &Invocation, request_type: &str, body: &Json) -> Completion {
+        let code = body.get("code").and_then(Json::as_i64);
+        if op.f == "read"
+            && body.get("type").and_then(Json::as_str) == Some("error")
+            && code == Some(KEY_DOES_NOT_EXIST)
+        {
+            return Completion::Ok(Value::Nil);
+        }
+        standard_completion(self, op, request_type, body)
+    }
+
+    fn is_idempotent(&self, f: &str) -> bool {
+        f == "read"
+    }
+
+    fn check(&self, history: &History, _complete: bool) -> Result<WorkloadCheck, CheckError> {
+        let ops = history.ops(None)?;
+        let report = checker::check(&ops, &CheckOptions::with_model(Model::Kv))?;
+        let summary = match report.keys.iter().find_map(|k| {
+            k.witness
+                .as_ref()
+                .map(|w| (k.key.clone().unwrap_or(Value::Nil), w))
+        }) {
+            Some((key, w)) => format!("not linearizable: key {key}: cannot linearize {}", w.op),
+            None => {
+                let what = match report.verdict {
+                    checker::Verdict::Valid => "linearizable",
+                    _ => "not known to be linearizable (a check limit was hit)",
+                };
+                format!("{what}: {} ops over {} keys", report.ops, report.keys.len())
+            }
+        };
+        Ok(WorkloadCheck {
+            verdict: report.verdict,
+            summary,
+            details: serde_json::to_value(&report).unwrap_or(Json::Null),
+        })
+    }
+}

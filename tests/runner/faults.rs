@@ -1,0 +1,141 @@
+use super::{check, run};
+
+fn lin_kv_args<'a>(nemesis: &'a str, seed: &'a str) -> Vec<&'a str> {
+    vec![
+        "--workload",
+        "lin-kv",
+        "--node-count",
+        "3",
+        "--time-limit",
+        "2s",
+        "--rate",
+        "100",
+        "--nemesis",
+        nemesis,
+        "--nemesis-interval",
+        "400ms",
+        "--recovery-time",
+        "200ms",
+        "--seed",
+        seed,
+    ]
+}
+
+#[test]
+fn stale_cache_lin_kv_node_is_invalid_under_partitions_and_check_agrees() {
+    let r = run(
+        "stale",
+        &lin_kv_args("partition", "7"),
+        &["lin_kv_stale_cache.py"],
+    );
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(r.stdout().contains("not linearizable"), "{}", r.text());
+    assert!(r.faults().iter().any(|f| f[0] == "start-partition"));
+    let (code, text) = check(&r.dir().join("history.jsonl"));
+    assert_eq!(code, 1, "{text}");
+    let (code, text) = check(&r.dir().join("history.edn"));
+    assert_eq!(code, 1, "{text}");
+}
+
+#[test]
+fn correct_lin_kv_node_stays_valid_under_every_fault_and_check_agrees() {
+    let r = run(
+        "every_fault",
+        &lin_kv_args("partition,kill,pause,loss,latency", "3"),
+        &["lin_kv.py"],
+    );
+    assert_eq!(r.code(), 0, "{}", r.text());
+    let kinds: Vec<String> = r.faults().iter().map(|f| f[0].to_string()).collect();
+    assert!(kinds.len() >= 4, "{kinds:?}");
+    let (code, text) = check(&r.dir().join("history.jsonl"));
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn killed_nodes_restart_with_the_same_id_and_data_dir() {
+    let r = run("kill", &lin_kv_args("kill", "5"), &["lin_kv.py"]);
+    assert_eq!(r.code(), 0, "{}", r.text());
+    let faults = r.faults();
+    let killed = faults.iter().find(|f| f[0] == "kill").expect("a kill");
+    let restarted = faults.iter().find(|f| f[0] == "start").expect("a restart");
+    assert_eq!(killed[1], restarted[1]);
+    assert!(r.dir().join("data/n0").is_dir());
+}
+
+#[test]
+fn lock_with_node_local_tokens_is_invalid() {
+    let args = [
+        "--workload",
+        "lock",
+        "--time-limit",
+        "1500ms",
+        "--rate",
+        "40",
+        "--seed",
+        "1",
+    ];
+    let r = run("local_tokens", &args, &["lock.py", "--bug", "local-tokens"]);
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(
+        r.stdout().contains("fencing-token violations"),
+        "{}",
+        r.text()
+    );
+}
+
+#[test]
+fn lock_lease_without_fencing_is_not_a_linearizable_mutex() {
+    let args = [
+        "--workload",
+        "lock",
+        "--time-limit",
+        "1500ms",
+        "--rate",
+        "40",
+        "--seed",
+        "1",
+    ];
+    let r = run("lease", &args, &["lock.py", "--bug", "lease"]);
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(
+        r.stdout().contains("not a linearizable mutex"),
+        "{}",
+        r.text()
+    );
+    let (code, text) = check(&r.dir().join("history.jsonl"));
+    assert_eq!(code, 1, "{text}");
+}
+
+#[test]
+fn broadcast_converges_under_partitions_loss_duplication_and_latency() {
+    let args = [
+        "--workload",
+        "broadcast",
+        "--time-limit",
+        "2s",
+        "--rate",
+        "50",
+        "--nemesis",
+        "partition,loss",
+        "--nemesis-interval",
+        "300ms",
+        "--recovery-time",
+        "500ms",
+        "--duplicate",
+        "0.2",
+        "--loss",
+        "0.1",
+        "--latency",
+        "5ms",
+        "--latency-dist",
+        "exponential",
+        "--seed",
+        "2",
+    ];
+    let r = run("broadcast_faults", &args, &["broadcast.py"]);
+    assert_eq!(r.code(), 0, "{}", r.text());
+    let net = &r.results()["net"];
+    for counter in ["duplicated", "lost", "partitioned"] {
+        assert!(net[counter].as_u64().unwrap() > 0, "{counter}: {net}");
+    }
+}
