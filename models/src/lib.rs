@@ -49,5 +49,5 @@ pub use check::{
     Strategy, Trace,
 };
 pub use error::ModelError;
-pub use protocol::{Effects, NodeId, Protocol};
+pub use protocol::{Deployable, Effects, NodeId, Protocol};
 pub use spec::{NetworkKind, Spec, SpecInfo};

@@ -30,8 +30,10 @@
 //! Map of this module:
 //! - [`Protocol`] (here): the trait;
 //! - [`NodeId`], [`NodeSet`] (`node_id.rs`): who is who, and quorum bookkeeping;
-//! - [`Effects`], [`Effect`] (`effects.rs`): the effect buffer.
+//! - [`Effects`], [`Effect`] (`effects.rs`): the effect buffer;
+//! - [`Deployable`] (`deploy.rs`): a protocol the node host can run as a real process.
 
+mod deploy;
 mod effects;
 mod node_id;
 
@@ -41,6 +43,7 @@ use std::hash::Hash;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use deploy::Deployable;
 pub use effects::{Effect, Effects};
 pub use node_id::{NodeId, NodeSet};
 
