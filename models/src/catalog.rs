@@ -4,7 +4,7 @@
 
 use crate::check::{self, CheckOutcome, CheckRequest};
 use crate::spec::{Spec, SpecInfo};
-use crate::{lease_lock, paxos, ModelError};
+use crate::{lease_lock, paxos, vector_clock, ModelError};
 
 /// One registered spec: its metadata and its monomorphized entry points.
 struct Entry {
@@ -27,6 +27,7 @@ fn entries() -> Vec<Entry> {
         entry::<paxos::SingleDecree>(),
         entry::<paxos::Register>(),
         entry::<lease_lock::LeaseLock>(),
+        entry::<vector_clock::VectorClocks>(),
     ]
 }
 

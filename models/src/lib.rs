@@ -21,7 +21,8 @@
 //!   counterexample [`Trace`]s), and their text rendering;
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`lease_lock`] (a lease
-//!   lock service with fencing tokens).
+//!   lock service with fencing tokens), [`vector_clock`] (vector clocks against an independent
+//!   happens-before).
 //!
 //! ```no_run
 //! use splitbrain_models::{check, CheckRequest, Status};
@@ -42,6 +43,7 @@ pub mod paxos;
 pub mod protocol;
 pub mod spec;
 pub mod system;
+pub mod vector_clock;
 
 pub use catalog::{catalog, check, explore};
 pub use check::{

@@ -3,6 +3,7 @@
 //! - `paxos.rs`: the `paxos` and `paxos-register` specs: pinned state counts, the
 //!   `ignore-promise` counterexamples;
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
+//! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
 //! - `check_api.rs`: limits never pass, strategies, request validation, the catalog, rendering.
 //!
 //! State counts are pinned with one thread (the only setting where they are reproducible), so
@@ -11,6 +12,7 @@
 mod check_api;
 mod lease_lock;
 mod paxos;
+mod vector_clock;
 
 use splitbrain_models::{check, CheckOutcome, CheckRequest, PropertyStatus, Status};
 
