@@ -3,6 +3,7 @@
 //! Adding a spec is one line here (see `models/README.md`, "Adding a spec").
 
 use crate::check::{self, CheckOutcome, CheckRequest};
+use crate::crdt::{CrdtSpec, GCounter, LwwRegister, OrSet, PnCounter};
 use crate::spec::{Spec, SpecInfo};
 use crate::{lease_lock, paxos, vector_clock, ModelError};
 
@@ -27,6 +28,10 @@ fn entries() -> Vec<Entry> {
         entry::<paxos::SingleDecree>(),
         entry::<paxos::Register>(),
         entry::<lease_lock::LeaseLock>(),
+        entry::<CrdtSpec<GCounter>>(),
+        entry::<CrdtSpec<PnCounter>>(),
+        entry::<CrdtSpec<OrSet>>(),
+        entry::<CrdtSpec<LwwRegister>>(),
         entry::<vector_clock::VectorClocks>(),
     ]
 }

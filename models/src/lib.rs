@@ -21,7 +21,8 @@
 //!   counterexample [`Trace`]s), and their text rendering;
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`lease_lock`] (a lease
-//!   lock service with fencing tokens), [`vector_clock`] (vector clocks against an independent
+//!   lock service with fencing tokens), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
+//!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
 //!   happens-before).
 //!
 //! ```no_run
@@ -35,6 +36,7 @@
 
 mod catalog;
 pub mod check;
+pub mod crdt;
 mod error;
 pub mod history;
 pub mod lease_lock;

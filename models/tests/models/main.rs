@@ -3,6 +3,7 @@
 //! - `paxos.rs`: the `paxos` and `paxos-register` specs: pinned state counts, the
 //!   `ignore-promise` counterexamples;
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
+//! - `crdt.rs`: the CRDT specs: pinned counts, `sum-merge`;
 //! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
 //! - `check_api.rs`: limits never pass, strategies, request validation, the catalog, rendering.
 //!
@@ -10,6 +11,7 @@
 //! any change to a protocol's behaviour, or to what the state hashes, fails here.
 
 mod check_api;
+mod crdt;
 mod lease_lock;
 mod paxos;
 mod vector_clock;
