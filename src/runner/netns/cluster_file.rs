@@ -304,7 +304,7 @@ timeout = "20s"
         let text = GOOD.replace("nodes = 3", "nodes = \"three\"");
         let e = parse(&text).unwrap_err().to_string();
         assert!(e.starts_with("c.toml:2:"), "{e}");
-        assert!(e.contains("integer"), "{e}");
+        assert!(e.contains("expected usize"), "{e}");
     }
 
     #[test]

@@ -154,8 +154,7 @@ pub fn failovers(reports: &[Report], faults: &[Scheduled], n: usize) -> Vec<Fail
         // The leader most recently reported before the fault.
         let Some(old) = reports
             .iter()
-            .filter(|r| r.at <= s.at && r.leader != 0)
-            .next_back()
+            .rfind(|r| r.at <= s.at && r.leader != 0)
             .map(|r| r.leader)
         else {
             continue;
