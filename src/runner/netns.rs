@@ -29,6 +29,7 @@ mod faults;
 mod http;
 mod leader;
 mod nodes;
+mod proxy;
 mod rules;
 pub mod teardown;
 mod topology;
@@ -99,12 +100,12 @@ pub fn run(
             plan.workload.name()
         )));
     }
-    if plan.nemesis.contains(&FaultKind::Latency) {
-        return Err(RunError::Netns(
-            "the latency fault is not available with --net netns yet (this kernel has no \
-             netem; the userspace proxy is not written): use partition, kill, pause, loss"
-                .into(),
-        ));
+    if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
+        return Err(RunError::Netns(format!(
+            "the latency fault delays node-to-node traffic in a proxy, which needs `peer_port` \
+             in {}",
+            cluster.path.display()
+        )));
     }
     if plan.node_count != cluster.nodes {
         return Err(RunError::Plan(format!(
@@ -315,15 +316,40 @@ impl Run<'_> {
         let progress = self.options.progress.clone();
         let stop = self.options.stop.clone();
         progress.set_phase("creating namespaces");
-        let mut topology = Topology::create(prefix, self.cluster)?;
+        let proxies = self.plan.nemesis.contains(&FaultKind::Latency);
+        let mut topology = Topology::create(prefix, self.cluster, proxies)?;
+        let proxy_stop = StopHandle::default();
+        let delays = match (proxies, self.cluster.peer_port) {
+            (true, Some(port)) => {
+                let delays = Arc::new(proxy::Delays::new(self.cluster.nodes));
+                let layout = proxy::Layout {
+                    nodes: (0..self.cluster.nodes)
+                        .map(|i| self.cluster.ip(i))
+                        .collect(),
+                    aliases: (0..self.cluster.nodes)
+                        .map(|i| self.cluster.alias(i))
+                        .collect(),
+                    port,
+                };
+                proxy::start(
+                    topology.client_ns(),
+                    layout,
+                    delays.clone(),
+                    proxy_stop.clone(),
+                )?;
+                Some(delays)
+            }
+            _ => None,
+        };
         let nodes = Arc::new(Mutex::new(Nodes::new(
             self.cluster,
             &topology,
             self.store.clone(),
         )?));
-        let result = self.with_nodes(&topology, &nodes, &stop);
+        let result = self.with_nodes(&topology, &nodes, &stop, delays);
         progress.set_phase("stopping nodes");
         nodes.lock().unwrap_or_else(|e| e.into_inner()).kill_all();
+        proxy_stop.stop();
         topology.remove();
         result
     }
@@ -333,6 +359,7 @@ impl Run<'_> {
         topology: &Topology,
         nodes: &Arc<Mutex<Nodes>>,
         stop: &StopHandle,
+        delays: Option<Arc<proxy::Delays>>,
     ) -> Result<(), RunError> {
         let plan = self.plan;
         let progress = self.options.progress.clone();
@@ -377,6 +404,7 @@ impl Run<'_> {
             progress: progress.clone(),
             active: BTreeMap::new(),
             applied: Vec::new(),
+            delays,
         };
         progress.set_phase("clients");
         let deadline = start + plan.time_limit;

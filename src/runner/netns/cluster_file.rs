@@ -6,6 +6,7 @@
 //! nodes = 3                      # n0 .. n2, at 10.77.0.1 .. 10.77.0.3
 //! client = "etcd"                # the client adapter
 //! client_port = 2379             # where the adapter and the probe connect
+//! peer_port = 2380               # optional: nodes' port for each other (latency proxies)
 //! [start]
 //! argv = ["etcd", "--name", "{id}", "--data-dir", "{data_dir}", "--initial-cluster", "{peers}"]
 //! peer = "{id}=http://{ip}:2380" # one element of {peers} (joined with ",")
@@ -40,6 +41,9 @@ pub struct ClusterFile {
     pub client: ClientAdapter,
     /// The port the adapter and the probe connect to on each node.
     pub client_port: u16,
+    /// The port nodes talk to each other on, when known: needed for the latency fault, whose
+    /// proxies sit on these links.
+    pub peer_port: Option<u16>,
     /// The first three octets of the nodes' /24 (inside the run's own namespaces).
     pub subnet: [u8; 3],
     /// The start command template.
@@ -60,6 +64,8 @@ struct Raw {
     nodes: usize,
     client: String,
     client_port: u16,
+    #[serde(default)]
+    peer_port: Option<u16>,
     #[serde(default)]
     subnet: Option<String>,
     start: RawStart,
@@ -112,10 +118,10 @@ impl ClusterFile {
                 .map_or(1, |s| 1 + text[..s.start].matches('\n').count());
             error(line, e.message().trim().to_string())
         })?;
-        if !(1..=200).contains(&raw.nodes) {
+        if !(1..=100).contains(&raw.nodes) {
             return Err(error(
                 at("nodes"),
-                format!("nodes must be 1..=200, found {}", raw.nodes),
+                format!("nodes must be 1..=100, found {}", raw.nodes),
             ));
         }
         let client = match raw.client.as_str() {
@@ -177,6 +183,7 @@ impl ClusterFile {
             nodes: raw.nodes,
             client,
             client_port: raw.client_port,
+            peer_port: raw.peer_port,
             subnet,
             argv: raw.start.argv,
             peer,
@@ -190,6 +197,12 @@ impl ClusterFile {
     pub fn ip(&self, i: usize) -> std::net::Ipv4Addr {
         let [a, b, c] = self.subnet;
         std::net::Ipv4Addr::new(a, b, c, (i + 1) as u8)
+    }
+
+    /// Node `i`'s alias on the bridge, from which the latency proxy speaks for it.
+    pub fn alias(&self, i: usize) -> std::net::Ipv4Addr {
+        let [a, b, c] = self.subnet;
+        std::net::Ipv4Addr::new(a, b, c, (i + 101) as u8)
     }
 
     /// The client namespace's address (on the bridge).

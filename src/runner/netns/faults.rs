@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::cluster_file::ClusterFile;
 use super::nodes::Nodes;
+use super::proxy::Delays;
 use super::rules;
 use super::topology::Topology;
 use crate::history::{Event, EventKind, Process};
@@ -25,6 +26,8 @@ pub struct Faults<'a> {
     pub(super) progress: Arc<RunProgress>,
     pub(super) active: BTreeMap<FaultKind, Fault>,
     pub(super) applied: Vec<Scheduled>,
+    /// The latency proxies' delays, when they run.
+    pub(super) delays: Option<Arc<Delays>>,
 }
 
 impl Faults<'_> {
@@ -65,6 +68,17 @@ impl Faults<'_> {
         Ok(())
     }
 
+    /// The addresses node `j`'s traffic arrives from.
+    fn sources(&self, j: usize) -> Vec<std::net::Ipv4Addr> {
+        vec![self.cluster.ip(j), self.cluster.alias(j)]
+    }
+
+    fn delays(&self) -> Result<&Delays, RunError> {
+        self.delays.as_deref().ok_or_else(|| {
+            RunError::Netns("latency needs the proxies, which are not running".into())
+        })
+    }
+
     fn apply(&mut self, fault: &Fault, start: Instant) -> Result<(), RunError> {
         let mut event = Event::new(0, EventKind::Info, fault.f(), fault.value());
         event.process = Process::Nemesis;
@@ -85,13 +99,13 @@ impl Faults<'_> {
         match fault {
             Fault::StartPartition { grudge, .. } => {
                 for i in 0..n {
-                    let r = rules::partition(i, Some(grudge), |j| self.cluster.ip(j));
+                    let r = rules::partition(i, Some(grudge), |j| self.sources(j));
                     self.topology.iptables_restore(i, &r)?;
                 }
             }
             Fault::StopPartition => {
                 for i in 0..n {
-                    let r = rules::partition(i, None, |j| self.cluster.ip(j));
+                    let r = rules::partition(i, None, |j| self.sources(j));
                     self.topology.iptables_restore(i, &r)?;
                 }
             }
@@ -115,11 +129,8 @@ impl Faults<'_> {
                     self.topology.iptables_restore(i, &r)?;
                 }
             }
-            Fault::StartLatency(..) | Fault::StopLatency => {
-                return Err(RunError::Netns(
-                    "the latency fault is not implemented for --net netns".into(),
-                ))
-            }
+            Fault::StartLatency(slots, extra) => self.delays()?.set(slots, *extra),
+            Fault::StopLatency => self.delays()?.set(&[], Duration::ZERO),
         }
         Ok(())
     }

@@ -13,13 +13,20 @@ use std::net::Ipv4Addr;
 use super::topology::{LOSS_CHAIN, PARTITION_CHAIN};
 use crate::runner::nemesis::Grudge;
 
-/// Node `dest`'s partition chain under `grudge` (`None`: healed), with `ip(i)` node i's address.
-pub fn partition(dest: usize, grudge: Option<&Grudge>, ip: impl Fn(usize) -> Ipv4Addr) -> String {
+/// Node `dest`'s partition chain under `grudge` (`None`: healed), with `ips(i)` the addresses
+/// node i's traffic comes from (its own, and its latency-proxy alias).
+pub fn partition(
+    dest: usize,
+    grudge: Option<&Grudge>,
+    ips: impl Fn(usize) -> Vec<Ipv4Addr>,
+) -> String {
     let mut out = format!("*filter\n-F {PARTITION_CHAIN}\n");
     if let Some(g) = grudge {
         for src in 0..g.len() {
             if g.blocks(dest, src) {
-                out.push_str(&format!("-A {PARTITION_CHAIN} -s {}/32 -j DROP\n", ip(src)));
+                for ip in ips(src) {
+                    out.push_str(&format!("-A {PARTITION_CHAIN} -s {ip}/32 -j DROP\n"));
+                }
             }
         }
     }
@@ -47,8 +54,11 @@ pub fn loss(p: Option<f64>, client: Ipv4Addr) -> String {
 mod tests {
     use super::*;
 
-    fn ip(i: usize) -> Ipv4Addr {
-        Ipv4Addr::new(10, 77, 0, i as u8 + 1)
+    fn ip(i: usize) -> Vec<Ipv4Addr> {
+        vec![
+            Ipv4Addr::new(10, 77, 0, i as u8 + 1),
+            Ipv4Addr::new(10, 77, 0, i as u8 + 101),
+        ]
     }
 
     #[test]
@@ -59,6 +69,7 @@ mod tests {
         let r = partition(0, Some(&g), ip);
         assert!(r.contains("-A SB-PART -s 10.77.0.2/32 -j DROP"), "{r}");
         assert!(r.contains("-A SB-PART -s 10.77.0.3/32 -j DROP"), "{r}");
+        assert!(r.contains("-A SB-PART -s 10.77.0.103/32 -j DROP"), "{r}");
         assert!(!r.contains("10.77.0.1/32"), "{r}");
         let other = partition(1, Some(&g), ip);
         assert_eq!(other, "*filter\n-F SB-PART\nCOMMIT\n");

@@ -11,7 +11,9 @@
 //! Nothing is added to the root namespace, so a mistake cannot route traffic off the machine,
 //! and concurrent runs (each with its own prefix) use the same addresses without meeting. Each
 //! node namespace has two iptables chains: `SB-PART` (partitions: DROP by source address,
-//! hooked into INPUT) and `SB-LOSS` (random loss, hooked into INPUT and OUTPUT).
+//! hooked into INPUT) and `SB-LOSS` (random loss, hooked into INPUT and OUTPUT). With the
+//! latency proxies (`proxy.rs`), the bridge also carries one alias address per node and each
+//! node namespace DNATs its peer connections to them.
 
 use std::fs::File;
 use std::path::Path;
@@ -36,7 +38,11 @@ pub struct Topology {
 
 impl Topology {
     /// Creates the namespaces, bridge, veths and chains for `cluster` under `prefix`.
-    pub fn create(prefix: &str, cluster: &ClusterFile) -> Result<Topology, RunError> {
+    pub fn create(
+        prefix: &str,
+        cluster: &ClusterFile,
+        proxies: bool,
+    ) -> Result<Topology, RunError> {
         let client = format!("{prefix}-c");
         let mut namespaces = vec![client.clone()];
         namespaces.extend((0..cluster.nodes).map(|i| format!("{prefix}-{}", node_id(i))));
@@ -72,6 +78,22 @@ impl Topology {
                  -I OUTPUT 1 -j {LOSS_CHAIN}\nCOMMIT\n"
             );
             topology.iptables_restore(i, &rules)?;
+        }
+        if let (true, Some(port)) = (proxies, cluster.peer_port) {
+            for i in 0..cluster.nodes {
+                let alias = format!("{}/24", cluster.alias(i));
+                ip(&["-n", &client, "addr", "add", &alias, "dev", "br0"])?;
+                let mut nat = String::from("*nat\n");
+                for j in (0..cluster.nodes).filter(|&j| j != i) {
+                    nat.push_str(&format!(
+                        "-A OUTPUT -p tcp -d {}/32 --dport {port} -j DNAT --to-destination {}:{port}\n",
+                        cluster.ip(j),
+                        cluster.alias(j)
+                    ));
+                }
+                nat.push_str("COMMIT\n");
+                topology.iptables_restore(i, &nat)?;
+            }
         }
         Ok(topology)
     }
