@@ -370,3 +370,44 @@ fn latency_faults_slow_etcd_through_the_proxies_and_it_stays_linearizable() {
         .to_string();
     assert_nothing_left(&prefix, store.path());
 }
+
+#[test]
+fn a_missing_node_program_is_named_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    let contents = std::fs::read_to_string(cluster_file()).unwrap().replacen(
+        "\"etcd\", \"--name\"",
+        "\"no-such-etcd-binary\", \"--name\"",
+        1,
+    );
+    std::fs::write(&file, contents).unwrap();
+    let mut a = args(1, dir.path());
+    a[6] = file.display().to_string();
+    let out = splitbrain(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("missing:") && stderr.contains("no-such-etcd-binary"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("latest").exists(), "no run was started");
+}
+
+#[test]
+fn a_bad_cluster_file_is_reported_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    let contents = std::fs::read_to_string(cluster_file())
+        .unwrap()
+        .replace("client_port = 2379", "client_port = \"2379\"");
+    std::fs::write(&file, contents).unwrap();
+    let mut a = args(1, dir.path());
+    a[6] = file.display().to_string();
+    let out = splitbrain(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("c.toml:6:") && stderr.contains("u16"),
+        "{stderr}"
+    );
+}
