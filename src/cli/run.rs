@@ -285,6 +285,12 @@ fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
     report(&plan, &outcome.outcome)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "throughput: {:.0} ok ops/s", outcome.ok_per_second)?;
+    for (node, status) in &outcome.node_exits {
+        writeln!(
+            out,
+            "node {node} exited on its own ({status}); see its log in the store"
+        )?;
+    }
     for f in &outcome.failovers {
         match (f.seconds, &f.new_leader) {
             (Some(s), Some(new)) => writeln!(

@@ -13,6 +13,7 @@
 //! - `nodes.rs`: node processes: start, kill, restart, pause, resume;
 //! - `rules.rs`: partitions and loss as iptables rules (pure);
 //! - `faults.rs`: the nemesis executor;
+//! - `proxy.rs`: the delaying TCP proxies on node-to-node links (the latency fault);
 //! - `http.rs`, `etcd.rs`: keep-alive HTTP/1.1, and the etcd client adapter;
 //! - `clients.rs`: worker threads in the client namespace and the dispatcher;
 //! - `leader.rs`: leader reports and time to a new leader after the leader is taken away.
@@ -82,6 +83,8 @@ pub struct NetnsOutcome {
     pub ok_per_second: f64,
     /// The run's namespace prefix.
     pub prefix: String,
+    /// Nodes that exited on their own: `(node id, exit status)`.
+    pub node_exits: Vec<(String, String)>,
 }
 
 /// Runs `plan` on real namespaces. `Err` only when the run cannot start (missing tools, bad
@@ -142,6 +145,7 @@ pub fn run(
         reports: Vec::new(),
         workload: None,
         client_time: Duration::ZERO,
+        node_exits: Vec::new(),
     };
     let result = run.phases(&prefix);
     recorder.flush();
@@ -198,6 +202,10 @@ pub fn run(
         },
         "ok_per_second": ok_per_second,
         "leader_failovers": failovers,
+        // Nodes that exited on their own (a crash is a finding, not a harness error).
+        "node_exits": run.node_exits.iter().map(|(i, status)| json!({
+            "node": super::protocol::node_id(*i), "status": status,
+        })).collect::<Vec<Json>>(),
         "leader_reports": run.reports.iter().map(|r| json!({
             "at": r.at.as_secs_f64(), "node": super::protocol::node_id(r.node),
             "leader": r.leader.to_string(),
@@ -214,6 +222,11 @@ pub fn run(
         failovers,
         ok_per_second,
         prefix,
+        node_exits: run
+            .node_exits
+            .iter()
+            .map(|(i, s)| (super::protocol::node_id(*i), s.clone()))
+            .collect(),
     })
 }
 
@@ -297,6 +310,7 @@ struct Run<'a> {
     reports: Vec<leader::Report>,
     workload: Option<Box<dyn super::workload::Workload>>,
     client_time: Duration,
+    node_exits: Vec<(usize, String)>,
 }
 
 impl Run<'_> {
@@ -348,7 +362,12 @@ impl Run<'_> {
         )?));
         let result = self.with_nodes(&topology, &nodes, &stop, delays);
         progress.set_phase("stopping nodes");
-        nodes.lock().unwrap_or_else(|e| e.into_inner()).kill_all();
+        {
+            let mut n = nodes.lock().unwrap_or_else(|e| e.into_inner());
+            n.exited();
+            self.node_exits = n.exits.clone();
+            n.kill_all();
+        }
         proxy_stop.stop();
         topology.remove();
         result

@@ -2,6 +2,7 @@
 //! and [`preflight`]: what the backend needs before it touches anything.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -10,7 +11,10 @@ use crate::runner::RunError;
 /// Runs `program args`, feeding it `stdin`; an error names the command and its stderr.
 pub fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, RunError> {
     let shown = || format!("{program} {}", args.join(" "));
+    // A process group of its own: a terminal's Ctrl-C reaches the harness, which stops the run
+    // in order, and not a rule change half-way.
     let mut child = Command::new(program)
+        .process_group(0)
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()

@@ -22,6 +22,8 @@ pub struct Nodes {
     namespaces: Vec<String>,
     children: Vec<Option<Child>>,
     store: Store,
+    /// Nodes that exited on their own (not killed by the nemesis): `(index, status)`.
+    pub exits: Vec<(usize, String)>,
 }
 
 impl Nodes {
@@ -43,6 +45,7 @@ impl Nodes {
                 .collect(),
             children: (0..cluster.nodes).map(|_| None).collect(),
             store,
+            exits: Vec::new(),
         })
     }
 
@@ -53,6 +56,7 @@ impl Nodes {
 
     /// Starts node `i` (if it is not running); its stdout and stderr go to its log.
     pub fn start(&mut self, i: usize) -> Result<(), RunError> {
+        self.exited();
         if self.children[i].is_some() {
             return Ok(());
         }
@@ -105,13 +109,15 @@ impl Nodes {
         }
     }
 
-    /// Nodes that exited on their own: `(index, status)`; they are reaped and forgotten.
+    /// Nodes that exited on their own since the last call: `(index, status)`; they are reaped,
+    /// and remembered in [`Nodes::exits`].
     pub fn exited(&mut self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for (i, slot) in self.children.iter_mut().enumerate() {
             if let Some(child) = slot {
                 if let Ok(Some(status)) = child.try_wait() {
                     out.push((i, status.to_string()));
+                    self.exits.push((i, status.to_string()));
                     *slot = None;
                 }
             }
