@@ -29,6 +29,7 @@ mod error;
 pub mod json;
 pub mod nemesis;
 pub mod net;
+pub mod netns;
 mod outcome;
 mod plan;
 mod progress;

@@ -16,6 +16,8 @@ mod histories;
 mod jsonl;
 /// `splitbrain model`: the model checker's command line.
 mod model_cli;
+/// `splitbrain run --net netns`: real etcd in network namespaces (root only).
+mod netns;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
 /// `splitbrain run` with real node processes.

@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::Args;
 use splitbrain::runner::nemesis::FaultKind;
 use splitbrain::runner::net::LatencyDist;
+use splitbrain::runner::netns::{self, ClusterFile, NetnsOptions, ReadMode};
 use splitbrain::runner::workload::{Topology, WorkloadName};
 use splitbrain::runner::{self, NodeCommand, RunOptions, RunOutcome, RunPlan, RunStatus};
 
@@ -22,7 +23,7 @@ use super::{units, EXIT_ERROR};
 
 /// Arguments of `splitbrain run`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("program").required(true).args(["bin", "node"]))]
+#[command(group = clap::ArgGroup::new("program").required(true).args(["bin", "node", "cluster"]))]
 pub struct RunArgs {
     /// Workload: echo, unique-ids, broadcast, g-set, g-counter, pn-counter, lin-kv, lock.
     #[arg(long, short = 'w', value_parser = parse_workload)]
@@ -95,6 +96,18 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// The network: `router` (in-process, Maelstrom-protocol nodes) or `netns` (real programs
+    /// in network namespaces, faults by iptables and signals; needs root and --cluster).
+    #[arg(long, value_parser = ["router", "netns"], default_value = "router")]
+    net: String,
+    /// With --net netns: the cluster file (start command template, readiness probe, client
+    /// adapter), e.g. examples/clusters/etcd-3.toml.
+    #[arg(long, value_name = "FILE.toml")]
+    cluster: Option<PathBuf>,
+    /// With the etcd adapter: serializable (local, possibly stale) reads instead of
+    /// linearizable ones.
+    #[arg(long)]
+    etcd_serializable_reads: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -152,20 +165,22 @@ fn parse_topology(text: &str) -> Result<Topology, String> {
 }
 
 impl RunArgs {
-    fn plan(&self) -> anyhow::Result<RunPlan> {
-        let node = match &self.node {
-            Some(name) => NodeCommand::Named {
+    fn plan(&self, cluster: Option<&ClusterFile>) -> anyhow::Result<RunPlan> {
+        let node = match (&self.node, cluster) {
+            (_, Some(c)) => NodeCommand::Bin(c.argv.clone()),
+            (Some(name), None) => NodeCommand::Named {
                 exe: std::env::current_exe()?,
                 name: name.clone(),
                 bug: self.bug.clone(),
             },
-            None => NodeCommand::Bin(self.bin.clone()),
+            (None, None) => NodeCommand::Bin(self.bin.clone()),
         };
-        let mut plan = RunPlan::new(self.workload, node, self.node_count);
+        let node_count = cluster.map_or(self.node_count, |c| c.nodes);
+        let mut plan = RunPlan::new(self.workload, node, node_count);
         plan.concurrency = match self.concurrency {
-            None => self.node_count,
+            None => node_count,
             Some(Concurrency::Absolute(c)) => c,
-            Some(Concurrency::PerNode(k)) => k * self.node_count,
+            Some(Concurrency::PerNode(k)) => k * node_count,
         };
         plan.rate = self.rate;
         plan.time_limit = self.time_limit;
@@ -198,7 +213,10 @@ fn random_seed() -> u64 {
 
 /// Runs `run`; returns the exit code.
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let plan = args.plan()?;
+    if args.net == "netns" || args.cluster.is_some() {
+        return run_netns(args);
+    }
+    let plan = args.plan(None)?;
     let options = RunOptions {
         handle_signals: true,
         ..RunOptions::default()
@@ -219,6 +237,75 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     };
     report(&plan, &outcome)?;
     Ok(outcome.exit_code())
+}
+
+/// `--net netns --cluster FILE`.
+fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
+    let (Some(path), "netns") = (&args.cluster, args.net.as_str()) else {
+        eprintln!("error: --net netns and --cluster FILE.toml go together");
+        return Ok(EXIT_ERROR);
+    };
+    if !args.bin.is_empty() || args.node.is_some() {
+        eprintln!("error: with --cluster, the cluster file says what runs; drop --bin/--node");
+        return Ok(EXIT_ERROR);
+    }
+    let cluster = match ClusterFile::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let plan = args.plan(Some(&cluster))?;
+    let options = RunOptions {
+        handle_signals: true,
+        ..RunOptions::default()
+    };
+    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    let bar = show_bar.then(|| bar::Bar::start(options.progress.clone()));
+    let net = NetnsOptions {
+        cluster,
+        read_mode: if args.etcd_serializable_reads {
+            ReadMode::Serializable
+        } else {
+            ReadMode::Linearizable
+        },
+    };
+    let outcome = netns::run(&plan, &net, options);
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    report(&plan, &outcome.outcome)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "throughput: {:.0} ok ops/s", outcome.ok_per_second)?;
+    for (node, status) in &outcome.node_exits {
+        writeln!(
+            out,
+            "node {node} exited on its own ({status}); see its log in the store"
+        )?;
+    }
+    for f in &outcome.failovers {
+        match (f.seconds, &f.new_leader) {
+            (Some(s), Some(new)) => writeln!(
+                out,
+                "leader: {} at {:.1}s took leader {} away; new leader {new} after {:.3}s",
+                f.fault, f.at, f.old_leader, s
+            )?,
+            _ => writeln!(
+                out,
+                "leader: {} at {:.1}s took leader {} away; no new leader seen before it ended",
+                f.fault, f.at, f.old_leader
+            )?,
+        }
+    }
+    Ok(outcome.outcome.exit_code())
 }
 
 fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {

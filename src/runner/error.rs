@@ -43,6 +43,20 @@ pub enum RunError {
         /// What went wrong.
         message: String,
     },
+    /// The real-network backend (`--net netns`) cannot run here, or its setup failed: what is
+    /// missing or which command failed.
+    #[error("--net netns: {0}")]
+    Netns(String),
+    /// A cluster file (`--cluster`) is unreadable or wrong.
+    #[error("{}:{line}: {message}", path.display())]
+    ClusterFile {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the problem (1 when it concerns the whole file).
+        line: usize,
+        /// What was expected.
+        message: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the runtime: {0}")]
     Runtime(io::Error),

@@ -1,0 +1,343 @@
+//! [`ClusterFile`]: the `--cluster FILE.toml` that says how to run a real system's nodes: the
+//! start command (an argv template), the readiness probe, and the client adapter. Parsing and
+//! template expansion are pure; errors name the file, the line and what was expected.
+//!
+//! ```toml
+//! nodes = 3                      # n0 .. n2, at 10.77.0.1 .. 10.77.0.3
+//! client = "etcd"                # the client adapter
+//! client_port = 2379             # where the adapter and the probe connect
+//! peer_port = 2380               # optional: nodes' port for each other (latency proxies)
+//! [start]
+//! argv = ["etcd", "--name", "{id}", "--data-dir", "{data_dir}", "--initial-cluster", "{peers}"]
+//! peer = "{id}=http://{ip}:2380" # one element of {peers} (joined with ",")
+//! [ready]
+//! http_get = "/health"           # GET http://{ip}:{client_port}/health from the client namespace
+//! expect = '"health":"true"'     # ... until the body contains this
+//! timeout = "30s"
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::runner::RunError;
+
+/// The client adapters splitbrain ships.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAdapter {
+    /// etcd's v3 HTTP/JSON gateway (lin-kv).
+    Etcd,
+}
+
+/// A parsed, validated cluster file.
+#[derive(Clone, Debug)]
+pub struct ClusterFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Number of nodes.
+    pub nodes: usize,
+    /// The client adapter.
+    pub client: ClientAdapter,
+    /// The port the adapter and the probe connect to on each node.
+    pub client_port: u16,
+    /// The port nodes talk to each other on, when known: needed for the latency fault, whose
+    /// proxies sit on these links.
+    pub peer_port: Option<u16>,
+    /// The first three octets of the nodes' /24 (inside the run's own namespaces).
+    pub subnet: [u8; 3],
+    /// The start command template.
+    pub argv: Vec<String>,
+    /// The template of one `{peers}` element.
+    pub peer: String,
+    /// Probe: the HTTP path to GET.
+    pub ready_path: String,
+    /// Probe: what the body must contain.
+    pub ready_expect: String,
+    /// Probe: how long every node together has to become ready.
+    pub ready_timeout: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    nodes: usize,
+    client: String,
+    client_port: u16,
+    #[serde(default)]
+    peer_port: Option<u16>,
+    #[serde(default)]
+    subnet: Option<String>,
+    start: RawStart,
+    ready: RawReady,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStart {
+    argv: Vec<String>,
+    #[serde(default)]
+    peer: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReady {
+    http_get: String,
+    #[serde(default)]
+    expect: String,
+    #[serde(default)]
+    timeout: Option<String>,
+}
+
+/// The placeholders a template may use.
+const PLACEHOLDERS: [&str; 4] = ["{id}", "{ip}", "{peers}", "{data_dir}"];
+
+impl ClusterFile {
+    /// Reads and validates `path`.
+    pub fn load(path: &Path) -> Result<ClusterFile, RunError> {
+        let text = std::fs::read_to_string(path).map_err(|e| RunError::ClusterFile {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("cannot read the cluster file: {e}"),
+        })?;
+        ClusterFile::parse(path, &text)
+    }
+
+    /// Parses and validates `text`, read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<ClusterFile, RunError> {
+        let error = |line: usize, message: String| RunError::ClusterFile {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let at = |key: &str| line_of(text, key);
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map_or(1, |s| 1 + text[..s.start].matches('\n').count());
+            error(line, e.message().trim().to_string())
+        })?;
+        if !(1..=100).contains(&raw.nodes) {
+            return Err(error(
+                at("nodes"),
+                format!("nodes must be 1..=100, found {}", raw.nodes),
+            ));
+        }
+        let client = match raw.client.as_str() {
+            "etcd" => ClientAdapter::Etcd,
+            other => {
+                return Err(error(
+                    at("client"),
+                    format!("unknown client adapter {other:?}; expected \"etcd\""),
+                ))
+            }
+        };
+        if raw.client_port == 0 {
+            return Err(error(at("client_port"), "client_port must not be 0".into()));
+        }
+        let subnet = match &raw.subnet {
+            None => [10, 77, 0],
+            Some(s) => parse_subnet(s).ok_or_else(|| {
+                error(
+                    at("subnet"),
+                    format!("subnet must be three octets of a private /24 like \"10.77.0\", found {s:?}"),
+                )
+            })?,
+        };
+        if raw.start.argv.is_empty() || raw.start.argv[0].is_empty() {
+            return Err(error(at("argv"), "start.argv must name a program".into()));
+        }
+        let peer = raw.start.peer.unwrap_or_else(|| "{ip}".into());
+        for word in raw.start.argv.iter().chain([&peer]) {
+            if let Some(bad) = unknown_placeholder(word) {
+                return Err(error(
+                    at(&bad),
+                    format!(
+                        "unknown placeholder {bad} in {word:?}; expected one of {}",
+                        PLACEHOLDERS.join(" ")
+                    ),
+                ));
+            }
+        }
+        if !raw.ready.http_get.starts_with('/') {
+            return Err(error(
+                at("http_get"),
+                format!(
+                    "ready.http_get must be a path starting with /, found {:?}",
+                    raw.ready.http_get
+                ),
+            ));
+        }
+        let ready_timeout = match &raw.ready.timeout {
+            None => Duration::from_secs(30),
+            Some(t) => parse_duration(t).ok_or_else(|| {
+                error(
+                    at("timeout"),
+                    format!("ready.timeout must be like \"30s\" or \"500ms\", found {t:?}"),
+                )
+            })?,
+        };
+        Ok(ClusterFile {
+            path: path.to_path_buf(),
+            nodes: raw.nodes,
+            client,
+            client_port: raw.client_port,
+            peer_port: raw.peer_port,
+            subnet,
+            argv: raw.start.argv,
+            peer,
+            ready_path: raw.ready.http_get,
+            ready_expect: raw.ready.expect,
+            ready_timeout,
+        })
+    }
+
+    /// Node `i`'s address.
+    pub fn ip(&self, i: usize) -> std::net::Ipv4Addr {
+        let [a, b, c] = self.subnet;
+        std::net::Ipv4Addr::new(a, b, c, (i + 1) as u8)
+    }
+
+    /// Node `i`'s alias on the bridge, from which the latency proxy speaks for it.
+    pub fn alias(&self, i: usize) -> std::net::Ipv4Addr {
+        let [a, b, c] = self.subnet;
+        std::net::Ipv4Addr::new(a, b, c, (i + 101) as u8)
+    }
+
+    /// The client namespace's address (on the bridge).
+    pub fn client_ip(&self) -> std::net::Ipv4Addr {
+        let [a, b, c] = self.subnet;
+        std::net::Ipv4Addr::new(a, b, c, 254)
+    }
+
+    /// Node `i`'s argv: the template with `{id}`, `{ip}`, `{peers}`, `{data_dir}` filled in.
+    pub fn argv(&self, i: usize, data_dir: &Path) -> Vec<String> {
+        let peers: Vec<String> = (0..self.nodes)
+            .map(|j| self.fill(&self.peer, j, "", data_dir))
+            .collect();
+        let peers = peers.join(",");
+        self.argv
+            .iter()
+            .map(|w| self.fill(w, i, &peers, data_dir))
+            .collect()
+    }
+
+    fn fill(&self, word: &str, i: usize, peers: &str, data_dir: &Path) -> String {
+        word.replace("{id}", &crate::runner::protocol::node_id(i))
+            .replace("{ip}", &self.ip(i).to_string())
+            .replace("{peers}", peers)
+            .replace("{data_dir}", &data_dir.display().to_string())
+    }
+}
+
+/// The first `{...}` in `word` that is not a known placeholder.
+fn unknown_placeholder(word: &str) -> Option<String> {
+    let mut rest = word;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}')? + open;
+        let name = &rest[open..=close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name.to_string());
+        }
+        rest = &rest[close + 1..];
+    }
+    None
+}
+
+/// The 1-based line where `needle` first occurs (1 when it does not).
+fn line_of(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map_or(1, |at| 1 + text[..at].matches('\n').count())
+}
+
+fn parse_subnet(s: &str) -> Option<[u8; 3]> {
+    let parts: Vec<u8> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [a, b, c] = parts[..] else { return None };
+    let private = a == 10 || (a == 192 && b == 168) || (a == 172 && (16..32).contains(&b));
+    private.then_some([a, b, c])
+}
+
+fn parse_duration(s: &str) -> Option<Duration> {
+    if let Some(ms) = s.strip_suffix("ms") {
+        return ms.trim().parse().ok().map(Duration::from_millis);
+    }
+    let secs: f64 = s.strip_suffix('s')?.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+nodes = 3
+client = "etcd"
+client_port = 2379
+[start]
+argv = ["etcd", "--name", "{id}", "--listen", "http://{ip}:2379", "--cluster", "{peers}", "--data-dir", "{data_dir}"]
+peer = "{id}=http://{ip}:2380"
+[ready]
+http_get = "/health"
+expect = '"health":"true"'
+timeout = "20s"
+"#;
+
+    fn parse(text: &str) -> Result<ClusterFile, RunError> {
+        ClusterFile::parse(Path::new("c.toml"), text)
+    }
+
+    #[test]
+    fn templates_expand_per_node_with_every_peer() {
+        let c = parse(GOOD).unwrap();
+        let argv = c.argv(1, Path::new("/d/n1"));
+        assert_eq!(argv[2], "n1");
+        assert_eq!(argv[4], "http://10.77.0.2:2379");
+        assert_eq!(
+            argv[6],
+            "n0=http://10.77.0.1:2380,n1=http://10.77.0.2:2380,n2=http://10.77.0.3:2380"
+        );
+        assert_eq!(argv[8], "/d/n1");
+        assert_eq!(c.ready_timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn an_unknown_placeholder_is_named_with_its_line() {
+        let text = GOOD.replace("{data_dir}\"]", "{datadir}\"]");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:6:"), "{e}");
+        assert!(e.contains("{datadir}"), "{e}");
+    }
+
+    #[test]
+    fn a_type_error_names_the_line_and_the_expectation() {
+        let text = GOOD.replace("nodes = 3", "nodes = \"three\"");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:2:"), "{e}");
+        assert!(e.contains("expected usize"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_and_adapters_are_rejected() {
+        let e = parse(&GOOD.replace("client = \"etcd\"", "client = \"zk\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml:3:") && e.contains("\"zk\""), "{e}");
+        let e = parse(&format!("{GOOD}\nextra = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("extra"), "{e}");
+    }
+
+    #[test]
+    fn public_subnets_are_refused() {
+        let text = GOOD.replace(
+            "client_port = 2379",
+            "client_port = 2379\nsubnet = \"8.8.8\"",
+        );
+        assert!(parse(&text).unwrap_err().to_string().contains("private"));
+    }
+}

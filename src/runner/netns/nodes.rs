@@ -1,0 +1,140 @@
+//! [`Nodes`]: the node processes, each started as `ip netns exec NS ARGV...` (which execs, so the
+//! pid is the node's), in a process group of its own (a terminal's SIGINT reaches the harness
+//! only, which then tears down in order). Kill is SIGKILL + wait; a restart runs the same argv
+//! with the same data directory; pause and resume are SIGSTOP and SIGCONT to the group.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+
+use super::cluster_file::ClusterFile;
+use super::topology::Topology;
+use crate::runner::plan::shell_join;
+use crate::runner::protocol::node_id;
+use crate::runner::store::Store;
+use crate::runner::RunError;
+
+/// The node processes of a run.
+pub struct Nodes {
+    argvs: Vec<Vec<String>>,
+    namespaces: Vec<String>,
+    children: Vec<Option<Child>>,
+    store: Store,
+    /// Nodes that exited on their own (not killed by the nemesis): `(index, status)`.
+    pub exits: Vec<(usize, String)>,
+}
+
+impl Nodes {
+    /// The nodes of `cluster` in `topology`; nothing is started yet.
+    pub fn new(
+        cluster: &ClusterFile,
+        topology: &Topology,
+        store: Store,
+    ) -> Result<Nodes, RunError> {
+        let mut argvs = Vec::new();
+        for i in 0..cluster.nodes {
+            let dir = store.data_dir(&node_id(i))?;
+            argvs.push(cluster.argv(i, &dir));
+        }
+        Ok(Nodes {
+            argvs,
+            namespaces: (0..cluster.nodes)
+                .map(|i| topology.node_ns(i).to_string())
+                .collect(),
+            children: (0..cluster.nodes).map(|_| None).collect(),
+            store,
+            exits: Vec::new(),
+        })
+    }
+
+    /// Node `i`'s command line, as a shell would show it.
+    pub fn command(&self, i: usize) -> String {
+        shell_join(&self.argvs[i])
+    }
+
+    /// Starts node `i` (if it is not running); its stdout and stderr go to its log.
+    pub fn start(&mut self, i: usize) -> Result<(), RunError> {
+        self.exited();
+        if self.children[i].is_some() {
+            return Ok(());
+        }
+        let id = node_id(i);
+        let log = self.store.open_node_log(&id)?;
+        let err = log.try_clone().map_err(|source| RunError::Store {
+            path: self.store.node_log(&id),
+            source,
+        })?;
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.namespaces[i]])
+            .args(&self.argvs[i])
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(|source| RunError::Spawn {
+                node: id,
+                command: self.command(i),
+                source,
+            })?;
+        self.children[i] = Some(child);
+        Ok(())
+    }
+
+    /// SIGKILLs node `i`'s group and reaps it.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.children[i].take() {
+            let group = Pid::from_raw(child.id() as i32);
+            let _ = killpg(group, Signal::SIGCONT);
+            let _ = killpg(group, Signal::SIGKILL);
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGSTOPs node `i`'s group.
+    pub fn pause(&self, i: usize) {
+        self.signal(i, Signal::SIGSTOP);
+    }
+
+    /// SIGCONTs node `i`'s group.
+    pub fn resume(&self, i: usize) {
+        self.signal(i, Signal::SIGCONT);
+    }
+
+    fn signal(&self, i: usize, signal: Signal) {
+        if let Some(child) = &self.children[i] {
+            let _ = killpg(Pid::from_raw(child.id() as i32), signal);
+        }
+    }
+
+    /// Nodes that exited on their own since the last call: `(index, status)`; they are reaped,
+    /// and remembered in [`Nodes::exits`].
+    pub fn exited(&mut self) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for (i, slot) in self.children.iter_mut().enumerate() {
+            if let Some(child) = slot {
+                if let Ok(Some(status)) = child.try_wait() {
+                    out.push((i, status.to_string()));
+                    self.exits.push((i, status.to_string()));
+                    *slot = None;
+                }
+            }
+        }
+        out
+    }
+
+    /// Kills every node.
+    pub fn kill_all(&mut self) {
+        for i in 0..self.children.len() {
+            self.kill(i);
+        }
+    }
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}

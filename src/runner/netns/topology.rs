@@ -1,0 +1,211 @@
+//! [`Topology`]: the run's namespaces, created from nothing and removed on drop (success,
+//! error, panic; SIGINT stops the run, which then drops it).
+//!
+//! ```text
+//! netns <prefix>-c   (clients + switch): bridge br0 = SUBNET.254/24, no default route
+//!    |-- p0 (veth) <-> netns <prefix>-n0: eth0 = SUBNET.1/24   node n0
+//!    |-- p1 (veth) <-> netns <prefix>-n1: eth0 = SUBNET.2/24   node n1
+//!    ...
+//! ```
+//!
+//! Nothing is added to the root namespace, so a mistake cannot route traffic off the machine,
+//! and concurrent runs (each with its own prefix) use the same addresses without meeting. Each
+//! node namespace has two iptables chains: `SB-PART` (partitions: DROP by source address,
+//! hooked into INPUT) and `SB-LOSS` (random loss, hooked into INPUT and OUTPUT). With the
+//! latency proxies (`proxy.rs`), the bridge also carries one alias address per node and each
+//! node namespace DNATs its peer connections to them.
+
+use std::fs::File;
+use std::path::Path;
+
+use super::cluster_file::ClusterFile;
+use super::command::{ip, run};
+use super::teardown::{self, Marker};
+use crate::runner::protocol::node_id;
+use crate::runner::RunError;
+
+/// The chain partitions are written into.
+pub const PARTITION_CHAIN: &str = "SB-PART";
+/// The chain random loss is written into.
+pub const LOSS_CHAIN: &str = "SB-LOSS";
+
+/// A run's namespaces; dropping it removes them and every process inside.
+#[derive(Debug)]
+pub struct Topology {
+    marker: Marker,
+    removed: bool,
+}
+
+impl Topology {
+    /// Creates the namespaces, bridge, veths and chains for `cluster` under `prefix`.
+    pub fn create(
+        prefix: &str,
+        cluster: &ClusterFile,
+        proxies: bool,
+    ) -> Result<Topology, RunError> {
+        let client = format!("{prefix}-c");
+        let mut namespaces = vec![client.clone()];
+        namespaces.extend((0..cluster.nodes).map(|i| format!("{prefix}-{}", node_id(i))));
+        let marker = Marker::new(prefix, namespaces);
+        marker.write()?;
+        // From here on, dropping the topology cleans up whatever was created.
+        let topology = Topology {
+            marker,
+            removed: false,
+        };
+        let bridge_ip = format!("{}/24", cluster.client_ip());
+        ip(&["netns", "add", &client])?;
+        ip(&["-n", &client, "link", "set", "lo", "up"])?;
+        ip(&["-n", &client, "link", "add", "br0", "type", "bridge"])?;
+        ip(&["-n", &client, "addr", "add", &bridge_ip, "dev", "br0"])?;
+        ip(&["-n", &client, "link", "set", "br0", "up"])?;
+        for i in 0..cluster.nodes {
+            let ns = topology.node_ns(i);
+            let port = format!("p{i}");
+            let addr = format!("{}/24", cluster.ip(i));
+            ip(&["netns", "add", ns])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+            ip(&[
+                "-n", &client, "link", "add", &port, "type", "veth", "peer", "name", "eth0",
+                "netns", ns,
+            ])?;
+            ip(&["-n", &client, "link", "set", &port, "master", "br0", "up"])?;
+            ip(&["-n", ns, "addr", "add", &addr, "dev", "eth0"])?;
+            ip(&["-n", ns, "link", "set", "eth0", "up"])?;
+            let rules = format!(
+                "*filter\n:{PARTITION_CHAIN} - [0:0]\n:{LOSS_CHAIN} - [0:0]\n\
+                 -I INPUT 1 -j {PARTITION_CHAIN}\n-I INPUT 1 -j {LOSS_CHAIN}\n\
+                 -I OUTPUT 1 -j {LOSS_CHAIN}\nCOMMIT\n"
+            );
+            topology.iptables_restore(i, &rules)?;
+        }
+        if let (true, Some(port)) = (proxies, cluster.peer_port) {
+            for i in 0..cluster.nodes {
+                let alias = format!("{}/24", cluster.alias(i));
+                ip(&["-n", &client, "addr", "add", &alias, "dev", "br0"])?;
+                let mut nat = String::from("*nat\n");
+                for j in (0..cluster.nodes).filter(|&j| j != i) {
+                    nat.push_str(&format!(
+                        "-A OUTPUT -p tcp -d {}/32 --dport {port} -j DNAT --to-destination {}:{port}\n",
+                        cluster.ip(j),
+                        cluster.alias(j)
+                    ));
+                }
+                nat.push_str("COMMIT\n");
+                topology.iptables_restore(i, &nat)?;
+            }
+        }
+        Ok(topology)
+    }
+
+    /// The client namespace.
+    pub fn client_ns(&self) -> &str {
+        &self.marker.namespaces[0]
+    }
+
+    /// Node `i`'s namespace.
+    pub fn node_ns(&self, i: usize) -> &str {
+        &self.marker.namespaces[i + 1]
+    }
+
+    /// Applies `rules` (iptables-restore format, without flushing other chains) in node `i`'s
+    /// namespace, atomically.
+    pub fn iptables_restore(&self, i: usize, rules: &str) -> Result<(), RunError> {
+        run(
+            "ip",
+            &[
+                "netns",
+                "exec",
+                self.node_ns(i),
+                "iptables-restore",
+                "--noflush",
+            ],
+            Some(rules),
+        )
+        .map(drop)
+    }
+
+    /// Removes everything now (also done on drop); returns what it did.
+    pub fn remove(&mut self) -> Vec<String> {
+        self.removed = true;
+        teardown::remove(&self.marker)
+    }
+}
+
+/// Moves the calling thread into network namespace `ns`: sockets it opens from now on live
+/// there. Only for threads the backend spawns for this purpose (never a runtime's or a test's).
+pub fn enter(ns: &str) -> Result<(), RunError> {
+    let path = Path::new("/run/netns").join(ns);
+    let file = File::open(&path)
+        .map_err(|e| RunError::Netns(format!("cannot open {}: {e}", path.display())))?;
+    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET)
+        .map_err(|e| RunError::Netns(format!("setns into {ns}: {e}")))
+}
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        if !self.removed {
+            self.remove();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::netns::nodes::Nodes;
+    use crate::runner::netns::teardown::fresh_prefix;
+    use crate::runner::Store;
+    use std::path::Path;
+
+    fn can_run() -> bool {
+        nix::unistd::geteuid().is_root() && super::super::command::which("ip").is_some()
+    }
+
+    #[test]
+    fn a_panic_mid_run_removes_every_namespace_and_process() {
+        if !can_run() {
+            eprintln!("skipped: needs root and `ip`");
+            return;
+        }
+        let root = tempfile::tempdir().unwrap();
+        let toml = r#"
+nodes = 2
+client = "etcd"
+client_port = 2379
+[start]
+argv = ["sleep", "300", "{data_dir}"]
+[ready]
+http_get = "/health"
+"#;
+        let cluster = ClusterFile::parse(Path::new("t.toml"), toml).unwrap();
+        let store = Store::create(root.path(), "lin-kv").unwrap();
+        let prefix = fresh_prefix();
+        let data = store.dir().join("data").display().to_string();
+        let result = std::panic::catch_unwind(|| {
+            let topology = Topology::create(&prefix, &cluster, false).unwrap();
+            let mut nodes = Nodes::new(&cluster, &topology, store.clone()).unwrap();
+            nodes.start(0).unwrap();
+            nodes.start(1).unwrap();
+            assert!(Path::new("/run/netns").join(topology.node_ns(1)).exists());
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            panic!("a bug in the middle of a run");
+        });
+        assert!(result.is_err());
+        for ns in ["c", "n0", "n1"] {
+            let path = Path::new("/run/netns").join(format!("{prefix}-{ns}"));
+            assert!(!path.exists(), "{} left behind", path.display());
+        }
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains(&data))
+            .collect();
+        assert!(left.is_empty(), "processes left: {left:?}");
+        assert!(!Path::new(teardown::MARKER_DIR)
+            .join(format!("{prefix}.json"))
+            .exists());
+    }
+}
