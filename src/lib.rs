@@ -6,6 +6,7 @@
 //! - [`checker`]: verdicts, sequential specs and the linearizability engine;
 //! - [`generate`]: seeded synthetic histories for benchmarks and tests;
 //! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
+//! - [`node`]: `splitbrain node`: the models' protocols as real Maelstrom nodes;
 //! - `cli` (in the binary): one file per verb.
 //!
 //! Dependencies flow one way: `cli → runner → checker → history`.
@@ -13,4 +14,5 @@
 pub mod checker;
 pub mod generate;
 pub mod history;
+pub mod node;
 pub mod runner;

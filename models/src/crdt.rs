@@ -13,6 +13,8 @@
 //! - one data type per file: [`GCounter`] (`g_counter.rs`), [`PnCounter`] (`pn_counter.rs`),
 //!   [`OrSet`] (`or_set.rs`), [`LwwRegister`] (`lww_register.rs`);
 //! - [`Replica`], [`ReplicaState`] (`replica.rs`): the protocol node, generic over the type;
+//! - [`CrdtNode`], [`ServedCrdt`] (`served.rs`): a replica serving Maelstrom clients, for
+//!   `splitbrain node`;
 //! - `laws.rs`: the merge laws (commutative, associative, idempotent) over given states;
 //! - [`CrdtSpec`] (`model.rs`): the four specs (`g-counter`, `pn-counter`, `or-set`,
 //!   `lww-register`) and their properties.
@@ -24,6 +26,7 @@ mod model;
 mod or_set;
 mod pn_counter;
 mod replica;
+mod served;
 
 use std::collections::BTreeSet;
 use std::fmt::{self, Debug};
@@ -39,6 +42,7 @@ pub use model::CrdtSpec;
 pub use or_set::{OrSet, OrSetOp, Tag};
 pub use pn_counter::PnCounter;
 pub use replica::{Replica, ReplicaState};
+pub use served::{ClientBody, CrdtMsg, CrdtNode, GossipTimer, ReadValue, ServedCrdt};
 
 /// Bug variant: merge adds the other replica's entries to one's own instead of taking the
 /// maximum. Not idempotent, so a duplicated (or simply repeated) gossip inflates the counter.

@@ -46,7 +46,7 @@ impl Crdt for GCounter {
 
     fn sum_merge(&mut self, other: &Self) {
         for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
-            *mine += *theirs;
+            *mine = mine.saturating_add(*theirs);
         }
     }
 

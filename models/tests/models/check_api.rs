@@ -119,7 +119,19 @@ fn rejects_requests_that_cannot_run() {
 fn catalog_documents_every_spec_property_and_bug() {
     let specs = catalog();
     let names: Vec<_> = specs.iter().map(|s| s.name).collect();
-    assert_eq!(names, ["paxos", "paxos-register", "lease-lock"]);
+    assert_eq!(
+        names,
+        [
+            "paxos",
+            "paxos-register",
+            "lease-lock",
+            "g-counter",
+            "pn-counter",
+            "or-set",
+            "lww-register",
+            "vector-clocks"
+        ]
+    );
     for spec in &specs {
         assert!(!spec.description.is_empty());
         assert!(spec

@@ -1,0 +1,178 @@
+//! `splitbrain run --node NAME`: the models' protocols as real nodes (`splitbrain node`), and the
+//! node host itself.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::{assert_no_processes_left, Run};
+
+/// `splitbrain run ARGS... --store TMP --no-progress --node NAME [--bug BUG]`. The store path is
+/// unique, and every node's command line carries it (`--data-dir STORE/...`), so it doubles as
+/// the tag that proves no node outlives the run.
+fn run_node(args: &[&str], node: &str, bug: Option<&str>) -> Run {
+    let store = tempfile::tempdir().expect("temp dir");
+    let tag = store.path().display().to_string();
+    let started = Instant::now();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_splitbrain"));
+    command
+        .arg("run")
+        .args(args)
+        .arg("--store")
+        .arg(store.path())
+        .arg("--no-progress")
+        .args(["--node", node]);
+    if let Some(bug) = bug {
+        command.args(["--bug", bug]);
+    }
+    let output = command.output().expect("run splitbrain");
+    let run = Run {
+        output,
+        elapsed: started.elapsed(),
+        store,
+        tag,
+    };
+    assert_no_processes_left(&run.tag);
+    run
+}
+
+fn crdt_args<'a>(workload: &'a str, seed: &'a str) -> Vec<&'a str> {
+    vec![
+        "--workload",
+        workload,
+        "--node-count",
+        "3",
+        "--nemesis",
+        "partition,kill,pause",
+        "--nemesis-interval",
+        "700ms",
+        "--duplicate",
+        "0.2",
+        "--time-limit",
+        "3s",
+        "--recovery-time",
+        "1s",
+        "--rate",
+        "100",
+        "--seed",
+        seed,
+    ]
+}
+
+#[test]
+fn crdt_nodes_converge_under_partitions_kills_pauses_and_duplication() {
+    for workload in ["g-counter", "pn-counter", "g-set"] {
+        let r = run_node(&crdt_args(workload, "4"), workload, None);
+        assert_eq!(r.code(), 0, "{workload}: {}", r.text());
+        let faults = r.faults();
+        assert!(
+            faults.iter().any(|f| f[0] == "kill"),
+            "{workload}: {faults:?}"
+        );
+        assert!(
+            faults.iter().any(|f| f[0] == "start-partition"),
+            "{workload}: {faults:?}"
+        );
+    }
+}
+
+#[test]
+fn sum_merge_counter_nodes_overcount_and_are_invalid() {
+    for workload in ["g-counter", "pn-counter"] {
+        let r = run_node(&crdt_args(workload, "5"), workload, Some("sum-merge"));
+        assert_eq!(r.code(), 1, "{workload}: {}", r.text());
+        assert!(r.stdout().contains("not a sum of the adds"), "{}", r.text());
+    }
+}
+
+#[test]
+fn a_killed_crdt_node_recovers_its_acknowledged_adds_from_its_data_dir() {
+    let data = tempfile::tempdir().unwrap();
+    let node = |lines: &[&str]| -> Vec<String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+            .args(["node", "g-counter", "--data-dir"])
+            .arg(data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut replies = Vec::new();
+        for line in lines {
+            writeln!(stdin, "{line}").unwrap();
+            // Every request gets exactly one reply line to c0 (gossip goes to n1, n2).
+            loop {
+                let mut reply = String::new();
+                stdout.read_line(&mut reply).unwrap();
+                if reply.contains("\"dest\":\"c0\"") {
+                    replies.push(reply);
+                    break;
+                }
+            }
+        }
+        child.kill().unwrap(); // SIGKILL: no chance to save anything on the way out
+        child.wait().unwrap();
+        replies
+    };
+    let init = r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1","n2"]}}"#;
+    let before = node(&[
+        init,
+        r#"{"src":"c0","dest":"n0","body":{"type":"add","msg_id":2,"delta":5}}"#,
+    ]);
+    assert!(
+        before[0].contains("init_ok") && before[1].contains("add_ok"),
+        "{before:?}"
+    );
+    let after = node(&[
+        init,
+        r#"{"src":"c0","dest":"n0","body":{"type":"read","msg_id":3}}"#,
+    ]);
+    assert!(after[1].contains(r#""value":5"#), "{after:?}");
+}
+
+#[test]
+fn a_request_the_node_cannot_parse_gets_a_definite_error_not_silence() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(["node", "pn-counter"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"src":"c0","dest":"n0","body":{{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0"]}}}}"#
+    )
+    .unwrap();
+    writeln!(stdin, "this is not json").unwrap();
+    writeln!(
+        stdin,
+        r#"{{"src":"c0","dest":"n0","body":{{"type":"cas","msg_id":2,"key":1}}}}"#
+    )
+    .unwrap();
+    drop(stdin); // EOF: the node exits cleanly
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains(r#""code":10"#), "{stdout}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("this is not json"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_node_name_is_an_error_listing_the_known_ones() {
+    let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(["node", "zookeeper"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("g-counter"), "{stderr}");
+}
