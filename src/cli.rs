@@ -4,6 +4,7 @@
 //! - `convert.rs`: `splitbrain convert IN OUT`
 //! - `generate.rs`: `splitbrain gen`
 //! - `model.rs`: `splitbrain model list | check | explore`
+//! - `node.rs`: `splitbrain node NAME` (one real Maelstrom node)
 //! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
@@ -11,6 +12,7 @@ mod check;
 mod convert;
 mod generate;
 mod model;
+mod node;
 mod run;
 mod units;
 
@@ -59,6 +61,8 @@ enum Command {
     /// Model check protocol specifications (Paxos, Raft, lease lock, CRDTs, vector clocks).
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Run one protocol of the models crate as a real Maelstrom node (stdin/stdout JSON lines).
+    Node(node::NodeArgs),
     /// Run Maelstrom-protocol nodes under faults, record the history and check it.
     #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<run::RunArgs>),
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Convert(args) => convert::run(args),
         Command::Gen(args) => generate::run(args),
         Command::Model(command) => model::run(command),
+        Command::Node(args) => node::run(args),
         Command::Run(args) => run::run(*args),
     };
     match outcome {

@@ -5,6 +5,7 @@
 //!   Porcupine logs);
 //! - [`checker`]: verdicts, sequential specs and the linearizability engine;
 //! - [`generate`]: seeded synthetic histories for benchmarks and tests;
+//! - [`node`]: `splitbrain node NAME`: a models-crate protocol as a real Maelstrom node;
 //! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
 //! - `cli` (in the binary): one file per verb.
 //!
@@ -13,4 +14,5 @@
 pub mod checker;
 pub mod generate;
 pub mod history;
+pub mod node;
 pub mod runner;

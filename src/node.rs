@@ -1,0 +1,30 @@
+//! `splitbrain node NAME`: runs a models-crate protocol as a real Maelstrom node.
+//!
+//! The node reads Maelstrom JSON lines (`{"src","dest","body"}`) on stdin, answers `init` with
+//! `init_ok`, builds its configuration with [`Deployable::deploy`] and then drives the
+//! [`Protocol`](splitbrain_models::Protocol) handlers, executing their effects for real:
+//! `Send` is a JSON line on stdout, `Persist` an atomic fsynced file in `--data-dir` written
+//! before any send of the same handler call leaves, `SetTimer` a deadline drawn uniformly from
+//! the range with the seeded RNG, `Choose` a seeded pick delivered right after the handler.
+//! A restart with the same `--data-dir` hands the last persisted value to `on_start`.
+//!
+//! Map:
+//! - `error.rs`: [`NodeError`];
+//! - `durable.rs`: [`DurableStore`], the atomic write and the read-back;
+//! - `wire.rs`: parsing input lines and rendering output lines;
+//! - `host.rs`: [`Host`], the pure-ish core: one input line or fired timer in, output lines out;
+//! - `event_loop.rs`: [`serve`], the tokio loop joining stdin, timers and stdout;
+//! - `registry.rs`: [`NODE_NAMES`] and [`serve_named`], the node names `splitbrain node` knows.
+
+mod durable;
+mod error;
+mod event_loop;
+mod host;
+mod registry;
+mod wire;
+
+pub use durable::DurableStore;
+pub use error::NodeError;
+pub use event_loop::serve;
+pub use host::{Host, NodeOptions};
+pub use registry::{serve_named, NODE_NAMES};

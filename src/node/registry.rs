@@ -1,0 +1,26 @@
+//! The node names `splitbrain node NAME` knows, each mapped to its [`Deployable`] protocol.
+
+use splitbrain_models::paxos::PaxosServer;
+use splitbrain_models::Deployable;
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use super::{serve, NodeError, NodeOptions};
+
+/// The known node names, in the order `--help` lists them.
+pub const NODE_NAMES: &[&str] = &[PaxosServer::NODE_NAME];
+
+/// Runs the node called `name` over `input`/`output` until `input` ends.
+pub async fn serve_named(
+    name: &str,
+    options: NodeOptions,
+    input: impl AsyncBufRead + Unpin,
+    output: impl AsyncWrite + Unpin,
+) -> Result<(), NodeError> {
+    match name {
+        PaxosServer::NODE_NAME => serve::<PaxosServer>(options, input, output).await,
+        _ => Err(NodeError::UnknownNode {
+            name: name.to_string(),
+            known: NODE_NAMES.join(", "),
+        }),
+    }
+}

@@ -1,0 +1,41 @@
+//! Maelstrom lines in and out: `{"src": .., "dest": .., "body": {..}}`, one JSON object a line.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use splitbrain_models::NodeId;
+
+/// One input line, parsed as far as the host needs before it knows the protocol.
+#[derive(Debug, Deserialize)]
+pub(super) struct Envelope {
+    pub src: NodeId,
+    #[allow(dead_code)]
+    pub dest: NodeId,
+    pub body: Value,
+}
+
+/// Parses an input line, or says what was wrong with it.
+pub(super) fn parse_line(line: &str) -> Result<Envelope, String> {
+    serde_json::from_str(line).map_err(|e| {
+        format!("expected a Maelstrom message {{\"src\",\"dest\",\"body\"}} with node ids like n0/c1: {e}")
+    })
+}
+
+/// The body's `type`, if it has one.
+pub(super) fn body_type(body: &Value) -> Option<&str> {
+    body.get("type").and_then(Value::as_str)
+}
+
+/// The body's `msg_id`, if it has one.
+pub(super) fn msg_id(body: &Value) -> Option<u64> {
+    body.get("msg_id").and_then(Value::as_u64)
+}
+
+/// Renders one output line.
+pub(super) fn line(src: NodeId, dest: NodeId, body: Value) -> String {
+    json!({ "src": src, "dest": dest, "body": body }).to_string()
+}
+
+/// An `error` reply body.
+pub(super) fn error_body(in_reply_to: u64, code: u16, text: &str) -> Value {
+    json!({ "type": "error", "in_reply_to": in_reply_to, "code": code, "text": text })
+}
