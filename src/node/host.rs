@@ -145,7 +145,7 @@ impl<P: Deployable> Host<P> {
             .options
             .seed
             .unwrap_or(0x5eed_5eed_0000_0000)
-            .wrapping_add(me.index() as u64 * 0x9e37_79b9_7f4a_7c15)
+            .wrapping_add((me.index() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             ^ u64::from(me.is_client());
         let mut out = Effects::new();
         let state = protocol.on_start(me, recovered.as_ref(), &mut out);
