@@ -90,3 +90,59 @@ fn restarted_node_recovers_its_promise_and_refuses_a_lower_ballot() {
         "promise"
     );
 }
+
+fn lock_storage(bug: Option<&str>) -> Host<splitbrain_models::lease_lock::LeaseNode> {
+    let mut host = Host::new(NodeOptions {
+        bug: bug.map(str::to_string),
+        ..NodeOptions::default()
+    })
+    .unwrap();
+    let init = r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n0","n1"]}}"#;
+    assert_eq!(host.on_line(init).unwrap().len(), 1);
+    host
+}
+
+const WRITE_TOKEN_3: &str =
+    r#"{"src":"c1","dest":"n1","body":{"type":"write","msg_id":2,"key":0,"value":5,"token":3}}"#;
+const STALE_WRITE_TOKEN_2: &str =
+    r#"{"src":"c2","dest":"n1","body":{"type":"write","msg_id":3,"key":0,"value":6,"token":2}}"#;
+
+#[test]
+fn fenced_lock_storage_rejects_a_write_with_a_stale_token() {
+    let mut storage = lock_storage(None);
+    assert_eq!(
+        bodies(&storage.on_line(WRITE_TOKEN_3).unwrap())[0]["type"],
+        "write_ok"
+    );
+    let stale = &bodies(&storage.on_line(STALE_WRITE_TOKEN_2).unwrap())[0];
+    assert_eq!(
+        (stale["type"].as_str(), stale["code"].as_u64()),
+        (Some("error"), Some(22))
+    );
+}
+
+#[test]
+fn no_fencing_lock_storage_accepts_a_write_with_a_stale_token() {
+    let mut storage = lock_storage(Some("no-fencing"));
+    storage.on_line(WRITE_TOKEN_3).unwrap();
+    let stale = &bodies(&storage.on_line(STALE_WRITE_TOKEN_2).unwrap())[0];
+    assert_eq!(stale["type"], "write_ok");
+}
+
+#[test]
+fn lock_server_expires_a_lease_on_its_seeded_timer_and_grants_the_next_token() {
+    let mut lock: Host<splitbrain_models::lease_lock::LeaseNode> =
+        Host::new(NodeOptions::default()).unwrap();
+    lock.on_line(r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#).unwrap();
+    let first = lock
+        .on_line(r#"{"src":"c1","dest":"n0","body":{"type":"acquire","msg_id":2}}"#)
+        .unwrap();
+    assert_eq!(bodies(&first)[0]["token"], 1);
+    assert!(lock
+        .on_line(r#"{"src":"c2","dest":"n0","body":{"type":"acquire","msg_id":3}}"#)
+        .unwrap()
+        .is_empty());
+    let expiry = lock.next_deadline().expect("the lease timer is armed");
+    let granted = lock.fire_due(expiry).unwrap();
+    assert_eq!(bodies(&granted)[0]["token"], 2, "{granted:?}");
+}
