@@ -4,7 +4,7 @@
 //! - `convert.rs`: `splitbrain convert IN OUT`
 //! - `generate.rs`: `splitbrain gen`
 //! - `model.rs`: `splitbrain model list | check | explore`
-//! - `node.rs`: `splitbrain node NAME`
+//! - `node.rs`: `splitbrain node NAME` (one real Maelstrom node)
 //! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
@@ -61,8 +61,7 @@ enum Command {
     /// Model check protocol specifications (Paxos, Raft, lease lock, CRDTs, vector clocks).
     #[command(subcommand)]
     Model(model::ModelCommand),
-    /// Run a model's protocol as a real Maelstrom node on stdin/stdout.
-    #[command(after_help = node::node_list())]
+    /// Run one protocol of the models crate as a real Maelstrom node (stdin/stdout JSON lines).
     Node(node::NodeArgs),
     /// Run Maelstrom-protocol nodes under faults, record the history and check it.
     #[command(after_help = RUN_EXIT_CODES)]

@@ -5,6 +5,7 @@
 //!   Porcupine logs);
 //! - [`checker`]: verdicts, sequential specs and the linearizability engine;
 //! - [`generate`]: seeded synthetic histories for benchmarks and tests;
+//! - [`node`]: `splitbrain node NAME`: a models-crate protocol as a real Maelstrom node;
 //! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
 //! - [`node`]: `splitbrain node`: the models' protocols as real Maelstrom nodes;
 //! - `cli` (in the binary): one file per verb.

@@ -1,82 +1,30 @@
-//! `splitbrain node NAME`: the models crate's protocols run as real Maelstrom nodes, the same
-//! code the model checker checks.
+//! `splitbrain node NAME`: runs a models-crate protocol as a real Maelstrom node.
 //!
-//! Map of this module, in reading order:
-//! - [`run`], [`NodeOptions`], [`node_names`] (here, with the registry of names);
-//! - `host.rs`: the event loop: Maelstrom `init`, messages to handlers, effects to the world
-//!   (stdout lines, timers, the seeded RNG, durable state);
-//! - `wire.rs`: Maelstrom's envelope and `init` (pure);
-//! - `durable.rs`: the data directory: atomic, fsynced writes of a node's durable state;
-//! - [`NodeError`] (`error.rs`): why a node stopped.
+//! The node reads Maelstrom JSON lines (`{"src","dest","body"}`) on stdin, answers `init` with
+//! `init_ok`, builds its configuration with [`Deployable::deploy`] and then drives the
+//! [`Protocol`](splitbrain_models::Protocol) handlers, executing their effects for real:
+//! `Send` is a JSON line on stdout, `Persist` an atomic fsynced file in `--data-dir` written
+//! before any send of the same handler call leaves, `SetTimer` a deadline drawn uniformly from
+//! the range with the seeded RNG, `Choose` a seeded pick delivered right after the handler.
+//! A restart with the same `--data-dir` hands the last persisted value to `on_start`.
 //!
-//! The host keeps the contract in `splitbrain_models::protocol`: `on_start` once (with the last
-//! persisted state after a restart), effects executed in order, a `Persist` durable before any
-//! later message leaves, named timers with durations drawn from the seeded RNG, `Choose` picked
-//! by the same RNG.
+//! Map:
+//! - `error.rs`: [`NodeError`];
+//! - `durable.rs`: [`DurableStore`], the atomic write and the read-back;
+//! - `wire.rs`: parsing input lines and rendering output lines;
+//! - `host.rs`: [`Host`], the pure-ish core: one input line or fired timer in, output lines out;
+//! - `event_loop.rs`: [`serve`], the tokio loop joining stdin, timers and stdout;
+//! - `registry.rs`: [`NODE_NAMES`] and [`serve_named`], the node names `splitbrain node` knows.
 
 mod durable;
 mod error;
+mod event_loop;
 mod host;
+mod registry;
 mod wire;
 
-use std::path::PathBuf;
-
-use splitbrain_models::crdt::{CrdtNode, GCounter, OrSet, PnCounter};
-use tokio::io::{AsyncBufRead, AsyncWrite};
-
+pub use durable::DurableStore;
 pub use error::NodeError;
-
-/// How to run a node.
-#[derive(Clone, Debug, Default)]
-pub struct NodeOptions {
-    /// The bug variant, by its model name.
-    pub bug: Option<String>,
-    /// Where durable state lives; without one, a restart starts from nothing.
-    pub data_dir: Option<PathBuf>,
-    /// Seeds timer durations and choices (mixed with the node id, so nodes differ).
-    pub seed: u64,
-}
-
-/// The node names `splitbrain node` knows, with what each serves.
-pub fn node_names() -> Vec<(&'static str, &'static str)> {
-    vec![
-        (
-            "g-counter",
-            "grow-only counter CRDT (workload g-counter); bug sum-merge",
-        ),
-        (
-            "pn-counter",
-            "increment/decrement counter CRDT (workload pn-counter); bug sum-merge",
-        ),
-        (
-            "g-set",
-            "observed-remove set CRDT serving adds (workload g-set); alias or-set",
-        ),
-    ]
-}
-
-/// Runs node `name` on `input`/`output` (stdin/stdout for a real node) until `input` ends.
-pub async fn run<R, W>(
-    name: &str,
-    options: NodeOptions,
-    input: R,
-    output: W,
-) -> Result<(), NodeError>
-where
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    match name {
-        "g-counter" => host::serve::<CrdtNode<GCounter>, _, _>(options, input, output).await,
-        "pn-counter" => host::serve::<CrdtNode<PnCounter>, _, _>(options, input, output).await,
-        "g-set" | "or-set" => host::serve::<CrdtNode<OrSet>, _, _>(options, input, output).await,
-        _ => Err(NodeError::UnknownNode {
-            name: name.to_owned(),
-            known: node_names()
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
-}
+pub use event_loop::serve;
+pub use host::{Host, NodeOptions};
+pub use registry::{serve_named, NODE_NAMES};

@@ -16,7 +16,7 @@ mod faults;
 mod interrupt;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
-/// Reference nodes (`--node NAME`, `splitbrain node`): CRDTs converge, bug variants caught.
+/// `--node NAME`: the models crate's protocols as real node processes.
 mod reference_nodes;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.
 mod replay;

@@ -20,6 +20,7 @@
 //! - [`LeaseLock`] (`model.rs`): the spec, its properties and the `no-fencing` bug.
 
 mod client;
+mod deploy;
 mod lock_server;
 mod model;
 mod node;
@@ -28,6 +29,7 @@ mod storage;
 use serde::{Deserialize, Serialize};
 
 pub use client::{ClientPhase, LockClient, LockClientState};
+pub use deploy::DEPLOYED_LEASE;
 pub use lock_server::{Lease, LockServer, LockState};
 pub use model::LeaseLock;
 pub use node::{LeaseNode, LeaseState};

@@ -20,6 +20,7 @@
 //! Shared vocabulary (here): [`Ballot`], [`Vote`], [`PaxosMsg`], [`Msg`], [`Timer`],
 //! [`Durable`]; the properties live in `properties.rs`.
 
+mod deploy;
 mod properties;
 mod register;
 mod server;

@@ -1,36 +1,26 @@
-//! `splitbrain node NAME`: run one of the models' protocols as a Maelstrom node on
-//! stdin/stdout (what `splitbrain run --node NAME` spawns).
+//! `splitbrain node NAME`: one real Maelstrom node running a models-crate protocol.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use splitbrain::node::{self, NodeOptions};
+use splitbrain::node::{serve_named, NodeOptions, NODE_NAMES};
 
 /// Arguments of `splitbrain node`.
 #[derive(Debug, Args)]
 pub struct NodeArgs {
-    /// The protocol (see the list below).
-    #[arg(value_name = "NAME")]
+    /// The protocol to run (see `splitbrain node --help` for the names).
+    #[arg(value_name = "NAME", help = format!("The protocol to run: {}", NODE_NAMES.join(", ")))]
     name: String,
-    /// Run a bug variant (named as in `splitbrain model list`).
+    /// A bug variant, by the model's name (`splitbrain model list` shows them).
     #[arg(long, value_name = "VARIANT")]
     bug: Option<String>,
-    /// Directory for durable state; a node restarted with the same directory recovers it.
+    /// Where durable state lives (kept across restarts); without it, state is lost on exit.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Seed for timer durations and random choices (mixed with the node id).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-}
-
-/// The list of nodes for `--help`.
-pub fn node_list() -> String {
-    let mut text = String::from("Nodes:\n");
-    for (name, what) in node::node_names() {
-        text.push_str(&format!("  {name:<12} {what}\n"));
-    }
-    text
+    /// Seed of every random choice (timer durations, picks); default derived from the node id.
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
 }
 
 /// Runs the node until stdin closes.
@@ -44,13 +34,9 @@ pub fn run(args: NodeArgs) -> anyhow::Result<u8> {
         data_dir: args.data_dir,
         seed: args.seed,
     };
-    runtime
-        .block_on(node::run(
-            &args.name,
-            options,
-            tokio::io::BufReader::new(tokio::io::stdin()),
-            tokio::io::stdout(),
-        ))
-        .with_context(|| format!("splitbrain node {}", args.name))?;
+    runtime.block_on(async {
+        let input = tokio::io::BufReader::new(tokio::io::stdin());
+        serve_named(&args.name, options, input, tokio::io::stdout()).await
+    })?;
     Ok(0)
 }

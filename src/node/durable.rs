@@ -1,4 +1,8 @@
-//! The data directory: a node's durable state as one JSON file, replaced atomically.
+//! [`DurableStore`]: a node's `Persist` effects as one atomically replaced file.
+//!
+//! `save` writes `durable.json.tmp`, fsyncs it, renames it over `durable.json` and fsyncs the
+//! directory, so after a SIGKILL at any instant the file holds either the previous value or the
+//! new one, never a torn write.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -9,52 +13,59 @@ use serde::Serialize;
 
 use super::NodeError;
 
-/// `DIR/durable.json`, written by write-to-temporary, fsync, rename, fsync of the directory, so
-/// after a crash at any point the file holds either the old state or the new one.
-#[derive(Debug)]
-pub(super) struct DurableFile {
+/// The durable file of one node, in its data directory.
+#[derive(Debug, Clone)]
+pub struct DurableStore {
     dir: PathBuf,
-    path: PathBuf,
-    temporary: PathBuf,
 }
 
-impl DurableFile {
-    /// The durable file in `dir` (created if missing).
-    pub(super) fn open(dir: &Path) -> Result<DurableFile, NodeError> {
-        fs::create_dir_all(dir).map_err(NodeError::io(format!("creating {}", dir.display())))?;
-        Ok(DurableFile {
-            dir: dir.to_owned(),
-            path: dir.join("durable.json"),
-            temporary: dir.join("durable.json.tmp"),
+impl DurableStore {
+    /// The store in `dir` (created if missing).
+    pub fn open(dir: &Path) -> Result<DurableStore, NodeError> {
+        fs::create_dir_all(dir).map_err(|source| NodeError::Durable {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(DurableStore {
+            dir: dir.to_path_buf(),
         })
     }
 
-    /// The last state stored, if any.
-    pub(super) fn load<D: DeserializeOwned>(&self) -> Result<Option<D>, NodeError> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(NodeError::io(format!("reading {}", self.path.display()))(e)),
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| NodeError::CorruptDurable {
-                path: self.path.clone(),
-                reason: e.to_string(),
-            })
+    /// The file holding the last persisted value.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join("durable.json")
     }
 
-    /// Stores `state` durably; returns once it is on disk.
-    pub(super) fn store<D: Serialize>(&self, state: &D) -> Result<(), NodeError> {
-        let context = || format!("writing {}", self.path.display());
-        let bytes = serde_json::to_vec(state).expect("durable state serializes");
-        let mut file = File::create(&self.temporary).map_err(NodeError::io(context()))?;
-        file.write_all(&bytes).map_err(NodeError::io(context()))?;
-        file.sync_all().map_err(NodeError::io(context()))?;
-        fs::rename(&self.temporary, &self.path).map_err(NodeError::io(context()))?;
+    /// The last persisted value, or `None` on a fresh directory.
+    pub fn load<D: DeserializeOwned>(&self) -> Result<Option<D>, NodeError> {
+        let path = self.path();
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(NodeError::Durable { path, source }),
+        };
+        serde_json::from_slice(&text)
+            .map(Some)
+            .map_err(|source| NodeError::DurableFormat { path, source })
+    }
+
+    /// Replaces the persisted value, durably, before returning.
+    pub fn save<D: Serialize>(&self, value: &D) -> Result<(), NodeError> {
+        let path = self.path();
+        let tmp = self.dir.join("durable.json.tmp");
+        let io = |source| NodeError::Durable {
+            path: path.clone(),
+            source,
+        };
+        let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
+        let mut file = File::create(&tmp).map_err(io)?;
+        file.write_all(&bytes).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        fs::rename(&tmp, &path).map_err(io)?;
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
-            .map_err(NodeError::io(context()))
+            .map_err(io)?;
+        Ok(())
     }
 }
 
@@ -63,24 +74,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stored_state_survives_reopening_the_directory() {
+    fn saved_value_reads_back_and_fresh_dir_reads_none() {
         let dir = tempfile::tempdir().unwrap();
-        let file = DurableFile::open(&dir.path().join("n0")).unwrap();
-        assert_eq!(file.load::<Vec<u64>>().unwrap(), None);
-        file.store(&vec![1u64, 2]).unwrap();
-        file.store(&vec![3u64]).unwrap();
-        let reopened = DurableFile::open(&dir.path().join("n0")).unwrap();
-        assert_eq!(reopened.load::<Vec<u64>>().unwrap(), Some(vec![3]));
+        let store = DurableStore::open(&dir.path().join("n0")).unwrap();
+        assert_eq!(store.load::<Vec<u32>>().unwrap(), None);
+        store.save(&vec![1u32, 2]).unwrap();
+        store.save(&vec![3u32]).unwrap();
+        assert_eq!(store.load::<Vec<u32>>().unwrap(), Some(vec![3]));
+        assert!(!dir.path().join("n0/durable.json.tmp").exists());
     }
 
     #[test]
-    fn a_corrupt_file_is_an_error_naming_it() {
+    fn corrupt_durable_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("durable.json"), "{not json").unwrap();
-        let err = DurableFile::open(dir.path())
-            .unwrap()
-            .load::<u64>()
-            .unwrap_err();
-        assert!(err.to_string().contains("durable.json"), "{err}");
+        let store = DurableStore::open(dir.path()).unwrap();
+        fs::write(store.path(), "{not json").unwrap();
+        let err = store.load::<Vec<u32>>().unwrap_err().to_string();
+        assert!(err.contains("durable.json"), "{err}");
     }
 }

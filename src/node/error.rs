@@ -1,55 +1,39 @@
-//! [`NodeError`]: why a node stopped.
+//! [`NodeError`]: why a node host stopped.
 
 use std::path::PathBuf;
 
-use splitbrain_models::ModelError;
-
-/// Why a node could not run or stopped early.
+/// A node host failure. Bad input lines are not errors (they are reported on stderr and
+/// skipped); these are the failures the node cannot go on after.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    /// `splitbrain node NAME` with a name no protocol has.
-    #[error("unknown node `{name}` (known: {known})")]
+    /// `splitbrain node NAME` with a name the registry does not know.
+    #[error("unknown node `{name}`; the nodes are: {known}")]
     UnknownNode {
-        /// The name given.
+        /// The name asked for.
         name: String,
-        /// The known names.
+        /// The names known.
         known: String,
     },
-    /// The protocol refused the configuration (for example an unknown bug variant).
+    /// The protocol refused the configuration (an unknown bug variant, …).
     #[error(transparent)]
-    Deploy(#[from] ModelError),
-    /// Input ended before Maelstrom's `init` arrived.
-    #[error("stdin closed before an `init` message arrived")]
-    NoInit,
-    /// The `init` message was malformed.
-    #[error("line {line}: bad init message: {reason}")]
-    BadInit {
-        /// The input line.
-        line: u64,
-        /// What was wrong.
-        reason: String,
-    },
-    /// The durable state in the data directory cannot be read.
-    #[error("{}: durable state unreadable: {reason}", path.display())]
-    CorruptDurable {
+    Deploy(#[from] splitbrain_models::ModelError),
+    /// The durable state could not be written or read.
+    #[error("durable state {path}: {source}")]
+    Durable {
         /// The file.
         path: PathBuf,
-        /// What was wrong.
-        reason: String,
-    },
-    /// Reading stdin, writing stdout, or the data directory failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The error.
+        /// Why.
         source: std::io::Error,
     },
-}
-
-impl NodeError {
-    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> NodeError {
-        let context = context.into();
-        move |source| NodeError::Io { context, source }
-    }
+    /// The durable file exists but does not hold this protocol's durable state.
+    #[error("durable state {path} is not readable as this node's state: {source}")]
+    DurableFormat {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// stdin or stdout failed.
+    #[error("stdio: {0}")]
+    Io(#[from] std::io::Error),
 }

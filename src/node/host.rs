@@ -1,271 +1,269 @@
-//! The event loop of a real node: `init`, then messages and timers into the protocol's handlers,
-//! and their effects out into the world.
+//! [`Host`]: one protocol node's state machine between the wire and the protocol.
+//!
+//! The host is I/O-light on purpose: it takes one input line (or a fired timer) and returns the
+//! output lines to write; the only I/O it does itself is the durable write, which therefore
+//! completes before the caller can write any line the same handler call produced.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{json, Value as Json};
-use splitbrain_models::protocol::{Effect, Effects};
-use splitbrain_models::{Deployable, NodeId};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use serde_json::Value;
+use splitbrain_models::protocol::Effect;
+use splitbrain_models::{Deployable, Effects, NodeId};
 use tokio::time::Instant;
 
-use super::durable::DurableFile;
 use super::wire::{self, Envelope};
-use super::{NodeError, NodeOptions};
+use super::{DurableStore, NodeError};
 
-/// Maelstrom's `not-supported` (definite): a request this node does not understand.
+/// Maelstrom's `not-supported` error code.
 const NOT_SUPPORTED: u16 = 10;
 
-/// Runs protocol `P` until `input` ends.
-pub(super) async fn serve<P, R, W>(
-    options: NodeOptions,
-    input: R,
-    output: W,
-) -> Result<(), NodeError>
-where
-    P: Deployable,
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    let mut lines = input.lines();
-    let mut line_number = 0u64;
-    let mut output = output;
-    let init = loop {
-        line_number += 1;
-        let Some(line) = lines
-            .next_line()
-            .await
-            .map_err(NodeError::io("reading stdin"))?
-        else {
-            return Err(NodeError::NoInit);
-        };
-        match Envelope::parse(&line) {
-            Ok(envelope) if envelope.kind() == Some("init") => {
-                let init = envelope.init().map_err(|reason| NodeError::BadInit {
-                    line: line_number,
-                    reason,
-                })?;
-                let reply = json!({"type": "init_ok", "in_reply_to": init.msg_id});
-                write(
-                    &mut output,
-                    &wire::line(&init.me.to_string(), &envelope.src, reply),
-                )
-                .await?;
-                break init;
-            }
-            Ok(_) => eprintln!("line {line_number}: ignored: a message before init"),
-            Err(reason) => eprintln!("line {line_number}: {reason}"),
-        }
-    };
-    let protocol = P::deploy(init.me, &init.nodes, options.bug.as_deref())?;
-    let durable = options
-        .data_dir
-        .as_deref()
-        .map(DurableFile::open)
-        .transpose()?;
-    let recovered = match &durable {
-        Some(file) => file.load::<P::Durable>()?,
-        None => None,
-    };
-    if recovered.is_some() {
-        eprintln!("{}: recovered durable state", init.me);
-    }
-    let mut node = Node {
-        protocol,
-        me: init.me,
-        rng: ChaCha8Rng::seed_from_u64(mix(options.seed, init.me)),
-        timers: BTreeMap::new(),
-        choices: HashMap::new(),
-        durable,
-        output,
-        state: None,
-    };
-    let mut out = Effects::new();
-    node.state = Some(
-        node.protocol
-            .on_start(node.me, recovered.as_ref(), &mut out),
-    );
-    node.execute(out).await?;
-
-    loop {
-        let deadline = node.next_deadline();
-        tokio::select! {
-            line = lines.next_line() => {
-                line_number += 1;
-                match line.map_err(NodeError::io("reading stdin"))? {
-                    Some(line) => node.receive(line_number, &line).await?,
-                    None => return Ok(()),
-                }
-            }
-            _ = sleep_until(deadline) => node.fire_due().await?,
-        }
-    }
+/// How a node was started: `splitbrain node NAME [--bug V] [--data-dir D] [--seed S]`.
+#[derive(Debug, Clone, Default)]
+pub struct NodeOptions {
+    /// The bug variant, by the model's name.
+    pub bug: Option<String>,
+    /// Where durable state lives; `None` keeps it in memory only (lost on restart).
+    pub data_dir: Option<PathBuf>,
+    /// The seed of every random choice; `None` derives one from the node id.
+    pub seed: Option<u64>,
 }
 
-/// Sleeps until `deadline`, or forever without one.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The seed of node `me`'s RNG: the run's seed mixed with the node id, so nodes differ.
-fn mix(seed: u64, me: NodeId) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (seed, me.to_string()).hash(&mut hasher);
-    hasher.finish()
-}
-
-async fn write<W: AsyncWrite + Unpin>(output: &mut W, text: &str) -> Result<(), NodeError> {
-    output
-        .write_all(text.as_bytes())
-        .await
-        .map_err(NodeError::io("writing stdout"))?;
-    output
-        .flush()
-        .await
-        .map_err(NodeError::io("writing stdout"))
-}
-
-/// A running node: the protocol, its state, and what the host keeps for it.
-struct Node<P: Deployable, W> {
+/// The running part of a node, once `init` has told it who it is.
+struct Running<P: Deployable> {
     protocol: P,
     me: NodeId,
-    rng: ChaCha8Rng,
+    state: P::State,
     /// Armed timers and when they fire.
     timers: BTreeMap<P::Timer, Instant>,
-    /// Pending choices, by key: the option drawn, delivered at the next turn of the loop.
-    choices: HashMap<&'static str, P::Timer>,
-    durable: Option<DurableFile>,
-    output: W,
-    /// `None` only before `on_start` returns.
-    state: Option<P::State>,
+    /// `Choose` picks waiting to be delivered, by key (a newer choice replaces an older one).
+    chosen: BTreeMap<&'static str, P::Timer>,
+    rng: ChaCha8Rng,
 }
 
-impl<P: Deployable, W: AsyncWrite + Unpin> Node<P, W> {
-    fn state(&mut self) -> &mut P::State {
-        self.state.as_mut().expect("on_start ran")
+/// A node host for protocol `P` (see the [module docs](self)).
+pub struct Host<P: Deployable> {
+    options: NodeOptions,
+    store: Option<DurableStore>,
+    running: Option<Running<P>>,
+    line_number: u64,
+}
+
+impl<P: Deployable> Host<P> {
+    /// A host waiting for `init`.
+    pub fn new(options: NodeOptions) -> Result<Host<P>, NodeError> {
+        let store = options
+            .data_dir
+            .as_deref()
+            .map(DurableStore::open)
+            .transpose()?;
+        Ok(Host {
+            options,
+            store,
+            running: None,
+            line_number: 0,
+        })
     }
 
-    fn next_deadline(&self) -> Option<Instant> {
-        if !self.choices.is_empty() {
-            return Some(Instant::now());
+    /// Handles one input line; returns the lines to write. Bad lines are reported on stderr
+    /// (naming the line number) and skipped.
+    pub fn on_line(&mut self, line: &str) -> Result<Vec<String>, NodeError> {
+        self.line_number += 1;
+        if line.trim().is_empty() {
+            return Ok(Vec::new());
         }
-        self.timers.values().min().copied()
-    }
-
-    /// One input line: a message for the protocol, or something to report.
-    async fn receive(&mut self, line_number: u64, line: &str) -> Result<(), NodeError> {
-        let envelope = match Envelope::parse(line) {
+        let envelope = match wire::parse_line(line) {
             Ok(envelope) => envelope,
-            Err(reason) => {
-                eprintln!("line {line_number}: {reason}");
-                return Ok(());
+            Err(why) => {
+                self.complain(&format!("{why}; got {}", abbreviate(line)));
+                return Ok(Vec::new());
             }
         };
-        let from: Option<NodeId> = serde_json::from_value(Json::String(envelope.src.clone())).ok();
-        let msg = serde_json::from_value::<P::Msg>(envelope.body.clone());
-        match (from, msg) {
-            (Some(from), Ok(msg)) => {
-                let mut out = Effects::new();
-                let me = self.me;
-                let protocol = self.protocol.clone();
-                protocol.on_msg(me, self.state(), from, msg, &mut out);
-                self.execute(out).await
-            }
-            (_, Err(e)) if envelope.msg_id().is_some() => {
-                let text = format!("{} cannot handle this request: {e}", P::NODE_NAME);
-                eprintln!("line {line_number}: {text}");
-                let body = wire::error_body(envelope.msg_id(), NOT_SUPPORTED, &text);
-                let reply = wire::line(&self.me.to_string(), &envelope.src, body);
-                write(&mut self.output, &reply).await
-            }
-            (_, Err(e)) => {
-                eprintln!(
-                    "line {line_number}: ignored message from {}: {e}",
-                    envelope.src
-                );
-                Ok(())
-            }
-            (None, Ok(_)) => {
-                eprintln!(
-                    "line {line_number}: ignored message from unknown sender {}",
-                    envelope.src
-                );
-                Ok(())
-            }
+        if wire::body_type(&envelope.body) == Some("init") {
+            return self.on_init(envelope);
         }
+        let Some(running) = self.running.as_mut() else {
+            self.complain("message before init; skipped");
+            return Ok(Vec::new());
+        };
+        let msg: P::Msg = match serde_json::from_value(envelope.body.clone()) {
+            Ok(msg) => msg,
+            Err(e) => {
+                let why = format!("{} does not know this message ({e})", P::NODE_NAME);
+                let me = running.me;
+                self.complain(&why);
+                return Ok(match wire::msg_id(&envelope.body) {
+                    Some(id) if envelope.src.is_client() => vec![wire::line(
+                        me,
+                        envelope.src,
+                        wire::error_body(id, NOT_SUPPORTED, &why),
+                    )],
+                    _ => Vec::new(),
+                });
+            }
+        };
+        let mut out = Effects::new();
+        running
+            .protocol
+            .on_msg(running.me, &mut running.state, envelope.src, msg, &mut out);
+        self.execute(out)
     }
 
-    /// Delivers every pending choice and every timer that is due.
-    async fn fire_due(&mut self) -> Result<(), NodeError> {
-        let mut due: Vec<P::Timer> = self.choices.drain().map(|(_, timer)| timer).collect();
-        let now = Instant::now();
-        let expired: Vec<P::Timer> = self
+    fn on_init(&mut self, envelope: Envelope) -> Result<Vec<String>, NodeError> {
+        let body = &envelope.body;
+        let parsed = (|| {
+            let me: NodeId = serde_json::from_value(body.get("node_id")?.clone()).ok()?;
+            let nodes: Vec<NodeId> = serde_json::from_value(body.get("node_ids")?.clone()).ok()?;
+            Some((me, nodes))
+        })();
+        let Some((me, nodes)) = parsed else {
+            self.complain("init needs `node_id` (like \"n0\") and `node_ids` (a list of them)");
+            return Ok(Vec::new());
+        };
+        let reply = wire::line(
+            me,
+            envelope.src,
+            serde_json::json!({ "type": "init_ok", "in_reply_to": wire::msg_id(body) }),
+        );
+        if self.running.is_some() {
+            self.complain("second init; answered, configuration kept");
+            return Ok(vec![reply]);
+        }
+        let protocol = P::deploy(me, &nodes, self.options.bug.as_deref())?;
+        let recovered: Option<P::Durable> = match &self.store {
+            Some(store) => store.load()?,
+            None => None,
+        };
+        if recovered.is_some() {
+            eprintln!("{me}: recovered durable state from the data directory");
+        }
+        let seed = self
+            .options
+            .seed
+            .unwrap_or(0x5eed_5eed_0000_0000)
+            .wrapping_add((me.index() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            ^ u64::from(me.is_client());
+        let mut out = Effects::new();
+        let state = protocol.on_start(me, recovered.as_ref(), &mut out);
+        self.running = Some(Running {
+            protocol,
+            me,
+            state,
+            timers: BTreeMap::new(),
+            chosen: BTreeMap::new(),
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        });
+        let mut lines = vec![reply];
+        lines.extend(self.execute(out)?);
+        Ok(lines)
+    }
+
+    /// When the next timer or pending choice is due (`None`: nothing armed).
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let running = self.running.as_ref()?;
+        if !running.chosen.is_empty() {
+            return Some(Instant::now());
+        }
+        running.timers.values().min().copied()
+    }
+
+    /// Delivers every pending choice and every timer due by `now`; returns the lines to write.
+    pub fn fire_due(&mut self, now: Instant) -> Result<Vec<String>, NodeError> {
+        let Some(running) = self.running.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let mut due: VecDeque<P::Timer> =
+            std::mem::take(&mut running.chosen).into_values().collect();
+        let expired: Vec<P::Timer> = running
             .timers
             .iter()
             .filter(|(_, at)| **at <= now)
             .map(|(timer, _)| timer.clone())
             .collect();
-        for timer in &expired {
-            self.timers.remove(timer);
+        for timer in expired {
+            running.timers.remove(&timer);
+            due.push_back(timer);
         }
-        due.extend(expired);
+        let mut lines = Vec::new();
         for timer in due {
+            let running = self.running.as_mut().expect("running checked above");
             let mut out = Effects::new();
-            let me = self.me;
-            let protocol = self.protocol.clone();
-            protocol.on_timer(me, self.state(), timer, &mut out);
-            self.execute(out).await?;
+            running
+                .protocol
+                .on_timer(running.me, &mut running.state, timer, &mut out);
+            lines.extend(self.execute(out)?);
         }
-        Ok(())
+        Ok(lines)
     }
 
-    /// Carries out a handler's effects, in order. A `Persist` is written and fsynced on the
-    /// spot; messages are written after the whole batch, so none leaves before a `Persist` of
-    /// the same handler is on disk.
-    async fn execute(&mut self, mut out: Effects<P>) -> Result<(), NodeError> {
-        let me = self.me.to_string();
-        let mut pending = String::new();
+    /// Executes one handler call's effects in order. The last `Persist` is written (durably)
+    /// before this returns, and so before any of the returned sends can leave.
+    fn execute(&mut self, mut out: Effects<P>) -> Result<Vec<String>, NodeError> {
+        let running = self
+            .running
+            .as_mut()
+            .expect("effects come from a running node");
+        let mut lines = Vec::new();
+        let mut persist = None;
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, msg } => {
-                    let body = serde_json::to_value(&msg).expect("messages serialize");
-                    pending.push_str(&wire::line(&me, &to.to_string(), body));
+                    let body = serde_json::to_value(&msg).unwrap_or(Value::Null);
+                    lines.push(wire::line(running.me, to, body));
                 }
                 Effect::SetTimer { timer, after } => {
-                    let delay = if after.is_empty() {
-                        after.start
-                    } else {
-                        self.rng.gen_range(after)
-                    };
-                    self.timers.insert(timer, Instant::now() + delay);
+                    let delay = draw(&mut running.rng, after);
+                    running.timers.insert(timer, Instant::now() + delay);
                 }
                 Effect::CancelTimer(timer) => {
-                    self.timers.remove(&timer);
+                    running.timers.remove(&timer);
                 }
-                Effect::Persist(durable) => {
-                    if let Some(file) = &self.durable {
-                        file.store(&durable)?;
-                    }
-                }
+                Effect::Persist(durable) => persist = Some(durable),
                 Effect::Choose { key, options } => {
                     if options.is_empty() {
-                        self.choices.remove(key);
+                        running.chosen.remove(key);
                     } else {
-                        let pick = options[self.rng.gen_range(0..options.len())].clone();
-                        self.choices.insert(key, pick);
+                        let pick = options[running.rng.gen_range(0..options.len())].clone();
+                        running.chosen.insert(key, pick);
                     }
                 }
             }
         }
-        if !pending.is_empty() {
-            write(&mut self.output, &pending).await?;
+        if let (Some(durable), Some(store)) = (persist, &self.store) {
+            store.save(&durable)?;
         }
-        Ok(())
+        Ok(lines)
+    }
+
+    fn complain(&self, what: &str) {
+        eprintln!(
+            "{} node: stdin line {}: {what}",
+            P::NODE_NAME,
+            self.line_number
+        );
     }
 }
+
+/// A duration drawn uniformly from `range` (its start when the range is empty).
+fn draw(rng: &mut ChaCha8Rng, range: Range<Duration>) -> Duration {
+    if range.end <= range.start {
+        return range.start;
+    }
+    let nanos = rng.gen_range(range.start.as_nanos()..range.end.as_nanos());
+    Duration::from_nanos(nanos as u64)
+}
+
+fn abbreviate(line: &str) -> String {
+    let mut s: String = line.chars().take(80).collect();
+    if s.len() < line.len() {
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

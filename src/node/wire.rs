@@ -1,112 +1,41 @@
-//! Maelstrom's wire format as a node sees it: one JSON envelope per line,
-//! `{"src":…,"dest":…,"body":{"type":…,…}}`, and the `init` handshake.
+//! Maelstrom lines in and out: `{"src": .., "dest": .., "body": {..}}`, one JSON object a line.
 
 use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde_json::{json, Value};
 use splitbrain_models::NodeId;
 
-/// One incoming message.
+/// One input line, parsed as far as the host needs before it knows the protocol.
 #[derive(Debug, Deserialize)]
 pub(super) struct Envelope {
-    /// The sender (`n*`, `c*`, or a service name).
-    pub src: String,
-    /// The body, parsed later by whoever handles it.
-    pub body: Json,
+    pub src: NodeId,
+    #[allow(dead_code)]
+    pub dest: NodeId,
+    pub body: Value,
 }
 
-/// What `init` tells a node.
-#[derive(Debug, PartialEq)]
-pub(super) struct Init {
-    /// The request's `msg_id`, for `init_ok`.
-    pub msg_id: Option<u64>,
-    /// This node.
-    pub me: NodeId,
-    /// Every node, in Maelstrom's order.
-    pub nodes: Vec<NodeId>,
+/// Parses an input line, or says what was wrong with it.
+pub(super) fn parse_line(line: &str) -> Result<Envelope, String> {
+    serde_json::from_str(line).map_err(|e| {
+        format!("expected a Maelstrom message {{\"src\",\"dest\",\"body\"}} with node ids like n0/c1: {e}")
+    })
 }
 
-impl Envelope {
-    /// Parses one line.
-    pub(super) fn parse(line: &str) -> Result<Envelope, String> {
-        serde_json::from_str(line).map_err(|e| format!("not a Maelstrom message ({e}): {line}"))
-    }
-
-    /// The body's `type`.
-    pub(super) fn kind(&self) -> Option<&str> {
-        self.body.get("type").and_then(Json::as_str)
-    }
-
-    /// The body's `msg_id`.
-    pub(super) fn msg_id(&self) -> Option<u64> {
-        self.body.get("msg_id").and_then(Json::as_u64)
-    }
-
-    /// The body of an `init` message.
-    pub(super) fn init(&self) -> Result<Init, String> {
-        let node = |v: &Json| -> Result<NodeId, String> {
-            serde_json::from_value(v.clone()).map_err(|_| format!("{v} is not a node id like n0"))
-        };
-        let me = node(self.body.get("node_id").ok_or("no node_id")?)?;
-        let nodes = self
-            .body
-            .get("node_ids")
-            .and_then(Json::as_array)
-            .ok_or("no node_ids array")?
-            .iter()
-            .map(node)
-            .collect::<Result<Vec<_>, _>>()?;
-        if !nodes.contains(&me) {
-            return Err(format!("node_ids does not contain node_id {me}"));
-        }
-        Ok(Init {
-            msg_id: self.msg_id(),
-            me,
-            nodes,
-        })
-    }
+/// The body's `type`, if it has one.
+pub(super) fn body_type(body: &Value) -> Option<&str> {
+    body.get("type").and_then(Value::as_str)
 }
 
-/// The line that sends `body` from `src` to `dest`.
-pub(super) fn line(src: &str, dest: &str, body: Json) -> String {
-    let mut text = json!({"src": src, "dest": dest, "body": body}).to_string();
-    text.push('\n');
-    text
+/// The body's `msg_id`, if it has one.
+pub(super) fn msg_id(body: &Value) -> Option<u64> {
+    body.get("msg_id").and_then(Value::as_u64)
 }
 
-/// A Maelstrom `error` body replying to `msg_id`.
-pub(super) fn error_body(msg_id: Option<u64>, code: u16, text: &str) -> Json {
-    json!({"type": "error", "in_reply_to": msg_id, "code": code, "text": text})
+/// Renders one output line.
+pub(super) fn line(src: NodeId, dest: NodeId, body: Value) -> String {
+    json!({ "src": src, "dest": dest, "body": body }).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn init_names_the_node_and_its_peers() {
-        let envelope = Envelope::parse(
-            r#"{"src":"c0","dest":"n1","body":{"type":"init","msg_id":1,"node_id":"n1","node_ids":["n0","n1","n2"]}}"#,
-        )
-        .unwrap();
-        assert_eq!(envelope.kind(), Some("init"));
-        let init = envelope.init().unwrap();
-        assert_eq!(init.me, NodeId::node(1));
-        assert_eq!(init.nodes.len(), 3);
-        assert_eq!(init.msg_id, Some(1));
-    }
-
-    #[test]
-    fn an_init_without_this_node_among_node_ids_is_refused() {
-        let envelope = Envelope::parse(
-            r#"{"src":"c0","dest":"n5","body":{"type":"init","msg_id":1,"node_id":"n5","node_ids":["n0"]}}"#,
-        )
-        .unwrap();
-        assert!(envelope.init().unwrap_err().contains("n5"));
-    }
-
-    #[test]
-    fn a_non_json_line_is_reported_with_its_text() {
-        let err = Envelope::parse("hello").unwrap_err();
-        assert!(err.contains("hello"), "{err}");
-    }
+/// An `error` reply body.
+pub(super) fn error_body(in_reply_to: u64, code: u16, text: &str) -> Value {
+    json!({ "type": "error", "in_reply_to": in_reply_to, "code": code, "text": text })
 }

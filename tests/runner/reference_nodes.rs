@@ -1,31 +1,26 @@
-//! `splitbrain run --node NAME`: the models' protocols as real nodes (`splitbrain node`), and the
-//! node host itself.
+//! `splitbrain run --node NAME`: the models crate's protocols as real node processes
+//! (`splitbrain node NAME`), under real faults.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::{assert_no_processes_left, Run};
+use super::{assert_no_processes_left, check, Run};
 
-/// `splitbrain run ARGS... --store TMP --no-progress --node NAME [--bug BUG]`. The store path is
-/// unique, and every node's command line carries it (`--data-dir STORE/...`), so it doubles as
-/// the tag that proves no node outlives the run.
-fn run_node(args: &[&str], node: &str, bug: Option<&str>) -> Run {
+/// `splitbrain run ARGS... --store TMP --no-progress --node NAME`. Reference nodes take no
+/// `--tag`; their `--data-dir` lies in the temp store, so its path tags them instead.
+fn run_reference(args: &[&str], node: &str) -> Run {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
     let started = Instant::now();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_splitbrain"));
-    command
+    let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
         .arg("run")
         .args(args)
         .arg("--store")
         .arg(store.path())
-        .arg("--no-progress")
-        .args(["--node", node]);
-    if let Some(bug) = bug {
-        command.args(["--bug", bug]);
-    }
-    let output = command.output().expect("run splitbrain");
+        .args(["--no-progress", "--node", node])
+        .output()
+        .expect("run splitbrain");
     let run = Run {
         output,
         elapsed: started.elapsed(),
@@ -34,6 +29,53 @@ fn run_node(args: &[&str], node: &str, bug: Option<&str>) -> Run {
     };
     assert_no_processes_left(&run.tag);
     run
+}
+
+#[test]
+fn correct_paxos_register_is_valid_under_partition_kill_and_pause_and_check_agrees() {
+    let r = run_reference(
+        &[
+            "--workload",
+            "lin-kv",
+            "--key-count",
+            "1",
+            "--time-limit",
+            "2s",
+            "--rate",
+            "100",
+            "--nemesis",
+            "partition,kill,pause",
+            "--nemesis-interval",
+            "300ms",
+            "--recovery-time",
+            "300ms",
+            "--seed",
+            "3",
+        ],
+        "paxos",
+    );
+    assert_eq!(r.code(), 0, "{}", r.text());
+    let kinds: Vec<String> = r.faults().iter().map(|f| f[0].to_string()).collect();
+    assert!(kinds.iter().any(|k| k.contains("kill")), "{kinds:?}");
+    assert!(
+        !r.stdout().contains("ops: 0 ok"),
+        "no write succeeded: {}",
+        r.text()
+    );
+    let (code, text) = check(&r.dir().join("history.jsonl"));
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn unknown_reference_node_is_an_error_naming_the_known_ones() {
+    let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(["node", "no-such-node"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run splitbrain node");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("paxos"), "{stderr}");
 }
 
 fn crdt_args<'a>(workload: &'a str, seed: &'a str) -> Vec<&'a str> {
@@ -62,7 +104,7 @@ fn crdt_args<'a>(workload: &'a str, seed: &'a str) -> Vec<&'a str> {
 #[test]
 fn crdt_nodes_converge_under_partitions_kills_pauses_and_duplication() {
     for workload in ["g-counter", "pn-counter", "g-set"] {
-        let r = run_node(&crdt_args(workload, "4"), workload, None);
+        let r = run_reference(&crdt_args(workload, "4"), workload);
         assert_eq!(r.code(), 0, "{workload}: {}", r.text());
         let faults = r.faults();
         assert!(
@@ -79,7 +121,9 @@ fn crdt_nodes_converge_under_partitions_kills_pauses_and_duplication() {
 #[test]
 fn sum_merge_counter_nodes_overcount_and_are_invalid() {
     for workload in ["g-counter", "pn-counter"] {
-        let r = run_node(&crdt_args(workload, "5"), workload, Some("sum-merge"));
+        let mut args = crdt_args(workload, "5");
+        args.extend(["--bug", "sum-merge"]);
+        let r = run_reference(&args, workload);
         assert_eq!(r.code(), 1, "{workload}: {}", r.text());
         assert!(r.stdout().contains("not a sum of the adds"), "{}", r.text());
     }
@@ -163,16 +207,4 @@ fn a_request_the_node_cannot_parse_gets_a_definite_error_not_silence() {
         stderr.contains("line 2") && stderr.contains("this is not json"),
         "{stderr}"
     );
-}
-
-#[test]
-fn an_unknown_node_name_is_an_error_listing_the_known_ones() {
-    let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
-        .args(["node", "zookeeper"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("g-counter"), "{stderr}");
 }

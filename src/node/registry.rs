@@ -1,0 +1,41 @@
+//! The node names `splitbrain node NAME` knows, each mapped to its [`Deployable`] protocol.
+
+use splitbrain_models::crdt::ServedCrdt;
+use splitbrain_models::crdt::{CrdtNode, GCounter, OrSet, PnCounter};
+use splitbrain_models::lease_lock::LeaseNode;
+use splitbrain_models::paxos::PaxosServer;
+use splitbrain_models::Deployable;
+use tokio::io::{AsyncBufRead, AsyncWrite};
+
+use super::{serve, NodeError, NodeOptions};
+
+/// The known node names, in the order `--help` lists them.
+pub const NODE_NAMES: &[&str] = &[
+    PaxosServer::NODE_NAME,
+    LeaseNode::NODE_NAME,
+    GCounter::NODE_NAME,
+    PnCounter::NODE_NAME,
+    OrSet::NODE_NAME,
+    "or-set",
+];
+
+/// Runs the node called `name` over `input`/`output` until `input` ends.
+pub async fn serve_named(
+    name: &str,
+    options: NodeOptions,
+    input: impl AsyncBufRead + Unpin,
+    output: impl AsyncWrite + Unpin,
+) -> Result<(), NodeError> {
+    match name {
+        PaxosServer::NODE_NAME => serve::<PaxosServer>(options, input, output).await,
+        LeaseNode::NODE_NAME => serve::<LeaseNode>(options, input, output).await,
+        GCounter::NODE_NAME => serve::<CrdtNode<GCounter>>(options, input, output).await,
+        PnCounter::NODE_NAME => serve::<CrdtNode<PnCounter>>(options, input, output).await,
+        // The OR-Set serves the g-set workload's adds; `or-set` names what it is.
+        "g-set" | "or-set" => serve::<CrdtNode<OrSet>>(options, input, output).await,
+        _ => Err(NodeError::UnknownNode {
+            name: name.to_string(),
+            known: NODE_NAMES.join(", "),
+        }),
+    }
+}
