@@ -76,3 +76,42 @@ fn unknown_reference_node_is_an_error_naming_the_known_ones() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("paxos"), "{stderr}");
 }
+
+fn lease_lock_args<'a>(nemesis: &'a str, seed: &'a str) -> Vec<&'a str> {
+    vec![
+        "--workload",
+        "lease-lock",
+        "--node-count",
+        "2",
+        "--concurrency",
+        "3",
+        "--rate",
+        "30",
+        "--time-limit",
+        "3s",
+        "--nemesis",
+        nemesis,
+        "--nemesis-interval",
+        "500ms",
+        "--recovery-time",
+        "500ms",
+        "--seed",
+        seed,
+    ]
+}
+
+#[test]
+fn fenced_lease_lock_is_valid_under_kill_pause_and_partition() {
+    let r = run_reference(&lease_lock_args("kill,pause,partition", "2"), "lock");
+    assert_eq!(r.code(), 0, "{}", r.text());
+    assert!(r.stdout().contains("fenced writes"), "{}", r.text());
+}
+
+#[test]
+fn lease_lock_without_fencing_is_invalid_when_a_paused_holder_writes_late() {
+    let mut args = lease_lock_args("pause", "1");
+    args.extend(["--bug", "no-fencing"]);
+    let r = run_reference(&args, "lock");
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(r.stdout().contains("fencing violations"), "{}", r.text());
+}
