@@ -36,8 +36,6 @@ fn correct_paxos_register_is_valid_under_partition_kill_and_pause_and_check_agre
         &[
             "--workload",
             "lin-kv",
-            "--key-count",
-            "1",
             "--time-limit",
             "2s",
             "--rate",
