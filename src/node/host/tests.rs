@@ -144,3 +144,15 @@ fn lock_server_expires_a_lease_on_its_seeded_timer_and_grants_the_next_token() {
     let granted = lock.fire_due(expiry).unwrap();
     assert_eq!(bodies(&granted)[0]["token"], 2, "{granted:?}");
 }
+
+#[test]
+fn unknown_bug_is_refused_before_init_naming_the_known_ones() {
+    let err = Host::<KeyedPaxos>::new(NodeOptions {
+        bug: Some("nope".into()),
+        ..NodeOptions::default()
+    })
+    .err()
+    .expect("an unknown bug is an error")
+    .to_string();
+    assert!(err.contains("ignore-promise"), "{err}");
+}
