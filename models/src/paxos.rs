@@ -21,6 +21,7 @@
 //! [`Durable`]; the properties live in `properties.rs`.
 
 mod deploy;
+mod keyed;
 mod properties;
 mod register;
 mod server;
@@ -30,6 +31,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use keyed::{KeyedMsg, KeyedPaxos, KeyedPeerMsg, KeyedState};
 pub use register::{Register, RegisterNode, RegisterState};
 pub use server::{PaxosServer, Phase, Proposer, ServerState};
 pub use single_decree::SingleDecree;

@@ -56,6 +56,17 @@ pub struct Host<P: Deployable> {
 impl<P: Deployable> Host<P> {
     /// A host waiting for `init`.
     pub fn new(options: NodeOptions) -> Result<Host<P>, NodeError> {
+        if let Some(bug) = options.bug.as_deref() {
+            // Refuse an unknown bug at start-up, not only once `init` arrives.
+            if !P::deployable_bugs().contains(&bug) {
+                return Err(splitbrain_models::ModelError::UnknownBug {
+                    spec: P::NODE_NAME,
+                    bug: bug.to_string(),
+                    known: P::deployable_bugs().join(", "),
+                }
+                .into());
+            }
+        }
         let store = options
             .data_dir
             .as_deref()

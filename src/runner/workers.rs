@@ -130,7 +130,8 @@ impl Workers {
             let ctx = self.context(&worker);
             match self.workload.next(&ctx, &mut self.rng) {
                 Some(op) => {
-                    self.dispatch(worker, op, ctx.node);
+                    let node = self.workload.target(&op, ctx.node);
+                    self.dispatch(worker, op, node);
                     next_at += mean.mul_f64(self.rng.gen_range(0.0..2.0));
                     // After a stall (a paused machine), do not burst to catch up.
                     next_at = next_at.max(now - Duration::from_millis(100));

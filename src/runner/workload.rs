@@ -18,6 +18,7 @@ mod counters;
 mod echo;
 mod g_counter;
 mod g_set;
+mod lease_lock;
 mod lin_kv;
 mod lock;
 mod pn_counter;
@@ -54,11 +55,13 @@ pub enum WorkloadName {
     LinKv,
     /// `lock`: acquire/release with fencing tokens: a linearizable mutex, tokens increasing.
     Lock,
+    /// `lease-lock`: a fenced lease lock (acquire, write with the token, release).
+    LeaseLock,
 }
 
 impl WorkloadName {
     /// Every workload.
-    pub const ALL: [WorkloadName; 8] = [
+    pub const ALL: [WorkloadName; 9] = [
         WorkloadName::Echo,
         WorkloadName::UniqueIds,
         WorkloadName::Broadcast,
@@ -67,6 +70,7 @@ impl WorkloadName {
         WorkloadName::PnCounter,
         WorkloadName::LinKv,
         WorkloadName::Lock,
+        WorkloadName::LeaseLock,
     ];
 
     /// Its name in `--workload`.
@@ -80,6 +84,7 @@ impl WorkloadName {
             WorkloadName::PnCounter => "pn-counter",
             WorkloadName::LinKv => "lin-kv",
             WorkloadName::Lock => "lock",
+            WorkloadName::LeaseLock => "lease-lock",
         }
     }
 
@@ -99,6 +104,7 @@ impl WorkloadName {
             WorkloadName::PnCounter => Box::new(pn_counter::PnCounter),
             WorkloadName::LinKv => Box::new(lin_kv::LinKv::new(plan.key_count)),
             WorkloadName::Lock => Box::new(lock::Lock::default()),
+            WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
         }
     }
 }
@@ -177,6 +183,11 @@ pub trait Workload: Send {
     /// recovery period is over.
     fn final_ops(&mut self, _node_count: usize) -> Vec<(usize, Invocation)> {
         Vec::new()
+    }
+
+    /// Client: the node `op` goes to; `default` is the process's own node.
+    fn target(&self, _op: &Invocation, default: usize) -> usize {
+        default
     }
 
     /// Client: the request body (without `msg_id`).

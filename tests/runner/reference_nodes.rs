@@ -37,8 +37,6 @@ fn correct_paxos_register_is_valid_under_partition_kill_and_pause_and_check_agre
         &[
             "--workload",
             "lin-kv",
-            "--key-count",
-            "1",
             "--time-limit",
             "2s",
             "--rate",
@@ -76,6 +74,45 @@ fn unknown_reference_node_is_an_error_naming_the_known_ones() {
     assert_eq!(output.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("paxos"), "{stderr}");
+}
+
+fn lease_lock_args<'a>(nemesis: &'a str, seed: &'a str) -> Vec<&'a str> {
+    vec![
+        "--workload",
+        "lease-lock",
+        "--node-count",
+        "2",
+        "--concurrency",
+        "3",
+        "--rate",
+        "30",
+        "--time-limit",
+        "3s",
+        "--nemesis",
+        nemesis,
+        "--nemesis-interval",
+        "500ms",
+        "--recovery-time",
+        "500ms",
+        "--seed",
+        seed,
+    ]
+}
+
+#[test]
+fn fenced_lease_lock_is_valid_under_kill_pause_and_partition() {
+    let r = run_reference(&lease_lock_args("kill,pause,partition", "2"), "lock");
+    assert_eq!(r.code(), 0, "{}", r.text());
+    assert!(r.stdout().contains("fenced writes"), "{}", r.text());
+}
+
+#[test]
+fn lease_lock_without_fencing_is_invalid_when_a_paused_holder_writes_late() {
+    let mut args = lease_lock_args("pause", "1");
+    args.extend(["--bug", "no-fencing"]);
+    let r = run_reference(&args, "lock");
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(r.stdout().contains("fencing violations"), "{}", r.text());
 }
 
 fn crdt_args<'a>(workload: &'a str, seed: &'a str) -> Vec<&'a str> {

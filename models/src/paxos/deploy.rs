@@ -1,15 +1,14 @@
-//! [`Deployable`] for [`PaxosServer`]: `splitbrain node paxos`, a write-once register.
+//! [`Deployable`] for [`KeyedPaxos`]: `splitbrain node paxos`, write-once registers, one
+//! single-decree Paxos instance per `lin-kv` key.
 //!
 //! A deployed server proposes only what clients write (no `proposal` of its own) and retries a
-//! ballot on its timer without bound. The register is ONE Paxos instance: it ignores the
-//! `key` of `lin-kv` requests, so run it with `--key-count 1` (several keys would share one
-//! write-once value and the history would rightly be judged invalid).
+//! ballot on its timer without bound.
 
-use super::{PaxosServer, IGNORE_PROMISE};
+use super::{KeyedPaxos, PaxosServer, IGNORE_PROMISE};
 use crate::protocol::{Deployable, NodeId};
 use crate::ModelError;
 
-impl Deployable for PaxosServer {
+impl Deployable for KeyedPaxos {
     const NODE_NAME: &'static str = "paxos";
 
     fn deployable_bugs() -> Vec<&'static str> {
@@ -28,11 +27,13 @@ impl Deployable for PaxosServer {
                 })
             }
         };
-        Ok(PaxosServer {
-            servers: nodes.len(),
-            proposal: None,
-            rounds: u32::MAX,
-            ignore_promise,
+        Ok(KeyedPaxos {
+            server: PaxosServer {
+                servers: nodes.len(),
+                proposal: None,
+                rounds: u32::MAX,
+                ignore_promise,
+            },
         })
     }
 }
@@ -44,9 +45,9 @@ mod tests {
     #[test]
     fn deployed_paxos_rejects_an_unknown_bug_by_name() {
         let nodes: Vec<NodeId> = NodeId::nodes(3).collect();
-        let err = PaxosServer::deploy(NodeId::node(0), &nodes, Some("nope")).unwrap_err();
+        let err = KeyedPaxos::deploy(NodeId::node(0), &nodes, Some("nope")).unwrap_err();
         assert!(err.to_string().contains("ignore-promise"), "{err}");
-        let ok = PaxosServer::deploy(NodeId::node(0), &nodes, Some(IGNORE_PROMISE)).unwrap();
-        assert!(ok.ignore_promise && ok.servers == 3);
+        let ok = KeyedPaxos::deploy(NodeId::node(0), &nodes, Some(IGNORE_PROMISE)).unwrap();
+        assert!(ok.server.ignore_promise && ok.server.servers == 3);
     }
 }

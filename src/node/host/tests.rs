@@ -1,12 +1,12 @@
 //! Host claims, on the deployed Paxos register (real files in a temp data directory).
 
-use splitbrain_models::paxos::PaxosServer;
+use splitbrain_models::paxos::KeyedPaxos;
 
 use super::*;
 
 const INIT: &str = r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1","n2"]}}"#;
 
-fn host(dir: &std::path::Path) -> Host<PaxosServer> {
+fn host(dir: &std::path::Path) -> Host<KeyedPaxos> {
     Host::new(NodeOptions {
         data_dir: Some(dir.to_path_buf()),
         seed: Some(7),
@@ -39,14 +39,13 @@ fn promise_is_persisted_before_it_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let mut host = host(dir.path());
     host.on_line(INIT).unwrap();
-    let prepare =
-        r#"{"src":"n1","dest":"n0","body":{"type":"prepare","ballot":{"round":4,"node":"n1"}}}"#;
+    let prepare = r#"{"src":"n1","dest":"n0","body":{"type":"prepare","key":0,"ballot":{"round":4,"node":"n1"}}}"#;
     let out = host.on_line(prepare).unwrap();
     assert_eq!(bodies(&out)[0]["type"], "promise");
     // The promise has not been written anywhere yet, and the durable file already holds it.
     let durable: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("durable.json")).unwrap()).unwrap();
-    assert_eq!(durable["promised"]["round"], 4);
+    assert_eq!(durable["0"]["promised"]["round"], 4);
 }
 
 #[test]
@@ -72,18 +71,17 @@ fn restarted_node_recovers_its_promise_and_refuses_a_lower_ballot() {
     let mut first = host(dir.path());
     first.on_line(INIT).unwrap();
     first
-        .on_line(r#"{"src":"n1","dest":"n0","body":{"type":"prepare","ballot":{"round":5,"node":"n1"}}}"#)
+        .on_line(r#"{"src":"n1","dest":"n0","body":{"type":"prepare","key":0,"ballot":{"round":5,"node":"n1"}}}"#)
         .unwrap();
     drop(first);
     let mut second = host(dir.path());
     second.on_line(INIT).unwrap();
-    let lower =
-        r#"{"src":"n2","dest":"n0","body":{"type":"prepare","ballot":{"round":3,"node":"n2"}}}"#;
+    let lower = r#"{"src":"n2","dest":"n0","body":{"type":"prepare","key":0,"ballot":{"round":3,"node":"n2"}}}"#;
     assert!(
         second.on_line(lower).unwrap().is_empty(),
         "a recovered acceptor keeps its promise"
     );
-    let mut amnesiac: Host<PaxosServer> = Host::new(NodeOptions::default()).unwrap();
+    let mut amnesiac: Host<KeyedPaxos> = Host::new(NodeOptions::default()).unwrap();
     amnesiac.on_line(INIT).unwrap();
     assert_eq!(
         bodies(&amnesiac.on_line(lower).unwrap())[0]["type"],
@@ -145,4 +143,16 @@ fn lock_server_expires_a_lease_on_its_seeded_timer_and_grants_the_next_token() {
     let expiry = lock.next_deadline().expect("the lease timer is armed");
     let granted = lock.fire_due(expiry).unwrap();
     assert_eq!(bodies(&granted)[0]["token"], 2, "{granted:?}");
+}
+
+#[test]
+fn unknown_bug_is_refused_before_init_naming_the_known_ones() {
+    let err = Host::<KeyedPaxos>::new(NodeOptions {
+        bug: Some("nope".into()),
+        ..NodeOptions::default()
+    })
+    .err()
+    .expect("an unknown bug is an error")
+    .to_string();
+    assert!(err.contains("ignore-promise"), "{err}");
 }

@@ -5,6 +5,9 @@
 //! model), and fencing tokens increase strictly in real time: a token returned by an acquire
 //! that completed before another acquire was invoked is smaller than that acquire's token (so no
 //! two acquires get the same token).
+//!
+//! That is sound for a lock that claims mutual exclusion; a LEASE lock is checked by
+//! `lease_lock.rs` instead (a correct lease lock is not a linearizable mutex).
 
 use std::collections::{HashMap, HashSet};
 
