@@ -45,6 +45,8 @@ struct Slot {
 /// The node processes of a run.
 pub(crate) struct Cluster {
     command: NodeCommand,
+    /// The run's seed, handed to reference nodes.
+    seed: u64,
     ids: Vec<String>,
     slots: Vec<Mutex<Slot>>,
     store: Store,
@@ -63,8 +65,10 @@ impl Cluster {
         clients: Arc<ClientIds>,
         failures: mpsc::UnboundedSender<NodeFailure>,
         init_timeout: Duration,
+        seed: u64,
     ) -> Cluster {
         Cluster {
+            seed,
             command,
             ids: (0..node_count).map(node_id).collect(),
             slots: (0..node_count)
@@ -91,7 +95,7 @@ impl Cluster {
         }
         let id = &self.ids[i];
         let data_dir = self.store.data_dir(id)?;
-        let argv = self.command.argv(&data_dir);
+        let argv = self.command.argv(&data_dir, self.seed);
         let mut conn = Conn::open(&self.router, &self.clients);
         let process = NodeProcess::spawn(
             Spawn {
@@ -239,6 +243,7 @@ mod tests {
                     Arc::default(),
                     failures,
                     Duration::from_secs(30),
+                    0,
                 ));
                 let c = cluster.clone();
                 tokio::spawn(async move { c.start(0).await });

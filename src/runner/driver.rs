@@ -71,6 +71,7 @@ pub(super) async fn run(
         clients.clone(),
         failures,
         plan.init_timeout,
+        plan.seed,
     ));
     let mut workers = Workers::new(
         plan.workload.build(plan),

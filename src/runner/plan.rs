@@ -27,10 +27,11 @@ pub enum NodeCommand {
 }
 
 impl NodeCommand {
-    /// The argv of the node in a slot whose data directory is `data_dir`. Nodes given with
+    /// The argv of the node in a slot whose data directory is `data_dir`, in a run seeded with
+    /// `seed` (reference nodes draw their timers and choices from it). Nodes given with
     /// [`NodeCommand::Bin`] also find the directory in `SPLITBRAIN_DATA_DIR`; what they keep there
     /// across a kill and restart is up to them.
-    pub fn argv(&self, data_dir: &Path) -> Vec<OsString> {
+    pub fn argv(&self, data_dir: &Path, seed: u64) -> Vec<OsString> {
         match self {
             NodeCommand::Bin(argv) => argv.iter().map(OsString::from).collect(),
             NodeCommand::Named { exe, name, bug } => {
@@ -41,6 +42,8 @@ impl NodeCommand {
                 }
                 argv.push("--data-dir".into());
                 argv.push(data_dir.into());
+                argv.push("--seed".into());
+                argv.push(seed.to_string().into());
                 argv
             }
         }
@@ -329,13 +332,13 @@ mod tests {
     }
 
     #[test]
-    fn named_nodes_get_their_data_dir_and_bug() {
+    fn named_nodes_get_their_data_dir_bug_and_the_run_seed() {
         let node = NodeCommand::Named {
             exe: "/bin/splitbrain".into(),
             name: "raft".into(),
             bug: Some("figure8".into()),
         };
-        let argv = node.argv(Path::new("/tmp/d/n0"));
+        let argv = node.argv(Path::new("/tmp/d/n0"), 7);
         let argv: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap()).collect();
         assert_eq!(
             argv,
@@ -346,7 +349,9 @@ mod tests {
                 "--bug",
                 "figure8",
                 "--data-dir",
-                "/tmp/d/n0"
+                "/tmp/d/n0",
+                "--seed",
+                "7"
             ]
         );
     }
