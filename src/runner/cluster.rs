@@ -42,6 +42,14 @@ struct Slot {
     paused: bool,
 }
 
+/// How nodes are started: how long `init` may take, and the run's seed (reference nodes get it
+/// as `--seed`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StartOptions {
+    pub init_timeout: Duration,
+    pub seed: u64,
+}
+
 /// The node processes of a run.
 pub(crate) struct Cluster {
     command: NodeCommand,
@@ -64,9 +72,9 @@ impl Cluster {
         router: RouterHandle,
         clients: Arc<ClientIds>,
         failures: mpsc::UnboundedSender<NodeFailure>,
-        init_timeout: Duration,
-        seed: u64,
+        start: StartOptions,
     ) -> Cluster {
+        let StartOptions { init_timeout, seed } = start;
         Cluster {
             seed,
             command,
@@ -242,8 +250,10 @@ mod tests {
                     router,
                     Arc::default(),
                     failures,
-                    Duration::from_secs(30),
-                    0,
+                    StartOptions {
+                        init_timeout: Duration::from_secs(30),
+                        seed: 0,
+                    },
                 ));
                 let c = cluster.clone();
                 tokio::spawn(async move { c.start(0).await });

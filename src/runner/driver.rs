@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::client::{CallError, Conn};
 use super::clock::Clock;
-use super::cluster::{ClientIds, Cluster};
+use super::cluster::{ClientIds, Cluster, StartOptions};
 use super::nemesis::{self, apply::Nemesis, Scheduled};
 use super::net::{self, Endpoint, Journal, Links, RouterHandle};
 use super::outcome::{OpStats, RunOutcome, RunStatus};
@@ -70,8 +70,10 @@ pub(super) async fn run(
         router.clone(),
         clients.clone(),
         failures,
-        plan.init_timeout,
-        plan.seed,
+        StartOptions {
+            init_timeout: plan.init_timeout,
+            seed: plan.seed,
+        },
     ));
     let mut workers = Workers::new(
         plan.workload.build(plan),
