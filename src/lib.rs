@@ -8,6 +8,7 @@
 //! - [`node`]: `splitbrain node NAME`: a models-crate protocol as a real Maelstrom node;
 //! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
 //! - [`node`]: `splitbrain node`: the models' protocols as real Maelstrom nodes;
+//! - [`report`]: self-contained HTML reports;
 //! - `cli` (in the binary): one file per verb.
 //!
 //! Dependencies flow one way: `cli → runner → checker → history`.
@@ -16,4 +17,5 @@ pub mod checker;
 pub mod generate;
 pub mod history;
 pub mod node;
+pub mod report;
 pub mod runner;

@@ -248,3 +248,52 @@ fn help_documents_the_exit_codes() {
         assert!(text.contains(line), "{text}");
     }
 }
+
+#[test]
+fn html_report_of_an_invalid_history_shows_the_counterexample_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let history = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("histories/invalid/cas-register--cas-on-stale-value.jsonl");
+    let result = splitbrain(&[
+        "check",
+        history.to_str().unwrap(),
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&result), 1, "{}", stderr(&result));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("class=\"verdict invalid\""));
+    for id in [
+        "timeline",
+        "counterexample",
+        "culprit",
+        "minimal",
+        "prefix",
+        "candidates",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no #{id}");
+    }
+    assert!(
+        html.contains(" culprit\" id=\"op-l5\""),
+        "the culprit's bar is marked"
+    );
+}
+
+#[test]
+fn html_report_takes_exactly_one_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = temp_file(&dir, "a.jsonl", "");
+    let b = temp_file(&dir, "b.jsonl", "");
+    let out = dir.path().join("r.html");
+    let result = splitbrain(&[
+        "check",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&result), 3);
+    assert!(stderr(&result).contains("--html"), "{}", stderr(&result));
+}

@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use splitbrain::checker::{self, CheckOptions, KeyReport, Model, Progress, Report, Verdict};
-use splitbrain::history::{format, Format};
+use splitbrain::history::{format, Format, Op};
+use splitbrain::report;
 
 use super::{units, EXIT_ERROR};
 
@@ -46,6 +47,10 @@ pub struct CheckArgs {
     /// Skip computing witnesses (minimal failing sub-histories) for invalid keys.
     #[arg(long)]
     no_witness: bool,
+    /// Also write a self-contained HTML report (timeline, counterexample) to OUT; takes one
+    /// history file.
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
 }
 
 fn parse_model(name: &str) -> Result<Model, String> {
@@ -91,11 +96,22 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             .build_global()
             .context("cannot start the worker threads")?;
     }
+    if args.html.is_some() && args.files.len() != 1 {
+        anyhow::bail!(
+            "--html writes the report of one history; {} files were given",
+            args.files.len()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
     for file in &args.files {
         let code = match check_file(&args, file) {
-            Ok((format, report)) => {
+            Ok((format, ops, report)) => {
+                if let Some(out) = &args.html {
+                    let page = report::check_report(&file.display().to_string(), &ops, &report);
+                    std::fs::write(out, page)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                }
                 if args.json {
                     let line = FileResult {
                         file,
@@ -157,7 +173,7 @@ fn severity(a: u8, b: u8) -> u8 {
     }
 }
 
-fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Report)> {
+fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>, Report)> {
     let (format, ops) = format::read_ops(file, args.format)?;
     if ops.is_empty() && std::fs::metadata(file).is_ok_and(|m| m.len() > 0) {
         eprintln!(
@@ -182,7 +198,8 @@ fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Report)>
     let bar = ProgressBar::start(file, progress);
     let report = checker::check(&ops, &options);
     bar.finish();
-    Ok((format, report.with_context(|| file.display().to_string())?))
+    let report = report.with_context(|| file.display().to_string())?;
+    Ok((format, ops, report))
 }
 
 /// A progress bar on stderr, shown only when stderr is a terminal and the check has run for a

@@ -1,0 +1,149 @@
+//! Self-contained HTML reports: everything inline (CSS, SVG, a few lines of JS), nothing fetched,
+//! no external program. Pure functions from data to strings; the CLI writes the file.
+//!
+//! Map of this module:
+//! - [`check_report`] (here): the page for `splitbrain check FILE --html OUT`;
+//! - `escape.rs`: HTML escaping — every string from a history is untrusted;
+//! - `timeline.rs`: one lane per process, one bar per operation (SVG), ops of the counterexample
+//!   marked and linked;
+//! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
+//!   the longest linearizable prefix with the state after each step, the candidate states.
+
+mod counterexample;
+mod escape;
+mod timeline;
+
+use std::fmt::Write;
+
+use crate::checker::{Report, Verdict};
+use crate::history::Op;
+
+pub use escape::escape;
+
+const STYLE: &str = "
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}
+.verdict{display:inline-block;padding:.1em .6em;border-radius:4px;color:#fff}
+.valid{background:#2e7d32}.invalid{background:#c62828}.unknown{background:#757575}
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .5em;text-align:left}
+.lane-label{font:12px monospace;fill:#555}
+.op{stroke:#333;stroke-width:.5}.op.ok{fill:#81c784}.op.fail{fill:#e57373}.op.info{fill:#ffb74d}
+.op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
+.op.highlight{stroke:#000;stroke-width:3}
+.culprit-row{background:#ffebee}code{font-size:12px}
+";
+
+const SCRIPT: &str = "
+document.querySelectorAll('[data-op]').forEach(function(el){
+  el.addEventListener('mouseenter',function(){
+    document.querySelectorAll('#'+el.dataset.op).forEach(function(b){b.classList.add('highlight')});
+  });
+  el.addEventListener('mouseleave',function(){
+    document.querySelectorAll('#'+el.dataset.op).forEach(function(b){b.classList.remove('highlight')});
+  });
+});
+document.body.dataset.ready='1';
+";
+
+fn verdict_class(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Valid => "valid",
+        Verdict::Invalid => "invalid",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+/// The report of checking `ops` (read from `title`) into `report`.
+pub fn check_report(title: &str, ops: &[Op], report: &Report) -> String {
+    let mut page = String::new();
+    let class = verdict_class(report.verdict);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>splitbrain: {title}</title><style>{STYLE}</style></head><body>\n\
+         <h1>{title} <span id=\"verdict\" class=\"verdict {class}\">{class}</span></h1>\n\
+         <p>model <code>{model}</code>, {n} operations, {keys} key(s), checked in {ms:.1} ms</p>\n",
+        title = escape(title),
+        model = escape(&report.model.to_string()),
+        n = report.ops,
+        keys = report.keys.len(),
+        ms = report.elapsed.as_secs_f64() * 1e3,
+    );
+    let witnesses: Vec<_> = report
+        .keys
+        .iter()
+        .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
+        .collect();
+    page.push_str("<h2>Timeline</h2>\n");
+    page.push_str(&timeline::svg(ops, &witnesses));
+    for (key, witness) in &witnesses {
+        page.push_str(&counterexample::section(*key, witness));
+    }
+    let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::{self, CheckOptions, Model};
+    use crate::history::pair;
+
+    fn ops(lines: &str) -> Vec<Op> {
+        let history =
+            crate::history::format::parse(lines.as_bytes(), crate::history::Format::Jsonl, None)
+                .unwrap();
+        pair(history.events, None).unwrap()
+    }
+
+    const STALE: &str = r#"{"process":0,"type":"invoke","f":"write","value":1}
+{"process":0,"type":"ok","f":"write","value":1}
+{"process":1,"type":"invoke","f":"write","value":2}
+{"process":1,"type":"ok","f":"write","value":2}
+{"process":2,"type":"invoke","f":"read","value":null}
+{"process":2,"type":"ok","f":"read","value":"<1>"}"#;
+
+    #[test]
+    fn an_invalid_history_gets_a_counterexample_linked_to_its_timeline_bars() {
+        let ops = ops(&STALE.replace("\"<1>\"", "1"));
+        let options = CheckOptions {
+            model: Some(Model::Register),
+            ..CheckOptions::default()
+        };
+        let report = checker::check(&ops, &options).unwrap();
+        let html = check_report("stale <read>.jsonl", &ops, &report);
+        assert!(html.contains("class=\"verdict invalid\""));
+        assert!(
+            html.contains("stale &lt;read&gt;.jsonl"),
+            "titles are escaped"
+        );
+        assert!(html.contains("id=\"counterexample\""));
+        assert!(html.contains("id=\"culprit\""));
+        // The culprit row points at a bar that exists in the timeline.
+        let target = html
+            .split("id=\"culprit\"")
+            .nth(1)
+            .and_then(|rest| rest.split("data-op=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert!(html.contains(&format!("id=\"{target}\"")), "{target}");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "self-contained"
+        );
+    }
+
+    #[test]
+    fn a_valid_history_has_a_timeline_and_no_counterexample() {
+        let ops = ops(&STALE.replace("\"<1>\"", "2"));
+        let options = CheckOptions {
+            model: Some(Model::Register),
+            ..CheckOptions::default()
+        };
+        let report = checker::check(&ops, &options).unwrap();
+        let html = check_report("ok.jsonl", &ops, &report);
+        assert!(html.contains("class=\"verdict valid\""));
+        assert_eq!(html.matches("<rect class=\"op ").count(), 3);
+        assert!(!html.contains("id=\"counterexample\""));
+    }
+}
