@@ -76,8 +76,8 @@ pub fn check_report(title: &str, ops: &[Op], report: &Report) -> String {
         .collect();
     page.push_str("<h2>Timeline</h2>\n");
     page.push_str(&timeline::svg(ops, &witnesses));
-    for (key, witness) in &witnesses {
-        page.push_str(&counterexample::section(*key, witness));
+    for (n, (key, witness)) in witnesses.iter().enumerate() {
+        page.push_str(&counterexample::section(n, *key, witness));
     }
     let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
     page
@@ -117,11 +117,11 @@ mod tests {
             html.contains("stale &lt;read&gt;.jsonl"),
             "titles are escaped"
         );
-        assert!(html.contains("id=\"counterexample\""));
-        assert!(html.contains("id=\"culprit\""));
+        assert!(html.contains("id=\"counterexample-0\""));
+        assert!(html.contains("class=\"culprit\""));
         // The culprit row points at a bar that exists in the timeline.
         let target = html
-            .split("id=\"culprit\"")
+            .split("class=\"culprit\"")
             .nth(1)
             .and_then(|rest| rest.split("data-op=\"").nth(1))
             .and_then(|rest| rest.split('"').next())
@@ -144,6 +144,6 @@ mod tests {
         let html = check_report("ok.jsonl", &ops, &report);
         assert!(html.contains("class=\"verdict valid\""));
         assert_eq!(html.matches("<rect class=\"op ").count(), 3);
-        assert!(!html.contains("id=\"counterexample\""));
+        assert!(!html.contains("class=\"counterexample\""));
     }
 }

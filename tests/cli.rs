@@ -265,18 +265,13 @@ fn html_report_of_an_invalid_history_shows_the_counterexample_on_the_timeline() 
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("class=\"verdict invalid\""));
-    for id in [
-        "timeline",
-        "counterexample",
-        "culprit",
-        "minimal",
-        "prefix",
-        "candidates",
-    ] {
-        assert!(html.contains(&format!("id=\"{id}\"")), "no #{id}");
+    assert!(html.contains("id=\"timeline\""));
+    assert!(html.contains("id=\"counterexample-0\""));
+    for class in ["culprit", "minimal", "prefix", "candidates"] {
+        assert!(html.contains(&format!("class=\"{class}\"")), "no .{class}");
     }
     assert!(
-        html.contains(" culprit\" id=\"op-l5\""),
+        html.contains(" culprit\" id=\"op-"),
         "the culprit's bar is marked"
     );
 }

@@ -28,15 +28,16 @@ fn op_row(op: &Op, extra: &str) -> String {
     )
 }
 
-/// The section for the witness of `key`.
-pub(super) fn section(key: Option<&Value>, witness: &Witness) -> String {
+/// Section `n` (from 0): the witness of `key`.
+pub(super) fn section(n: usize, key: Option<&Value>, witness: &Witness) -> String {
     let mut html = String::new();
     let key = key.map(|k| format!(" for key {k}")).unwrap_or_default();
     let _ = write!(
         html,
-        "<section id=\"counterexample\">\n<h2>Counterexample{key}</h2>\n\
-         <p id=\"culprit\" data-op=\"{id}\">Cannot be linearized: <code>{what}</code> (line {line}){reason}</p>\n",
+        "<section class=\"counterexample\" id=\"counterexample-{n}\">\n<h2>Counterexample{key}</h2>\n\
+         <p class=\"culprit\" data-op=\"{id}\">Cannot be linearized: <code>{what}</code> (line {line}){reason}</p>\n",
         key = escape(&key),
+        n = n,
         id = op_id(&witness.op),
         what = describe(&witness.op),
         line = witness.op.source.invoke_line,
@@ -49,7 +50,7 @@ pub(super) fn section(key: Option<&Value>, witness: &Witness) -> String {
     let _ = write!(
         html,
         "<h3>Minimal failing sub-history ({n} operations{proven})</h3>\n\
-         <table id=\"minimal\"><tr><th>line</th><th>operation</th></tr>\n",
+         <table class=\"minimal\"><tr><th>line</th><th>operation</th></tr>\n",
         n = witness.minimal.len(),
         proven = if witness.minimal_proven {
             ", each one needed"
@@ -69,7 +70,7 @@ pub(super) fn section(key: Option<&Value>, witness: &Witness) -> String {
     let _ = write!(
         html,
         "<h3>Longest linearizable prefix ({} steps)</h3>\n\
-         <table id=\"prefix\"><tr><th>line</th><th>operation</th><th>state after</th></tr>\n",
+         <table class=\"prefix\"><tr><th>line</th><th>operation</th><th>state after</th></tr>\n",
         witness.prefix.len()
     );
     for step in &witness.prefix {
@@ -79,7 +80,7 @@ pub(super) fn section(key: Option<&Value>, witness: &Witness) -> String {
     html.push_str("</table>\n");
     let _ = write!(
         html,
-        "<h3>Candidate states at the failure point ({shown} of {total})</h3>\n<ul id=\"candidates\">\n",
+        "<h3>Candidate states at the failure point ({shown} of {total})</h3>\n<ul class=\"candidates\">\n",
         shown = witness.candidates.len(),
         total = witness.candidates_total,
     );

@@ -14,13 +14,15 @@ const LANE: u64 = 22;
 const LABEL: u64 = 60;
 const WIDTH: u64 = 1000;
 
-/// The id of `op`'s bar: from its invocation's source line, which survives the checker's
-/// per-key renumbering (a witness's operations are the history's, re-indexed per key); from its
-/// position only for histories built in memory.
+/// The id of `op`'s bar, from where its invocation came from — the Jepsen `:index`, else the
+/// source line and process (an EDN history may hold many events on one line) — which survives
+/// the checker's per-key renumbering (a witness's operations are the history's, re-indexed per
+/// key); from its position only for histories built in memory.
 pub(super) fn op_id(op: &Op) -> String {
-    match op.source.invoke_line {
-        0 => format!("op-c{}", op.call),
-        line => format!("op-l{line}"),
+    match (op.source.invoke_index, op.source.invoke_line) {
+        (Some(index), _) => format!("op-i{index}"),
+        (None, 0) => format!("op-c{}", op.call),
+        (None, line) => format!("op-l{line}-p{}", op.process),
     }
 }
 
