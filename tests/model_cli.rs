@@ -76,6 +76,38 @@ fn ignore_promise_counterexample_history_is_invalid_for_the_checker() {
 }
 
 #[test]
+fn raft_vote_without_log_check_counterexample_history_is_invalid_for_the_checker() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("raft.jsonl");
+    let out = splitbrain(&[
+        "model",
+        "check",
+        "raft",
+        "--bug",
+        "vote-without-log-check",
+        "--bound",
+        "ops=2",
+        "--stop-at",
+        "linearizable",
+        "--history-out",
+        history.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 1, "{text}");
+    assert!(
+        text.contains("VIOLATED       always     linearizable"),
+        "{text}"
+    );
+    let checked = splitbrain(&["check", history.to_str().unwrap()]);
+    assert_eq!(
+        code(&checked),
+        1,
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+}
+
+#[test]
 fn no_fencing_bug_violates_fencing() {
     let out = splitbrain(&["model", "check", "lease-lock", "--bug", "no-fencing"]);
     assert_eq!(code(&out), 1);

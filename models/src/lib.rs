@@ -20,7 +20,8 @@
 //! - [`check`](mod@check): [`CheckRequest`] → [`CheckOutcome`] (verdicts, statistics,
 //!   counterexample [`Trace`]s), and their text rendering;
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
-//! - the specs: [`paxos`] (single-decree and a replicated register), [`lease_lock`] (a lease
+//! - the specs: [`paxos`] (single-decree and a replicated register), [`raft`] (leader election,
+//!   log replication and a key-value store), [`lease_lock`] (a lease
 //!   lock service with fencing tokens), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
 //!   happens-before).
@@ -43,6 +44,7 @@ pub mod lease_lock;
 pub mod maelstrom;
 pub mod paxos;
 pub mod protocol;
+pub mod raft;
 pub mod spec;
 pub mod system;
 pub mod vector_clock;

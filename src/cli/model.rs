@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use splitbrain_models::spec::NetworkKind;
-use splitbrain_models::{catalog, CheckRequest, StopWhen, Strategy};
+use splitbrain_models::{catalog, CheckRequest, PropertyStatus, StopWhen, Strategy};
 
 use super::units;
 
@@ -99,7 +99,7 @@ pub struct ModelArgs {
     #[arg(long)]
     json: bool,
     /// Write the clients' operations along the counterexample as a native history (JSON lines)
-    /// that `splitbrain check` reads.
+    /// that `splitbrain check` reads (the `linearizable` counterexample when there is one).
     #[arg(long)]
     history_out: Option<PathBuf>,
 }
@@ -210,8 +210,13 @@ fn check(args: &ModelArgs) -> anyhow::Result<u8> {
         print!("{outcome}");
     }
     if let Some(path) = &args.history_out {
-        let trace = outcome
-            .counterexample()
+        // The history is for `splitbrain check`: a linearizability counterexample is the one
+        // whose history the checker must find invalid, so it wins over the bug's target.
+        let linearizable = outcome
+            .property("linearizable")
+            .filter(|p| p.status == PropertyStatus::Violated);
+        let trace = linearizable
+            .or_else(|| outcome.counterexample())
             .and_then(|p| p.trace.as_ref())
             .context("no counterexample to write a history from: no property was violated")?;
         std::fs::write(path, trace.history_jsonl())

@@ -4,6 +4,7 @@ use splitbrain_models::crdt::ServedCrdt;
 use splitbrain_models::crdt::{CrdtNode, GCounter, OrSet, PnCounter};
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
+use splitbrain_models::raft::RaftServer;
 use splitbrain_models::Deployable;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
@@ -11,6 +12,7 @@ use super::{serve, NodeError, NodeOptions};
 
 /// The known node names, in the order `--help` lists them.
 pub const NODE_NAMES: &[&str] = &[
+    RaftServer::NODE_NAME,
     KeyedPaxos::NODE_NAME,
     LeaseNode::NODE_NAME,
     GCounter::NODE_NAME,
@@ -27,6 +29,7 @@ pub async fn serve_named(
     output: impl AsyncWrite + Unpin,
 ) -> Result<(), NodeError> {
     match name {
+        RaftServer::NODE_NAME => serve::<RaftServer>(options, input, output).await,
         KeyedPaxos::NODE_NAME => serve::<KeyedPaxos>(options, input, output).await,
         LeaseNode::NODE_NAME => serve::<LeaseNode>(options, input, output).await,
         GCounter::NODE_NAME => serve::<CrdtNode<GCounter>>(options, input, output).await,

@@ -124,6 +124,7 @@ fn catalog_documents_every_spec_property_and_bug() {
         [
             "paxos",
             "paxos-register",
+            "raft",
             "lease-lock",
             "g-counter",
             "pn-counter",

@@ -2,6 +2,8 @@
 //!
 //! - `paxos.rs`: the `paxos` and `paxos-register` specs: pinned state counts, the
 //!   `ignore-promise` counterexamples;
+//! - `raft.rs`: the `raft` spec: pinned counts, `vote-without-log-check` (exhaustive) and
+//!   `commit-old-term` (Figure 8, found by seeded random walks);
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
 //! - `crdt.rs`: the CRDT specs: pinned counts, `sum-merge`;
 //! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
@@ -14,6 +16,7 @@ mod check_api;
 mod crdt;
 mod lease_lock;
 mod paxos;
+mod raft;
 mod vector_clock;
 
 use splitbrain_models::{check, CheckOutcome, CheckRequest, PropertyStatus, Status};

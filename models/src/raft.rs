@@ -1,0 +1,287 @@
+//! Raft: leader election, log replication and a key-value state machine serving `lin-kv`
+//! clients, after Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm"
+//! (USENIX ATC 2014), Figure 2 (the algorithm) and Figure 3 (the properties).
+//!
+//! One server implementation ([`RaftServer`], `server.rs` and its children) plays every Raft
+//! role. Its persistent state — `currentTerm`, `votedFor`, `log` — is the protocol's durable state
+//! ([`Persistent`]), persisted before any message that depends on it leaves, so a crashed server
+//! recovers exactly what Figure 2 says must survive; commit index, applied index, the key-value
+//! store and the role are volatile and rebuilt from the log.
+//!
+//! Map of this module, in reading order:
+//! - the vocabulary (here): [`Entry`], [`Op`], [`RaftMsg`], [`Msg`], [`Timer`], [`Persistent`],
+//!   the bug names;
+//! - [`RaftServer`], [`ServerState`], [`Role`], [`Progress`] (`server.rs`): the server, its
+//!   state, the `Protocol` handlers, stepping down and persisting; its children:
+//!   - `server/election.rs`: election timeouts, `request_vote` (§5.2, §5.4.1), becoming leader;
+//!   - `server/replication.rs`: `append_entries` with the consistency check (§5.3), the
+//!     leader's per-follower progress, commit advancement (§5.3, §5.4.2);
+//!   - `server/state_machine.rs`: client requests, applying committed entries to the
+//!     key-value store, replies;
+//! - [`RaftNode`] (`node.rs`): servers and clients as one `Protocol`;
+//! - [`Raft`] (`model.rs`): the `raft` spec: parameters, client scripts, bug variants;
+//! - `deploy.rs`: `splitbrain node raft`, the same server unbounded, with heartbeats;
+//! - `properties.rs`: election safety, log matching, leader completeness, state-machine safety
+//!   (Figure 3), and the `sometimes` checks.
+//!
+//! Bug variants: [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
+//! up-to-date check) and [`COMMIT_OLD_TERM`] (a leader commits an entry of an earlier term by
+//! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
+
+mod deploy;
+mod model;
+mod node;
+mod properties;
+mod server;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use model::Raft;
+pub use node::{RaftNode, RaftNodeState};
+pub use server::{Progress, RaftServer, Role, ServerState};
+
+use crate::maelstrom::{KvBody, KvMsg};
+use crate::protocol::NodeId;
+
+/// Bug variant: votes are granted without checking that the candidate's log is at least as
+/// up-to-date as the voter's (§5.4.1).
+pub const VOTE_WITHOUT_LOG_CHECK: &str = "vote-without-log-check";
+
+/// Bug variant: a leader commits an entry from an earlier term once a majority stores it,
+/// which §5.4.2 and Figure 8 show to be unsafe.
+pub const COMMIT_OLD_TERM: &str = "commit-old-term";
+
+/// A term number. Term 0 is the term before any election.
+pub type Term = u64;
+
+/// A 1-based log index; 0 is "before the first entry".
+pub type Index = u64;
+
+/// A client operation carried by a log entry: what the key-value store applies.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "snake_case")]
+pub enum Op {
+    /// Read `key`.
+    Read {
+        /// The key.
+        key: u64,
+    },
+    /// Write `value` to `key`.
+    Write {
+        /// The key.
+        key: u64,
+        /// The value.
+        value: u64,
+    },
+    /// Set `key` to `to` if it holds `from`.
+    Cas {
+        /// The key.
+        key: u64,
+        /// The expected value.
+        from: u64,
+        /// The new value.
+        to: u64,
+    },
+}
+
+impl fmt::Debug for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Op::Read { key } => write!(f, "read {key}"),
+            Op::Write { key, value } => write!(f, "write {key}={value}"),
+            Op::Cas { key, from, to } => write!(f, "cas {key}={from}→{to}"),
+        }
+    }
+}
+
+/// A log entry: a client's operation, the term in which a leader received it, and who to
+/// answer once it is applied. Rendered `term:client.msg_id op` (`2:c0.1 write 0=1`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Entry {
+    /// The leader's term when it appended the entry.
+    pub term: Term,
+    /// The client that asked.
+    pub client: NodeId,
+    /// The client's request id.
+    pub msg_id: u64,
+    /// The operation.
+    pub op: Op,
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}.{} {:?}",
+            self.term, self.client, self.msg_id, self.op
+        )
+    }
+}
+
+/// Messages between Raft servers (Figure 2's RPCs, as Maelstrom bodies: each reply is a message
+/// of its own, `*_res`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RaftMsg {
+    /// RequestVote: a candidate asks for a vote.
+    RequestVote {
+        /// The candidate's term.
+        term: Term,
+        /// Index of the candidate's last log entry.
+        last_log_index: Index,
+        /// Term of the candidate's last log entry.
+        last_log_term: Term,
+    },
+    /// RequestVote result.
+    RequestVoteRes {
+        /// The voter's current term, for the candidate to update itself.
+        term: Term,
+        /// Whether the candidate received the vote.
+        vote_granted: bool,
+    },
+    /// AppendEntries: the leader replicates entries (or none: a heartbeat) after
+    /// `prev_log_index`.
+    AppendEntries {
+        /// The leader's term.
+        term: Term,
+        /// Index of the entry immediately preceding the new ones.
+        prev_log_index: Index,
+        /// Term of that entry.
+        prev_log_term: Term,
+        /// The entries to store (empty for a heartbeat).
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        leader_commit: Index,
+    },
+    /// A client request that reached a follower, passed on to the leader the follower knows of
+    /// (§8: "if the client contacts a follower, the follower … supplies information about the
+    /// most recent leader"; here the follower forwards instead, so the client needs no retry).
+    /// The leader treats it as a request from `client` and answers `client` directly.
+    Forward {
+        /// The client that sent the request.
+        client: NodeId,
+        /// The request, unchanged.
+        request: KvBody,
+    },
+    /// AppendEntries result.
+    AppendEntriesRes {
+        /// The follower's current term, for the leader to update itself.
+        term: Term,
+        /// Whether the follower's log matched `prev_log_index`/`prev_log_term`.
+        success: bool,
+        /// On success, the index of the last entry the request covered; on failure, the
+        /// follower's last log index (a hint where to retry).
+        match_index: Index,
+    },
+}
+
+/// Everything a Raft server sends or receives: `lin-kv` client bodies or peer messages. Both
+/// serialize flat (`{"type":"write",…}`, `{"type":"append_entries",…}`), like any Maelstrom
+/// body.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Msg {
+    /// A client request or reply.
+    Kv(KvBody),
+    /// A message between servers.
+    Raft(RaftMsg),
+}
+
+impl fmt::Debug for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::Kv(body) => body.fmt(f),
+            Msg::Raft(msg) => msg.fmt(f),
+        }
+    }
+}
+
+impl From<KvBody> for Msg {
+    fn from(body: KvBody) -> Msg {
+        Msg::Kv(body)
+    }
+}
+
+impl From<RaftMsg> for Msg {
+    fn from(msg: RaftMsg) -> Msg {
+        Msg::Raft(msg)
+    }
+}
+
+impl KvMsg for Msg {
+    fn as_kv(&self) -> Option<&KvBody> {
+        match self {
+            Msg::Kv(body) => Some(body),
+            Msg::Raft(_) => None,
+        }
+    }
+}
+
+/// A Raft server's named timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// The randomized election timeout (§5.2): a follower or candidate that has not heard from
+    /// a leader starts an election. Armed with a range; the host draws the duration.
+    Election,
+    /// The leader's heartbeat period: idle heartbeats and retransmissions (real hosts only; see
+    /// [`RaftServer::heartbeats`]).
+    Heartbeat,
+}
+
+/// What a server persists before it answers (Figure 2, "Persistent state on all servers").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Persistent {
+    /// The latest term the server has seen.
+    pub current_term: Term,
+    /// The candidate that received its vote in the current term.
+    pub voted_for: Option<NodeId>,
+    /// The log.
+    pub log: Vec<Entry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_messages_serialize_as_flat_maelstrom_bodies() {
+        let append = Msg::Raft(RaftMsg::AppendEntries {
+            term: 2,
+            prev_log_index: 0,
+            prev_log_term: 0,
+            entries: vec![Entry {
+                term: 2,
+                client: NodeId::client(0),
+                msg_id: 1,
+                op: Op::Write { key: 0, value: 1 },
+            }],
+            leader_commit: 0,
+        });
+        let json = serde_json::to_string(&append).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"append_entries","term":2,"prev_log_index":0,"prev_log_term":0,"entries":[{"term":2,"client":"c0","msg_id":1,"op":{"f":"write","key":0,"value":1}}],"leader_commit":0}"#
+        );
+        assert_eq!(serde_json::from_str::<Msg>(&json).unwrap(), append);
+        let vote = Msg::Raft(RaftMsg::RequestVoteRes {
+            term: 3,
+            vote_granted: true,
+        });
+        let json = serde_json::to_string(&vote).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"request_vote_res","term":3,"vote_granted":true}"#
+        );
+        assert_eq!(serde_json::from_str::<Msg>(&json).unwrap(), vote);
+        let cas = Msg::Kv(KvBody::Cas {
+            msg_id: 2,
+            key: 0,
+            from: 1,
+            to: 3,
+        });
+        let json = serde_json::to_string(&cas).unwrap();
+        assert_eq!(serde_json::from_str::<Msg>(&json).unwrap(), cas);
+    }
+}

@@ -1,0 +1,123 @@
+//! The key-value state machine and its clients (§5.3, §8).
+//!
+//! - A `lin-kv` request (`read`, `write`, `cas`) reaching a leader becomes a log entry of the
+//!   leader's term, carrying the client and its `msg_id`. Reads go through the log too, so a
+//!   deposed leader can never answer one from a stale store (§8 offers no-op entries plus
+//!   heartbeats as the cheaper alternative). A request the leader's log already holds (same
+//!   client and `msg_id`, a duplicate delivery) is not appended twice.
+//! - A request reaching a follower that has heard from the leader of its term is forwarded
+//!   there once (`forward`); the leader answers the client directly (Maelstrom clients match
+//!   replies by `in_reply_to`, whoever sends them). A request reaching a server that knows no
+//!   leader (or a forwarded one reaching a deposed leader) is answered `temporarily-unavailable`
+//!   (error 11, definite: the operation did not happen), the Maelstrom way to say "ask another
+//!   node"; the client then moves on.
+//! - Every server applies committed entries in log order to its store. The server that is
+//!   leader of the entry's term answers the client: `read_ok`, `write_ok`, `cas_ok`, or for a
+//!   `cas` `precondition-failed` (22) / `key-does-not-exist` (20). Only that leader answers, so
+//!   each request gets at most one reply (a leader never regains leadership of a term it lost).
+
+use std::collections::BTreeMap;
+
+use super::{RaftServer, ServerState, Step};
+use crate::maelstrom::{ErrorCode, KvBody};
+use crate::protocol::NodeId;
+use crate::raft::{Entry, Op, RaftMsg};
+
+impl RaftServer {
+    /// A client request: a leader appends it and replicates; a follower that knows the leader
+    /// forwards it there (once: a forwarded request is not forwarded again); otherwise it is
+    /// refused.
+    pub(super) fn on_client_request(
+        &self,
+        state: &mut ServerState,
+        client: NodeId,
+        body: KvBody,
+        may_forward: bool,
+        step: &mut Step,
+    ) {
+        let request = body.clone();
+        let (msg_id, op) = match body {
+            KvBody::Read { msg_id, key } => (msg_id, Op::Read { key }),
+            KvBody::Write { msg_id, key, value } => (msg_id, Op::Write { key, value }),
+            KvBody::Cas {
+                msg_id,
+                key,
+                from,
+                to,
+            } => (msg_id, Op::Cas { key, from, to }),
+            // Replies are for clients; a server ignores them.
+            _ => return,
+        };
+        if !state.is_leader() {
+            if let Some(leader) = state.leader.filter(|_| may_forward) {
+                step.send(leader, RaftMsg::Forward { client, request });
+                return;
+            }
+            let refusal = KvBody::Error {
+                in_reply_to: msg_id,
+                code: ErrorCode::TemporarilyUnavailable,
+            };
+            step.send(client, refusal);
+            return;
+        }
+        if state
+            .log
+            .iter()
+            .any(|e| e.client == client && e.msg_id == msg_id)
+        {
+            return;
+        }
+        state.log.push(Entry {
+            term: state.current_term,
+            client,
+            msg_id,
+            op,
+        });
+        step.persist();
+        self.advance_commit_index(state, step);
+        self.replicate(state, step);
+    }
+
+    /// Figure 2, all servers: "If commitIndex > lastApplied: increment lastApplied, apply
+    /// log[lastApplied] to state machine"; the leader of the entry's term answers its client.
+    pub(super) fn apply_committed(&self, state: &mut ServerState, step: &mut Step) {
+        let commit = state.commit_index.min(state.last_log_index());
+        while state.last_applied < commit {
+            state.last_applied += 1;
+            let entry = &state.log[state.last_applied as usize - 1];
+            let reply = apply(&mut state.kv, entry);
+            if state.is_leader() && entry.term == state.current_term {
+                step.send(entry.client, reply);
+            }
+        }
+    }
+}
+
+/// Applies `entry` to the store and returns the reply its client is owed.
+fn apply(kv: &mut BTreeMap<u64, u64>, entry: &Entry) -> KvBody {
+    let in_reply_to = entry.msg_id;
+    match entry.op {
+        Op::Read { key } => KvBody::ReadOk {
+            in_reply_to,
+            value: kv.get(&key).copied(),
+        },
+        Op::Write { key, value } => {
+            kv.insert(key, value);
+            KvBody::WriteOk { in_reply_to }
+        }
+        Op::Cas { key, from, to } => match kv.get(&key) {
+            Some(&current) if current == from => {
+                kv.insert(key, to);
+                KvBody::CasOk { in_reply_to }
+            }
+            Some(_) => KvBody::Error {
+                in_reply_to,
+                code: ErrorCode::PreconditionFailed,
+            },
+            None => KvBody::Error {
+                in_reply_to,
+                code: ErrorCode::KeyDoesNotExist,
+            },
+        },
+    }
+}
