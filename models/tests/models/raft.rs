@@ -17,7 +17,7 @@ const SAFETY: [&str; 5] = [
 fn raft_passes_every_property_at_default_size() {
     let outcome = run(CheckRequest::new("raft"));
     assert_passes(&outcome);
-    assert_eq!(outcome.unique_states, 311_832);
+    assert_eq!(outcome.unique_states, 349_440);
     assert_eq!(
         status(&outcome, "entry committed"),
         PropertyStatus::ExampleFound
@@ -36,7 +36,7 @@ fn raft_survives_a_crash() {
         .bound("candidates", 2)
         .bound("crashes", 1));
     assert_passes(&outcome);
-    assert_eq!(outcome.unique_states, 1_138_756);
+    assert_eq!(outcome.unique_states, 1_266_580);
 }
 
 #[test]

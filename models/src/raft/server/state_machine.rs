@@ -11,10 +11,12 @@
 //!   leader (or a forwarded one reaching a deposed leader) is answered `temporarily-unavailable`
 //!   (error 11, definite: the operation did not happen), the Maelstrom way to say "ask another
 //!   node"; the client then moves on.
-//! - Every server applies committed entries in log order to its store. The server that is
-//!   leader of the entry's term answers the client: `read_ok`, `write_ok`, `cas_ok`, or for a
-//!   `cas` `precondition-failed` (22) / `key-does-not-exist` (20). Only that leader answers, so
-//!   each request gets at most one reply (a leader never regains leadership of a term it lost).
+//! - Every server applies committed entries in log order to its store; a server that is leader
+//!   when it applies an entry answers the entry's client (§8: "once the entry is committed, the
+//!   leader responds"): `read_ok`, `write_ok`, `cas_ok`, or for a `cas` `precondition-failed`
+//!   (22) / `key-does-not-exist` (20). That includes entries of earlier terms a new leader
+//!   commits, as implementations that track proposals by index do; a client may then hear twice
+//!   about one request (two servers apply it while leader), and takes the first answer.
 
 use std::collections::BTreeMap;
 
@@ -79,14 +81,14 @@ impl RaftServer {
     }
 
     /// Figure 2, all servers: "If commitIndex > lastApplied: increment lastApplied, apply
-    /// log[lastApplied] to state machine"; the leader of the entry's term answers its client.
+    /// log[lastApplied] to state machine"; a leader answers the entry's client.
     pub(super) fn apply_committed(&self, state: &mut ServerState, step: &mut Step) {
         let commit = state.commit_index.min(state.last_log_index());
         while state.last_applied < commit {
             state.last_applied += 1;
             let entry = &state.log[state.last_applied as usize - 1];
             let reply = apply(&mut state.kv, entry);
-            if state.is_leader() && entry.term == state.current_term {
+            if state.is_leader() {
                 step.send(entry.client, reply);
             }
         }
