@@ -155,6 +155,11 @@ impl Cluster {
     /// SIGKILLs node `i` (a no-op when it is down). Messages to it are dropped until it restarts.
     pub(crate) async fn kill(&self, i: usize) {
         let mut slot = self.slots[i].lock().await;
+        // Expected before the router drops its stdin writer: a node that sees stdin close exits
+        // by itself (status 0), and that exit must not be reported as a failure.
+        if let Some(process) = &slot.process {
+            process.expect_exit();
+        }
         self.router.control(Control::NodeDown { node: i });
         if let Some(mut process) = slot.process.take() {
             process.kill().await;

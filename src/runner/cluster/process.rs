@@ -142,6 +142,11 @@ impl NodeProcess {
         let _ = killpg(self.pgid, signal);
     }
 
+    /// Marks the coming exit as expected: no failure is reported for it.
+    pub(crate) fn expect_exit(&self) {
+        self.expected_exit.store(true, Ordering::SeqCst);
+    }
+
     /// SIGKILLs the process group and waits (up to 5 s) for the supervisor to see the exit. The
     /// exit is expected: no failure is reported.
     pub(crate) async fn kill(&mut self) {
