@@ -361,9 +361,11 @@ fn latency_faults_slow_etcd_through_the_proxies_and_it_stays_linearizable() {
     let (slow, fast) = (median(inside.clone()), median(outside.clone()));
     // Seed 4 adds tens of milliseconds to two nodes' links for most of the run; a commit needs a
     // round trip between the leader and a follower, at least one of them slowed. How much of the
-    // added delay a median write sees depends on which node leads, so the claim is a ratio.
+    // added delay a median write sees depends on which node leads, and a loaded machine slows
+    // every write (medians of 25.7 vs 3.2 ms on a quiet one, 41.4 vs 19.9 ms with a build
+    // running beside it), so the claim is a modest ratio.
     assert!(
-        slow > 10.0 && fast < slow / 3.0,
+        slow > 10.0 && fast < slow / 1.5,
         "writes during latency {slow} ms ({} ops), outside {fast} ms ({} ops)",
         inside.len(),
         outside.len()

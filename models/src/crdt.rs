@@ -14,13 +14,15 @@
 //!   [`OrSet`] (`or_set.rs`), [`LwwRegister`] (`lww_register.rs`);
 //! - [`Replica`], [`ReplicaState`] (`replica.rs`): the protocol node, generic over the type;
 //! - [`CrdtNode`], [`ServedCrdt`] (`served.rs`): a replica serving Maelstrom clients, for
-//!   `splitbrain node`;
+//!   `splitbrain node`; [`LwwKvNode`] (`lww_kv.rs`): one LWW register per `lin-kv` key, for
+//!   `splitbrain node lww-register`;
 //! - `laws.rs`: the merge laws (commutative, associative, idempotent) over given states;
 //! - [`CrdtSpec`] (`model.rs`): the four specs (`g-counter`, `pn-counter`, `or-set`,
 //!   `lww-register`) and their properties.
 
 mod g_counter;
 mod laws;
+mod lww_kv;
 mod lww_register;
 mod model;
 mod or_set;
@@ -37,6 +39,7 @@ use serde::{Deserialize, Serialize};
 
 pub use g_counter::GCounter;
 pub use laws::{merge_law_violation, LawViolation};
+pub use lww_kv::{LwwKvGossip, LwwKvMsg, LwwKvNode};
 pub use lww_register::{LwwRegister, LwwWrite};
 pub use model::CrdtSpec;
 pub use or_set::{OrSet, OrSetOp, Tag};

@@ -1,7 +1,7 @@
 //! The node names `splitbrain node NAME` knows, each mapped to its [`Deployable`] protocol.
 
 use splitbrain_models::crdt::ServedCrdt;
-use splitbrain_models::crdt::{CrdtNode, GCounter, OrSet, PnCounter};
+use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
 use splitbrain_models::raft::RaftServer;
@@ -19,6 +19,7 @@ pub const NODE_NAMES: &[&str] = &[
     PnCounter::NODE_NAME,
     OrSet::NODE_NAME,
     "or-set",
+    LwwKvNode::NODE_NAME,
 ];
 
 /// Runs the node called `name` over `input`/`output` until `input` ends.
@@ -36,6 +37,7 @@ pub async fn serve_named(
         PnCounter::NODE_NAME => serve::<CrdtNode<PnCounter>>(options, input, output).await,
         // The OR-Set serves the g-set workload's adds; `or-set` names what it is.
         "g-set" | "or-set" => serve::<CrdtNode<OrSet>>(options, input, output).await,
+        LwwKvNode::NODE_NAME => serve::<LwwKvNode>(options, input, output).await,
         _ => Err(NodeError::UnknownNode {
             name: name.to_string(),
             known: NODE_NAMES.join(", "),

@@ -114,6 +114,33 @@ fn raft_voting_without_the_log_check_loses_acknowledged_writes_under_partitions(
 }
 
 #[test]
+fn lww_register_nodes_converge_after_partitions_but_are_not_linearizable() {
+    let r = run_reference(&raft_args("partition"), "lww-register");
+    assert_eq!(r.code(), 1, "{}", r.text());
+    // Eventually consistent: once healed, every node reads the same value of every key.
+    let history = std::fs::read_to_string(r.dir().join("history.jsonl")).unwrap();
+    let mut finals: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for line in history.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        if e["final"] == true && e["type"] == "ok" {
+            let key = e["key"].as_i64().unwrap();
+            finals
+                .entry(key)
+                .or_default()
+                .push(e["value"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(finals.len(), 4, "{finals:?}");
+    for (key, values) in &finals {
+        assert_eq!(values.len(), 3, "key {key}: {values:?}");
+        assert!(
+            values.windows(2).all(|w| w[0] == w[1]),
+            "key {key}: {values:?}"
+        );
+    }
+}
+
+#[test]
 fn unknown_reference_node_is_an_error_naming_the_known_ones() {
     let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
         .args(["node", "no-such-node"])

@@ -73,18 +73,22 @@ impl Workload for LinKv {
         })
     }
 
+    /// Every key read through every node: a store whose replicas diverged (or never converge)
+    /// shows it here even when each replica is self-consistent.
     fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
-        (0..self.next_value.len())
-            .map(|k| {
+        let keys = 0..self.next_value.len();
+        keys.flat_map(|k| {
+            (0..node_count.max(1)).map(move |node| {
                 let op = Invocation {
                     f: "read",
                     key: Some(Value::Int(k as i64)),
                     value: Value::Nil,
                     final_read: true,
                 };
-                (k % node_count.max(1), op)
+                (node, op)
             })
-            .collect()
+        })
+        .collect()
     }
 
     fn request(&self, op: &Invocation) -> Json {
