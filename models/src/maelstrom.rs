@@ -6,12 +6,16 @@
 //! - [`KvBody`] (`kv.rs`): the `lin-kv` workload: `read`/`read_ok`, `write`/`write_ok`,
 //!   `cas`/`cas_ok`, `error`;
 //! - [`KvClient`] (`kv_client.rs`): a scripted model client that issues `lin-kv` operations one
-//!   at a time and waits for each reply.
+//!   at a time and waits for each reply;
+//! - [`KvSystemNode`] (`kv_system.rs`): a server of any protocol or a scripted client, as one
+//!   node type for specs with `lin-kv` clients.
 
 mod error_code;
 mod kv;
 mod kv_client;
+mod kv_system;
 
 pub use error_code::ErrorCode;
 pub use kv::{KvBody, KvMsg};
 pub use kv_client::{KvCall, KvClient, KvClientState, KvOp};
+pub use kv_system::{KvSystemNode, KvSystemState};

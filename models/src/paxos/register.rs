@@ -1,13 +1,11 @@
 //! [`Register`]: the `paxos-register` spec: clients write and read a register replicated by
 //! single-decree Paxos.
 
-use serde::{Deserialize, Serialize};
-
 use super::properties::{self, PaxosSpec};
-use super::{Durable, Msg, PaxosServer, ServerState, Timer, IGNORE_PROMISE};
+use super::{Msg, PaxosServer, ServerState, IGNORE_PROMISE};
 use crate::history::{Observed, SequentialSpecKind};
-use crate::maelstrom::{KvCall, KvClient, KvClientState, KvMsg, KvOp};
-use crate::protocol::{Effects, NodeId, Protocol};
+use crate::maelstrom::{KvCall, KvClient, KvMsg, KvOp, KvSystemNode, KvSystemState};
+use crate::protocol::NodeId;
 use crate::spec::{BugInfo, ParameterInfo, Spec, SpecConfig, SpecProperty};
 use crate::system::{linearizable, Topology};
 use crate::ModelError;
@@ -25,89 +23,11 @@ pub struct Register {
     ignore_promise: bool,
 }
 
-/// An actor of the register system.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum RegisterNode {
-    /// A Paxos server.
-    Server(PaxosServer),
-    /// A client.
-    Client(KvClient),
-}
+/// An actor of the register system: a Paxos server or a scripted client.
+pub type RegisterNode = KvSystemNode<PaxosServer>;
 
 /// The state of a [`RegisterNode`].
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum RegisterState {
-    /// A server's state.
-    Server(ServerState),
-    /// A client's progress.
-    Client(KvClientState),
-}
-
-impl Protocol for RegisterNode {
-    type Msg = Msg;
-    type State = RegisterState;
-    type Timer = Timer;
-    type Durable = Durable;
-
-    fn on_start(
-        &self,
-        me: NodeId,
-        recovered: Option<&Durable>,
-        out: &mut Effects<Self>,
-    ) -> RegisterState {
-        match self {
-            RegisterNode::Server(server) => {
-                let mut effects = Effects::new();
-                let state = server.on_start(me, recovered, &mut effects);
-                effects.forward_to(out);
-                RegisterState::Server(state)
-            }
-            RegisterNode::Client(client) => RegisterState::Client(client.on_start(out)),
-        }
-    }
-
-    fn on_msg(
-        &self,
-        me: NodeId,
-        state: &mut RegisterState,
-        from: NodeId,
-        msg: Msg,
-        out: &mut Effects<Self>,
-    ) {
-        match (self, state) {
-            (RegisterNode::Server(server), RegisterState::Server(state)) => {
-                let mut effects = Effects::new();
-                server.on_msg(me, state, from, msg, &mut effects);
-                effects.forward_to(out);
-            }
-            (RegisterNode::Client(client), RegisterState::Client(state)) => {
-                client.on_msg(state, &msg, out)
-            }
-            _ => unreachable!("a node's state always matches its role"),
-        }
-    }
-
-    fn on_timer(
-        &self,
-        me: NodeId,
-        state: &mut RegisterState,
-        timer: Timer,
-        out: &mut Effects<Self>,
-    ) {
-        if let (RegisterNode::Server(server), RegisterState::Server(state)) = (self, state) {
-            let mut effects = Effects::new();
-            server.on_timer(me, state, timer, &mut effects);
-            effects.forward_to(out);
-        }
-    }
-
-    fn role(&self) -> &'static str {
-        match self {
-            RegisterNode::Server(server) => server.role(),
-            RegisterNode::Client(_) => "client",
-        }
-    }
-}
+pub type RegisterState = KvSystemState<ServerState>;
 
 impl Spec for Register {
     type Node = RegisterNode;
@@ -214,10 +134,7 @@ impl Spec for Register {
 
 impl PaxosSpec for Register {
     fn server(state: &RegisterState) -> Option<&ServerState> {
-        match state {
-            RegisterState::Server(state) => Some(state),
-            RegisterState::Client(_) => None,
-        }
+        state.server()
     }
 
     fn was_proposed(&self, value: u64) -> bool {
