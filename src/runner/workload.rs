@@ -132,6 +132,17 @@ impl Invocation {
             final_read: false,
         }
     }
+
+    /// A final `read` through every node (how the set and counter workloads end).
+    pub fn final_reads(node_count: usize) -> Vec<(usize, Invocation)> {
+        (0..node_count)
+            .map(|i| {
+                let mut op = Invocation::new("read", Value::Nil);
+                op.final_read = true;
+                (i, op)
+            })
+            .collect()
+    }
 }
 
 /// How an operation ended; the value is the completion event's `value` (ok) or `error`.

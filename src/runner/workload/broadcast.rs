@@ -1,14 +1,13 @@
 //! `broadcast`: `topology` once per node; then `broadcast` of 0, 1, 2, ... mixed with `read`s;
 //! final reads on every node. Every acknowledged broadcast must be in every final read.
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value as Json};
 
-use super::{field, sets, Context, Invocation, Workload, WorkloadCheck};
+use super::{sets, Context, Invocation, Workload, WorkloadCheck};
 use crate::checker::CheckError;
 use crate::history::{History, Value};
-use crate::runner::json::{to_json, to_value};
+use crate::runner::json::to_json;
 
 /// How the `topology` message connects the nodes (Maelstrom's `--topology`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,23 +125,11 @@ impl Workload for Broadcast {
     }
 
     fn next(&mut self, _ctx: &Context, rng: &mut ChaCha8Rng) -> Option<Invocation> {
-        Some(if rng.gen_bool(0.5) {
-            let m = self.next_message;
-            self.next_message += 1;
-            Invocation::new("broadcast", Value::Int(m))
-        } else {
-            Invocation::new("read", Value::Nil)
-        })
+        Some(sets::add_or_read(rng, &mut self.next_message, "broadcast"))
     }
 
     fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
-        (0..node_count)
-            .map(|i| {
-                let mut op = Invocation::new("read", Value::Nil);
-                op.final_read = true;
-                (i, op)
-            })
-            .collect()
+        Invocation::final_reads(node_count)
     }
 
     fn request(&self, op: &Invocation) -> Json {
@@ -153,13 +140,7 @@ impl Workload for Broadcast {
     }
 
     fn ok_value(&self, op: &Invocation, body: &Json) -> Result<Value, String> {
-        match op.f {
-            "broadcast" => Ok(op.value.clone()),
-            _ => match field(body, "messages")? {
-                m @ Json::Array(_) => Ok(to_value(m)),
-                other => Err(format!("messages should be an array, found {other}")),
-            },
-        }
+        sets::ok_value(op, body, "messages")
     }
 
     fn is_idempotent(&self, f: &str) -> bool {

@@ -25,13 +25,7 @@ pub(crate) fn next(rng: &mut ChaCha8Rng, deltas: std::ops::Range<i64>) -> Invoca
 
 /// A final read on every node.
 pub(crate) fn final_ops(node_count: usize) -> Vec<(usize, Invocation)> {
-    (0..node_count)
-        .map(|i| {
-            let mut op = Invocation::new("read", Value::Nil);
-            op.final_read = true;
-            (i, op)
-        })
-        .collect()
+    Invocation::final_reads(node_count)
 }
 
 /// The request body.

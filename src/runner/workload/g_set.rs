@@ -2,14 +2,13 @@
 //! schema requires); final reads on every node. Every acknowledged add must be in every final
 //! read.
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value as Json};
 
-use super::{field, sets, Context, Invocation, Workload, WorkloadCheck};
+use super::{sets, Context, Invocation, Workload, WorkloadCheck};
 use crate::checker::CheckError;
 use crate::history::{History, Value};
-use crate::runner::json::{to_json, to_value};
+use crate::runner::json::to_json;
 
 /// The grow-only set workload.
 #[derive(Debug, Default)]
@@ -19,23 +18,11 @@ pub(super) struct GSet {
 
 impl Workload for GSet {
     fn next(&mut self, _ctx: &Context, rng: &mut ChaCha8Rng) -> Option<Invocation> {
-        Some(if rng.gen_bool(0.5) {
-            let e = self.next_element;
-            self.next_element += 1;
-            Invocation::new("add", Value::Int(e))
-        } else {
-            Invocation::new("read", Value::Nil)
-        })
+        Some(sets::add_or_read(rng, &mut self.next_element, "add"))
     }
 
     fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
-        (0..node_count)
-            .map(|i| {
-                let mut op = Invocation::new("read", Value::Nil);
-                op.final_read = true;
-                (i, op)
-            })
-            .collect()
+        Invocation::final_reads(node_count)
     }
 
     fn request(&self, op: &Invocation) -> Json {
@@ -46,13 +33,7 @@ impl Workload for GSet {
     }
 
     fn ok_value(&self, op: &Invocation, body: &Json) -> Result<Value, String> {
-        match op.f {
-            "add" => Ok(op.value.clone()),
-            _ => match field(body, "value")? {
-                v @ Json::Array(_) => Ok(to_value(v)),
-                other => Err(format!("value should be an array, found {other}")),
-            },
-        }
+        sets::ok_value(op, body, "value")
     }
 
     fn is_idempotent(&self, f: &str) -> bool {

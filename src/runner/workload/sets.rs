@@ -3,11 +3,40 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Value as Json};
 
-use super::{interrupted, WorkloadCheck};
+use super::{field, interrupted, Invocation, WorkloadCheck};
 use crate::checker::{CheckError, Verdict};
 use crate::history::{Event, History, Op, Outcome, Value};
+use crate::runner::json::to_value;
+
+/// The next operation of a set workload: add the next element (as `add_f`) or read, evenly.
+pub(crate) fn add_or_read(
+    rng: &mut ChaCha8Rng,
+    next_element: &mut i64,
+    add_f: &'static str,
+) -> Invocation {
+    if rng.gen_bool(0.5) {
+        let e = *next_element;
+        *next_element += 1;
+        Invocation::new(add_f, Value::Int(e))
+    } else {
+        Invocation::new("read", Value::Nil)
+    }
+}
+
+/// What an ok reply means: an add's own element, or the array a read returned in `read_field`.
+pub(crate) fn ok_value(op: &Invocation, body: &Json, read_field: &str) -> Result<Value, String> {
+    if op.f != "read" {
+        return Ok(op.value.clone());
+    }
+    match field(body, read_field)? {
+        v @ Json::Array(_) => Ok(to_value(v)),
+        other => Err(format!("{read_field} should be an array, found {other}")),
+    }
+}
 
 /// Whether the invocation at position `op.call` was marked `"final": true`.
 pub(crate) fn is_final(events: &[Event], op: &Op) -> bool {
