@@ -4,6 +4,7 @@
 //! Map of this module:
 //! - [`check_report`] (here): the page for `splitbrain check FILE --html OUT`;
 //! - `escape.rs`: HTML escaping — every string from a history is untrusted;
+//! - `nemesis.rs`: the nemesis's fault intervals, shaded across charts;
 //! - `timeline.rs`: one lane per process, one bar per operation (SVG), ops of the counterexample
 //!   marked and linked;
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
@@ -11,6 +12,7 @@
 
 mod counterexample;
 mod escape;
+mod nemesis;
 mod timeline;
 
 use std::fmt::Write;
@@ -19,6 +21,7 @@ use crate::checker::{Report, Verdict};
 use crate::history::Op;
 
 pub use escape::escape;
+pub use nemesis::{intervals, Interval};
 
 const STYLE: &str = "
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -53,8 +56,9 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     }
 }
 
-/// The report of checking `ops` (read from `title`) into `report`.
-pub fn check_report(title: &str, ops: &[Op], report: &Report) -> String {
+/// The report of checking `ops` (read from `title`) into `report`; `faults` are the nemesis's
+/// intervals (see [`intervals`]), shaded in the timeline.
+pub fn check_report(title: &str, ops: &[Op], faults: &[Interval], report: &Report) -> String {
     let mut page = String::new();
     let class = verdict_class(report.verdict);
     let _ = write!(
@@ -75,7 +79,7 @@ pub fn check_report(title: &str, ops: &[Op], report: &Report) -> String {
         .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
         .collect();
     page.push_str("<h2>Timeline</h2>\n");
-    page.push_str(&timeline::svg(ops, &witnesses));
+    page.push_str(&timeline::svg(ops, &witnesses, faults));
     for (n, (key, witness)) in witnesses.iter().enumerate() {
         page.push_str(&counterexample::section(n, *key, witness));
     }
@@ -111,7 +115,7 @@ mod tests {
             ..CheckOptions::default()
         };
         let report = checker::check(&ops, &options).unwrap();
-        let html = check_report("stale <read>.jsonl", &ops, &report);
+        let html = check_report("stale <read>.jsonl", &ops, &[], &report);
         assert!(html.contains("class=\"verdict invalid\""));
         assert!(
             html.contains("stale &lt;read&gt;.jsonl"),
@@ -141,7 +145,7 @@ mod tests {
             ..CheckOptions::default()
         };
         let report = checker::check(&ops, &options).unwrap();
-        let html = check_report("ok.jsonl", &ops, &report);
+        let html = check_report("ok.jsonl", &ops, &[], &report);
         assert!(html.contains("class=\"verdict valid\""));
         assert_eq!(html.matches("<rect class=\"op ").count(), 3);
         assert!(!html.contains("class=\"counterexample\""));
