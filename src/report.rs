@@ -11,7 +11,10 @@
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
 mod counterexample;
+mod error;
 mod escape;
+pub mod journal;
+mod lamport;
 mod nemesis;
 mod timeline;
 
@@ -20,6 +23,7 @@ use std::fmt::Write;
 use crate::checker::{Report, Verdict};
 use crate::history::Op;
 
+pub use error::ReportError;
 pub use escape::escape;
 pub use nemesis::{intervals, Interval};
 

@@ -1,0 +1,279 @@
+//! The Lamport diagram of a run's messages: one vertical line per node or client, time running
+//! down, one arrow per message from its send to its delivery; dropped messages end in a red
+//! cross half-way, undelivered ones are dashed.
+//!
+//! Windowed, so a run of 100,000 messages stays usable: the messages (sorted by send time) are
+//! cut into windows of at most `per_window`, each a contiguous span of time. Only the first
+//! window is rendered here; every message is embedded once as compact JSON arrays and a few
+//! lines of inline JS draw the window picked in the selector or in the overview strip (message
+//! density per time bucket).
+
+use std::fmt::Write;
+
+use super::escape;
+use super::journal::{Journal, Message};
+
+/// Messages drawn at once.
+pub const PER_WINDOW: usize = 2_000;
+const GAP: f64 = 110.0;
+const LEFT: f64 = 50.0;
+const TOP: f64 = 30.0;
+const TALL: f64 = 760.0;
+const BUCKETS: usize = 200;
+
+/// The diagram's section: overview strip, window selector, first window, data, script.
+pub fn section(journal: &Journal, per_window: usize) -> String {
+    let per_window = per_window.max(1);
+    let messages = &journal.messages;
+    let windows: Vec<(usize, usize)> = (0..messages.len())
+        .step_by(per_window)
+        .map(|start| (start, (start + per_window).min(messages.len())))
+        .collect();
+    let t0 = messages.first().map_or(0, |m| m.sent);
+    let mut html = String::new();
+    let _ = writeln!(
+        html,
+        "<h2>Messages</h2>\n<p>{} messages between {} endpoints, in {} window(s) of at most {} \
+         (pick one below or click the strip).</p>",
+        messages.len(),
+        journal.endpoints.len(),
+        windows.len(),
+        per_window
+    );
+    html.push_str(&overview(messages, &windows, t0));
+    html.push_str("<p><select id=\"lamport-window\">");
+    for (i, (start, end)) in windows.iter().enumerate() {
+        let _ = write!(
+            html,
+            "<option value=\"{i}\">window {n}: {a:.3}–{b:.3} s ({c} messages)</option>",
+            n = i + 1,
+            a = seconds(messages[*start].sent - t0),
+            b = seconds(messages[end - 1].sent - t0),
+            c = end - start,
+        );
+    }
+    html.push_str("</select></p>\n<div id=\"lamport\">");
+    if let Some(&(start, end)) = windows.first() {
+        html.push_str(&window_svg(journal, &messages[start..end], t0));
+    }
+    html.push_str("</div>\n<script type=\"application/json\" id=\"lamport-data\">");
+    html.push_str(&data(journal, &windows, t0));
+    html.push_str("</script>\n");
+    let _ = writeln!(
+        html,
+        "<script>{}</script>",
+        SCRIPT.replace("GAP", &GAP.to_string())
+    );
+    html
+}
+
+fn seconds(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// A bar per time bucket, as tall as the bucket's share of messages; a click picks the window
+/// holding the bucket's first message.
+fn overview(messages: &[Message], windows: &[(usize, usize)], t0: i64) -> String {
+    let span = messages.last().map_or(1, |m| (m.sent - t0).max(1)) as f64;
+    let mut counts = [0usize; BUCKETS];
+    let mut first_window = [usize::MAX; BUCKETS];
+    for (w, (start, end)) in windows.iter().enumerate() {
+        for m in &messages[*start..*end] {
+            let b = (((m.sent - t0) as f64 / span) * (BUCKETS - 1) as f64) as usize;
+            counts[b] += 1;
+            first_window[b] = first_window[b].min(w);
+        }
+    }
+    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let mut svg = String::from(
+        "<svg id=\"lamport-overview\" width=\"1000\" height=\"40\" viewBox=\"0 0 1000 40\">",
+    );
+    for (b, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let h = (count as f64 / max * 38.0).max(1.0);
+        let _ = write!(
+            svg,
+            "<rect data-window=\"{w}\" x=\"{x}\" y=\"{y:.1}\" width=\"4\" height=\"{h:.1}\" \
+             fill=\"#5c6bc0\"><title>{count} messages</title></rect>",
+            w = first_window[b],
+            x = b * 5,
+            y = 40.0 - h,
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// One window as SVG (the JS draws the same for the others).
+fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
+    let first = messages.first().map_or(0, |m| m.sent);
+    let last = messages
+        .iter()
+        .map(|m| m.delivered.unwrap_or(m.sent).max(m.sent))
+        .max()
+        .unwrap_or(first);
+    let span = (last - first).max(1) as f64;
+    let y = |t: i64| TOP + (t - first) as f64 / span * TALL;
+    let x = |lane: usize| LEFT + lane as f64 * GAP;
+    let width = LEFT + journal.endpoints.len() as f64 * GAP;
+    let height = TOP + TALL + 20.0;
+    let mut svg = format!(
+        "<svg class=\"lamport\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} \
+         {height}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+         markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 \
+         5L0 10z\" fill=\"#444\"/></marker></defs>"
+    );
+    for (lane, name) in journal.endpoints.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<text x=\"{x}\" y=\"16\" text-anchor=\"middle\" class=\"lane-label\">{n}</text>\
+             <line x1=\"{x}\" y1=\"{TOP}\" x2=\"{x}\" y2=\"{b}\" stroke=\"#bbb\"/>",
+            x = x(lane),
+            n = escape(name),
+            b = TOP + TALL,
+        );
+    }
+    for m in messages {
+        let (x1, y1, x2) = (x(m.from), y(m.sent), x(m.to));
+        let (class, x2, y2) = match (&m.dropped, m.delivered) {
+            (Some(_), _) => ("msg dropped", (x1 + x2) / 2.0, y1 + 4.0),
+            (None, Some(t)) => ("msg", x2, y(t)),
+            (None, None) => ("msg lost", x2, y1 + 4.0),
+        };
+        let _ = write!(
+            svg,
+            "<line class=\"{class}\" x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\">\
+             <title>{from} → {to} {kind} at {t:.6} s{why}</title></line>",
+            from = escape(&journal.endpoints[m.from]),
+            to = escape(&journal.endpoints[m.to]),
+            kind = escape(&m.kind),
+            t = seconds(m.sent - t0),
+            why = m
+                .dropped
+                .as_ref()
+                .map(|r| format!(", dropped ({})", escape(r)))
+                .unwrap_or_default(),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Every message once, as `[from, to, sent µs, delivered µs or -1, drop reason or -1, kind]`
+/// (reasons and kinds index the `k` table), with the endpoints and the windows.
+fn data(journal: &Journal, windows: &[(usize, usize)], t0: i64) -> String {
+    let mut table: Vec<String> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut intern = |text: &str| -> usize {
+        *index.entry(text.to_owned()).or_insert_with(|| {
+            table.push(text.to_owned());
+            table.len() - 1
+        })
+    };
+    let mut rows = String::with_capacity(journal.messages.len() * 32);
+    for (i, m) in journal.messages.iter().enumerate() {
+        let micros = |t: i64| (t - t0) / 1000;
+        let delivered = m.delivered.map_or(-1, micros);
+        let dropped = m.dropped.as_ref().map_or(-1, |r| intern(r) as i64);
+        let kind = intern(&m.kind);
+        let sep = if i == 0 { "" } else { "," };
+        let _ = write!(
+            rows,
+            "{sep}[{},{},{},{delivered},{dropped},{kind}]",
+            m.from,
+            m.to,
+            micros(m.sent)
+        );
+    }
+    let json = format!(
+        "{{\"e\":{},\"k\":{},\"w\":{},\"m\":[{rows}]}}",
+        serde_json::to_string(&journal.endpoints).unwrap_or_default(),
+        serde_json::to_string(&table).unwrap_or_default(),
+        serde_json::to_string(windows).unwrap_or_default(),
+    );
+    // Inside a <script> element only `</` could end it early.
+    json.replace("</", "<\\/")
+}
+
+const SCRIPT: &str = r##"
+(function(){
+  var el=document.getElementById('lamport-data'); if(!el) return;
+  var d=JSON.parse(el.textContent), pick=document.getElementById('lamport-window');
+  function esc(s){return String(s).replace(/[&<>"']/g,function(c){return '&#'+c.charCodeAt(0)+';'});}
+  function draw(w){
+    var a=d.w[w][0], b=d.w[w][1], first=d.m[a][2], last=first;
+    for(var i=a;i<b;i++){last=Math.max(last,d.m[i][2],d.m[i][3]);}
+    var span=Math.max(last-first,1), W=50+d.e.length*GAP, H=30+760+20;
+    function y(t){return 30+(t-first)/span*760;} function x(l){return 50+l*GAP;}
+    var s='<svg class="lamport" width="'+W+'" height="'+H+'" viewBox="0 0 '+W+' '+H+'"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#444"/></marker></defs>';
+    d.e.forEach(function(n,l){s+='<text x="'+x(l)+'" y="16" text-anchor="middle" class="lane-label">'+esc(n)+'</text><line x1="'+x(l)+'" y1="30" x2="'+x(l)+'" y2="790" stroke="#bbb"/>';});
+    for(var i=a;i<b;i++){
+      var m=d.m[i], x1=x(m[0]), y1=y(m[2]), x2=x(m[1]), y2, c='msg', why='';
+      if(m[4]>=0){c='msg dropped'; x2=(x1+x2)/2; y2=y1+4; why=', dropped ('+esc(d.k[m[4]])+')';}
+      else if(m[3]>=0){y2=y(m[3]);} else {c='msg lost'; y2=y1+4;}
+      s+='<line class="'+c+'" x1="'+x1.toFixed(1)+'" y1="'+y1.toFixed(1)+'" x2="'+x2.toFixed(1)+'" y2="'+y2.toFixed(1)+'"><title>'+esc(d.e[m[0]])+' → '+esc(d.e[m[1]])+' '+esc(d.k[m[5]])+' at '+(m[2]/1e6).toFixed(6)+' s'+why+'</title></line>';
+    }
+    document.getElementById('lamport').innerHTML=s+'</svg>';
+    pick.value=String(w);
+  }
+  pick.addEventListener('change',function(){draw(+pick.value);});
+  document.querySelectorAll('#lamport-overview [data-window]').forEach(function(r){
+    r.addEventListener('click',function(){draw(+r.dataset.window);});
+  });
+})();
+"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::journal;
+    use std::path::Path;
+
+    fn synthetic(n: usize) -> String {
+        let mut text = String::new();
+        for i in 0..n {
+            let (from, to) = (format!("n{}", i % 5), format!("n{}", (i + 1) % 5));
+            let t = i as i64 * 10_000;
+            let _ = writeln!(
+                text,
+                "{{\"time\":{t},\"id\":{i},\"type\":\"send\",\"from\":\"{from}\",\"message\":\
+                 {{\"src\":\"{from}\",\"dest\":\"{to}\",\"body\":{{\"type\":\"append\"}}}}}}"
+            );
+            if i % 10 == 0 {
+                let _ = writeln!(
+                    text,
+                    "{{\"time\":{},\"id\":{i},\"type\":\"drop\",\"reason\":\"partition\"}}",
+                    t + 5
+                );
+            } else {
+                let _ = writeln!(
+                    text,
+                    "{{\"time\":{},\"id\":{i},\"type\":\"deliver\"}}",
+                    t + 50_000
+                );
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn a_hundred_thousand_messages_fit_a_bounded_page_with_a_bounded_first_window() {
+        let journal = journal::parse(&synthetic(100_000), Path::new("m.jsonl")).unwrap();
+        let html = section(&journal, PER_WINDOW);
+        assert!(html.len() < 15_000_000, "{} bytes", html.len());
+        let first = html.split("<div id=\"lamport\">").nth(1).unwrap();
+        let first = first.split("</div>").next().unwrap();
+        let arrows = first.matches("<line class=\"msg").count();
+        assert!(arrows > 0 && arrows <= PER_WINDOW, "{arrows} arrows");
+        assert!(first.contains("class=\"msg dropped\""));
+        assert_eq!(html.matches("<option").count(), 100_000 / PER_WINDOW);
+    }
+
+    #[test]
+    fn endpoint_names_are_escaped_in_svg_and_cannot_end_the_data_script() {
+        let text = "{\"time\":1,\"id\":1,\"type\":\"send\",\"from\":\"</script><b>\",\"message\":{\"dest\":\"n0\"}}\n";
+        let journal = journal::parse(text, Path::new("m.jsonl")).unwrap();
+        let html = section(&journal, 10);
+        assert!(!html.contains("</script><b>"));
+        assert!(html.contains("&lt;/script&gt;&lt;b&gt;"));
+    }
+}
