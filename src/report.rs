@@ -3,10 +3,15 @@
 //!
 //! Map of this module:
 //! - [`check_report`] (here): the page for `splitbrain check FILE --html OUT`;
+//! - `error.rs`: [`ReportError`];
 //! - `escape.rs`: HTML escaping — every string from a history is untrusted;
 //! - `nemesis.rs`: the nemesis's fault intervals, shaded across charts;
 //! - `timeline.rs`: one lane per process, one bar per operation (SVG), ops of the counterexample
 //!   marked and linked;
+//! - [`run_report`] (`run.rs`): the page of a run's store directory, loaded by `store_dir.rs`
+//!   ([`load_run`], [`write_run_report`]);
+//! - `journal.rs` and `lamport.rs`: `messages.jsonl` read and drawn as a windowed Lamport diagram;
+//! - `plots.rs`: latency and throughput over time;
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
@@ -16,6 +21,9 @@ mod escape;
 pub mod journal;
 mod lamport;
 mod nemesis;
+mod plots;
+mod run;
+mod store_dir;
 mod timeline;
 
 use std::fmt::Write;
@@ -26,6 +34,8 @@ use crate::history::Op;
 pub use error::ReportError;
 pub use escape::escape;
 pub use nemesis::{intervals, Interval};
+pub use run::{run_report, RunInput};
+pub use store_dir::{load_run, write_run_report};
 
 const STYLE: &str = "
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -38,6 +48,10 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .5em;tex
 .op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
 .op.highlight{stroke:#000;stroke-width:3}
 .culprit-row{background:#ffebee}code{font-size:12px}
+.error{background:#424242}h3{font-size:1em;margin:1em 0 .2em}
+.msg{stroke:#444;stroke-width:.8;marker-end:url(#arrow)}.msg.dropped{stroke:#c62828;stroke-dasharray:3 2}
+.msg.lost{stroke:#999;stroke-dasharray:2 2}#lamport-overview rect{cursor:pointer}
+pre.log{max-height:20em;overflow:auto;background:#f5f5f5;padding:.5em;font-size:12px}
 ";
 
 const SCRIPT: &str = "
@@ -60,34 +74,56 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     }
 }
 
+/// The page's head: title, style, and the heading with the verdict.
+fn head(title: &str, verdict: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>splitbrain: {title}</title><style>{STYLE}</style></head><body>\n\
+         <h1>{title} <span id=\"verdict\" class=\"verdict {verdict}\">{verdict}</span></h1>\n",
+        title = escape(title),
+        verdict = escape(verdict),
+    )
+}
+
+/// The page's end: the script that links counterexample rows to timeline bars.
+fn tail() -> String {
+    format!("<script>{SCRIPT}</script></body></html>\n")
+}
+
+/// The timeline of `ops` with `faults` shaded, and, when `report` found violations, one
+/// counterexample section per invalid key, linked to the timeline.
+fn timeline_and_counterexamples(
+    ops: &[Op],
+    faults: &[Interval],
+    report: Option<&Report>,
+) -> String {
+    let witnesses: Vec<_> = report
+        .into_iter()
+        .flat_map(|r| &r.keys)
+        .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
+        .collect();
+    let mut html = String::from("<h2>Timeline</h2>\n");
+    html.push_str(&timeline::svg(ops, &witnesses, faults));
+    for (n, (key, witness)) in witnesses.iter().enumerate() {
+        html.push_str(&counterexample::section(n, *key, witness));
+    }
+    html
+}
+
 /// The report of checking `ops` (read from `title`) into `report`; `faults` are the nemesis's
 /// intervals (see [`intervals`]), shaded in the timeline.
 pub fn check_report(title: &str, ops: &[Op], faults: &[Interval], report: &Report) -> String {
-    let mut page = String::new();
-    let class = verdict_class(report.verdict);
-    let _ = write!(
+    let mut page = head(title, verdict_class(report.verdict));
+    let _ = writeln!(
         page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>splitbrain: {title}</title><style>{STYLE}</style></head><body>\n\
-         <h1>{title} <span id=\"verdict\" class=\"verdict {class}\">{class}</span></h1>\n\
-         <p>model <code>{model}</code>, {n} operations, {keys} key(s), checked in {ms:.1} ms</p>\n",
-        title = escape(title),
+        "<p>model <code>{model}</code>, {n} operations, {keys} key(s), checked in {ms:.1} ms</p>",
         model = escape(&report.model.to_string()),
         n = report.ops,
         keys = report.keys.len(),
         ms = report.elapsed.as_secs_f64() * 1e3,
     );
-    let witnesses: Vec<_> = report
-        .keys
-        .iter()
-        .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
-        .collect();
-    page.push_str("<h2>Timeline</h2>\n");
-    page.push_str(&timeline::svg(ops, &witnesses, faults));
-    for (n, (key, witness)) in witnesses.iter().enumerate() {
-        page.push_str(&counterexample::section(n, *key, witness));
-    }
-    let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
+    page.push_str(&timeline_and_counterexamples(ops, faults, Some(report)));
+    page.push_str(&tail());
     page
 }
 

@@ -21,6 +21,9 @@ pub enum ReportError {
         /// What was wrong and what was expected.
         what: String,
     },
+    /// The history is malformed.
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     /// Reading or writing failed.
     #[error("{}: {source}", path.display())]
     Io {
