@@ -64,6 +64,18 @@ document.querySelectorAll('[data-op]').forEach(function(el){
   });
 });
 document.body.dataset.ready='1';
+if(!document.documentElement.dataset.jsError){
+  var ok=document.createElement('p');ok.id='self-check-ok';ok.hidden=true;document.body.appendChild(ok);
+}
+";
+
+/// Runs first: records any script error or console error, so the last script (and a headless
+/// browser test reading the DOM) can tell whether the page's JS ran cleanly.
+const GUARD: &str = "
+window.addEventListener('error',function(e){document.documentElement.dataset.jsError=String(e.message)});
+(function(){var log=console.error;console.error=function(){
+  document.documentElement.dataset.jsError=Array.prototype.join.call(arguments,' ');
+  return log.apply(console,arguments);};})();
 ";
 
 fn verdict_class(verdict: Verdict) -> &'static str {
@@ -78,7 +90,7 @@ fn verdict_class(verdict: Verdict) -> &'static str {
 fn head(title: &str, verdict: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>splitbrain: {title}</title><style>{STYLE}</style></head><body>\n\
+         <title>splitbrain: {title}</title><style>{STYLE}</style><script>{GUARD}</script></head><body>\n\
          <h1>{title} <span id=\"verdict\" class=\"verdict {verdict}\">{verdict}</span></h1>\n",
         title = escape(title),
         verdict = escape(verdict),

@@ -6,7 +6,7 @@
 //! cut into windows of at most `per_window`, each a contiguous span of time. Only the first
 //! window is rendered here; every message is embedded once as compact JSON arrays and a few
 //! lines of inline JS draw the window picked in the selector or in the overview strip (message
-//! density per time bucket).
+//! density per time bucket). `#lamport-window=N` in the address opens window N.
 
 use std::fmt::Write;
 
@@ -212,10 +212,12 @@ const SCRIPT: &str = r##"
       else if(m[3]>=0){y2=y(m[3]);} else {c='msg lost'; y2=y1+4;}
       s+='<line class="'+c+'" x1="'+x1.toFixed(1)+'" y1="'+y1.toFixed(1)+'" x2="'+x2.toFixed(1)+'" y2="'+y2.toFixed(1)+'"><title>'+esc(d.e[m[0]])+' → '+esc(d.e[m[1]])+' '+esc(d.k[m[5]])+' at '+(m[2]/1e6).toFixed(6)+' s'+why+'</title></line>';
     }
-    document.getElementById('lamport').innerHTML=s+'</svg>';
+    var box=document.getElementById('lamport'); box.innerHTML=s+'</svg>'; box.dataset.window=String(w);
     pick.value=String(w);
   }
   pick.addEventListener('change',function(){draw(+pick.value);});
+  var asked=/lamport-window=(\d+)/.exec(location.hash);
+  if(asked && +asked[1]<d.w.length) draw(+asked[1]);
   document.querySelectorAll('#lamport-overview [data-window]').forEach(function(r){
     r.addEventListener('click',function(){draw(+r.dataset.window);});
   });
