@@ -12,6 +12,8 @@
 //!   ([`load_run`], [`write_run_report`]);
 //! - `journal.rs` and `lamport.rs`: `messages.jsonl` read and drawn as a windowed Lamport diagram;
 //! - `plots.rs`: latency and throughput over time;
+//! - [`model_report`] (`model.rs`): `model check --html`, the counterexample trace as a Lamport
+//!   diagram and numbered steps;
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
@@ -20,6 +22,7 @@ mod error;
 mod escape;
 pub mod journal;
 mod lamport;
+mod model;
 mod nemesis;
 mod plots;
 mod run;
@@ -33,6 +36,7 @@ use crate::history::Op;
 
 pub use error::ReportError;
 pub use escape::escape;
+pub use model::model_report;
 pub use nemesis::{intervals, Interval};
 pub use run::{run_report, RunInput};
 pub use store_dir::{load_run, write_run_report};
