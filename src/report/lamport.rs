@@ -62,7 +62,7 @@ pub fn section(journal: &Journal, per_window: usize) -> String {
     let _ = writeln!(
         html,
         "<script>{}</script>",
-        SCRIPT.replace("GAP", &GAP.to_string())
+        SCRIPT.replace("__GAP__", &GAP.to_string())
     );
     html
 }
@@ -194,35 +194,8 @@ fn data(journal: &Journal, windows: &[(usize, usize)], t0: i64) -> String {
     json.replace("</", "<\\/")
 }
 
-const SCRIPT: &str = r##"
-(function(){
-  var el=document.getElementById('lamport-data'); if(!el) return;
-  var d=JSON.parse(el.textContent), pick=document.getElementById('lamport-window');
-  function esc(s){return String(s).replace(/[&<>"']/g,function(c){return '&#'+c.charCodeAt(0)+';'});}
-  function draw(w){
-    var a=d.w[w][0], b=d.w[w][1], first=d.m[a][2], last=first;
-    for(var i=a;i<b;i++){last=Math.max(last,d.m[i][2],d.m[i][3]);}
-    var span=Math.max(last-first,1), W=50+d.e.length*GAP, H=30+760+20;
-    function y(t){return 30+(t-first)/span*760;} function x(l){return 50+l*GAP;}
-    var s='<svg class="lamport" width="'+W+'" height="'+H+'" viewBox="0 0 '+W+' '+H+'"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" fill="#444"/></marker></defs>';
-    d.e.forEach(function(n,l){s+='<text x="'+x(l)+'" y="16" text-anchor="middle" class="lane-label">'+esc(n)+'</text><line x1="'+x(l)+'" y1="30" x2="'+x(l)+'" y2="790" stroke="#bbb"/>';});
-    for(var i=a;i<b;i++){
-      var m=d.m[i], x1=x(m[0]), y1=y(m[2]), x2=x(m[1]), y2, c='msg', why='';
-      if(m[4]>=0){c='msg dropped'; x2=(x1+x2)/2; y2=y1+4; why=', dropped ('+esc(d.k[m[4]])+')';}
-      else if(m[3]>=0){y2=y(m[3]);} else {c='msg lost'; y2=y1+4;}
-      s+='<line class="'+c+'" x1="'+x1.toFixed(1)+'" y1="'+y1.toFixed(1)+'" x2="'+x2.toFixed(1)+'" y2="'+y2.toFixed(1)+'"><title>'+esc(d.e[m[0]])+' → '+esc(d.e[m[1]])+' '+esc(d.k[m[5]])+' at '+(m[2]/1e6).toFixed(6)+' s'+why+'</title></line>';
-    }
-    var box=document.getElementById('lamport'); box.innerHTML=s+'</svg>'; box.dataset.window=String(w);
-    pick.value=String(w);
-  }
-  pick.addEventListener('change',function(){draw(+pick.value);});
-  var asked=/lamport-window=(\d+)/.exec(location.hash);
-  if(asked && +asked[1]<d.w.length) draw(+asked[1]);
-  document.querySelectorAll('#lamport-overview [data-window]').forEach(function(r){
-    r.addEventListener('click',function(){draw(+r.dataset.window);});
-  });
-})();
-"##;
+/// Draws any window from the embedded data; the same layout as [`window_svg`].
+const SCRIPT: &str = include_str!("lamport.js");
 
 #[cfg(test)]
 mod tests {
