@@ -1,5 +1,6 @@
 //! Self-contained HTML reports: everything inline (CSS, SVG, a few lines of JS), nothing fetched,
-//! no external program. Pure functions from data to strings; the CLI writes the file.
+//! no external program. Pure functions from data to strings; the only I/O is `store_dir.rs`
+//! (reading a run's directory, writing its `report.html`) — the CLI writes the other pages.
 //!
 //! Map of this module:
 //! - [`check_report`] (here): the page for `splitbrain check FILE --html OUT`;

@@ -73,6 +73,15 @@ fn report_of_a_store_dir_has_the_counterexample_messages_and_plots() {
     );
     assert_eq!(html.matches("<line class=\"msg").count(), 50);
     assert!(html.contains("id=\"throughput\"") && html.contains("started &lt;n0&gt;"));
+    let elsewhere = dir.path().join("elsewhere.html");
+    let out = splitbrain(&[
+        "report",
+        dir.path().to_str().unwrap(),
+        "--out",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(std::fs::read_to_string(elsewhere).unwrap(), html);
 }
 
 #[test]
