@@ -195,6 +195,20 @@ mod tests {
     }
 
     #[test]
+    fn counterexample_rows_name_the_key_of_each_operation() {
+        let ops = ops(&std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/histories/invalid/kv--stale-read-on-one-key.jsonl"
+        ))
+        .unwrap());
+        let report = checker::check(&ops, &CheckOptions::default()).unwrap();
+        let html = check_report("kv", &ops, &[], &report);
+        let culprit = html.split("class=\"culprit\"").nth(1).unwrap();
+        let culprit = culprit.split("</code>").next().unwrap();
+        assert!(culprit.contains("p2 read x → 1"), "{culprit}");
+    }
+
+    #[test]
     fn a_valid_history_has_a_timeline_and_no_counterexample() {
         let ops = ops(&STALE.replace("\"<1>\"", "2"));
         let options = CheckOptions {

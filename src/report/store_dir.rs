@@ -66,8 +66,8 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
     })
 }
 
-/// For an invalid run whose workload names its spec (`results.json`'s `workload.model`), the
-/// history checked again for its witnesses.
+/// For an invalid run whose workload names its spec (`results.json`'s `workload.model`, or
+/// `workload.mutex.model` for lock), the history checked again for its witnesses.
 fn recheck(
     results: &Json,
     ops: &[crate::history::Op],
@@ -75,9 +75,10 @@ fn recheck(
     if results.get("verdict").and_then(Json::as_str) != Some("invalid") {
         return (None, None);
     }
-    let model = results
-        .pointer("/workload/model")
-        .and_then(Json::as_str)
+    // lin-kv's details are the checker's report; lock's hold it under `mutex`.
+    let model = ["/workload/model", "/workload/mutex/model"]
+        .iter()
+        .find_map(|at| results.pointer(at).and_then(Json::as_str))
         .and_then(Model::from_name);
     let Some(model) = model else {
         return (
@@ -92,7 +93,15 @@ fn recheck(
     let mut options = CheckOptions::with_model(model);
     options.time_limit = Some(RECHECK_LIMIT);
     match checker::check(ops, &options) {
-        Ok(report) => (Some(report), None),
+        Ok(report) if report.verdict == checker::Verdict::Invalid => (Some(report), None),
+        Ok(report) => (
+            None,
+            Some(format!(
+                "The run was invalid, but the history is {} under the {} spec: the violation is \
+                 one the workload checks besides linearizability (see the summary).",
+                report.verdict, report.model
+            )),
+        ),
         Err(e) => (
             None,
             Some(format!("Checking the history again failed: {e}")),
