@@ -205,7 +205,7 @@ mod tests {
         let html = check_report("kv", &ops, &[], &report);
         let culprit = html.split("class=\"culprit\"").nth(1).unwrap();
         let culprit = culprit.split("</code>").next().unwrap();
-        assert!(culprit.contains("p2 read x → 1"), "{culprit}");
+        assert!(culprit.contains("p2 read &quot;x&quot; → 1"), "{culprit}");
     }
 
     #[test]
