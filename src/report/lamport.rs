@@ -1,11 +1,12 @@
 //! The Lamport diagram of a run's messages: one vertical line per node or client, time running
-//! down, one arrow per message from its send to its delivery; dropped messages end in a red
+//! down in logical steps (one row per distinct send or delivery time, so order is kept and
+//! bursts stay readable), one arrow per message from its send to its delivery; dropped messages end in a red
 //! cross half-way, undelivered ones are dashed.
 //!
 //! Windowed, so a run of 100,000 messages stays usable: the messages (sorted by send time) are
 //! cut into windows of at most `per_window`, each a contiguous span of time. Only the first
 //! window is rendered here; every message is embedded once as compact JSON arrays and a few
-//! lines of inline JS draw the window picked in the selector or in the overview strip (message
+//! lines of inline JS (`lamport.js`) draw the window picked in the selector or in the overview strip (message
 //! density per time bucket). `#lamport-window=N` in the address opens window N.
 
 use std::fmt::Write;
@@ -18,7 +19,8 @@ pub const PER_WINDOW: usize = 2_000;
 const GAP: f64 = 110.0;
 const LEFT: f64 = 50.0;
 const TOP: f64 = 30.0;
-const TALL: f64 = 760.0;
+/// Height of one row of logical time.
+const STEP: f64 = 5.0;
 const BUCKETS: usize = 200;
 
 /// The diagram's section: overview strip, window selector, first window, data, script.
@@ -105,17 +107,23 @@ fn overview(messages: &[Message], windows: &[(usize, usize)], t0: i64) -> String
 
 /// One window as SVG (the JS draws the same for the others).
 fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
-    let first = messages.first().map_or(0, |m| m.sent);
-    let last = messages
+    // Logical time: every distinct send or delivery time is one row, so a burst of fast
+    // messages is as readable as a slow one and the order of events is kept.
+    // In µs, like the embedded data, so the script draws the same rows.
+    let micros = |t: i64| (t - t0) / 1000;
+    let mut times: Vec<i64> = messages
         .iter()
-        .map(|m| m.delivered.unwrap_or(m.sent).max(m.sent))
-        .max()
-        .unwrap_or(first);
-    let span = (last - first).max(1) as f64;
-    let y = |t: i64| TOP + (t - first) as f64 / span * TALL;
+        .flat_map(|m| [Some(m.sent), m.delivered])
+        .flatten()
+        .map(micros)
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let y = |t: i64| TOP + times.partition_point(|&u| u < micros(t)) as f64 * STEP;
+    let bottom = TOP + times.len() as f64 * STEP;
     let x = |lane: usize| LEFT + lane as f64 * GAP;
     let width = LEFT + journal.endpoints.len() as f64 * GAP;
-    let height = TOP + TALL + 20.0;
+    let height = bottom + 20.0;
     let mut svg = format!(
         "<svg class=\"lamport\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} \
          {height}\"><defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
@@ -129,7 +137,7 @@ fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
              <line x1=\"{x}\" y1=\"{TOP}\" x2=\"{x}\" y2=\"{b}\" stroke=\"#bbb\"/>",
             x = x(lane),
             n = escape(name),
-            b = TOP + TALL,
+            b = bottom,
         );
     }
     for m in messages {
