@@ -249,3 +249,65 @@ fn chromium_draws_a_later_lamport_window_on_demand() {
     // 5,000 messages in windows of 2,000: the third holds the last 1,000.
     assert_eq!(drawn.matches("<line class=\"msg").count(), 1_000);
 }
+
+/// The class and end points of every message arrow in `html` between `from` and the next `</svg>`.
+fn arrows(html: &str, from: &str) -> Vec<String> {
+    let svg = html
+        .split(from)
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    svg.split("<line class=\"msg")
+        .skip(1)
+        .map(|line| line.split('>').next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn chromium_draws_a_window_exactly_as_the_page_pre_renders_it() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium; .ci/run installs it)");
+        return;
+    };
+    let dir = store_dir(0);
+    // Spread out in time, with overlapping deliveries, so rows and arrow slopes vary.
+    let mut journal = String::new();
+    for i in 0..300 {
+        let (from, to) = (format!("n{}", i % 3), format!("c{}", i % 2));
+        let t = 1_000_000 + i * 7_000;
+        journal.push_str(&format!(
+            "{{\"time\":{t},\"id\":{i},\"type\":\"send\",\"from\":\"{from}\",\"message\":\
+             {{\"src\":\"{from}\",\"dest\":\"{to}\",\"body\":{{\"type\":\"gossip\"}}}}}}\n"
+        ));
+        let end = match i % 9 {
+            0 => "drop\",\"reason\":\"partition".to_owned(),
+            4 => continue,
+            _ => "deliver".to_owned(),
+        };
+        let at = t + 15_000 + (i % 5) * 11_000;
+        journal.push_str(&format!(
+            "{{\"time\":{at},\"id\":{i},\"type\":\"{end}\"}}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("messages.jsonl"), journal).unwrap();
+    let out = splitbrain(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let page = dir.path().join("report.html");
+    let rendered = arrows(&std::fs::read_to_string(&page).unwrap(), "id=\"lamport\"");
+    assert_eq!(rendered.len(), 300);
+    let url = format!("file://{}#lamport-window=0", page.display());
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, log) = headless(&browser, profile.path(), &url, &["--dump-dom"]);
+    assert!(!log.contains("Uncaught"), "{log}");
+    assert!(
+        dom.contains("data-window=\"0\""),
+        "window 0 was not drawn by the script"
+    );
+    let drawn = arrows(&dom, "id=\"lamport\"");
+    assert_eq!(
+        drawn, rendered,
+        "the script's layout differs from the pre-rendered one"
+    );
+}

@@ -1,13 +1,13 @@
 //! The Lamport diagram of a run's messages: one vertical line per node or client, time running
 //! down in logical steps (one row per distinct send or delivery time, so order is kept and
-//! bursts stay readable), one arrow per message from its send to its delivery; dropped messages end in a red
-//! cross half-way, undelivered ones are dashed.
+//! bursts stay readable), one arrow per message from its send to its delivery; dropped messages
+//! end half-way as red dashes, undelivered ones are grey dashes.
 //!
 //! Windowed, so a run of 100,000 messages stays usable: the messages (sorted by send time) are
 //! cut into windows of at most `per_window`, each a contiguous span of time. Only the first
 //! window is rendered here; every message is embedded once as compact JSON arrays and a few
-//! lines of inline JS (`lamport.js`) draw the window picked in the selector or in the overview strip (message
-//! density per time bucket). `#lamport-window=N` in the address opens window N.
+//! lines of inline JS (`lamport.js`) draw the window picked in the selector or in the overview
+//! strip (message density per time bucket). `#lamport-window=N` in the address opens window N.
 
 use std::fmt::Write;
 
@@ -64,7 +64,9 @@ pub fn section(journal: &Journal, per_window: usize) -> String {
     let _ = writeln!(
         html,
         "<script>{}</script>",
-        SCRIPT.replace("__GAP__", &GAP.to_string())
+        SCRIPT
+            .replace("__GAP__", &GAP.to_string())
+            .replace("__STEP__", &STEP.to_string())
     );
     html
 }
@@ -154,7 +156,7 @@ fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
             from = escape(&journal.endpoints[m.from]),
             to = escape(&journal.endpoints[m.to]),
             kind = escape(&m.kind),
-            t = seconds(m.sent - t0),
+            t = micros(m.sent) as f64 / 1e6,
             why = m
                 .dropped
                 .as_ref()
