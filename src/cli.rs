@@ -5,6 +5,7 @@
 //! - `generate.rs`: `splitbrain gen`
 //! - `model.rs`: `splitbrain model list | check | explore`
 //! - `node.rs`: `splitbrain node NAME` (one real Maelstrom node)
+//! - `report.rs`: `splitbrain report STORE_DIR` (re-render a run's report.html)
 //! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
 //! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
 
@@ -13,6 +14,7 @@ mod convert;
 mod generate;
 mod model;
 mod node;
+mod report;
 mod run;
 mod units;
 
@@ -63,6 +65,8 @@ enum Command {
     Model(model::ModelCommand),
     /// Run one protocol of the models crate as a real Maelstrom node (stdin/stdout JSON lines).
     Node(node::NodeArgs),
+    /// Re-render a run's self-contained report.html from its store directory.
+    Report(report::ReportArgs),
     /// Run Maelstrom-protocol nodes under faults, record the history and check it.
     #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<run::RunArgs>),
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Gen(args) => generate::run(args),
         Command::Model(command) => model::run(command),
         Command::Node(args) => node::run(args),
+        Command::Report(args) => report::run(args),
         Command::Run(args) => run::run(*args),
     };
     match outcome {

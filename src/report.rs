@@ -1,16 +1,33 @@
 //! Self-contained HTML reports: everything inline (CSS, SVG, a few lines of JS), nothing fetched,
-//! no external program. Pure functions from data to strings; the CLI writes the file.
+//! no external program. Pure functions from data to strings; the only I/O is `store_dir.rs`
+//! (reading a run's directory, writing its `report.html`) — the CLI writes the other pages.
 //!
 //! Map of this module:
 //! - [`check_report`] (here): the page for `splitbrain check FILE --html OUT`;
+//! - `error.rs`: [`ReportError`];
 //! - `escape.rs`: HTML escaping — every string from a history is untrusted;
+//! - `nemesis.rs`: the nemesis's fault intervals, shaded across charts;
 //! - `timeline.rs`: one lane per process, one bar per operation (SVG), ops of the counterexample
 //!   marked and linked;
+//! - [`run_report`] (`run.rs`): the page of a run's store directory, loaded by `store_dir.rs`
+//!   ([`load_run`], [`write_run_report`]);
+//! - `journal.rs` and `lamport.rs`: `messages.jsonl` read and drawn as a windowed Lamport diagram;
+//! - `plots.rs`: latency and throughput over time;
+//! - [`model_report`] (`model.rs`): `model check --html`, the counterexample trace as a Lamport
+//!   diagram and numbered steps;
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
 mod counterexample;
+mod error;
 mod escape;
+pub mod journal;
+mod lamport;
+mod model;
+mod nemesis;
+mod plots;
+mod run;
+mod store_dir;
 mod timeline;
 
 use std::fmt::Write;
@@ -18,7 +35,12 @@ use std::fmt::Write;
 use crate::checker::{Report, Verdict};
 use crate::history::Op;
 
+pub use error::ReportError;
 pub use escape::escape;
+pub use model::model_report;
+pub use nemesis::{intervals, Interval};
+pub use run::{run_report, RunInput};
+pub use store_dir::{load_run, write_run_report};
 
 const STYLE: &str = "
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
@@ -31,6 +53,10 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .5em;tex
 .op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
 .op.highlight{stroke:#000;stroke-width:3}
 .culprit-row{background:#ffebee}code{font-size:12px}
+.error{background:#424242}h3{font-size:1em;margin:1em 0 .2em}
+.msg{stroke:#444;stroke-width:.8;marker-end:url(#arrow)}.msg.dropped{stroke:#c62828;stroke-dasharray:3 2}
+.msg.lost{stroke:#999;stroke-dasharray:2 2}#lamport-overview rect{cursor:pointer}
+pre.log{max-height:20em;overflow:auto;background:#f5f5f5;padding:.5em;font-size:12px}
 ";
 
 const SCRIPT: &str = "
@@ -43,6 +69,18 @@ document.querySelectorAll('[data-op]').forEach(function(el){
   });
 });
 document.body.dataset.ready='1';
+if(!document.documentElement.dataset.jsError){
+  var ok=document.createElement('p');ok.id='self-check-ok';ok.hidden=true;document.body.appendChild(ok);
+}
+";
+
+/// Runs first: records any script error or console error, so the last script (and a headless
+/// browser test reading the DOM) can tell whether the page's JS ran cleanly.
+const GUARD: &str = "
+window.addEventListener('error',function(e){document.documentElement.dataset.jsError=String(e.message)});
+(function(){var log=console.error;console.error=function(){
+  document.documentElement.dataset.jsError=Array.prototype.join.call(arguments,' ');
+  return log.apply(console,arguments);};})();
 ";
 
 fn verdict_class(verdict: Verdict) -> &'static str {
@@ -53,33 +91,56 @@ fn verdict_class(verdict: Verdict) -> &'static str {
     }
 }
 
-/// The report of checking `ops` (read from `title`) into `report`.
-pub fn check_report(title: &str, ops: &[Op], report: &Report) -> String {
-    let mut page = String::new();
-    let class = verdict_class(report.verdict);
-    let _ = write!(
-        page,
+/// The page's head: title, style, and the heading with the verdict.
+fn head(title: &str, verdict: &str) -> String {
+    format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>splitbrain: {title}</title><style>{STYLE}</style></head><body>\n\
-         <h1>{title} <span id=\"verdict\" class=\"verdict {class}\">{class}</span></h1>\n\
-         <p>model <code>{model}</code>, {n} operations, {keys} key(s), checked in {ms:.1} ms</p>\n",
+         <title>splitbrain: {title}</title><style>{STYLE}</style><script>{GUARD}</script></head><body>\n\
+         <h1>{title} <span id=\"verdict\" class=\"verdict {verdict}\">{verdict}</span></h1>\n",
         title = escape(title),
+        verdict = escape(verdict),
+    )
+}
+
+/// The page's end: the script that links counterexample rows to timeline bars.
+fn tail() -> String {
+    format!("<script>{SCRIPT}</script></body></html>\n")
+}
+
+/// The timeline of `ops` with `faults` shaded, and, when `report` found violations, one
+/// counterexample section per invalid key, linked to the timeline.
+fn timeline_and_counterexamples(
+    ops: &[Op],
+    faults: &[Interval],
+    report: Option<&Report>,
+) -> String {
+    let witnesses: Vec<_> = report
+        .into_iter()
+        .flat_map(|r| &r.keys)
+        .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
+        .collect();
+    let mut html = String::from("<h2>Timeline</h2>\n");
+    html.push_str(&timeline::svg(ops, &witnesses, faults));
+    for (n, (key, witness)) in witnesses.iter().enumerate() {
+        html.push_str(&counterexample::section(n, *key, witness));
+    }
+    html
+}
+
+/// The report of checking `ops` (read from `title`) into `report`; `faults` are the nemesis's
+/// intervals (see [`intervals`]), shaded in the timeline.
+pub fn check_report(title: &str, ops: &[Op], faults: &[Interval], report: &Report) -> String {
+    let mut page = head(title, verdict_class(report.verdict));
+    let _ = writeln!(
+        page,
+        "<p>model <code>{model}</code>, {n} operations, {keys} key(s), checked in {ms:.1} ms</p>",
         model = escape(&report.model.to_string()),
         n = report.ops,
         keys = report.keys.len(),
         ms = report.elapsed.as_secs_f64() * 1e3,
     );
-    let witnesses: Vec<_> = report
-        .keys
-        .iter()
-        .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
-        .collect();
-    page.push_str("<h2>Timeline</h2>\n");
-    page.push_str(&timeline::svg(ops, &witnesses));
-    for (n, (key, witness)) in witnesses.iter().enumerate() {
-        page.push_str(&counterexample::section(n, *key, witness));
-    }
-    let _ = writeln!(page, "<script>{SCRIPT}</script></body></html>");
+    page.push_str(&timeline_and_counterexamples(ops, faults, Some(report)));
+    page.push_str(&tail());
     page
 }
 
@@ -111,7 +172,7 @@ mod tests {
             ..CheckOptions::default()
         };
         let report = checker::check(&ops, &options).unwrap();
-        let html = check_report("stale <read>.jsonl", &ops, &report);
+        let html = check_report("stale <read>.jsonl", &ops, &[], &report);
         assert!(html.contains("class=\"verdict invalid\""));
         assert!(
             html.contains("stale &lt;read&gt;.jsonl"),
@@ -134,6 +195,20 @@ mod tests {
     }
 
     #[test]
+    fn counterexample_rows_name_the_key_of_each_operation() {
+        let ops = ops(&std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/histories/invalid/kv--stale-read-on-one-key.jsonl"
+        ))
+        .unwrap());
+        let report = checker::check(&ops, &CheckOptions::default()).unwrap();
+        let html = check_report("kv", &ops, &[], &report);
+        let culprit = html.split("class=\"culprit\"").nth(1).unwrap();
+        let culprit = culprit.split("</code>").next().unwrap();
+        assert!(culprit.contains("p2 read &quot;x&quot; → 1"), "{culprit}");
+    }
+
+    #[test]
     fn a_valid_history_has_a_timeline_and_no_counterexample() {
         let ops = ops(&STALE.replace("\"<1>\"", "2"));
         let options = CheckOptions {
@@ -141,7 +216,7 @@ mod tests {
             ..CheckOptions::default()
         };
         let report = checker::check(&ops, &options).unwrap();
-        let html = check_report("ok.jsonl", &ops, &report);
+        let html = check_report("ok.jsonl", &ops, &[], &report);
         assert!(html.contains("class=\"verdict valid\""));
         assert_eq!(html.matches("<rect class=\"op ").count(), 3);
         assert!(!html.contains("class=\"counterexample\""));

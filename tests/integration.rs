@@ -20,5 +20,7 @@ mod model_cli;
 mod netns;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
+/// Reports: `splitbrain report`, the run's report.html, headless Chromium.
+mod report;
 /// `splitbrain run` with real node processes.
 mod runner;

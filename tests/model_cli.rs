@@ -114,3 +114,42 @@ fn no_fencing_bug_violates_fencing() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("fencing"), "{text}");
 }
+
+#[test]
+fn html_of_a_counterexample_draws_the_trace_as_a_lamport_diagram_with_numbered_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("model.html");
+    let out = splitbrain(&[
+        "model",
+        "check",
+        "lease-lock",
+        "--bug",
+        "no-fencing",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("class=\"verdict invalid\"") && html.contains("id=\"trace\""));
+    let steps = html.matches("<tr id=\"step-").count();
+    let arrows = html.matches("<line class=\"msg\"").count();
+    assert!(
+        steps > 1 && arrows > 0 && arrows < steps,
+        "{steps} steps, {arrows} arrows"
+    );
+    assert!(
+        html.contains("class=\"timer\""),
+        "the lease timer is marked"
+    );
+}
+
+#[test]
+fn html_of_a_passing_check_lists_the_properties_that_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("model.html");
+    let out = splitbrain(&["model", "check", "paxos", "--html", page.to_str().unwrap()]);
+    assert_eq!(code(&out), 0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("class=\"verdict valid\"") && html.contains("id=\"no-counterexample\""));
+    assert!(html.contains("<td>agreement</td><td>always</td><td>holds</td>"));
+}

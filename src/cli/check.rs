@@ -108,7 +108,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         let code = match check_file(&args, file) {
             Ok((format, ops, report)) => {
                 if let Some(out) = &args.html {
-                    let page = report::check_report(&file.display().to_string(), &ops, &report);
+                    // Read again for the nemesis events, which pairing leaves out.
+                    let (_, history) = format::read(file, Some(format))?;
+                    let faults = report::intervals(&history.events);
+                    let page =
+                        report::check_report(&file.display().to_string(), &ops, &faults, &report);
                     std::fs::write(out, page)
                         .with_context(|| format!("cannot write {}", out.display()))?;
                 }

@@ -102,6 +102,10 @@ pub struct ModelArgs {
     /// that `splitbrain check` reads (the `linearizable` counterexample when there is one).
     #[arg(long)]
     history_out: Option<PathBuf>,
+    /// `model check`: also write a self-contained HTML page (properties, the counterexample as
+    /// a Lamport diagram and numbered steps) to OUT.
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
 }
 
 fn parse_bound(text: &str) -> Result<(String, u64), String> {
@@ -208,6 +212,10 @@ fn check(args: &ModelArgs) -> anyhow::Result<u8> {
         println!("{}", serde_json::to_string(&outcome)?);
     } else {
         print!("{outcome}");
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, splitbrain::report::model_report(&outcome))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.history_out {
         // The history is for `splitbrain check`: a linearizability counterexample is the one

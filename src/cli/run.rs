@@ -342,6 +342,11 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
         writeln!(out, "interrupted: the partial history is saved")?;
     }
     writeln!(out, "store:  {}", o.store.display())?;
+    // The page is a view of the run: failing to write it never changes the verdict.
+    match splitbrain::report::write_run_report(&o.store, None) {
+        Ok(page) => writeln!(out, "report: {}", page.display())?,
+        Err(e) => eprintln!("warning: no report.html: {e}"),
+    }
     writeln!(out, "seed:   {}", o.seed)?;
     writeln!(out, "replay: {}", o.replay)?;
     out.flush()?;

@@ -8,15 +8,11 @@ use std::fmt::Write;
 use super::escape;
 use super::timeline::op_id;
 use crate::checker::Witness;
-use crate::history::{Op, Outcome, Value};
+use crate::history::{Op, Value};
 
+/// The operation as the text report prints it (`p2 read 0 → 2`: key included, as in the CLI).
 fn describe(op: &Op) -> String {
-    let result = match op.outcome {
-        Outcome::Ok => format!("→ {}", op.output),
-        Outcome::Fail => "→ fail".to_owned(),
-        Outcome::Info => "→ ? (info)".to_owned(),
-    };
-    escape(&format!("p{} {} {} {}", op.process, op.f, op.input, result))
+    escape(&op.to_string())
 }
 
 fn op_row(op: &Op, extra: &str) -> String {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::escape;
+use super::nemesis::{self, Interval};
 use crate::checker::Witness;
 use crate::history::{Op, Outcome, Value, NEVER};
 
@@ -34,11 +35,17 @@ fn outcome(op: &Op) -> &'static str {
     }
 }
 
-/// The timeline of `ops`, with the operations of `witnesses` marked.
-pub(super) fn svg(ops: &[Op], witnesses: &[(Option<&Value>, &Witness)]) -> String {
+/// The timeline of `ops`, with the operations of `witnesses` marked and the nemesis's `faults`
+/// shaded across every lane.
+pub(super) fn svg(
+    ops: &[Op],
+    witnesses: &[(Option<&Value>, &Witness)],
+    faults: &[Interval],
+) -> String {
     let end = ops
         .iter()
         .map(|op| if op.ret == NEVER { op.call } else { op.ret })
+        .chain(faults.iter().map(|i| i.start))
         .max()
         .unwrap_or(0)
         + 1;
@@ -66,6 +73,9 @@ pub(super) fn svg(ops: &[Op], witnesses: &[(Option<&Value>, &Witness)]) -> Strin
         "<svg id=\"timeline\" width=\"{WIDTH}\" \
          height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\">"
     );
+    svg.push_str(&nemesis::shade(faults, 0, height, |i| {
+        Some((x(i.start) as f64, x(i.end.min(end)) as f64))
+    }));
     for (process, lane) in &lanes {
         let _ = writeln!(
             svg,

@@ -1,0 +1,173 @@
+//! Nemesis intervals: the nemesis's `info` events (`start-partition` … `stop-partition`,
+//! `kill` … `start`, `pause` … `resume`, `start-loss` … `stop-loss`, `start-latency` …
+//! `stop-latency`) paired into the spans during which a fault was active, and drawn as
+//! translucent rectangles across every lane of a chart.
+
+use std::fmt::Write;
+
+use super::escape;
+use crate::history::{Event, Process};
+
+/// A span of the history during which one fault was active.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interval {
+    /// `partition`, `kill`, `pause`, `loss`, `latency`, or the `f` of an unpaired event.
+    pub kind: String,
+    /// The starting event's value (which nodes, which grudge), rendered.
+    pub detail: String,
+    /// Positions (event indices) of the start and of the end; the end of the history when the
+    /// fault was never stopped.
+    pub start: u64,
+    /// See `start`.
+    pub end: u64,
+    /// Times (ns) of the start and end events, when the history has times.
+    pub start_time: Option<i64>,
+    /// See `start_time`.
+    pub end_time: Option<i64>,
+}
+
+/// The kind a nemesis `f` starts or stops, and whether it starts it.
+fn classify(f: &str) -> (String, bool) {
+    match f {
+        "kill" => ("kill".into(), true),
+        "start" => ("kill".into(), false),
+        "pause" => ("pause".into(), true),
+        "resume" => ("pause".into(), false),
+        _ => match (f.strip_prefix("start-"), f.strip_prefix("stop-")) {
+            (Some(kind), _) => (kind.into(), true),
+            (_, Some(kind)) => (kind.into(), false),
+            _ => (f.into(), true),
+        },
+    }
+}
+
+/// The fault intervals of `events`, in order of their start.
+pub fn intervals(events: &[Event]) -> Vec<Interval> {
+    let end = events.len() as u64;
+    let last_time = events.iter().rev().find_map(|e| e.time);
+    let mut open: Vec<Interval> = Vec::new();
+    let mut done = Vec::new();
+    for (position, event) in events.iter().enumerate() {
+        if event.process != Process::Nemesis {
+            continue;
+        }
+        let (kind, starts) = classify(&event.f);
+        if let Some(i) = open.iter().position(|o| o.kind == kind) {
+            // A stop (or a second start) closes the open interval of its kind.
+            let mut interval = open.remove(i);
+            interval.end = position as u64;
+            interval.end_time = event.time;
+            done.push(interval);
+            if !starts {
+                continue;
+            }
+        } else if !starts {
+            continue;
+        }
+        open.push(Interval {
+            kind,
+            detail: event.value.to_string(),
+            start: position as u64,
+            end,
+            start_time: event.time,
+            end_time: last_time,
+        });
+    }
+    done.extend(open);
+    done.sort_by_key(|i| i.start);
+    done
+}
+
+/// Colour of a fault kind.
+fn colour(kind: &str) -> &'static str {
+    match kind {
+        "partition" => "#7e57c2",
+        "kill" => "#e53935",
+        "pause" => "#fb8c00",
+        "loss" => "#00897b",
+        "latency" => "#1e88e5",
+        _ => "#757575",
+    }
+}
+
+/// SVG rectangles for `intervals` between `top` and `bottom`; `x` maps an interval to its left
+/// and right edges (or `None` when the chart has no place for it).
+pub(super) fn shade(
+    intervals: &[Interval],
+    top: u64,
+    bottom: u64,
+    x: impl Fn(&Interval) -> Option<(f64, f64)>,
+) -> String {
+    let mut svg = String::new();
+    for interval in intervals {
+        let Some((left, right)) = x(interval) else {
+            continue;
+        };
+        let width = (right - left).max(2.0);
+        let _ = writeln!(
+            svg,
+            "<g class=\"nemesis\"><rect x=\"{left:.1}\" y=\"{top}\" width=\"{width:.1}\" \
+             height=\"{h}\" fill=\"{c}\" fill-opacity=\"0.15\"/><text x=\"{tx:.1}\" y=\"{ty}\" \
+             font-size=\"10\" fill=\"{c}\">{k}</text><title>{k} {d}</title></g>",
+            h = bottom.saturating_sub(top),
+            c = colour(&interval.kind),
+            tx = left + 2.0,
+            ty = top + 10,
+            k = escape(&interval.kind),
+            d = escape(&interval.detail),
+        );
+    }
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{EventKind, Value};
+
+    fn nemesis(f: &str) -> Event {
+        let mut e = Event::new(0, EventKind::Info, f, Value::Nil);
+        e.process = Process::Nemesis;
+        e
+    }
+
+    #[test]
+    fn start_and_stop_events_pair_into_intervals_and_open_faults_run_to_the_end() {
+        let events = vec![
+            Event::new(0, EventKind::Invoke, "read", Value::Nil),
+            nemesis("start-partition"),
+            nemesis("kill"),
+            nemesis("stop-partition"),
+            Event::new(0, EventKind::Ok, "read", Value::Nil),
+            nemesis("start"),
+            nemesis("pause"),
+        ];
+        let got: Vec<_> = intervals(&events)
+            .into_iter()
+            .map(|i| (i.kind, i.start, i.end))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("partition".into(), 1, 3),
+                ("kill".into(), 2, 5),
+                ("pause".into(), 6, 7)
+            ]
+        );
+    }
+
+    #[test]
+    fn shading_escapes_the_fault_detail() {
+        let interval = Interval {
+            kind: "partition".into(),
+            detail: "<n1>".into(),
+            start: 0,
+            end: 1,
+            start_time: None,
+            end_time: None,
+        };
+        let svg = shade(&[interval], 0, 50, |_| Some((10.0, 20.0)));
+        assert!(svg.contains("&lt;n1&gt;") && !svg.contains("<n1>"));
+        assert!(svg.contains("class=\"nemesis\""));
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading a run's store directory (see `runner::store`) into a [`RunInput`], and writing its
+//! `report.html`. The only I/O of the report module.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use super::{journal, run_report, ReportError, RunInput};
+use crate::checker::{self, CheckOptions, Model};
+use crate::history::{format, Format};
+
+/// Lines of each node's log shown.
+const LOG_LINES: usize = 40;
+/// A re-check that takes longer gives no counterexample rather than no report.
+const RECHECK_LIMIT: Duration = Duration::from_secs(30);
+
+fn read(path: &Path) -> Result<String, ReportError> {
+    fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ReportError::Missing {
+                path: path.to_path_buf(),
+            }
+        } else {
+            ReportError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}
+
+/// Reads the run in `dir`. `history.jsonl` and `results.json` must be there; `messages.jsonl`
+/// and node logs are shown when present.
+pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
+    let results_path = dir.join("results.json");
+    let history_path = dir.join("history.jsonl");
+    let results_text = read(&results_path)?;
+    let history_text = read(&history_path)?;
+    let results: Json =
+        serde_json::from_str(&results_text).map_err(|e| ReportError::Malformed {
+            file: results_path.clone(),
+            line: e.line(),
+            what: format!("{e}; expected the JSON object a run writes"),
+        })?;
+    let file: std::sync::Arc<Path> = history_path.as_path().into();
+    let history = format::parse(history_text.as_bytes(), Format::Jsonl, Some(file.clone()))?;
+    let ops = history.ops(Some(file))?;
+    let messages_path = dir.join("messages.jsonl");
+    let journal = match read(&messages_path) {
+        Ok(text) => Some(journal::parse(&text, &messages_path)?),
+        Err(ReportError::Missing { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    let (check, note) = recheck(&results, &ops);
+    Ok(RunInput {
+        title: dir.display().to_string(),
+        results,
+        events: history.events,
+        ops,
+        check,
+        journal,
+        logs: logs(&dir.join("node-logs")),
+        note,
+    })
+}
+
+/// For an invalid run whose workload names its spec (`results.json`'s `workload.model`, or
+/// `workload.mutex.model` for lock), the history checked again for its witnesses.
+fn recheck(
+    results: &Json,
+    ops: &[crate::history::Op],
+) -> (Option<checker::Report>, Option<String>) {
+    if results.get("verdict").and_then(Json::as_str) != Some("invalid") {
+        return (None, None);
+    }
+    // lin-kv's details are the checker's report; lock's hold it under `mutex`.
+    let model = ["/workload/model", "/workload/mutex/model"]
+        .iter()
+        .find_map(|at| results.pointer(at).and_then(Json::as_str))
+        .and_then(Model::from_name);
+    let Some(model) = model else {
+        return (
+            None,
+            Some(
+                "The run was invalid; its workload's checker is not a linearizability check, \
+                  so there is no counterexample view; see the summary."
+                    .into(),
+            ),
+        );
+    };
+    let mut options = CheckOptions::with_model(model);
+    options.time_limit = Some(RECHECK_LIMIT);
+    match checker::check(ops, &options) {
+        Ok(report) if report.verdict == checker::Verdict::Invalid => (Some(report), None),
+        Ok(report) => (
+            None,
+            Some(format!(
+                "The run was invalid, but the history is {} under the {} spec: the violation is \
+                 one the workload checks besides linearizability (see the summary).",
+                report.verdict, report.model
+            )),
+        ),
+        Err(e) => (
+            None,
+            Some(format!("Checking the history again failed: {e}")),
+        ),
+    }
+}
+
+/// The last lines of each `node-logs/*.log`, by node name.
+fn logs(dir: &Path) -> Vec<(String, String)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut logs: Vec<(String, String)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path.file_stem()?.to_string_lossy().into_owned();
+            let bytes = fs::read(&path).ok()?;
+            let text = String::from_utf8_lossy(&bytes);
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(LOG_LINES)..].join("\n");
+            Some((name, tail))
+        })
+        .collect();
+    logs.sort();
+    logs
+}
+
+/// Renders the run in `dir` to `out` (default `dir/report.html`); returns where it went.
+pub fn write_run_report(dir: &Path, out: Option<&Path>) -> Result<PathBuf, ReportError> {
+    let input = load_run(dir)?;
+    let page = run_report(&input);
+    let out = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
+    fs::write(&out, page).map_err(|source| ReportError::Io {
+        path: out.clone(),
+        source,
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_that_is_not_a_run_names_the_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_run(dir.path()).unwrap_err();
+        assert!(matches!(err, ReportError::Missing { .. }));
+        assert!(err.to_string().contains("results.json"), "{err}");
+    }
+}
