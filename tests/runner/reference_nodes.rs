@@ -104,13 +104,22 @@ fn correct_raft_is_valid_under_partition_kill_and_pause_and_check_agrees() {
 fn raft_voting_without_the_log_check_loses_acknowledged_writes_under_partitions() {
     // An isolated server keeps raising its term; when the partition heals it asks for votes
     // with a stale log, and without the §5.4.1 check it wins and overwrites committed entries.
-    // Seed 2 exposed it in 6 runs out of 6 (README, "Reference nodes").
-    let mut args = raft_args("partition");
-    args.extend(["--bug", "vote-without-log-check"]);
-    let r = run_reference(&args, "raft");
-    assert_eq!(r.code(), 1, "{}", r.text());
-    let (code, text) = check(&r.dir().join("history.jsonl"));
-    assert_eq!(code, 1, "{text}");
+    // Seed 2 exposed it in 6 runs out of 6 and seed 5 in 5 of 6 (README, "Reference nodes");
+    // node timing is not seeded, so the claim is "within three bounded runs".
+    let mut outputs = Vec::new();
+    for seed in ["2", "5", "8"] {
+        let mut args = raft_args("partition");
+        *args.last_mut().unwrap() = seed;
+        args.extend(["--bug", "vote-without-log-check"]);
+        let r = run_reference(&args, "raft");
+        if r.code() == 1 {
+            let (code, text) = check(&r.dir().join("history.jsonl"));
+            assert_eq!(code, 1, "{text}");
+            return;
+        }
+        outputs.push(format!("seed {seed}: {}", r.text()));
+    }
+    panic!("no run exposed the bug:\n{}", outputs.join("\n"));
 }
 
 #[test]
