@@ -75,9 +75,13 @@ pub struct RunArgs {
     /// Probability that a message between nodes is held back behind later ones.
     #[arg(long, default_value_t = 0.0)]
     reorder: f64,
-    /// Keys of the lin-kv workload.
+    /// Keys of the lin-kv workload (with --ops-per-key: keys in use at once).
     #[arg(long, default_value_t = 4)]
     key_count: usize,
+    /// lin-kv: retire a key after this many operations and take a fresh one, as Jepsen's
+    /// independent-key generator does, so every new key sees its first writes race (0: never).
+    #[arg(long, default_value_t = 0)]
+    ops_per_key: usize,
     /// Broadcast topology: grid, line, total, tree2, tree3, tree4.
     #[arg(long, value_parser = parse_topology, default_value = "grid")]
     topology: Topology,
@@ -195,6 +199,7 @@ impl RunArgs {
         plan.nemesis_interval = self.nemesis_interval;
         plan.recovery_time = self.recovery_time;
         plan.key_count = self.key_count;
+        plan.ops_per_key = self.ops_per_key;
         plan.topology = self.topology;
         plan.seed = self.seed.unwrap_or_else(random_seed);
         plan.store = self.store.clone();

@@ -91,8 +91,10 @@ pub struct RunPlan {
     pub nemesis_interval: Duration,
     /// Quiet period after healing, before the final reads (default 5 s).
     pub recovery_time: Duration,
-    /// Keys of the lin-kv workload (default 4).
+    /// Keys of the lin-kv workload (default 4); with `ops_per_key`, the keys in use at once.
     pub key_count: usize,
+    /// lin-kv: operations after which a key is retired for a fresh one (0, the default: never).
+    pub ops_per_key: usize,
     /// Broadcast topology (default grid).
     pub topology: Topology,
     /// The seed every random choice derives from.
@@ -118,6 +120,7 @@ impl RunPlan {
             nemesis_interval: Duration::from_secs(5),
             recovery_time: Duration::from_secs(5),
             key_count: 4,
+            ops_per_key: 0,
             topology: Topology::Grid,
             seed: 0,
             store: PathBuf::from("store"),
@@ -225,6 +228,9 @@ impl RunPlan {
         }
         if self.workload == WorkloadName::LinKv {
             opt("--key-count", self.key_count.to_string());
+            if self.ops_per_key > 0 {
+                opt("--ops-per-key", self.ops_per_key.to_string());
+            }
         }
         if self.workload == WorkloadName::Broadcast && self.topology != Topology::Grid {
             opt("--topology", self.topology.name().into());

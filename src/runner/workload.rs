@@ -102,7 +102,7 @@ impl WorkloadName {
             WorkloadName::GSet => Box::new(g_set::GSet::default()),
             WorkloadName::GCounter => Box::new(g_counter::GCounter),
             WorkloadName::PnCounter => Box::new(pn_counter::PnCounter),
-            WorkloadName::LinKv => Box::new(lin_kv::LinKv::new(plan.key_count)),
+            WorkloadName::LinKv => Box::new(lin_kv::LinKv::new(plan.key_count, plan.ops_per_key)),
             WorkloadName::Lock => Box::new(lock::Lock::default()),
             WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
         }
