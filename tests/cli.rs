@@ -1,19 +1,8 @@
 //! The command line as users and CI scripts see it: exit codes, messages, JSON output.
 
+use super::{code, splitbrain};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn splitbrain(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run splitbrain")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
+use std::process::Output;
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -24,3 +24,19 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+
+use std::process::{Command, Output};
+
+/// `splitbrain ARGS...` run from the repository root, to completion.
+fn splitbrain(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run splitbrain")
+}
+
+/// The exit code of a process that exited (not killed by a signal).
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}

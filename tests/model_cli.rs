@@ -1,19 +1,7 @@
 //! `splitbrain model`: listing, checking, limits, and counterexample histories that
 //! `splitbrain check` judges.
 
-use std::process::{Command, Output};
-
-fn splitbrain(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run splitbrain")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited normally")
-}
+use super::{code, splitbrain};
 
 #[test]
 fn list_names_every_spec_with_its_properties_and_bugs() {

@@ -1,18 +1,11 @@
 //! Reports: `splitbrain report STORE_DIR`, the report `splitbrain run` leaves in its store, and
 //! pages opened in a real headless Chromium (skipped, with the reason, when it is not installed).
 
+use super::splitbrain;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn splitbrain(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_splitbrain"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run splitbrain")
-}
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
