@@ -87,8 +87,9 @@ pub struct ServerState {
     pub last_applied: Index,
     /// The key-value store: the state machine.
     pub kv: BTreeMap<u64, u64>,
-    /// The leader of the current term, once heard from (volatile; where client requests are
-    /// forwarded).
+    /// The leader last heard from (volatile; where client requests are forwarded). Cleared when
+    /// a higher term is seen; kept while this server campaigns, as the best guess it has (a
+    /// deposed leader refuses forwarded requests, it never forwards them on).
     pub leader: Option<NodeId>,
 }
 
