@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
+use tempfile::TempDir;
 
 /// Faults: bugs found under partitions, correct nodes stay valid under every fault.
 mod faults;
@@ -36,7 +37,7 @@ pub fn fixture(name: &str) -> String {
 pub struct Run {
     pub output: Output,
     pub elapsed: Duration,
-    pub store: tempfile::TempDir,
+    pub store: TempDir,
     pub tag: String,
 }
 
@@ -88,8 +89,26 @@ pub fn tag(test: &str) -> String {
 /// `splitbrain run ARGS... --store TMP --no-progress --bin python3 -- FIXTURE NODE_ARGS --tag TAG`
 /// (after `--`, arguments such as `--bug` are the node's, not `splitbrain run`'s).
 pub fn run(test: &str, args: &[&str], node: &[&str]) -> Run {
-    let store = tempfile::tempdir().expect("temp dir");
     let tag = tag(test);
+    let mut node_args = vec![
+        "--bin".into(),
+        "python3".into(),
+        "--".into(),
+        fixture(node[0]),
+    ];
+    node_args.extend(node[1..].iter().map(|a| a.to_string()));
+    node_args.extend(["--tag".into(), tag.clone()]);
+    run_tagged(
+        args,
+        &node_args,
+        tempfile::tempdir().expect("temp dir"),
+        tag,
+    )
+}
+
+/// `splitbrain run ARGS... --store STORE --no-progress NODE_ARGS...`; afterwards no process whose
+/// command line contains `tag` may be left.
+pub fn run_tagged(args: &[&str], node_args: &[String], store: TempDir, tag: String) -> Run {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
         .arg("run")
@@ -97,10 +116,7 @@ pub fn run(test: &str, args: &[&str], node: &[&str]) -> Run {
         .arg("--store")
         .arg(store.path())
         .arg("--no-progress")
-        .args(["--bin", "python3", "--"])
-        .arg(fixture(node[0]))
-        .args(&node[1..])
-        .args(["--tag", &tag])
+        .args(node_args)
         .output()
         .expect("run splitbrain");
     let run = Run {

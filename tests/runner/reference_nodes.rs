@@ -3,32 +3,15 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
-use super::{assert_no_processes_left, check, Run};
+use super::{check, run_tagged, Run};
 
 /// `splitbrain run ARGS... --store TMP --no-progress --node NAME`. Reference nodes take no
 /// `--tag`; their `--data-dir` lies in the temp store, so its path tags them instead.
 fn run_reference(args: &[&str], node: &str) -> Run {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
-    let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
-        .arg("run")
-        .args(args)
-        .arg("--store")
-        .arg(store.path())
-        .args(["--no-progress", "--node", node])
-        .output()
-        .expect("run splitbrain");
-    let run = Run {
-        output,
-        elapsed: started.elapsed(),
-        store,
-        tag,
-    };
-    assert_no_processes_left(&run.tag);
-    run
+    run_tagged(args, &["--node".into(), node.into()], store, tag)
 }
 
 #[test]
