@@ -9,7 +9,8 @@
 //! - `cluster.rs` + `cluster/`: node processes (spawn, `init`, kill, restart, pause);
 //! - [`net`]: the router: latency, loss, duplication, reordering, partitions, the journal, and
 //!   Maelstrom's services;
-//! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule (pure) and its executor;
+//! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule (pure), targeted nemeses
+//!   that react to messages (Raft's Figure 8), and the executor;
 //! - [`workload`]: generator + client + checker per workload (pure);
 //! - `workers.rs`: the client dispatcher: rate, concurrency, timeouts, process ids;
 //! - `client.rs`: one client connection (`c<k>`): request, matching reply, timeout;

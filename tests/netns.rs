@@ -417,3 +417,16 @@ fn a_bad_cluster_file_is_reported_with_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_figure8_nemesis_is_refused_because_it_needs_the_router() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(1, dir.path());
+    let nemesis = a.iter().position(|w| w == "partition").unwrap();
+    a[nemesis] = "figure8".into();
+    let out = splitbrain(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("needs the router"), "{stderr}");
+    assert!(!dir.path().join("latest").exists(), "no run was started");
+}

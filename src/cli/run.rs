@@ -51,7 +51,8 @@ pub struct RunArgs {
     /// How long clients issue operations (e.g. 20s).
     #[arg(long, value_parser = units::duration, default_value = "10s")]
     time_limit: Duration,
-    /// Faults, comma-separated: partition, kill, pause, loss, latency.
+    /// Faults, comma-separated: partition, kill, pause, loss, latency; or figure8 alone (Raft's
+    /// Figure 8 built from the nodes' `append_entries`; give clients a long --rpc-timeout).
     #[arg(long, value_delimiter = ',', value_parser = parse_fault)]
     nemesis: Vec<FaultKind>,
     /// Mean time between nemesis actions.

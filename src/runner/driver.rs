@@ -234,12 +234,22 @@ impl Phases<'_> {
         self.progress.set_phase("clients");
         let start = Instant::now();
         let deadline = start + plan.time_limit;
+        let targeted =
+            nemesis::targeted::build(&plan.nemesis, plan.node_count, plan.nemesis_interval);
         tokio::try_join!(
             async {
                 workers.run(plan.rate, deadline).await;
                 Ok(())
             },
-            nemesis.run(schedule, start)
+            async {
+                match targeted {
+                    Some((kind, t)) => {
+                        nemesis.run_targeted(kind, t, start, deadline).await;
+                        Ok(())
+                    }
+                    None => nemesis.run(schedule, start).await,
+                }
+            }
         )?;
         self.progress.set_phase("healing");
         nemesis.heal(start).await?;

@@ -4,6 +4,8 @@
 //! - [`FaultKind`], [`Fault`], [`Scheduled`] (here): the fault menu and one timed action;
 //! - `partition.rs`: partition shapes ([`PartitionShape`]) turned into a [`Grudge`] (pure);
 //! - `schedule.rs`: [`schedule()`], the seeded fault schedule (pure: same seed, same schedule);
+//! - `targeted.rs`: [`TargetedNemesis`], schedules that react to the messages (Raft's Figure 8),
+//!   run inside the router (pure);
 //! - `apply.rs`: the executor that applies a schedule to the cluster and the network, records
 //!   each action as a nemesis event, and heals everything at the end (the only part with I/O).
 //!
@@ -14,11 +16,13 @@
 pub(crate) mod apply;
 mod partition;
 mod schedule;
+pub mod targeted;
 
 use std::time::Duration;
 
 pub use partition::{Grudge, PartitionShape};
 pub use schedule::schedule;
+pub use targeted::TargetedNemesis;
 
 use super::json;
 use super::protocol::node_id;
@@ -37,16 +41,19 @@ pub enum FaultKind {
     Loss,
     /// Add latency to the messages to and from some nodes.
     Latency,
+    /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
+    Figure8,
 }
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 5] = [
+    pub const ALL: [FaultKind; 6] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
+        FaultKind::Figure8,
     ];
 
     /// The name used in `--nemesis`.
@@ -57,7 +64,13 @@ impl FaultKind {
             FaultKind::Pause => "pause",
             FaultKind::Loss => "loss",
             FaultKind::Latency => "latency",
+            FaultKind::Figure8 => "figure8",
         }
+    }
+
+    /// Whether it reacts to messages rather than following the timed schedule.
+    pub fn is_targeted(self) -> bool {
+        self == FaultKind::Figure8
     }
 
     /// The kind named `name`.
@@ -94,6 +107,16 @@ pub enum Fault {
     StartLatency(Vec<usize>, Duration),
     /// Back to the configured latency.
     StopLatency,
+    /// A step of a targeted nemesis, taken by the router; `grudge` is the partition it leaves
+    /// (`None`: healed).
+    Targeted {
+        /// Which nemesis.
+        kind: FaultKind,
+        /// What happened and why.
+        step: String,
+        /// The partition from now on.
+        grudge: Option<Grudge>,
+    },
 }
 
 impl Fault {
@@ -110,6 +133,10 @@ impl Fault {
             Fault::StopLoss => "stop-loss",
             Fault::StartLatency(..) => "start-latency",
             Fault::StopLatency => "stop-latency",
+            Fault::Targeted {
+                grudge: Some(_), ..
+            } => "start-partition",
+            Fault::Targeted { grudge: None, .. } => "stop-partition",
         }
     }
 
@@ -121,6 +148,7 @@ impl Fault {
             Fault::Pause(_) | Fault::Resume(_) => FaultKind::Pause,
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
+            Fault::Targeted { kind, .. } => *kind,
         }
     }
 
@@ -133,6 +161,10 @@ impl Fault {
                 | Fault::Pause(_)
                 | Fault::StartLoss(..)
                 | Fault::StartLatency(..)
+                | Fault::Targeted {
+                    grudge: Some(_),
+                    ..
+                }
         )
     }
 
@@ -169,6 +201,16 @@ impl Fault {
                 ("extra-ms", Value::Int(d.as_millis() as i64)),
             ]),
             Fault::StopLoss | Fault::StopLatency => Value::Nil,
+            Fault::Targeted { kind, step, grudge } => {
+                let mut entries = vec![
+                    ("shape", Value::str(kind.name())),
+                    ("step", Value::str(step.as_str())),
+                ];
+                if let Some(g) = grudge {
+                    entries.push(("drops", json::string_map(&g.describe())));
+                }
+                map(entries)
+            }
         }
     }
 
@@ -181,6 +223,7 @@ impl Fault {
             Fault::Pause(s) => format!("pause {}", nodes(s)),
             Fault::StartLoss(s, p) => format!("loss {p} {}", nodes(s)),
             Fault::StartLatency(s, d) => format!("latency +{}ms {}", d.as_millis(), nodes(s)),
+            Fault::Targeted { step, .. } => step.clone(),
             other => other.f().to_string(),
         }
     }

@@ -13,7 +13,7 @@
 //! - `router.rs`: the async task that ties these together, and its handle.
 //!
 //! Maelstrom's rules, kept here: messages with a client at either end get no latency and no
-//! faults; services get latency but are never partitioned (nor, here, subject to loss or
+//! faults (only a targeted nemesis may drop a client's request); services get latency but are never partitioned (nor, here, subject to loss or
 //! duplication); partitions drop messages when they are delivered, so messages already in flight
 //! are lost when a partition starts.
 
@@ -31,7 +31,7 @@ use serde::Serialize;
 pub(crate) use envelope::{parse_line, EnvelopeError};
 pub(crate) use journal::Journal;
 pub(crate) use links::Links;
-pub(crate) use router::{start, Control, Outgoing, RouterHandle};
+pub(crate) use router::{start, Control, Outgoing, RouterHandle, Targeted};
 pub use service::ServiceId;
 
 use super::protocol;

@@ -103,6 +103,12 @@ pub fn run(
             plan.workload.name()
         )));
     }
+    if let Some(kind) = plan.nemesis.iter().find(|k| k.is_targeted()) {
+        return Err(RunError::Netns(format!(
+            "--nemesis {} reacts to each message, which needs the router (--net router)",
+            kind.name()
+        )));
+    }
     if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
         return Err(RunError::Netns(format!(
             "the latency fault delays node-to-node traffic in a proxy, which needs `peer_port` \

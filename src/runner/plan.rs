@@ -165,6 +165,17 @@ impl RunPlan {
         if !self.nemesis.is_empty() && self.nemesis_interval.is_zero() {
             return bad("--nemesis-interval must be more than 0".into());
         }
+        if let Some(kind) = self.nemesis.iter().find(|k| k.is_targeted()) {
+            if self.nemesis.iter().any(|k| k != kind) {
+                return bad(format!(
+                    "--nemesis {} runs alone: it makes its own partitions at protocol moments",
+                    kind.name()
+                ));
+            }
+            if self.node_count < 3 {
+                return bad(format!("--nemesis {} needs at least 3 nodes", kind.name()));
+            }
+        }
         Ok(())
     }
 
@@ -315,6 +326,20 @@ mod tests {
             NodeCommand::Bin(vec!["python3".into(), "my node.py".into(), "--x".into()]),
             3,
         )
+    }
+
+    #[test]
+    fn the_figure8_nemesis_runs_alone_on_three_nodes_or_more() {
+        let mut p = plan();
+        p.nemesis = vec![FaultKind::Figure8];
+        assert!(p.validate().is_ok());
+        p.nemesis = vec![FaultKind::Figure8, FaultKind::Kill];
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.contains("figure8 runs alone"), "{e}");
+        p.nemesis = vec![FaultKind::Figure8];
+        p.node_count = 2;
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.contains("at least 3 nodes"), "{e}");
     }
 
     #[test]

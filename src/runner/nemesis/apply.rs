@@ -1,16 +1,19 @@
 //! The nemesis executor: applies scheduled faults to the cluster and the network, records each
 //! as a nemesis event (`"process":"nemesis"`, `info`), tracks what is active (for the progress
-//! bar and the final heal), and heals everything at the end.
+//! bar and the final heal), and heals everything at the end. A targeted nemesis runs inside the
+//! router instead; the executor installs it, records the steps it reports, and removes it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Fault, FaultKind, Scheduled};
+use super::targeted::Step;
+use super::{Fault, FaultKind, Scheduled, TargetedNemesis};
 use crate::history::{Event, EventKind, Process};
 use crate::runner::cluster::Cluster;
-use crate::runner::net::{Control, RouterHandle};
+use crate::runner::net::{Control, RouterHandle, Targeted};
 use crate::runner::progress::RunProgress;
 use crate::runner::recorder::Recorder;
 use crate::runner::RunError;
@@ -23,6 +26,8 @@ pub(crate) struct Nemesis {
     progress: Arc<RunProgress>,
     active: BTreeMap<FaultKind, Fault>,
     applied: Vec<Scheduled>,
+    /// The installed targeted nemesis's kind and its step reports.
+    targeted: Option<(FaultKind, mpsc::UnboundedReceiver<Step>)>,
 }
 
 impl Nemesis {
@@ -39,6 +44,7 @@ impl Nemesis {
             progress,
             active: BTreeMap::new(),
             applied: Vec::new(),
+            targeted: None,
         }
     }
 
@@ -55,8 +61,42 @@ impl Nemesis {
         Ok(())
     }
 
+    /// Installs `nemesis` (of `kind`) in the router and records its steps until `until`; times
+    /// count from `start`. It stays installed until [`Nemesis::heal`].
+    pub(crate) async fn run_targeted(
+        &mut self,
+        kind: FaultKind,
+        nemesis: Box<dyn TargetedNemesis>,
+        start: Instant,
+        until: Instant,
+    ) {
+        let (steps, mut reports) = mpsc::unbounded_channel();
+        self.router
+            .control(Control::Targeted(Some(Targeted { nemesis, steps })));
+        let deadline = tokio::time::sleep_until(until);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                step = reports.recv() => match step {
+                    Some(step) => self.record(&targeted_fault(kind, step), start),
+                    None => break,
+                },
+                _ = &mut deadline => break,
+            }
+        }
+        self.targeted = Some((kind, reports));
+    }
+
     /// Stops every active fault: heals the network, restarts killed nodes, resumes paused ones.
     pub(crate) async fn heal(&mut self, start: Instant) -> Result<(), RunError> {
+        if let Some((kind, mut reports)) = self.targeted.take() {
+            // Removing it from the router drops the sender: the steps it took before that are
+            // still recorded, then the channel closes.
+            self.router.control(Control::Targeted(None));
+            while let Some(step) = reports.recv().await {
+                self.record(&targeted_fault(kind, step), start);
+            }
+        }
         let active: Vec<Fault> = self.active.values().cloned().collect();
         for fault in active {
             let stop = match fault {
@@ -65,6 +105,11 @@ impl Nemesis {
                 Fault::Pause(nodes) => Fault::Resume(nodes),
                 Fault::StartLoss(..) => Fault::StopLoss,
                 Fault::StartLatency(..) => Fault::StopLatency,
+                Fault::Targeted { kind, .. } => Fault::Targeted {
+                    kind,
+                    step: format!("{}: end of the run: heal", kind.name()),
+                    grudge: None,
+                },
                 other => other,
             };
             self.apply(&stop, start).await?;
@@ -77,7 +122,8 @@ impl Nemesis {
         &self.applied
     }
 
-    async fn apply(&mut self, fault: &Fault, start: Instant) -> Result<(), RunError> {
+    /// Records `fault` as a nemesis event and as applied, and notes what is active.
+    fn record(&mut self, fault: &Fault, start: Instant) {
         let mut event = Event::new(0, EventKind::Info, fault.f(), fault.value());
         event.process = Process::Nemesis;
         self.recorder.record(event);
@@ -92,6 +138,10 @@ impl Nemesis {
         }
         self.progress
             .set_faults(self.active.values().map(Fault::describe).collect());
+    }
+
+    async fn apply(&mut self, fault: &Fault, start: Instant) -> Result<(), RunError> {
+        self.record(fault, start);
         match fault {
             Fault::StartPartition { grudge, .. } => self
                 .router
@@ -125,7 +175,17 @@ impl Nemesis {
                 .router
                 .control(Control::Slow(Some((nodes.clone(), *extra)))),
             Fault::StopLatency => self.router.control(Control::Slow(None)),
+            // The router took the step itself (or, healing, has already been told).
+            Fault::Targeted { .. } => {}
         }
         Ok(())
+    }
+}
+
+fn targeted_fault(kind: FaultKind, step: Step) -> Fault {
+    Fault::Targeted {
+        kind,
+        step: step.description,
+        grudge: step.grudge,
     }
 }

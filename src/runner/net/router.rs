@@ -1,6 +1,7 @@
-//! The router task: receives every message, decides its fate ([`Links`]), holds delayed messages
-//! in a deadline heap, delivers them (or drops them on a partition), answers service requests, and
-//! journals everything.
+//! The router task: receives every message, shows it to the targeted nemesis if one is installed
+//! (which may drop it), decides its fate ([`Links`]), holds delayed messages in a deadline heap,
+//! delivers them (or drops them on a partition), answers service requests, and journals
+//! everything.
 //!
 //! Everything reaches the router through one unbounded channel, so the order in which it sees
 //! messages and control commands is the order they were sent; the network RNG is drawn in that
@@ -21,7 +22,8 @@ use super::links::{Fate, Links};
 use super::service::Services;
 use super::{Endpoint, Journal, NetStats};
 use crate::runner::clock::Clock;
-use crate::runner::nemesis::Grudge;
+use crate::runner::nemesis::targeted::{Sent, Step};
+use crate::runner::nemesis::{Grudge, TargetedNemesis};
 use crate::runner::protocol::node_id;
 
 /// A line on its way to a node or a client.
@@ -59,8 +61,17 @@ pub(crate) enum Control {
     Loss(Option<(Vec<usize>, f64)>),
     /// Start or stop a latency fault.
     Slow(Option<(Vec<usize>, Duration)>),
+    /// Install (Some) or remove (None) a targeted nemesis, which reports its steps to the
+    /// sender. Removing it heals its partition and drops the sender.
+    Targeted(Option<Targeted>),
     /// Flush the journal, report the counters, stop.
     Finish(oneshot::Sender<NetStats>),
+}
+
+/// A targeted nemesis and where its steps go.
+pub(crate) struct Targeted {
+    pub(crate) nemesis: Box<dyn TargetedNemesis>,
+    pub(crate) steps: mpsc::UnboundedSender<Step>,
 }
 
 enum Input {
@@ -114,6 +125,7 @@ pub(crate) fn start(
         clients: HashMap::new(),
         services: Services::new(),
         stats: NetStats::default(),
+        targeted: None,
     };
     tokio::spawn(router.run(rx));
     RouterHandle { tx }
@@ -148,6 +160,7 @@ struct Router {
     clients: HashMap<u32, mpsc::UnboundedSender<Line>>,
     services: Services,
     stats: NetStats,
+    targeted: Option<Targeted>,
 }
 
 impl Router {
@@ -238,6 +251,7 @@ impl Router {
             Control::Partition(g) => self.links.set_grudge(g),
             Control::Loss(l) => self.links.set_loss(l),
             Control::Slow(s) => self.links.set_slow(s),
+            Control::Targeted(t) => self.targeted = t,
             Control::Finish(reply) => return Some(reply),
         }
         None
@@ -270,6 +284,9 @@ impl Router {
             (Endpoint::Service(_), _) | (_, Endpoint::Service(_)) => self.stats.service += 1,
             _ => self.stats.node_to_node += 1,
         }
+        if self.targeted_drops(now, out.from, dest, &out.line) {
+            return self.dropped(id, DropReason::Partition);
+        }
         let message = Message {
             id,
             from: out.from,
@@ -296,6 +313,25 @@ impl Router {
                 self.schedule(copy, second);
             }
         }
+    }
+
+    /// Shows a message to the targeted nemesis, if any: whether it drops it.
+    fn targeted_drops(&mut self, now: i64, from: Endpoint, dest: Endpoint, line: &[u8]) -> bool {
+        let Some(targeted) = &mut self.targeted else {
+            return false;
+        };
+        let sent = Sent {
+            at: Duration::from_nanos(u64::try_from(now).unwrap_or(0)),
+            from,
+            dest,
+            line,
+        };
+        let mut steps = Vec::new();
+        let dropped = targeted.nemesis.on_send(sent, &mut steps);
+        for step in steps {
+            let _ = targeted.steps.send(step);
+        }
+        dropped
     }
 
     fn schedule(&mut self, message: Message, delay: Duration) {
@@ -331,7 +367,10 @@ impl Router {
     }
 
     fn deliver(&mut self, m: Message) {
-        if self.links.blocked(m.from, m.dest) {
+        let targeted = self.targeted.as_ref();
+        if self.links.blocked(m.from, m.dest)
+            || targeted.is_some_and(|t| t.nemesis.blocks(m.from, m.dest))
+        {
             return self.dropped(m.id, DropReason::Partition);
         }
         match m.dest {
