@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value as Json};
 use splitbrain::history::{format, Process};
 use splitbrain::runner::workload::WorkloadName;
-use splitbrain::runner::{run, NodeCommand, RunOptions, RunPlan};
+use splitbrain::runner::{run, NodeCommand, RouterBackend, RunOptions, RunPlan};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -60,7 +60,7 @@ fn plan(store: &Path, workload: WorkloadName, mode: &str, nodes: usize, seconds:
 fn router_throughput(store: &Path, seconds: u64) {
     let mut p = plan(store, WorkloadName::Echo, "flood", 5, seconds);
     p.rate = 0.0;
-    let outcome = run(&p, RunOptions::default()).expect("run");
+    let outcome = run(&p, RouterBackend, RunOptions::default()).expect("run");
     let journal = std::fs::read_to_string(outcome.store.join("messages.jsonl")).expect("journal");
     let (mut count, mut first, mut last) = (0u64, i64::MAX, 0i64);
     for line in journal.lines() {
@@ -122,7 +122,7 @@ fn overhead_per_op(store: &Path, seconds: u64) {
     let mut p = plan(store, WorkloadName::Echo, "echo", 1, seconds);
     p.rate = 1e9;
     p.concurrency = 1;
-    let outcome = run(&p, RunOptions::default()).expect("run");
+    let outcome = run(&p, RouterBackend, RunOptions::default()).expect("run");
     let (_, history) = format::read(&outcome.store.join("history.jsonl"), None).expect("history");
     let mut open = std::collections::HashMap::new();
     let mut latencies: Vec<i64> = Vec::new();
@@ -176,7 +176,7 @@ fn lin_kv_throughput(store: &Path, seconds: u64) {
     p.concurrency = 6;
     p.key_count = 8;
     let started = Instant::now();
-    let outcome = run(&p, RunOptions::default()).expect("run");
+    let outcome = run(&p, RouterBackend, RunOptions::default()).expect("run");
     println!(
         "lin-kv: {} ops in {seconds} s = {:.0} ops/s (3 proxy nodes on the lin-kv service, 6 \
          clients); verdict {:?}; run incl. check {:.2} s",

@@ -6,8 +6,8 @@
 //! - `model.rs`: `splitbrain model list | check | explore`
 //! - `node.rs`: `splitbrain node NAME` (one real Maelstrom node)
 //! - `report.rs`: `splitbrain report STORE_DIR` (re-render a run's report.html)
-//! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME)`
-//! - `units.rs`: durations and sizes as people type them (`10s`, `512MiB`)
+//! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME | --net netns --cluster F)`
+//! - `shim.rs`: `splitbrain shim`: a Maelstrom program on a real network (for `--net netns`)
 
 mod check;
 mod convert;
@@ -16,7 +16,7 @@ mod model;
 mod node;
 mod report;
 mod run;
-mod units;
+mod shim;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -70,6 +70,10 @@ enum Command {
     /// Run Maelstrom-protocol nodes under faults, record the history and check it.
     #[command(after_help = RUN_EXIT_CODES)]
     Run(Box<run::RunArgs>),
+    /// Run a Maelstrom-protocol program on a real network: its messages over TCP to the other
+    /// nodes' shims and to clients (what `--net netns` cluster files with `client = "maelstrom"`
+    /// start on each node).
+    Shim(shim::ShimArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -90,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Node(args) => node::run(args),
         Command::Report(args) => report::run(args),
         Command::Run(args) => run::run(*args),
+        Command::Shim(args) => shim::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -6,9 +6,11 @@
 //! - [`checker`]: verdicts, sequential specs and the linearizability engine;
 //! - [`generate`]: seeded synthetic histories for benchmarks and tests;
 //! - [`node`]: `splitbrain node NAME`: a models-crate protocol as a real Maelstrom node;
-//! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked;
-//! - [`node`]: `splitbrain node`: the models' protocols as real Maelstrom nodes;
+//! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked, on one run
+//!   skeleton with pluggable backends;
+//! - [`shim`]: `splitbrain shim`: a Maelstrom-protocol program on a real network;
 //! - [`report`]: self-contained HTML reports;
+//! - [`units`]: durations and sizes, parsed and printed;
 //! - `cli` (in the binary): one file per verb.
 //!
 //! Dependencies flow one way: `cli → runner → checker → history`.
@@ -19,3 +21,5 @@ pub mod history;
 pub mod node;
 pub mod report;
 pub mod runner;
+pub mod shim;
+pub mod units;

@@ -1,43 +1,48 @@
-//! `splitbrain run`: real node processes, an in-process network with faults, client workloads,
-//! a nemesis, the recorded history and its check.
+//! `splitbrain run`: real nodes under faults, a client workload, the recorded history and its
+//! check — one run skeleton, several backends.
 //!
 //! Map of this module, in reading order:
-//! - [`run`], [`RunOptions`], [`StopHandle`] (here): the entry point;
-//! - [`RunPlan`], [`NodeCommand`] (`plan.rs`): what to run, validated; the replay command;
-//! - [`protocol`]: Maelstrom's fixed parts (ids, `init`, the error-code table);
-//! - `driver.rs`: the phases of a run, and cleanup whatever ends it;
-//! - `cluster.rs` + `cluster/`: node processes (spawn, `init`, kill, restart, pause);
-//! - [`net`]: the router: latency, loss, duplication, reordering, partitions, the journal, and
-//!   Maelstrom's services;
-//! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule (pure), targeted nemeses
-//!   that react to messages (Raft's Figure 8), and the executor;
-//! - [`workload`]: generator + client + checker per workload (pure);
-//! - `workers.rs`: the client dispatcher: rate, concurrency, timeouts, process ids;
-//! - `client.rs`: one client connection (`c<k>`): request, matching reply, timeout;
+//! - [`run()`], [`replay_command`], [`RunOptions`], [`StopHandle`] (here): the entry point;
+//! - [`RunPlan`], [`NodeCommand`] (`plan.rs`): what to run, validated;
+//! - `run.rs` + `run/`: THE skeleton, the same on every backend: the phases of a run
+//!   (`run.rs`), the client dispatcher (`run/dispatch.rs`), the fault executor
+//!   (`run/faults.rs`), the end of the run (`run/finish.rs`);
+//! - [`Backend`], [`Cluster`], [`Client`] (`backend.rs`): what a backend supplies: nodes
+//!   (start, kill, pause), faults (partition, loss, latency), clients (an operation to a node);
+//! - [`router`]: the default backend: Maelstrom-protocol processes on stdin/stdout and an
+//!   in-process network (its `nodes.rs`, `faults.rs`, `clients.rs`);
+//! - [`netns`]: real programs in network namespaces, faults by iptables and signals (its
+//!   `nodes.rs`, `faults.rs`, `clients.rs`);
+//! - [`systems`]: one client adapter per real system (etcd; Maelstrom over TCP), behind one
+//!   small trait: what netns's clients speak;
+//! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule, targeted nemeses (pure);
+//! - [`workload`]: generator + client protocol + checker per workload (pure);
+//! - [`protocol`]: Maelstrom's fixed parts (ids, addresses, envelopes, the error-code table);
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
-//! - [`Store`] (`store.rs`), [`RunOutcome`] (`outcome.rs`): the run's directory and results;
+//! - [`Store`] (`store.rs`), [`RunOutcome`] (`outcome.rs`), [`NetStats`] (`net_stats.rs`): the
+//!   run's directory and results;
 //! - [`RunError`] (`error.rs`): why a run could not give a verdict.
 //!
 //! Randomness: every random choice derives from [`RunPlan::seed`], one independent stream per
 //! consumer (network, nemesis, generator), so the fault schedule and the operations depend on
 //! the seed alone, whatever the nodes do.
 
-mod client;
+mod backend;
 mod clock;
-mod cluster;
-mod driver;
 mod error;
 pub mod json;
 pub mod nemesis;
-pub mod net;
+mod net_stats;
 pub mod netns;
 mod outcome;
 mod plan;
 mod progress;
 pub mod protocol;
 mod recorder;
+pub mod router;
+mod run;
 mod store;
-mod workers;
+pub mod systems;
 pub mod workload;
 
 use std::sync::Arc;
@@ -46,10 +51,14 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub use backend::{Backend, BackendSummary, Call, Client, Cluster, Reply, StartContext};
+pub use clock::Clock;
 pub use error::{FailureKind, NodeFailure, RunError};
+pub use net_stats::NetStats;
 pub use outcome::{OpStats, RunOutcome, RunStatus};
-pub use plan::{format_duration, shell_join, NodeCommand, RunPlan};
+pub use plan::{shell_join, LatencyDist, NetOptions, NodeCommand, RunPlan};
 pub use progress::RunProgress;
+pub use router::RouterBackend;
 pub use store::Store;
 
 /// The independent random streams drawn from one seed.
@@ -98,7 +107,38 @@ impl StopHandle {
     }
 }
 
-/// How a run is watched and stopped. `Default`: fresh counters, no signal handling.
+/// Where what a backend wants the user told before the run goes (the leftovers of a killed run
+/// it removed, ...). `Default`: nowhere.
+#[derive(Clone, Default)]
+pub struct Notices(Option<Arc<Tell>>);
+
+type Tell = dyn Fn(&str) + Send + Sync;
+
+impl Notices {
+    /// Notices go to `tell`.
+    pub fn new(tell: impl Fn(&str) + Send + Sync + 'static) -> Notices {
+        Notices(Some(Arc::new(tell)))
+    }
+
+    fn tell(&self, notice: &str) {
+        if let Some(tell) = &self.0 {
+            tell(notice);
+        }
+    }
+}
+
+impl std::fmt::Debug for Notices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notices(..)"
+        } else {
+            "Notices(none)"
+        })
+    }
+}
+
+/// How a run is watched and stopped. `Default`: fresh counters, no signal handling, notices
+/// dropped.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     /// Counters to poll while the run goes on.
@@ -107,14 +147,27 @@ pub struct RunOptions {
     pub stop: StopHandle,
     /// Whether SIGINT and SIGTERM stop the run (the command line sets this).
     pub handle_signals: bool,
+    /// Where the backend's notices go.
+    pub notices: Notices,
 }
 
-/// Runs `plan`: creates its store directory, runs the nodes, records and checks the history.
+/// Runs `plan` on `backend`: checks both, creates the run's store directory, runs the nodes,
+/// records and checks the history.
 ///
-/// `Err` only when the run could not start (invalid plan, unwritable store); a run that starts
-/// always returns an outcome, whose status is the verdict or the error that stopped it.
-pub fn run(plan: &RunPlan, options: RunOptions) -> Result<RunOutcome, RunError> {
+/// `Err` only when the run could not start (invalid plan, a backend that cannot run here,
+/// unwritable store); a run that starts always returns an outcome, whose status is the verdict
+/// or the error that stopped it.
+pub fn run<B: Backend>(
+    plan: &RunPlan,
+    backend: B,
+    options: RunOptions,
+) -> Result<RunOutcome, RunError> {
     plan.validate()?;
+    backend.validate(plan)?;
+    for notice in backend.preflight()? {
+        options.notices.tell(&notice);
+    }
+    let replay = replay_command(plan, &backend);
     let store = Store::create(&plan.store, plan.workload.name())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -122,8 +175,46 @@ pub fn run(plan: &RunPlan, options: RunOptions) -> Result<RunOutcome, RunError> 
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
-    let outcome = runtime.block_on(driver::run(plan, store, options));
+    let outcome = runtime.block_on(async {
+        if options.handle_signals {
+            run::listen_for_signals(options.stop.clone())?;
+        }
+        run::run(plan, backend, replay, store, options).await
+    });
     // An interrupted check may still be running on a blocking thread: do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(200));
     outcome
+}
+
+/// The command line that runs `plan` on `backend` again with the same seed: the same fault
+/// schedule and the same operations (the interleaving of real processes may differ).
+pub fn replay_command<B: Backend>(plan: &RunPlan, backend: &B) -> String {
+    let mut words = vec!["splitbrain".to_string(), "run".into()];
+    words.extend(plan.replay_args());
+    words.extend(backend.replay_args(plan));
+    shell_join(&words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::nemesis::FaultKind;
+    use crate::runner::workload::WorkloadName;
+
+    #[test]
+    fn replay_command_names_seed_faults_and_puts_the_node_argv_last() {
+        let mut p = RunPlan::new(
+            WorkloadName::LinKv,
+            NodeCommand::Bin(vec!["python3".into(), "my node.py".into(), "--x".into()]),
+            3,
+        );
+        p.seed = 42;
+        p.nemesis = vec![FaultKind::Partition, FaultKind::Kill];
+        p.time_limit = Duration::from_millis(1500);
+        let cmd = replay_command(&p, &RouterBackend);
+        assert!(cmd.contains("--seed 42"), "{cmd}");
+        assert!(cmd.contains("--nemesis partition,kill"), "{cmd}");
+        assert!(cmd.contains("--time-limit 1.5s"), "{cmd}");
+        assert!(cmd.ends_with("--bin python3 -- 'my node.py' --x"), "{cmd}");
+    }
 }

@@ -13,7 +13,8 @@ use splitbrain::checker::{self, CheckOptions, KeyReport, Model, Progress, Report
 use splitbrain::history::{format, Format, Op};
 use splitbrain::report;
 
-use super::{units, EXIT_ERROR};
+use super::EXIT_ERROR;
+use splitbrain::units;
 
 /// Arguments of `splitbrain check`.
 #[derive(Debug, Args)]
@@ -32,11 +33,11 @@ pub struct CheckArgs {
     #[arg(long)]
     json: bool,
     /// Give up on a file after this long (e.g. 30s, 500ms); the verdict is then `unknown`.
-    #[arg(long, value_parser = units::duration)]
+    #[arg(long, value_parser = units::parse_duration)]
     time_limit: Option<Duration>,
     /// Give up when the search's memory passes this size (e.g. 2GiB); the verdict is then
     /// `unknown`. Default: half of the machine's memory.
-    #[arg(long, value_parser = units::bytes)]
+    #[arg(long, value_parser = units::parse_bytes)]
     memory_limit: Option<u64>,
     /// Worker threads for checking keys in parallel (default: one per core).
     #[arg(long)]

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use splitbrain_models::spec::NetworkKind;
 use splitbrain_models::{catalog, CheckRequest, PropertyStatus, StopWhen, Strategy};
 
-use super::units;
+use splitbrain::units;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -90,7 +90,7 @@ pub struct ModelArgs {
     #[arg(long)]
     max_states: Option<usize>,
     /// Stop after this long (undecided properties are then unknown), e.g. 30s.
-    #[arg(long, value_parser = units::duration)]
+    #[arg(long, value_parser = units::parse_duration)]
     time_limit: Option<Duration>,
     /// Stop once this property is decided (e.g. a bug variant's target).
     #[arg(long)]

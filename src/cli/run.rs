@@ -14,12 +14,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use splitbrain::runner::nemesis::FaultKind;
-use splitbrain::runner::net::LatencyDist;
-use splitbrain::runner::netns::{self, ClusterFile, NetnsOptions, ReadMode};
+use splitbrain::runner::netns::{ClusterFile, NetnsBackend};
+use splitbrain::runner::systems::AdapterOptions;
 use splitbrain::runner::workload::{Topology, WorkloadName};
-use splitbrain::runner::{self, NodeCommand, RunOptions, RunOutcome, RunPlan, RunStatus};
+use splitbrain::runner::{
+    self, Backend, LatencyDist, NodeCommand, Notices, RouterBackend, RunOptions, RunOutcome,
+    RunPlan, RunStatus,
+};
 
-use super::{units, EXIT_ERROR};
+use super::EXIT_ERROR;
+use splitbrain::units;
 
 /// Arguments of `splitbrain run`.
 #[derive(Debug, Args)]
@@ -49,20 +53,20 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
     /// How long clients issue operations (e.g. 20s).
-    #[arg(long, value_parser = units::duration, default_value = "10s")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "10s")]
     time_limit: Duration,
     /// Faults, comma-separated: partition, kill, pause, loss, latency; or figure8 alone (Raft's
     /// Figure 8 built from the nodes' `append_entries`; give clients a long --rpc-timeout).
     #[arg(long, value_delimiter = ',', value_parser = parse_fault)]
     nemesis: Vec<FaultKind>,
     /// Mean time between nemesis actions.
-    #[arg(long, value_parser = units::duration, default_value = "5s")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
     nemesis_interval: Duration,
     /// Quiet period after healing every fault, before the final reads.
-    #[arg(long, value_parser = units::duration, default_value = "5s")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
     recovery_time: Duration,
     /// Mean latency of messages between nodes, and to services (clients get none).
-    #[arg(long, value_parser = units::duration, default_value = "0ms")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "0ms")]
     latency: Duration,
     /// Latency distribution: constant, uniform (0..2×mean), exponential.
     #[arg(long, value_parser = parse_dist, default_value = "constant")]
@@ -87,10 +91,10 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_topology, default_value = "grid")]
     topology: Topology,
     /// How long a client waits for a reply (at least 10 × --latency).
-    #[arg(long, value_parser = units::duration, default_value = "1s")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "1s")]
     rpc_timeout: Duration,
     /// How long a node has to answer init.
-    #[arg(long, value_parser = units::duration, default_value = "10s")]
+    #[arg(long, value_parser = units::parse_duration, default_value = "10s")]
     init_timeout: Duration,
     /// The seed every random choice derives from (default: random, printed).
     #[arg(long)]
@@ -223,26 +227,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         return run_netns(args);
     }
     let plan = args.plan(None)?;
-    let options = RunOptions {
-        handle_signals: true,
-        ..RunOptions::default()
-    };
-    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
-    let bar = show_bar.then(|| bar::Bar::start(options.progress.clone()));
-    let outcome = runner::run(&plan, options);
-    if let Some(bar) = bar {
-        bar.finish();
-    }
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("replay: {}", plan.replay_command());
-            return Ok(EXIT_ERROR);
-        }
-    };
-    report(&plan, &outcome)?;
-    Ok(outcome.exit_code())
+    run_on(&args, &plan, RouterBackend)
 }
 
 /// `--net netns --cluster FILE`.
@@ -255,29 +240,37 @@ fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
         eprintln!("error: with --cluster, the cluster file says what runs; drop --bin/--node");
         return Ok(EXIT_ERROR);
     }
-    let cluster = match ClusterFile::load(path) {
-        Ok(c) => c,
+    let backend = ClusterFile::load(path).and_then(|cluster| {
+        NetnsBackend::new(
+            cluster,
+            AdapterOptions {
+                etcd_serializable_reads: args.etcd_serializable_reads,
+            },
+        )
+    });
+    let backend = match backend {
+        Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(EXIT_ERROR);
         }
     };
+    let cluster = ClusterFile::load(path)?;
     let plan = args.plan(Some(&cluster))?;
+    run_on(&args, &plan, backend)
+}
+
+/// Runs `plan` on `backend` with a progress bar and prints the outcome.
+fn run_on<B: Backend>(args: &RunArgs, plan: &RunPlan, backend: B) -> anyhow::Result<u8> {
     let options = RunOptions {
         handle_signals: true,
+        notices: Notices::new(|notice| eprintln!("splitbrain: {notice}")),
         ..RunOptions::default()
     };
+    let replay = runner::replay_command(plan, &backend);
     let show_bar = !args.no_progress && std::io::stderr().is_terminal();
     let bar = show_bar.then(|| bar::Bar::start(options.progress.clone()));
-    let net = NetnsOptions {
-        cluster,
-        read_mode: if args.etcd_serializable_reads {
-            ReadMode::Serializable
-        } else {
-            ReadMode::Linearizable
-        },
-    };
-    let outcome = netns::run(&plan, &net, options);
+    let outcome = runner::run(plan, backend, options);
     if let Some(bar) = bar {
         bar.finish();
     }
@@ -285,33 +278,12 @@ fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
+            eprintln!("replay: {replay}");
             return Ok(EXIT_ERROR);
         }
     };
-    report(&plan, &outcome.outcome)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "throughput: {:.0} ok ops/s", outcome.ok_per_second)?;
-    for (node, status) in &outcome.node_exits {
-        writeln!(
-            out,
-            "node {node} exited on its own ({status}); see its log in the store"
-        )?;
-    }
-    for f in &outcome.failovers {
-        match (f.seconds, &f.new_leader) {
-            (Some(s), Some(new)) => writeln!(
-                out,
-                "leader: {} at {:.1}s took leader {} away; new leader {new} after {:.3}s",
-                f.fault, f.at, f.old_leader, s
-            )?,
-            _ => writeln!(
-                out,
-                "leader: {} at {:.1}s took leader {} away; no new leader seen before it ended",
-                f.fault, f.at, f.old_leader
-            )?,
-        }
-    }
-    Ok(outcome.outcome.exit_code())
+    report(plan, &outcome)?;
+    Ok(outcome.exit_code())
 }
 
 fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
@@ -346,6 +318,10 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
     }
     if o.interrupted {
         writeln!(out, "interrupted: the partial history is saved")?;
+    }
+    writeln!(out, "throughput: {:.0} ok ops/s", o.ok_per_second)?;
+    for note in &o.notes {
+        writeln!(out, "{note}")?;
     }
     writeln!(out, "store:  {}", o.store.display())?;
     // The page is a view of the run: failing to write it never changes the verdict.

@@ -4,20 +4,20 @@ use std::time::Instant;
 
 /// Nanoseconds since the run started, from a monotonic clock.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Clock {
+pub struct Clock {
     start: Instant,
 }
 
 impl Clock {
     /// A clock starting now.
-    pub(crate) fn start() -> Clock {
+    pub fn start() -> Clock {
         Clock {
             start: Instant::now(),
         }
     }
 
     /// Nanoseconds since the start.
-    pub(crate) fn now(&self) -> i64 {
+    pub fn now(&self) -> i64 {
         i64::try_from(self.start.elapsed().as_nanos()).unwrap_or(i64::MAX)
     }
 }

@@ -5,15 +5,15 @@
 //! - `partition.rs`: partition shapes ([`PartitionShape`]) turned into a [`Grudge`] (pure);
 //! - `schedule.rs`: [`schedule()`], the seeded fault schedule (pure: same seed, same schedule);
 //! - `targeted.rs`: [`TargetedNemesis`], schedules that react to the messages (Raft's Figure 8),
-//!   run inside the router (pure);
-//! - `apply.rs`: the executor that applies a schedule to the cluster and the network, records
-//!   each action as a nemesis event, and heals everything at the end (the only part with I/O).
+//!   run inside the router (pure).
+//!
+//! Everything here is pure; the run skeleton's executor (`run/faults.rs`) applies the actions
+//! through a backend.
 //!
 //! Faults come in start/stop pairs (Jepsen's flip-flop): a kill is followed by a restart of the
 //! same nodes, a pause by a resume, a partition by a heal. At the end of a run every fault still
 //! active is stopped.
 
-pub(crate) mod apply;
 mod partition;
 mod schedule;
 pub mod targeted;
@@ -166,6 +166,24 @@ impl Fault {
                     ..
                 }
         )
+    }
+
+    /// The action that ends this one: a restart ends a kill, a resume a pause, a heal a
+    /// partition; an action that ends a fault is its own.
+    pub fn healing(&self) -> Fault {
+        match self {
+            Fault::StartPartition { .. } => Fault::StopPartition,
+            Fault::Kill(nodes) => Fault::Restart(nodes.clone()),
+            Fault::Pause(nodes) => Fault::Resume(nodes.clone()),
+            Fault::StartLoss(..) => Fault::StopLoss,
+            Fault::StartLatency(..) => Fault::StopLatency,
+            Fault::Targeted { kind, .. } => Fault::Targeted {
+                kind: *kind,
+                step: format!("{}: end of the run: heal", kind.name()),
+                grudge: None,
+            },
+            other => other.clone(),
+        }
     }
 
     /// The `value` of its nemesis event.

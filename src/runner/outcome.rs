@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value as Json};
 
 use super::nemesis::Scheduled;
-use super::net::NetStats;
+use super::net_stats::NetStats;
 use super::workload::WorkloadCheck;
 use super::RunError;
 use crate::checker::Verdict;
@@ -84,6 +84,12 @@ pub struct RunOutcome {
     pub faults: Vec<Scheduled>,
     /// Wall time of the run, checking included.
     pub elapsed: Duration,
+    /// Completed (`ok`) client operations per second of the client phase.
+    pub ok_per_second: f64,
+    /// The backend's own section of `results.json` (`"netns": {...}`), if it has one.
+    pub backend: Option<(&'static str, Json)>,
+    /// What the backend wants the user told (a node that exited on its own, failover times).
+    pub notes: Vec<String>,
 }
 
 impl RunOutcome {
@@ -116,7 +122,7 @@ impl RunOutcome {
                 Json::String(e.to_string()),
             ),
         };
-        json!({
+        let mut results = json!({
             "verdict": verdict,
             "summary": summary,
             "error": error,
@@ -129,6 +135,11 @@ impl RunOutcome {
             "net": self.net,
             "nemesis": self.faults,
             "workload": details,
-        })
+            "ok_per_second": self.ok_per_second,
+        });
+        if let Some((name, section)) = &self.backend {
+            results[*name] = section.clone();
+        }
+        results
     }
 }

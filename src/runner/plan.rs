@@ -1,13 +1,21 @@
-//! [`RunPlan`]: everything a run needs, validated once; and the command line that replays it.
+//! [`RunPlan`]: everything a run needs, validated once; and the words of the command line that
+//! replays it.
+//!
+//! - [`NetOptions`] (`network.rs`): the router's standing network (latency, loss, duplication,
+//!   reordering).
+
+mod network;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use network::{LatencyDist, NetOptions};
+
 use super::nemesis::FaultKind;
-use super::net::{LatencyDist, NetOptions};
-use super::workload::{Topology, WorkloadName};
+use super::workload::{Topology, WorkloadName, WorkloadOptions};
 use super::RunError;
+use crate::units::format_duration;
 
 /// Which program runs as each node.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +114,7 @@ pub struct RunPlan {
 impl RunPlan {
     /// A plan with defaults.
     pub fn new(workload: WorkloadName, node: NodeCommand, node_count: usize) -> RunPlan {
+        let w = WorkloadOptions::default();
         RunPlan {
             workload,
             node,
@@ -119,9 +128,9 @@ impl RunPlan {
             nemesis: Vec::new(),
             nemesis_interval: Duration::from_secs(5),
             recovery_time: Duration::from_secs(5),
-            key_count: 4,
-            ops_per_key: 0,
-            topology: Topology::Grid,
+            key_count: w.key_count,
+            ops_per_key: w.ops_per_key,
+            topology: w.topology,
             seed: 0,
             store: PathBuf::from("store"),
         }
@@ -184,12 +193,21 @@ impl RunPlan {
         self.rpc_timeout.max(self.net.latency * 10)
     }
 
-    /// The command line that runs this plan again with the same seed: the same fault schedule
-    /// and the same operations (the interleaving of real processes may differ).
-    pub fn replay_command(&self) -> String {
+    /// The workload's settings.
+    pub fn workload_options(&self) -> WorkloadOptions {
+        WorkloadOptions {
+            key_count: self.key_count,
+            ops_per_key: self.ops_per_key,
+            topology: self.topology,
+        }
+    }
+
+    /// The options of `splitbrain run` that give this plan again with the same seed — the same
+    /// fault schedule and the same operations (the interleaving of real processes may differ);
+    /// the backend adds the words that select it and its nodes (see
+    /// [`replay_command`](super::replay_command)).
+    pub fn replay_args(&self) -> Vec<String> {
         let mut args: Vec<String> = vec![
-            "splitbrain".into(),
-            "run".into(),
             "--workload".into(),
             self.workload.name().into(),
             "--node-count".into(),
@@ -249,41 +267,7 @@ impl RunPlan {
         if self.store != Path::new("store") {
             opt("--store", self.store.display().to_string());
         }
-        match &self.node {
-            NodeCommand::Named { name, bug, .. } => {
-                args.push("--node".into());
-                args.push(name.clone());
-                if let Some(bug) = bug {
-                    args.push("--bug".into());
-                    args.push(bug.clone());
-                }
-            }
-            NodeCommand::Bin(argv) => {
-                // Last; `--` keeps node arguments that look like options the node's.
-                args.push("--bin".into());
-                args.push(argv[0].clone());
-                if argv[1..].iter().any(|a| a.starts_with('-')) {
-                    args.push("--".into());
-                }
-                args.extend(argv[1..].iter().cloned());
-            }
-        }
-        shell_join(&args)
-    }
-}
-
-/// `1.5s`, `200ms`, `10s`.
-pub fn format_duration(d: Duration) -> String {
-    if d.subsec_nanos() % 1_000_000 != 0 {
-        return format!("{}s", d.as_secs_f64());
-    }
-    let ms = d.as_millis();
-    if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else if ms < 1000 {
-        format!("{ms}ms")
-    } else {
-        format!("{}s", ms as f64 / 1000.0)
+        args
     }
 }
 
@@ -340,26 +324,6 @@ mod tests {
         p.node_count = 2;
         let e = p.validate().unwrap_err().to_string();
         assert!(e.contains("at least 3 nodes"), "{e}");
-    }
-
-    #[test]
-    fn replay_command_names_seed_faults_and_puts_the_node_argv_last() {
-        let mut p = plan();
-        p.seed = 42;
-        p.nemesis = vec![FaultKind::Partition, FaultKind::Kill];
-        p.time_limit = Duration::from_millis(1500);
-        let cmd = p.replay_command();
-        assert!(cmd.contains("--seed 42"), "{cmd}");
-        assert!(cmd.contains("--nemesis partition,kill"), "{cmd}");
-        assert!(cmd.contains("--time-limit 1.5s"), "{cmd}");
-        assert!(cmd.ends_with("--bin python3 -- 'my node.py' --x"), "{cmd}");
-    }
-
-    #[test]
-    fn durations_print_as_typed() {
-        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
-        assert_eq!(format_duration(Duration::from_millis(2500)), "2.5s");
     }
 
     #[test]

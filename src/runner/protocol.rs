@@ -1,141 +1,21 @@
-//! The Maelstrom protocol's fixed parts: node and client names, the `init` message, and the
-//! error-code table with which codes are definite.
+//! The Maelstrom protocol's fixed parts, shared by every backend that speaks it and by
+//! `splitbrain shim`:
 //!
-//! Everything here is shared by the runner (which speaks to nodes) and by any node host built on
-//! this crate (`splitbrain node`), so both agree on the same table.
+//! - `ids.rs`: node ids `n<i>`, client ids `c<k>`, the `init` message;
+//! - [`Endpoint`] (`endpoint.rs`): an address on the network: node, client or service;
+//! - `envelope.rs`: reading a message line's envelope without decoding its body, writing a
+//!   request, and matching a reply to it;
+//! - [`ErrorCode`] (`errors.rs`): the error-code table, with which codes are definite.
 
-use serde_json::{json, Value as Json};
+mod endpoint;
+mod envelope;
+mod errors;
+mod ids;
 
-/// How long a node has to answer `init` with `init_ok` (Maelstrom: 10 000 ms).
-pub const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// The id of the node in slot `index`: `n0`, `n1`, ...
-pub fn node_id(index: usize) -> String {
-    format!("n{index}")
-}
-
-/// The slot of a node id (`"n3"` → 3), if it is one of the first `count` nodes.
-pub fn node_index(id: &str, count: usize) -> Option<usize> {
-    let digits = id.strip_prefix('n')?;
-    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
-        return None;
-    }
-    let i: usize = digits.parse().ok()?;
-    (i < count).then_some(i)
-}
-
-/// The id of client number `k`: `c0`, `c1`, ...
-pub fn client_id(k: u32) -> String {
-    format!("c{k}")
-}
-
-/// The number of a client id (`"c12"` → 12).
-pub fn client_index(id: &str) -> Option<u32> {
-    let digits = id.strip_prefix('c')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-/// The `init` body sent to `node` (msg_id 1), exactly as Maelstrom sends it.
-pub fn init_body(node: &str, nodes: &[String]) -> Json {
-    json!({"type": "init", "msg_id": 1, "node_id": node, "node_ids": nodes})
-}
-
-/// One row of Maelstrom's error table (`resources/errors.edn`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ErrorCode {
-    /// The numeric code.
-    pub code: i64,
-    /// Its name, e.g. `temporarily-unavailable`.
-    pub name: &'static str,
-    /// Definite: the operation did not happen and never will.
-    pub definite: bool,
-}
-
-/// Maelstrom's error codes. Codes not listed here are indefinite.
-pub const ERROR_CODES: [ErrorCode; 11] = [
-    code(0, "timeout", false),
-    code(1, "node-not-found", true),
-    code(10, "not-supported", true),
-    code(11, "temporarily-unavailable", true),
-    code(12, "malformed-request", true),
-    code(13, "crash", false),
-    code(14, "abort", true),
-    code(20, "key-does-not-exist", true),
-    code(21, "key-already-exists", true),
-    code(22, "precondition-failed", true),
-    code(30, "txn-conflict", true),
-];
-
-const fn code(code: i64, name: &'static str, definite: bool) -> ErrorCode {
-    ErrorCode {
-        code,
-        name,
-        definite,
-    }
-}
-
-/// `key-does-not-exist`.
-pub const KEY_DOES_NOT_EXIST: i64 = 20;
-/// `precondition-failed`.
-pub const PRECONDITION_FAILED: i64 = 22;
-/// `not-supported`.
-pub const NOT_SUPPORTED: i64 = 10;
-/// `malformed-request`.
-pub const MALFORMED_REQUEST: i64 = 12;
-
-impl ErrorCode {
-    /// The table row for `code`; `None` for codes not in the table (user codes ≥ 1000 and unknown
-    /// ones), which count as indefinite.
-    pub fn lookup(code: i64) -> Option<ErrorCode> {
-        ERROR_CODES.iter().copied().find(|e| e.code == code)
-    }
-
-    /// Whether an error with this code proves the operation did not happen.
-    pub fn is_definite(code: i64) -> bool {
-        ErrorCode::lookup(code).is_some_and(|e| e.definite)
-    }
-
-    /// The name of a code, or `error-<code>` for codes outside the table.
-    pub fn name_of(code: i64) -> String {
-        match ErrorCode::lookup(code) {
-            Some(e) => e.name.to_string(),
-            None => format!("error-{code}"),
-        }
-    }
-}
-
-/// An `error` reply body.
-pub fn error_body(code: i64, text: impl Into<String>) -> Json {
-    json!({"type": "error", "code": code, "text": text.into()})
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn node_and_client_ids_round_trip() {
-        assert_eq!(node_id(3), "n3");
-        assert_eq!(node_index("n3", 5), Some(3));
-        assert_eq!(node_index("n5", 5), None);
-        assert_eq!(node_index("n03", 5), None);
-        assert_eq!(node_index("c1", 5), None);
-        assert_eq!(client_index(&client_id(12)), Some(12));
-        assert_eq!(client_index("c"), None);
-        assert_eq!(client_index("c-1"), None);
-    }
-
-    #[test]
-    fn unknown_codes_are_indefinite_and_table_codes_follow_maelstrom() {
-        assert!(!ErrorCode::is_definite(0));
-        assert!(!ErrorCode::is_definite(13));
-        assert!(ErrorCode::is_definite(11));
-        assert!(ErrorCode::is_definite(22));
-        assert!(!ErrorCode::is_definite(1000));
-        assert_eq!(ErrorCode::name_of(20), "key-does-not-exist");
-        assert_eq!(ErrorCode::name_of(1001), "error-1001");
-    }
-}
+pub use endpoint::{Endpoint, ServiceId};
+pub use envelope::{parse_line, reply_to, request_line, EnvelopeError};
+pub use errors::{
+    error_body, ErrorCode, ERROR_CODES, KEY_DOES_NOT_EXIST, MALFORMED_REQUEST, NOT_SUPPORTED,
+    PRECONDITION_FAILED,
+};
+pub use ids::{client_id, client_index, init_body, node_id, node_index, INIT_TIMEOUT};

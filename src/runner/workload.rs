@@ -31,7 +31,6 @@ use serde_json::Value as Json;
 pub use broadcast::Topology;
 
 use super::json::to_value;
-use super::plan::RunPlan;
 use super::protocol::ErrorCode;
 use crate::checker::{CheckError, Verdict};
 use crate::history::{History, Value};
@@ -93,18 +92,41 @@ impl WorkloadName {
         WorkloadName::ALL.into_iter().find(|w| w.name() == name)
     }
 
-    /// A fresh instance for `plan`.
-    pub fn build(self, plan: &RunPlan) -> Box<dyn Workload> {
+    /// A fresh instance with `options`.
+    pub fn build(self, options: &WorkloadOptions) -> Box<dyn Workload> {
         match self {
             WorkloadName::Echo => Box::new(echo::Echo),
             WorkloadName::UniqueIds => Box::new(unique_ids::UniqueIds),
-            WorkloadName::Broadcast => Box::new(broadcast::Broadcast::new(plan.topology)),
+            WorkloadName::Broadcast => Box::new(broadcast::Broadcast::new(options.topology)),
             WorkloadName::GSet => Box::new(g_set::GSet::default()),
             WorkloadName::GCounter => Box::new(g_counter::GCounter),
             WorkloadName::PnCounter => Box::new(pn_counter::PnCounter),
-            WorkloadName::LinKv => Box::new(lin_kv::LinKv::new(plan.key_count, plan.ops_per_key)),
+            WorkloadName::LinKv => {
+                Box::new(lin_kv::LinKv::new(options.key_count, options.ops_per_key))
+            }
             WorkloadName::Lock => Box::new(lock::Lock::default()),
             WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
+        }
+    }
+}
+
+/// The settings workloads take (from the plan).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkloadOptions {
+    /// lin-kv: keys (with `ops_per_key`: keys in use at once).
+    pub key_count: usize,
+    /// lin-kv: operations after which a key is retired for a fresh one (0: never).
+    pub ops_per_key: usize,
+    /// broadcast: the topology.
+    pub topology: Topology,
+}
+
+impl Default for WorkloadOptions {
+    fn default() -> WorkloadOptions {
+        WorkloadOptions {
+            key_count: 4,
+            ops_per_key: 0,
+            topology: Topology::Grid,
         }
     }
 }
@@ -288,12 +310,7 @@ mod tests {
     use serde_json::json;
 
     fn kv() -> Box<dyn Workload> {
-        let plan = RunPlan::new(
-            WorkloadName::LinKv,
-            super::super::NodeCommand::Bin(vec!["node".into()]),
-            1,
-        );
-        WorkloadName::LinKv.build(&plan)
+        WorkloadName::LinKv.build(&WorkloadOptions::default())
     }
 
     fn op(f: &'static str) -> Invocation {

@@ -19,7 +19,7 @@ use std::time::Duration;
 pub use figure8::Figure8;
 
 use super::{FaultKind, Grudge};
-use crate::runner::net::Endpoint;
+use crate::runner::protocol::Endpoint;
 
 /// A message as the router sees it when it is sent.
 #[derive(Clone, Copy, Debug)]

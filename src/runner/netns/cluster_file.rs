@@ -4,7 +4,7 @@
 //!
 //! ```toml
 //! nodes = 3                      # n0 .. n2, at 10.77.0.1 .. 10.77.0.3
-//! client = "etcd"                # the client adapter
+//! client = "etcd"                # the client adapter (etcd, maelstrom)
 //! client_port = 2379             # where the adapter and the probe connect
 //! peer_port = 2380               # optional: nodes' port for each other (latency proxies)
 //! [start]
@@ -15,19 +15,33 @@
 //! expect = '"health":"true"'     # ... until the body contains this
 //! timeout = "30s"
 //! ```
+//!
+//! Instead of `http_get`, `tcp = true` waits until the client port accepts connections.
+//! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed) and
+//! `{splitbrain}` (this executable, for `splitbrain shim` and `splitbrain node`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::runner::protocol::node_id;
+use crate::runner::systems::ADAPTERS;
 use crate::runner::RunError;
+use crate::units::parse_duration;
 
-/// The client adapters splitbrain ships.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientAdapter {
-    /// etcd's v3 HTTP/JSON gateway (lin-kv).
-    Etcd,
+/// How the backend knows a node is ready for clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ready {
+    /// `GET path` on the client port answers with a body containing `expect`.
+    HttpGet {
+        /// The path.
+        path: String,
+        /// What the body must contain.
+        expect: String,
+    },
+    /// The client port accepts a TCP connection.
+    Tcp,
 }
 
 /// A parsed, validated cluster file.
@@ -37,8 +51,8 @@ pub struct ClusterFile {
     pub path: PathBuf,
     /// Number of nodes.
     pub nodes: usize,
-    /// The client adapter.
-    pub client: ClientAdapter,
+    /// The client adapter (one of [`ADAPTERS`]).
+    pub client: String,
     /// The port the adapter and the probe connect to on each node.
     pub client_port: u16,
     /// The port nodes talk to each other on, when known: needed for the latency fault, whose
@@ -50,10 +64,8 @@ pub struct ClusterFile {
     pub argv: Vec<String>,
     /// The template of one `{peers}` element.
     pub peer: String,
-    /// Probe: the HTTP path to GET.
-    pub ready_path: String,
-    /// Probe: what the body must contain.
-    pub ready_expect: String,
+    /// The readiness probe.
+    pub ready: Ready,
     /// Probe: how long every node together has to become ready.
     pub ready_timeout: Duration,
 }
@@ -83,7 +95,10 @@ struct RawStart {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawReady {
-    http_get: String,
+    #[serde(default)]
+    http_get: Option<String>,
+    #[serde(default)]
+    tcp: bool,
     #[serde(default)]
     expect: String,
     #[serde(default)]
@@ -91,7 +106,14 @@ struct RawReady {
 }
 
 /// The placeholders a template may use.
-const PLACEHOLDERS: [&str; 4] = ["{id}", "{ip}", "{peers}", "{data_dir}"];
+const PLACEHOLDERS: [&str; 6] = [
+    "{id}",
+    "{ip}",
+    "{peers}",
+    "{data_dir}",
+    "{seed}",
+    "{splitbrain}",
+];
 
 impl ClusterFile {
     /// Reads and validates `path`.
@@ -124,15 +146,16 @@ impl ClusterFile {
                 format!("nodes must be 1..=100, found {}", raw.nodes),
             ));
         }
-        let client = match raw.client.as_str() {
-            "etcd" => ClientAdapter::Etcd,
-            other => {
-                return Err(error(
-                    at("client"),
-                    format!("unknown client adapter {other:?}; expected \"etcd\""),
-                ))
-            }
-        };
+        if !ADAPTERS.contains(&raw.client.as_str()) {
+            return Err(error(
+                at("client"),
+                format!(
+                    "unknown client adapter {:?}; expected one of: {}",
+                    raw.client,
+                    ADAPTERS.join(", ")
+                ),
+            ));
+        }
         if raw.client_port == 0 {
             return Err(error(at("client_port"), "client_port must not be 0".into()));
         }
@@ -160,18 +183,28 @@ impl ClusterFile {
                 ));
             }
         }
-        if !raw.ready.http_get.starts_with('/') {
-            return Err(error(
-                at("http_get"),
-                format!(
-                    "ready.http_get must be a path starting with /, found {:?}",
-                    raw.ready.http_get
-                ),
-            ));
-        }
+        let ready = match (raw.ready.http_get, raw.ready.tcp) {
+            (Some(path), false) if path.starts_with('/') => Ready::HttpGet {
+                path,
+                expect: raw.ready.expect,
+            },
+            (Some(path), false) => {
+                return Err(error(
+                    at("http_get"),
+                    format!("ready.http_get must be a path starting with /, found {path:?}"),
+                ))
+            }
+            (None, true) => Ready::Tcp,
+            _ => {
+                return Err(error(
+                    at("[ready]"),
+                    "[ready] needs exactly one probe: http_get = \"/path\" or tcp = true".into(),
+                ))
+            }
+        };
         let ready_timeout = match &raw.ready.timeout {
             None => Duration::from_secs(30),
-            Some(t) => parse_duration(t).ok_or_else(|| {
+            Some(t) => parse_duration(t).ok().ok_or_else(|| {
                 error(
                     at("timeout"),
                     format!("ready.timeout must be like \"30s\" or \"500ms\", found {t:?}"),
@@ -181,14 +214,13 @@ impl ClusterFile {
         Ok(ClusterFile {
             path: path.to_path_buf(),
             nodes: raw.nodes,
-            client,
+            client: raw.client,
             client_port: raw.client_port,
             peer_port: raw.peer_port,
             subnet,
             argv: raw.start.argv,
             peer,
-            ready_path: raw.ready.http_get,
-            ready_expect: raw.ready.expect,
+            ready,
             ready_timeout,
         })
     }
@@ -211,23 +243,20 @@ impl ClusterFile {
         std::net::Ipv4Addr::new(a, b, c, 254)
     }
 
-    /// Node `i`'s argv: the template with `{id}`, `{ip}`, `{peers}`, `{data_dir}` filled in.
-    pub fn argv(&self, i: usize, data_dir: &Path) -> Vec<String> {
-        let peers: Vec<String> = (0..self.nodes)
-            .map(|j| self.fill(&self.peer, j, "", data_dir))
-            .collect();
+    /// Node `i`'s argv: the template with the placeholders filled in, for a run seeded with
+    /// `seed`.
+    pub fn argv(&self, i: usize, data_dir: &Path, seed: u64) -> Vec<String> {
+        let fill = |word: &str, j: usize, peers: &str| {
+            word.replace("{id}", &node_id(j))
+                .replace("{ip}", &self.ip(j).to_string())
+                .replace("{peers}", peers)
+                .replace("{data_dir}", &data_dir.display().to_string())
+                .replace("{seed}", &seed.to_string())
+                .replace("{splitbrain}", &splitbrain_exe())
+        };
+        let peers: Vec<String> = (0..self.nodes).map(|j| fill(&self.peer, j, "")).collect();
         let peers = peers.join(",");
-        self.argv
-            .iter()
-            .map(|w| self.fill(w, i, &peers, data_dir))
-            .collect()
-    }
-
-    fn fill(&self, word: &str, i: usize, peers: &str, data_dir: &Path) -> String {
-        word.replace("{id}", &crate::runner::protocol::node_id(i))
-            .replace("{ip}", &self.ip(i).to_string())
-            .replace("{peers}", peers)
-            .replace("{data_dir}", &data_dir.display().to_string())
+        self.argv.iter().map(|w| fill(w, i, &peers)).collect()
     }
 }
 
@@ -261,12 +290,11 @@ fn parse_subnet(s: &str) -> Option<[u8; 3]> {
     private.then_some([a, b, c])
 }
 
-fn parse_duration(s: &str) -> Option<Duration> {
-    if let Some(ms) = s.strip_suffix("ms") {
-        return ms.trim().parse().ok().map(Duration::from_millis);
-    }
-    let secs: f64 = s.strip_suffix('s')?.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+/// This executable's path (what `{splitbrain}` stands for).
+fn splitbrain_exe() -> String {
+    std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "splitbrain".into())
 }
 
 #[cfg(test)]
@@ -293,7 +321,7 @@ timeout = "20s"
     #[test]
     fn templates_expand_per_node_with_every_peer() {
         let c = parse(GOOD).unwrap();
-        let argv = c.argv(1, Path::new("/d/n1"));
+        let argv = c.argv(1, Path::new("/d/n1"), 7);
         assert_eq!(argv[2], "n1");
         assert_eq!(argv[4], "http://10.77.0.2:2379");
         assert_eq!(
@@ -326,6 +354,7 @@ timeout = "20s"
             .unwrap_err()
             .to_string();
         assert!(e.contains("c.toml:3:") && e.contains("\"zk\""), "{e}");
+        assert!(e.contains("etcd, maelstrom"), "{e}");
         let e = parse(&format!("{GOOD}\nextra = 1\n"))
             .unwrap_err()
             .to_string();

@@ -1,8 +1,8 @@
 //! Who leads, as the nodes say, and how long the cluster goes without a leader it can use.
 //!
-//! [`Watcher`]: one thread per node in the client namespace polls etcd's
-//! `/v3/maintenance/status` every 50 ms (served locally, so an isolated member still answers)
-//! and records each change of the leader that node reports. [`failovers`] (pure) then measures,
+//! [`Watcher`]: for a system whose adapter reports leaders, one thread per node in the client
+//! namespace asks the node who leads every 50 ms (through the adapter, e.g. etcd's
+//! `/v3/maintenance/status`) and records each change of the leader that node reports. [`failovers`] (pure) then measures,
 //! for every fault that took the leader away (a partition leaving it without a majority, a kill,
 //! a pause), the time from the fault to the first report of a different leader by a node on the
 //! majority side. The resolution is the poll interval plus one request.
@@ -12,12 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::http::HttpConn;
 use super::topology;
 use crate::runner::nemesis::{Fault, Scheduled};
 use crate::runner::protocol::node_id;
+use crate::runner::systems::SystemAdapter;
 use crate::runner::StopHandle;
 
 /// Node `node` reported, at `at` (from the client phase start), that `leader` leads (`0`: none).
@@ -48,20 +48,6 @@ pub struct Failover {
     pub seconds: Option<f64>,
 }
 
-#[derive(Deserialize)]
-struct Status {
-    #[serde(default)]
-    header: Header,
-    #[serde(default)]
-    leader: String,
-}
-
-#[derive(Deserialize, Default)]
-struct Header {
-    #[serde(default)]
-    member_id: String,
-}
-
 /// Polls every node's status until stopped.
 pub struct Watcher {
     reports: Arc<Mutex<Vec<Report>>>,
@@ -70,8 +56,14 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Starts one poller per node address, timing reports from `start`.
-    pub fn start(namespace: &str, addrs: &[SocketAddr], start: Instant) -> Watcher {
+    /// Starts one poller per node address, asking through `adapter`, timing reports from
+    /// `start`.
+    pub fn start(
+        namespace: &str,
+        addrs: &[SocketAddr],
+        adapter: Arc<dyn SystemAdapter>,
+        start: Instant,
+    ) -> Watcher {
         let reports = Arc::new(Mutex::new(Vec::new()));
         let stop = StopHandle::default();
         let threads = addrs
@@ -79,9 +71,10 @@ impl Watcher {
             .enumerate()
             .filter_map(|(node, &addr)| {
                 let (reports, stop, ns) = (reports.clone(), stop.clone(), namespace.to_string());
+                let adapter = adapter.clone();
                 std::thread::Builder::new()
                     .name(format!("netns-leader-{node}"))
-                    .spawn(move || poll(node, addr, &ns, start, &reports, &stop))
+                    .spawn(move || poll(node, addr, &*adapter, &ns, start, &reports, &stop))
                     .ok()
             })
             .collect();
@@ -111,6 +104,7 @@ impl Watcher {
 fn poll(
     node: usize,
     addr: SocketAddr,
+    adapter: &dyn SystemAdapter,
     ns: &str,
     start: Instant,
     reports: &Mutex<Vec<Report>>,
@@ -119,27 +113,20 @@ fn poll(
     if topology::enter(ns).is_err() {
         return;
     }
-    let mut conn = HttpConn::new(addr);
+    let mut client = adapter.connect(node, addr);
     let mut last = None;
     while !stop.is_stopped() {
         let asked = Instant::now();
-        if let Ok((200, body)) =
-            conn.post("/v3/maintenance/status", b"{}", Duration::from_millis(250))
-        {
-            if let Ok(s) = serde_json::from_slice::<Status>(&body) {
-                let leader = s.leader.parse().unwrap_or(0);
-                let member = s.header.member_id.parse().unwrap_or(0);
-                if last != Some(leader) {
-                    last = Some(leader);
-                    let at = asked.saturating_duration_since(start);
-                    let r = Report {
-                        at,
-                        node,
-                        leader,
-                        member,
-                    };
-                    reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
-                }
+        if let Some(status) = client.leader(Duration::from_millis(250)) {
+            if last != Some(status.leader) {
+                last = Some(status.leader);
+                let r = Report {
+                    at: asked.saturating_duration_since(start),
+                    node,
+                    leader: status.leader,
+                    member: status.member,
+                };
+                reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
             }
         }
         std::thread::sleep(Duration::from_millis(50).saturating_sub(asked.elapsed()));

@@ -27,16 +27,18 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// The nodes of `cluster` in `topology`; nothing is started yet.
+    /// The nodes of `cluster` in `topology`, for a run seeded with `seed`; nothing is started
+    /// yet.
     pub fn new(
         cluster: &ClusterFile,
         topology: &Topology,
         store: Store,
+        seed: u64,
     ) -> Result<Nodes, RunError> {
         let mut argvs = Vec::new();
         for i in 0..cluster.nodes {
             let dir = store.data_dir(&node_id(i))?;
-            argvs.push(cluster.argv(i, &dir));
+            argvs.push(cluster.argv(i, &dir, seed));
         }
         Ok(Nodes {
             argvs,

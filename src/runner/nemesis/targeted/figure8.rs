@@ -32,8 +32,8 @@ use serde::Deserialize;
 
 use super::{groups, Sent, Step, TargetedNemesis};
 use crate::runner::nemesis::Grudge;
-use crate::runner::net::Endpoint;
 use crate::runner::protocol::node_id;
+use crate::runner::protocol::Endpoint;
 
 /// A step that has not happened by then will not: the round is given up.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,5 +1,6 @@
-//! The etcd client adapter for `lin-kv`: each operation becomes one request to etcd's v3
-//! HTTP/JSON gateway, and each response (or its absence) a completion.
+//! The etcd adapter for `lin-kv`: each operation becomes one request to etcd's v3 HTTP/JSON
+//! gateway, and each response (or its absence) a completion; leader reports come from
+//! `/v3/maintenance/status` (served locally, so an isolated member still answers).
 //!
 //! - `read` → `POST /v3/kv/range {key}` (with `serializable: true` under
 //!   `--etcd-serializable-reads`); no `kvs` in the response means the key is absent: `nil`.
@@ -17,11 +18,67 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::{json, Value as Json};
+use serde_json::{json, Map, Value as Json};
 
 use super::http::{base64_decode, base64_encode, HttpConn, HttpError};
+use super::{LeaderStatus, SystemAdapter, SystemClient};
 use crate::history::Value;
-use crate::runner::workload::{Completion, Invocation};
+use crate::runner::backend::Reply;
+use crate::runner::workload::{Completion, Invocation, WorkloadName};
+
+/// The etcd adapter.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Etcd {
+    mode: ReadMode,
+}
+
+impl Etcd {
+    pub(super) fn new(mode: ReadMode) -> Etcd {
+        Etcd { mode }
+    }
+}
+
+impl SystemAdapter for Etcd {
+    fn name(&self) -> &'static str {
+        "etcd"
+    }
+
+    fn supports(&self, workload: WorkloadName) -> Result<(), String> {
+        match workload {
+            WorkloadName::LinKv => Ok(()),
+            other => Err(format!(
+                "the etcd client adapter runs the lin-kv workload, not {}",
+                other.name()
+            )),
+        }
+    }
+
+    fn connect(&self, _node: usize, addr: SocketAddr) -> Box<dyn SystemClient> {
+        Box::new(EtcdClient {
+            conn: HttpConn::new(addr),
+            mode: self.mode,
+        })
+    }
+
+    fn reports_leaders(&self) -> bool {
+        true
+    }
+
+    fn replay_args(&self) -> Vec<String> {
+        match self.mode {
+            ReadMode::Linearizable => Vec::new(),
+            ReadMode::Serializable => vec!["--etcd-serializable-reads".into()],
+        }
+    }
+
+    fn settings(&self) -> Map<String, Json> {
+        let mode = match self.mode {
+            ReadMode::Linearizable => "linearizable",
+            ReadMode::Serializable => "serializable",
+        };
+        Map::from_iter([("read_mode".to_string(), Json::from(mode))])
+    }
+}
 
 /// How reads are served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,27 +212,45 @@ fn error_value(kind: &str, text: &str) -> Value {
 }
 
 /// A client of one etcd member, over one keep-alive connection.
-pub struct EtcdClient {
+struct EtcdClient {
     conn: HttpConn,
     mode: ReadMode,
-    timeout: Duration,
 }
 
-impl EtcdClient {
-    /// A client of the member at `addr`.
-    pub fn new(addr: SocketAddr, mode: ReadMode, timeout: Duration) -> EtcdClient {
-        EtcdClient {
-            conn: HttpConn::new(addr),
-            mode,
-            timeout,
-        }
-    }
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    header: Header,
+    #[serde(default)]
+    leader: String,
+}
 
-    /// Runs `op` and says how it ended.
-    pub fn invoke(&mut self, op: &Invocation) -> Completion {
+#[derive(Deserialize, Default)]
+struct Header {
+    #[serde(default)]
+    member_id: String,
+}
+
+impl SystemClient for EtcdClient {
+    fn invoke(&mut self, op: &Invocation, _request: &Json, timeout: Duration) -> Reply {
         let (path, body) = request(op, self.mode);
         let body = serde_json::to_vec(&body).expect("JSON values serialize");
-        completion(op, self.conn.post(path, &body, self.timeout))
+        Reply::Done(completion(op, self.conn.post(path, &body, timeout)))
+    }
+
+    fn leader(&mut self, timeout: Duration) -> Option<LeaderStatus> {
+        let (200, body) = self
+            .conn
+            .post("/v3/maintenance/status", b"{}", timeout)
+            .ok()?
+        else {
+            return None;
+        };
+        let s: Status = serde_json::from_slice(&body).ok()?;
+        Some(LeaderStatus {
+            member: s.header.member_id.parse().unwrap_or(0),
+            leader: s.leader.parse().unwrap_or(0),
+        })
     }
 }
 

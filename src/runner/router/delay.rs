@@ -5,7 +5,16 @@ use std::collections::BinaryHeap;
 
 use tokio::time::Instant;
 
-use super::router::Message;
+use super::Line;
+use crate::runner::protocol::Endpoint;
+
+/// A message in flight: its journal id, its true sender, where it goes, the line as written.
+pub(super) struct Message {
+    pub(super) id: u64,
+    pub(super) from: Endpoint,
+    pub(super) dest: Endpoint,
+    pub(super) line: Line,
+}
 
 struct Pending {
     at: Instant,
@@ -72,7 +81,6 @@ impl Delayed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::net::Endpoint;
     use std::time::Duration;
 
     fn message(id: u64) -> Message {

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use super::{Endpoint, LatencyDist, NetOptions};
 use crate::runner::nemesis::Grudge;
+use crate::runner::plan::{LatencyDist, NetOptions};
+use crate::runner::protocol::Endpoint;
 
 /// The fate of a message at send time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +174,7 @@ mod tests {
         links.set_grudge(Some(PartitionShape::Halves.grudge(4, &mut rng)));
         assert!(links.blocked(Endpoint::Node(0), Endpoint::Node(3)));
         assert!(!links.blocked(Endpoint::Node(0), Endpoint::Node(1)));
-        let lin_kv = Endpoint::Service(super::super::ServiceId::LinKv);
+        let lin_kv = Endpoint::Service(crate::runner::protocol::ServiceId::LinKv);
         assert!(!links.blocked(Endpoint::Node(0), lin_kv));
         assert!(!links.blocked(Endpoint::Client(0), Endpoint::Node(3)));
     }

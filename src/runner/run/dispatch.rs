@@ -1,9 +1,12 @@
-//! Client workers: the dispatcher that asks the workload for operations at the configured rate,
-//! hands each to a free worker, records invocations and completions, and replaces the process of
-//! a worker whose operation ended `info` (Jepsen: new process = old + concurrency).
+//! The client dispatcher: asks the workload for operations at the configured rate, hands each
+//! to a free worker, records invocations and completions, and gives a worker whose operation
+//! ended `info` a fresh process (Jepsen: new process = old + concurrency) and a fresh
+//! connection.
 //!
-//! One dispatcher owns the workload (so the generator and the client logic stay plain `&mut`
-//! code); only the network wait of each operation runs in its own task.
+//! One dispatcher owns the workload, so the generator and the client logic stay plain `&mut`
+//! code; only the wait for each reply runs in its own task, on the worker's [`Client`].
+//! Invocations are recorded before the request leaves and completions after the reply is back,
+//! so recorded intervals contain the real ones.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -16,91 +19,84 @@ use serde_json::Value as Json;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::client::{CallError, Conn};
-use super::cluster::ClientIds;
-use super::net::{Endpoint, RouterHandle};
-use super::progress::RunProgress;
-use super::recorder::Recorder;
-use super::workload::{timeout_completion, Completion, Context, Invocation, Workload};
 use crate::history::{Event, EventKind, Process, Value};
+use crate::runner::backend::{Call, Client, Reply};
+use crate::runner::progress::RunProgress;
+use crate::runner::recorder::Recorder;
+use crate::runner::workload::{timeout_completion, Completion, Context, Invocation, Workload};
 
-struct Worker {
+struct Worker<C> {
     index: usize,
     process: u64,
-    /// Opened on the first operation, so the nodes' `init` clients get the first ids.
-    conn: Option<Conn>,
+    client: C,
 }
 
-type Done = (Worker, Invocation, String, Result<Json, CallError>);
+type Done<C> = (Worker<C>, Invocation, String, Reply);
+
+/// What the dispatcher needs from the run.
+pub(super) struct Env {
+    pub(super) node_count: usize,
+    pub(super) timeout: Duration,
+    pub(super) recorder: Arc<Recorder>,
+    pub(super) progress: Arc<RunProgress>,
+}
 
 /// The client side of a run.
-pub(crate) struct Workers {
+pub(super) struct Dispatch<C> {
     workload: Box<dyn Workload>,
     rng: ChaCha8Rng,
-    free: VecDeque<Worker>,
-    busy: JoinSet<Done>,
+    free: VecDeque<Worker<C>>,
+    busy: JoinSet<Done<C>>,
     concurrency: usize,
-    node_count: usize,
-    timeout: Duration,
-    router: RouterHandle,
-    clients: Arc<ClientIds>,
-    recorder: Arc<Recorder>,
-    progress: Arc<RunProgress>,
+    env: Env,
 }
 
-/// What the workers need from the run.
-pub(crate) struct WorkerEnv {
-    pub(crate) concurrency: usize,
-    pub(crate) node_count: usize,
-    pub(crate) timeout: Duration,
-    pub(crate) router: RouterHandle,
-    pub(crate) clients: Arc<ClientIds>,
-    pub(crate) recorder: Arc<Recorder>,
-    pub(crate) progress: Arc<RunProgress>,
-}
-
-impl Workers {
-    pub(crate) fn new(workload: Box<dyn Workload>, rng: ChaCha8Rng, env: WorkerEnv) -> Workers {
-        let free = (0..env.concurrency)
-            .map(|index| Worker {
+impl<C: Client> Dispatch<C> {
+    /// A dispatcher with one worker per client.
+    pub(super) fn new(
+        workload: Box<dyn Workload>,
+        rng: ChaCha8Rng,
+        clients: Vec<C>,
+        env: Env,
+    ) -> Dispatch<C> {
+        let concurrency = clients.len();
+        let free = clients
+            .into_iter()
+            .enumerate()
+            .map(|(index, client)| Worker {
                 index,
                 process: index as u64,
-                conn: None,
+                client,
             })
             .collect();
-        Workers {
+        Dispatch {
             workload,
             rng,
             free,
             busy: JoinSet::new(),
-            concurrency: env.concurrency,
-            node_count: env.node_count,
-            timeout: env.timeout,
-            router: env.router,
-            clients: env.clients,
-            recorder: env.recorder,
-            progress: env.progress,
+            concurrency,
+            env,
         }
     }
 
     /// The workload (for its setup requests).
-    pub(crate) fn workload(&self) -> &dyn Workload {
+    pub(super) fn workload(&self) -> &dyn Workload {
         &*self.workload
     }
 
     /// The workload, for its checker.
-    pub(crate) fn into_workload(self) -> Box<dyn Workload> {
+    pub(super) fn into_workload(self) -> Box<dyn Workload> {
         self.workload
     }
 
     /// The workload's final operations.
-    pub(crate) fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
+    pub(super) fn final_ops(&mut self, node_count: usize) -> Vec<(usize, Invocation)> {
         self.workload.final_ops(node_count)
     }
 
     /// Issues operations at `rate` per second (staggered: each waits a random 0..2/rate after the
     /// previous one) until `deadline`, then waits for those in flight.
-    pub(crate) async fn run(&mut self, rate: f64, deadline: Instant) {
+    pub(super) async fn run(&mut self, rate: f64, deadline: Instant) {
         if rate <= 0.0 {
             tokio::time::sleep_until(deadline).await;
             return;
@@ -147,7 +143,7 @@ impl Workers {
 
     /// Runs `ops` (each on its node), as many at once as there are workers; returns when all
     /// have completed.
-    pub(crate) async fn run_final(&mut self, ops: Vec<(usize, Invocation)>) {
+    pub(super) async fn run_final(&mut self, ops: Vec<(usize, Invocation)>) {
         for (node, op) in ops {
             while self.free.is_empty() {
                 match self.busy.join_next().await {
@@ -168,64 +164,70 @@ impl Workers {
         }
     }
 
-    fn context(&self, worker: &Worker) -> Context {
+    fn context(&self, worker: &Worker<C>) -> Context {
         Context {
             process: worker.process,
-            node: worker.index % self.node_count.max(1),
+            node: worker.index % self.env.node_count.max(1),
         }
     }
 
     /// Records the invocation and starts the request.
-    fn dispatch(&mut self, mut worker: Worker, op: Invocation, node: usize) {
+    fn dispatch(&mut self, mut worker: Worker<C>, op: Invocation, node: usize) {
         let request = self.workload.request(&op);
         let request_type = request
             .get("type")
             .and_then(Json::as_str)
             .unwrap_or("")
             .to_string();
-        self.recorder.record(event(
+        self.env.recorder.record(event(
             worker.process,
             EventKind::Invoke,
             &op,
             op.value.clone(),
             None,
         ));
-        let timeout = self.timeout;
-        let (router, clients) = (&self.router, &self.clients);
-        worker
-            .conn
-            .get_or_insert_with(|| Conn::open(router, clients));
+        let timeout = self.env.timeout;
         self.busy.spawn(async move {
-            let conn = worker.conn.as_mut().expect("opened above");
-            let reply = conn.call(Endpoint::Node(node), request, timeout).await;
+            let call = Call {
+                node,
+                op: &op,
+                request: &request,
+                timeout,
+            };
+            let reply = worker.client.call(call).await;
             (worker, op, request_type, reply)
         });
     }
 
-    fn finish(&mut self, done: Result<Done, tokio::task::JoinError>) {
-        let Ok((mut worker, op, request_type, reply)) = done else {
-            return;
+    fn finish(&mut self, done: Result<Done<C>, tokio::task::JoinError>) {
+        let (mut worker, op, request_type, reply) = match done {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return,
         };
-        let completion = match &reply {
-            Ok(body) => self.workload.complete(&op, &request_type, body),
-            Err(CallError::Timeout) => timeout_completion(&*self.workload, &op),
+        let completion = match reply {
+            Reply::Body(body) => self.workload.complete(&op, &request_type, &body),
+            Reply::Done(completion) => completion,
+            Reply::Timeout => timeout_completion(&*self.workload, &op),
         };
+        let progress = &self.env.progress;
         let (kind, value, error, counter) = match &completion {
-            Completion::Ok(v) => (EventKind::Ok, v.clone(), None, &self.progress.ok),
+            Completion::Ok(v) => (EventKind::Ok, v.clone(), None, &progress.ok),
             Completion::Fail(e) => (
                 EventKind::Fail,
                 op.value.clone(),
                 Some(e.clone()),
-                &self.progress.fail,
+                &progress.fail,
             ),
             Completion::Info(e) => (
                 EventKind::Info,
                 op.value.clone(),
                 Some(e.clone()),
-                &self.progress.info,
+                &progress.info,
             ),
         };
-        self.recorder
+        self.env
+            .recorder
             .record(event(worker.process, kind, &op, value, error));
         counter.fetch_add(1, Ordering::Relaxed);
         let ctx = self.context(&worker);
@@ -233,7 +235,7 @@ impl Workers {
         if kind == EventKind::Info {
             // The old process may still be in flight forever: a fresh one takes its place.
             worker.process += self.concurrency as u64;
-            worker.conn = None;
+            worker.client.reset();
         }
         self.free.push_back(worker);
     }

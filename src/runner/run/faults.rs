@@ -1,7 +1,8 @@
-//! The nemesis executor: applies scheduled faults to the cluster and the network, records each
-//! as a nemesis event (`"process":"nemesis"`, `info`), tracks what is active (for the progress
-//! bar and the final heal), and heals everything at the end. A targeted nemesis runs inside the
-//! router instead; the executor installs it, records the steps it reports, and removes it.
+//! The nemesis executor: applies scheduled faults through the backend's [`Cluster`], records
+//! each as a nemesis event (`"process":"nemesis"`, `info`), tracks what is active (for the
+//! progress bar and the final heal), and heals everything at the end. A targeted nemesis runs
+//! inside the backend instead; the executor installs it, records the steps it reports, and
+//! removes it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,19 +10,16 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::targeted::Step;
-use super::{Fault, FaultKind, Scheduled, TargetedNemesis};
 use crate::history::{Event, EventKind, Process};
-use crate::runner::cluster::Cluster;
-use crate::runner::net::{Control, RouterHandle, Targeted};
+use crate::runner::backend::Cluster;
+use crate::runner::nemesis::targeted::Step;
+use crate::runner::nemesis::{Fault, FaultKind, Scheduled, TargetedNemesis};
 use crate::runner::progress::RunProgress;
 use crate::runner::recorder::Recorder;
 use crate::runner::RunError;
 
-/// Applies faults; remembers the start action of each active kind.
-pub(crate) struct Nemesis {
-    cluster: Arc<Cluster>,
-    router: RouterHandle,
+/// Fault bookkeeping: what was applied when, and the start action of each active kind.
+pub(super) struct Faults {
     recorder: Arc<Recorder>,
     progress: Arc<RunProgress>,
     active: BTreeMap<FaultKind, Fault>,
@@ -30,16 +28,9 @@ pub(crate) struct Nemesis {
     targeted: Option<(FaultKind, mpsc::UnboundedReceiver<Step>)>,
 }
 
-impl Nemesis {
-    pub(crate) fn new(
-        cluster: Arc<Cluster>,
-        router: RouterHandle,
-        recorder: Arc<Recorder>,
-        progress: Arc<RunProgress>,
-    ) -> Nemesis {
-        Nemesis {
-            cluster,
-            router,
+impl Faults {
+    pub(super) fn new(recorder: Arc<Recorder>, progress: Arc<RunProgress>) -> Faults {
+        Faults {
             recorder,
             progress,
             active: BTreeMap::new(),
@@ -49,30 +40,30 @@ impl Nemesis {
     }
 
     /// Runs `schedule`, whose times count from `start`.
-    pub(crate) async fn run(
+    pub(super) async fn run<C: Cluster>(
         &mut self,
+        cluster: &C,
         schedule: &[Scheduled],
         start: Instant,
     ) -> Result<(), RunError> {
         for s in schedule {
             tokio::time::sleep_until(start + s.at).await;
-            self.apply(&s.fault, start).await?;
+            self.apply(cluster, &s.fault, start).await?;
         }
         Ok(())
     }
 
-    /// Installs `nemesis` (of `kind`) in the router and records its steps until `until`; times
-    /// count from `start`. It stays installed until [`Nemesis::heal`].
-    pub(crate) async fn run_targeted(
+    /// Installs `nemesis` (of `kind`) and records its steps until `until`; times count from
+    /// `start`. It stays installed until [`Faults::heal`].
+    pub(super) async fn run_targeted<C: Cluster>(
         &mut self,
+        cluster: &C,
         kind: FaultKind,
         nemesis: Box<dyn TargetedNemesis>,
         start: Instant,
         until: Instant,
-    ) {
-        let (steps, mut reports) = mpsc::unbounded_channel();
-        self.router
-            .control(Control::Targeted(Some(Targeted { nemesis, steps })));
+    ) -> Result<(), RunError> {
+        let mut reports = cluster.install_targeted(nemesis)?;
         let deadline = tokio::time::sleep_until(until);
         tokio::pin!(deadline);
         loop {
@@ -85,40 +76,32 @@ impl Nemesis {
             }
         }
         self.targeted = Some((kind, reports));
+        Ok(())
     }
 
     /// Stops every active fault: heals the network, restarts killed nodes, resumes paused ones.
-    pub(crate) async fn heal(&mut self, start: Instant) -> Result<(), RunError> {
+    pub(super) async fn heal<C: Cluster>(
+        &mut self,
+        cluster: &C,
+        start: Instant,
+    ) -> Result<(), RunError> {
         if let Some((kind, mut reports)) = self.targeted.take() {
-            // Removing it from the router drops the sender: the steps it took before that are
-            // still recorded, then the channel closes.
-            self.router.control(Control::Targeted(None));
+            // Removing it drops its sender: the steps it took before that are still recorded,
+            // then the channel closes.
+            cluster.remove_targeted();
             while let Some(step) = reports.recv().await {
                 self.record(&targeted_fault(kind, step), start);
             }
         }
         let active: Vec<Fault> = self.active.values().cloned().collect();
         for fault in active {
-            let stop = match fault {
-                Fault::StartPartition { .. } => Fault::StopPartition,
-                Fault::Kill(nodes) => Fault::Restart(nodes),
-                Fault::Pause(nodes) => Fault::Resume(nodes),
-                Fault::StartLoss(..) => Fault::StopLoss,
-                Fault::StartLatency(..) => Fault::StopLatency,
-                Fault::Targeted { kind, .. } => Fault::Targeted {
-                    kind,
-                    step: format!("{}: end of the run: heal", kind.name()),
-                    grudge: None,
-                },
-                other => other,
-            };
-            self.apply(&stop, start).await?;
+            self.apply(cluster, &fault.healing(), start).await?;
         }
         Ok(())
     }
 
     /// What was applied, with the time each was applied at.
-    pub(crate) fn applied(&self) -> &[Scheduled] {
+    pub(super) fn applied(&self) -> &[Scheduled] {
         &self.applied
     }
 
@@ -140,42 +123,41 @@ impl Nemesis {
             .set_faults(self.active.values().map(Fault::describe).collect());
     }
 
-    async fn apply(&mut self, fault: &Fault, start: Instant) -> Result<(), RunError> {
+    async fn apply<C: Cluster>(
+        &mut self,
+        cluster: &C,
+        fault: &Fault,
+        start: Instant,
+    ) -> Result<(), RunError> {
         self.record(fault, start);
         match fault {
-            Fault::StartPartition { grudge, .. } => self
-                .router
-                .control(Control::Partition(Some(grudge.clone()))),
-            Fault::StopPartition => self.router.control(Control::Partition(None)),
+            Fault::StartPartition { grudge, .. } => cluster.partition(Some(grudge)).await?,
+            Fault::StopPartition => cluster.partition(None).await?,
             Fault::Kill(nodes) => {
                 for &i in nodes {
-                    self.cluster.kill(i).await;
+                    cluster.kill_node(i).await;
                 }
             }
             Fault::Restart(nodes) => {
                 for &i in nodes {
-                    self.cluster.start(i).await?;
+                    cluster.start_node(i).await?;
                 }
             }
             Fault::Pause(nodes) => {
                 for &i in nodes {
-                    self.cluster.pause(i).await;
+                    cluster.pause_node(i).await;
                 }
             }
             Fault::Resume(nodes) => {
                 for &i in nodes {
-                    self.cluster.resume(i).await;
+                    cluster.resume_node(i).await;
                 }
             }
-            Fault::StartLoss(nodes, p) => self
-                .router
-                .control(Control::Loss(Some((nodes.clone(), *p)))),
-            Fault::StopLoss => self.router.control(Control::Loss(None)),
-            Fault::StartLatency(nodes, extra) => self
-                .router
-                .control(Control::Slow(Some((nodes.clone(), *extra)))),
-            Fault::StopLatency => self.router.control(Control::Slow(None)),
-            // The router took the step itself (or, healing, has already been told).
+            Fault::StartLoss(nodes, p) => cluster.loss(nodes, Some(*p)).await?,
+            Fault::StopLoss => cluster.loss(&[], None).await?,
+            Fault::StartLatency(nodes, extra) => cluster.latency(nodes, Some(*extra)).await?,
+            Fault::StopLatency => cluster.latency(&[], None).await?,
+            // The backend took the step itself (or, healing, has already been told).
             Fault::Targeted { .. } => {}
         }
         Ok(())

@@ -1,4 +1,5 @@
-//! The cluster: one slot per node id, each holding the node's current process.
+//! [`Nodes`]: the router's node processes, one slot per node id, each holding the node's current
+//! process.
 //!
 //! - `process.rs`: one process: spawn (argv, own process group, stderr to its log), the stdin
 //!   writer, the stdout supervisor that routes messages and reports protocol failures.
@@ -6,35 +7,25 @@
 //! A node is started by spawning its process and completing the `init` handshake (within the init
 //! timeout). The nemesis kills (SIGKILL to the process group), restarts (same node id, same data
 //! directory, a fresh `init`), pauses (SIGSTOP) and resumes (SIGCONT) nodes through this type.
-//! Dropping the cluster kills every process group, so nothing outlives a run, whatever ends it.
+//! Dropping it kills every process group, so nothing outlives a run, whatever ends it.
 
 mod process;
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use tokio::sync::{mpsc, Mutex};
 
-use super::client::{CallError, Conn};
-use super::error::{FailureKind, NodeFailure};
-use super::net::{Control, Endpoint, RouterHandle};
-use super::plan::{format_duration, NodeCommand};
-use super::protocol::{init_body, node_id};
-use super::store::Store;
-use super::RunError;
+use super::clients::{CallError, ClientIds, Conn};
+use super::task::{Control, RouterHandle};
+use crate::runner::error::{FailureKind, NodeFailure};
+use crate::runner::plan::NodeCommand;
+use crate::runner::protocol::{init_body, node_id, Endpoint};
+use crate::runner::store::Store;
+use crate::runner::RunError;
+use crate::units::format_duration;
 use process::{NodeProcess, Spawn};
-
-/// Hands out client ids `c0`, `c1`, ... in order.
-#[derive(Debug, Default)]
-pub(crate) struct ClientIds(AtomicU32);
-
-impl ClientIds {
-    pub(crate) fn next(&self) -> u32 {
-        self.0.fetch_add(1, Ordering::Relaxed)
-    }
-}
 
 #[derive(Default)]
 struct Slot {
@@ -51,7 +42,7 @@ pub(crate) struct StartOptions {
 }
 
 /// The node processes of a run.
-pub(crate) struct Cluster {
+pub(crate) struct Nodes {
     command: NodeCommand,
     /// The run's seed, handed to reference nodes.
     seed: u64,
@@ -64,7 +55,7 @@ pub(crate) struct Cluster {
     init_timeout: Duration,
 }
 
-impl Cluster {
+impl Nodes {
     pub(crate) fn new(
         command: NodeCommand,
         node_count: usize,
@@ -73,9 +64,9 @@ impl Cluster {
         clients: Arc<ClientIds>,
         failures: mpsc::UnboundedSender<NodeFailure>,
         start: StartOptions,
-    ) -> Cluster {
+    ) -> Nodes {
         let StartOptions { init_timeout, seed } = start;
-        Cluster {
+        Nodes {
             seed,
             command,
             ids: (0..node_count).map(node_id).collect(),
@@ -88,11 +79,6 @@ impl Cluster {
             failures,
             init_timeout,
         }
-    }
-
-    /// The node ids, `n0` ...
-    pub(crate) fn ids(&self) -> &[String] {
-        &self.ids
     }
 
     /// Starts (or restarts) node `i` and waits for its `init_ok`.
@@ -193,7 +179,7 @@ impl Cluster {
     }
 }
 
-impl Drop for Cluster {
+impl Drop for Nodes {
     fn drop(&mut self) {
         // `NodeProcess::drop` kills each process group.
         for slot in &mut self.slots {
@@ -206,7 +192,8 @@ impl Drop for Cluster {
 mod tests {
     use super::*;
     use crate::runner::clock::Clock;
-    use crate::runner::net::{self, Journal, Links, NetOptions};
+    use crate::runner::router::{journal::Journal, links::Links, task};
+    use crate::runner::NetOptions;
     use crate::runner::{rng, Stream};
 
     fn tagged(tag: &str) -> usize {
@@ -240,7 +227,7 @@ mod tests {
             .unwrap();
         let seen = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             runtime.block_on(async {
-                let router = net::start(
+                let router = task::start(
                     1,
                     Links::new(NetOptions::default()),
                     rng(0, Stream::Net),
@@ -248,7 +235,7 @@ mod tests {
                     Clock::start(),
                 );
                 let (failures, _failed) = mpsc::unbounded_channel();
-                let cluster = Arc::new(Cluster::new(
+                let cluster = Arc::new(Nodes::new(
                     command,
                     1,
                     store,

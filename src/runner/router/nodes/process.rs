@@ -22,7 +22,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::runner::error::{FailureKind, NodeFailure};
-use crate::runner::net::{parse_line, Control, Endpoint, EnvelopeError, Outgoing, RouterHandle};
+use crate::runner::protocol::{parse_line, Endpoint, EnvelopeError};
+use crate::runner::router::task::{Control, Outgoing, RouterHandle};
 use crate::runner::RunError;
 
 /// Lines kept for error messages.

@@ -22,43 +22,7 @@ mod seq_kv;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value as Json};
 
-/// A Maelstrom service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ServiceId {
-    /// `lin-kv`: a linearizable key-value store.
-    LinKv,
-    /// `seq-kv`: a sequentially consistent key-value store.
-    SeqKv,
-    /// `lww-kv`: an eventually consistent, last-write-wins key-value store.
-    LwwKv,
-    /// `lin-tso`: a linearizable timestamp oracle.
-    LinTso,
-}
-
-impl ServiceId {
-    /// Every service.
-    pub const ALL: [ServiceId; 4] = [
-        ServiceId::LinKv,
-        ServiceId::SeqKv,
-        ServiceId::LwwKv,
-        ServiceId::LinTso,
-    ];
-
-    /// Its node id on the network.
-    pub fn name(self) -> &'static str {
-        match self {
-            ServiceId::LinKv => "lin-kv",
-            ServiceId::SeqKv => "seq-kv",
-            ServiceId::LwwKv => "lww-kv",
-            ServiceId::LinTso => "lin-tso",
-        }
-    }
-
-    /// The service with node id `name`.
-    pub fn from_name(name: &str) -> Option<ServiceId> {
-        ServiceId::ALL.into_iter().find(|s| s.name() == name)
-    }
-}
+use crate::runner::protocol::ServiceId;
 
 /// A service: handles one request body from `client` (the request's `src`) and returns the reply
 /// body (without `in_reply_to`, which the router adds).

@@ -9,25 +9,22 @@
 //! only makes its own queue grow).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::delay::Delayed;
-use super::journal::DropReason;
+use super::delay::{Delayed, Message};
+use super::journal::{DropReason, Journal};
 use super::links::{Fate, Links};
-use super::service::Services;
-use super::{Endpoint, Journal, NetStats};
+use super::services::Services;
+use super::Line;
 use crate::runner::clock::Clock;
 use crate::runner::nemesis::targeted::{Sent, Step};
 use crate::runner::nemesis::{Grudge, TargetedNemesis};
-use crate::runner::protocol::node_id;
-
-/// A line on its way to a node or a client.
-pub(crate) type Line = Arc<[u8]>;
+use crate::runner::net_stats::NetStats;
+use crate::runner::protocol::{node_id, Endpoint};
 
 /// A message as sent: the true sender, the destination (`None`: names nothing on this network),
 /// and the line as written.
@@ -129,13 +126,6 @@ pub(crate) fn start(
     };
     tokio::spawn(router.run(rx));
     RouterHandle { tx }
-}
-
-pub(super) struct Message {
-    pub(super) id: u64,
-    pub(super) from: Endpoint,
-    pub(super) dest: Endpoint,
-    pub(super) line: Line,
 }
 
 enum NodeSlot {

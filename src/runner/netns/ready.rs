@@ -1,0 +1,105 @@
+//! Waiting for the nodes to be ready: a prober thread in the client namespace asks each node in
+//! turn — an HTTP `GET` whose body must contain a string, or a TCP connection — until all
+//! answer, the cluster file's timeout passes, or the run is stopped; a node that exits first is
+//! an error naming its log.
+
+use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::cluster_file::{ClusterFile, Ready};
+use super::nodes::Nodes;
+use super::topology;
+use crate::runner::protocol::node_id;
+use crate::runner::store::Store;
+use crate::runner::systems::http::HttpConn;
+use crate::runner::{RunError, StopHandle};
+
+/// Whether node at `addr` passes `probe` now.
+fn probe(ready: &Ready, addr: SocketAddr, conn: &mut HttpConn) -> bool {
+    match ready {
+        Ready::HttpGet { path, expect } => conn
+            .get(path, Duration::from_millis(500))
+            .is_ok_and(|(_, body)| String::from_utf8_lossy(&body).contains(expect.as_str())),
+        Ready::Tcp => TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok(),
+    }
+}
+
+/// Blocks until every node of `cluster` at `addrs` is ready (or `stop`).
+pub(super) fn wait(
+    cluster: &ClusterFile,
+    namespace: &str,
+    addrs: &[SocketAddr],
+    nodes: &Mutex<Nodes>,
+    store: &Store,
+    stop: &StopHandle,
+) -> Result<(), RunError> {
+    let deadline = Instant::now() + cluster.ready_timeout;
+    let (tx, rx) = mpsc::channel();
+    // The prober stops on the run's stop, or on this one when a node exits.
+    let give_up = StopHandle::default();
+    let (ns, addrs_owned, ready) = (namespace.to_string(), addrs.to_vec(), cluster.ready.clone());
+    let (stop_run, give_up_probe) = (stop.clone(), give_up.clone());
+    let prober = std::thread::Builder::new()
+        .name("netns-probe".into())
+        .spawn(move || {
+            if let Err(e) = topology::enter(&ns) {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            for (i, addr) in addrs_owned.into_iter().enumerate() {
+                let mut conn = HttpConn::new(addr);
+                loop {
+                    let over = stop_run.is_stopped() || give_up_probe.is_stopped();
+                    if over || Instant::now() > deadline {
+                        let _ = tx.send(Ok(Some(i)));
+                        return;
+                    }
+                    if probe(&ready, addr, &mut conn) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+            let _ = tx.send(Ok(None));
+        })
+        .map_err(|e| RunError::Netns(format!("cannot start the probe thread: {e}")))?;
+    let outcome = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(r) => break r,
+            Err(RecvTimeoutError::Timeout) => {
+                let exited = nodes.lock().unwrap_or_else(|e| e.into_inner()).exited();
+                if let Some((i, status)) = exited.into_iter().next() {
+                    give_up.stop();
+                    let _ = prober.join();
+                    let id = node_id(i);
+                    return Err(RunError::Netns(format!(
+                        "node {id} exited ({status}) before it was ready; see {}",
+                        store.node_log(&id).display()
+                    )));
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                break Err(RunError::Netns("the probe thread died".into()))
+            }
+        }
+    };
+    let _ = prober.join();
+    match outcome? {
+        None => Ok(()),
+        Some(_) if stop.is_stopped() => Ok(()),
+        Some(i) => {
+            let what = match &cluster.ready {
+                Ready::HttpGet { path, expect } => format!("answer GET {path} with {expect:?}"),
+                Ready::Tcp => format!("accept a connection on port {}", cluster.client_port),
+            };
+            Err(RunError::Netns(format!(
+                "node {} did not {what} within {:?}; see {}",
+                node_id(i),
+                cluster.ready_timeout,
+                store.node_log(&node_id(i)).display()
+            )))
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The router backend (`--net router`, the default): Maelstrom-protocol node processes talk
+//! over stdin/stdout, and every message between nodes, clients and services passes through one
+//! router task, which applies latency, loss, duplication, reordering and partitions (drawn from
+//! one seeded RNG), logs every message to `messages.jsonl`, and runs Maelstrom's services. No
+//! root needed.
+//!
+//! Map of this module, in reading order:
+//! - [`RouterBackend`] (here): the [`Backend`] and its [`Cluster`];
+//! - `nodes.rs` + `nodes/`: node processes (spawn, `init`, kill, restart, pause);
+//! - `faults.rs`: partitions, loss, latency and targeted nemeses, as commands to the router task;
+//! - `clients.rs`: client connections (`c<k>`): request, matching reply, timeout;
+//! - `task.rs`: the router task that ties the rest together, and its handle;
+//! - `links.rs`: the pure per-message decisions (drop, delay, duplicate; blocked by a partition);
+//! - `delay.rs`: the heap of messages waiting for their delivery time;
+//! - `journal.rs`: `messages.jsonl`;
+//! - `services.rs` + `services/`: `lin-kv`, `seq-kv`, `lww-kv`, `lin-tso` as pure state machines.
+//!
+//! The standing network it applies is the plan's [`NetOptions`](super::NetOptions); what it
+//! counted comes back as [`NetStats`](super::NetStats).
+//!
+//! Maelstrom's rules, kept here: messages with a client at either end get no latency and no
+//! faults (only a targeted nemesis may drop a client's request); services get latency but are
+//! never partitioned (nor, here, subject to loss or duplication); partitions drop messages when
+//! they are delivered, so messages already in flight are lost when a partition starts.
+
+mod clients;
+mod delay;
+mod faults;
+pub(crate) mod journal;
+pub(crate) mod links;
+mod nodes;
+mod services;
+pub(crate) mod task;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Mutex};
+
+pub use clients::RouterClient;
+
+use self::clients::ClientIds;
+use self::nodes::{Nodes, StartOptions};
+use self::task::RouterHandle;
+use super::backend::{Backend, BackendSummary, Cluster, StartContext};
+use super::error::NodeFailure;
+use super::nemesis::targeted::Step;
+use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
+use super::plan::{NodeCommand, RunPlan};
+use super::{rng, RunError, Stream};
+
+/// A line on its way to a node or a client.
+pub(crate) type Line = Arc<[u8]>;
+
+/// The router backend. Everything it needs is in the plan: the node program
+/// ([`RunPlan::node`]) and the standing network ([`RunPlan::net`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RouterBackend;
+
+impl Backend for RouterBackend {
+    type Cluster = RouterCluster;
+
+    fn name(&self) -> &'static str {
+        "router"
+    }
+
+    fn validate(&self, _plan: &RunPlan) -> Result<(), RunError> {
+        Ok(())
+    }
+
+    fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
+        let mut args = Vec::new();
+        match &plan.node {
+            NodeCommand::Named { name, bug, .. } => {
+                args.extend(["--node".to_string(), name.clone()]);
+                if let Some(bug) = bug {
+                    args.extend(["--bug".to_string(), bug.clone()]);
+                }
+            }
+            NodeCommand::Bin(argv) => {
+                // Last; `--` keeps node arguments that look like options the node's.
+                args.extend(["--bin".to_string(), argv[0].clone()]);
+                if argv[1..].iter().any(|a| a.starts_with('-')) {
+                    args.push("--".into());
+                }
+                args.extend(argv[1..].iter().cloned());
+            }
+        }
+        args
+    }
+
+    async fn start(self, ctx: StartContext) -> Result<RouterCluster, RunError> {
+        let plan = &ctx.plan;
+        let journal = journal::Journal::new(Some(ctx.store.create_file("messages.jsonl")?));
+        let router = task::start(
+            plan.node_count,
+            links::Links::new(plan.net),
+            rng(plan.seed, Stream::Net),
+            journal,
+            ctx.clock,
+        );
+        let clients = Arc::new(ClientIds::default());
+        let (failures, failed) = mpsc::unbounded_channel();
+        let nodes = Nodes::new(
+            plan.node.clone(),
+            plan.node_count,
+            ctx.store.clone(),
+            router.clone(),
+            clients.clone(),
+            failures,
+            StartOptions {
+                init_timeout: plan.init_timeout,
+                seed: plan.seed,
+            },
+        );
+        Ok(RouterCluster {
+            router,
+            nodes,
+            clients,
+            failed: Mutex::new(failed),
+        })
+    }
+}
+
+/// The router's running cluster: node processes and the router task.
+pub struct RouterCluster {
+    router: RouterHandle,
+    nodes: Nodes,
+    clients: Arc<ClientIds>,
+    failed: Mutex<mpsc::UnboundedReceiver<NodeFailure>>,
+}
+
+impl Cluster for RouterCluster {
+    type Client = RouterClient;
+
+    async fn start_node(&self, i: usize) -> Result<(), RunError> {
+        self.nodes.start(i).await
+    }
+
+    async fn kill_node(&self, i: usize) {
+        self.nodes.kill(i).await
+    }
+
+    async fn pause_node(&self, i: usize) {
+        self.nodes.pause(i).await
+    }
+
+    async fn resume_node(&self, i: usize) {
+        self.nodes.resume(i).await
+    }
+
+    async fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+        faults::partition(&self.router, grudge);
+        Ok(())
+    }
+
+    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
+        faults::loss(&self.router, nodes, p);
+        Ok(())
+    }
+
+    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError> {
+        faults::latency(&self.router, nodes, extra);
+        Ok(())
+    }
+
+    fn install_targeted(
+        &self,
+        nemesis: Box<dyn TargetedNemesis>,
+    ) -> Result<mpsc::UnboundedReceiver<Step>, RunError> {
+        Ok(faults::install_targeted(&self.router, nemesis))
+    }
+
+    fn remove_targeted(&self) {
+        faults::remove_targeted(&self.router);
+    }
+
+    fn client(&self) -> RouterClient {
+        RouterClient::new(self.router.clone(), self.clients.clone())
+    }
+
+    async fn failure(&self) -> RunError {
+        match self.failed.lock().await.recv().await {
+            Some(failure) => failure.into(),
+            None => std::future::pending().await,
+        }
+    }
+
+    async fn shutdown(&self, _applied: &[Scheduled]) -> BackendSummary {
+        self.nodes.shutdown().await;
+        BackendSummary {
+            net: self.router.finish().await,
+            ..BackendSummary::default()
+        }
+    }
+}
