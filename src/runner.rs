@@ -164,7 +164,7 @@ pub fn run<B: Backend>(
 ) -> Result<RunOutcome, RunError> {
     plan.validate()?;
     backend.validate(plan)?;
-    for notice in backend.preflight()? {
+    for notice in backend.preflight(plan)? {
         options.notices.tell(&notice);
     }
     let replay = replay_command(plan, &backend);

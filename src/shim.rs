@@ -103,7 +103,8 @@ async fn serve(options: ShimOptions) -> Result<i32, ShimError> {
     let mut stdin = child.stdin.take().expect("piped stdin");
     let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     let ids: Vec<String> = options.peers.iter().map(|(id, _)| id.clone()).collect();
-    let init = json!({"src": "c-init", "dest": options.id, "body": init_body(&options.id, &ids)});
+    // `c0` is the init client on every node; the Maelstrom adapter numbers its clients from 1.
+    let init = json!({"src": "c0", "dest": options.id, "body": init_body(&options.id, &ids)});
     let mut line = serde_json::to_vec(&init).expect("JSON values serialize");
     line.push(b'\n');
     let _ = stdin.write_all(&line).await;

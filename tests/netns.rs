@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use splitbrain::runner::nemesis::{schedule, Fault, FaultKind};
 
+/// Maelstrom nodes under `splitbrain shim` on the same real network.
+mod maelstrom;
+
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn cluster_file() -> PathBuf {
@@ -429,4 +432,31 @@ fn the_figure8_nemesis_is_refused_because_it_needs_the_router() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("needs the router"), "{stderr}");
     assert!(!dir.path().join("latest").exists(), "no run was started");
+}
+
+#[test]
+fn a_run_that_cannot_start_prints_the_command_that_replays_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    let contents = std::fs::read_to_string(cluster_file()).unwrap().replacen(
+        "\"etcd\", \"--name\"",
+        "\"no-such-etcd-binary\", \"--name\"",
+        1,
+    );
+    std::fs::write(&file, contents).unwrap();
+    let mut a = args(5, dir.path());
+    a[6] = file.display().to_string();
+    let out = splitbrain(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let replay = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("replay: "))
+        .unwrap_or_else(|| panic!("no replay line: {stderr}"));
+    assert!(
+        replay.starts_with("splitbrain run --workload lin-kv")
+            && replay.contains("--seed 5")
+            && replay.contains(&format!("--net netns --cluster {}", file.display())),
+        "{replay}"
+    );
 }

@@ -27,7 +27,7 @@ use splitbrain::units;
 
 /// Arguments of `splitbrain run`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("program").required(true).args(["bin", "node", "cluster"]))]
+#[command(group = clap::ArgGroup::new("program").required(true).multiple(true).args(["bin", "node", "cluster"]))]
 pub struct RunArgs {
     /// Workload: echo, unique-ids, broadcast, g-set, g-counter, pn-counter, lin-kv, lock.
     #[arg(long, short = 'w', value_parser = parse_workload)]
@@ -38,14 +38,14 @@ pub struct RunArgs {
     #[arg(long, action = clap::ArgAction::Append, value_name = "CMD [ARGS...]")]
     bin: Vec<String>,
     /// A splitbrain reference node, run as `splitbrain node NAME [--bug BUG] --data-dir DIR`.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "bin")]
     node: Option<String>,
     /// The reference node's bug variant.
     #[arg(long, requires = "node")]
     bug: Option<String>,
-    /// Number of nodes, named n0, n1, ...
-    #[arg(long, default_value_t = 3)]
-    node_count: usize,
+    /// Number of nodes, named n0, n1, ... (default 3; with --cluster, the file's `nodes`).
+    #[arg(long)]
+    node_count: Option<usize>,
     /// Client threads: a number, or `Kn` for K × node count (default: the node count).
     #[arg(long, value_parser = parse_concurrency)]
     concurrency: Option<Concurrency>,
@@ -176,15 +176,15 @@ fn parse_topology(text: &str) -> Result<Topology, String> {
 impl RunArgs {
     fn plan(&self, cluster: Option<&ClusterFile>) -> anyhow::Result<RunPlan> {
         let node = match (&self.node, cluster) {
-            (_, Some(c)) => NodeCommand::Bin(c.argv.clone()),
-            (Some(name), None) => NodeCommand::Named {
+            (_, Some(c)) if !c.takes_program() => NodeCommand::Bin(c.argv.clone()),
+            (Some(name), _) => NodeCommand::Named {
                 exe: std::env::current_exe()?,
                 name: name.clone(),
                 bug: self.bug.clone(),
             },
-            (None, None) => NodeCommand::Bin(self.bin.clone()),
+            (None, _) => NodeCommand::Bin(self.bin.clone()),
         };
-        let node_count = cluster.map_or(self.node_count, |c| c.nodes);
+        let node_count = self.node_count.or(cluster.map(|c| c.nodes)).unwrap_or(3);
         let mut plan = RunPlan::new(self.workload, node, node_count);
         plan.concurrency = match self.concurrency {
             None => node_count,
@@ -236,28 +236,44 @@ fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
         eprintln!("error: --net netns and --cluster FILE.toml go together");
         return Ok(EXIT_ERROR);
     };
-    if !args.bin.is_empty() || args.node.is_some() {
-        eprintln!("error: with --cluster, the cluster file says what runs; drop --bin/--node");
-        return Ok(EXIT_ERROR);
-    }
-    let backend = ClusterFile::load(path).and_then(|cluster| {
-        NetnsBackend::new(
-            cluster,
-            AdapterOptions {
-                etcd_serializable_reads: args.etcd_serializable_reads,
-            },
-        )
+    let cluster = ClusterFile::load(path).and_then(|c| match args.node_count {
+        Some(n) => c.with_nodes(n),
+        None => Ok(c),
     });
-    let backend = match backend {
-        Ok(b) => b,
+    let cluster = match cluster {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(EXIT_ERROR);
         }
     };
-    let cluster = ClusterFile::load(path)?;
+    let program_given = !args.bin.is_empty() || args.node.is_some();
+    if program_given && !cluster.takes_program() {
+        eprintln!(
+            "error: {} says what runs (its argv has no {{bin}}); drop --bin/--node",
+            path.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
+    if !program_given && cluster.takes_program() {
+        eprintln!(
+            "error: {} runs the node program given with --bin CMD... or --node NAME ({{bin}} in \
+             its argv); give one",
+            path.display()
+        );
+        return Ok(EXIT_ERROR);
+    }
     let plan = args.plan(Some(&cluster))?;
-    run_on(&args, &plan, backend)
+    let options = AdapterOptions {
+        etcd_serializable_reads: args.etcd_serializable_reads,
+    };
+    match NetnsBackend::new(cluster, options) {
+        Ok(backend) => run_on(&args, &plan, backend),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(EXIT_ERROR)
+        }
+    }
 }
 
 /// Runs `plan` on `backend` with a progress bar and prints the outcome.

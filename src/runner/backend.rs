@@ -38,7 +38,7 @@ pub trait Backend: Send + 'static {
 
     /// Checks the machine (tools, privileges) and removes leftovers of killed runs, before the
     /// store is created; returns what it wants the user told.
-    fn preflight(&self) -> Result<Vec<String>, RunError> {
+    fn preflight(&self, _plan: &RunPlan) -> Result<Vec<String>, RunError> {
         Ok(Vec::new())
     }
 

@@ -35,6 +35,7 @@ pub mod teardown;
 mod topology;
 
 use std::net::{SocketAddr, SocketAddrV4};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,7 @@ use self::topology::Topology;
 use super::backend::{Backend, BackendSummary, Cluster, StartContext};
 use super::nemesis::targeted::Step;
 use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
-use super::plan::{NetOptions, RunPlan};
+use super::plan::{NetOptions, NodeCommand, RunPlan};
 use super::protocol::node_id;
 use super::store::Store;
 use super::systems::{self, AdapterOptions, SystemAdapter};
@@ -120,16 +121,16 @@ impl Backend for NetnsBackend {
         Ok(())
     }
 
-    fn preflight(&self) -> Result<Vec<String>, RunError> {
-        let program = self
+    fn preflight(&self, plan: &RunPlan) -> Result<Vec<String>, RunError> {
+        let program = program(&self.cluster, &plan.node, Path::new("."), plan.seed);
+        let argv = self
             .cluster
-            .argv(0, std::path::Path::new("."), 0)
-            .swap_remove(0);
-        command::preflight(&program)?;
+            .argv(0, std::path::Path::new("."), plan.seed, &program);
+        command::preflight(argv.first().map_or("", String::as_str))?;
         Ok(teardown::clean_stale())
     }
 
-    fn replay_args(&self, _plan: &RunPlan) -> Vec<String> {
+    fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
         let mut args = vec![
             "--net".to_string(),
             "netns".into(),
@@ -137,6 +138,10 @@ impl Backend for NetnsBackend {
             self.cluster.path.display().to_string(),
         ];
         args.extend(self.adapter.replay_args());
+        if self.cluster.takes_program() {
+            // Last: `--bin` takes the rest of the line.
+            args.extend(plan.node.replay_args());
+        }
         args
     }
 
@@ -183,7 +188,7 @@ impl NetnsCluster {
             }
             _ => None,
         };
-        let nodes = Nodes::new(&config, &topology, ctx.store.clone(), ctx.plan.seed)?;
+        let nodes = Nodes::new(&config, &topology, ctx.store.clone(), &ctx.plan)?;
         Ok(NetnsCluster {
             config,
             adapter: backend.adapter,
@@ -215,6 +220,18 @@ impl NetnsCluster {
     fn nodes(&self) -> std::sync::MutexGuard<'_, Nodes> {
         lock(&self.nodes)
     }
+}
+
+/// What `{bin}` stands for in a cluster file that has it: the plan's node program, for the node
+/// whose data directory is `data_dir`.
+fn program(cluster: &ClusterFile, node: &NodeCommand, data_dir: &Path, seed: u64) -> Vec<String> {
+    if !cluster.takes_program() {
+        return Vec::new();
+    }
+    node.argv(data_dir, seed)
+        .into_iter()
+        .map(|w| w.to_string_lossy().into_owned())
+        .collect()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

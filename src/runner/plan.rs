@@ -57,6 +57,29 @@ impl NodeCommand {
         }
     }
 
+    /// The words of `splitbrain run` that select this node program (`--node NAME [--bug B]`,
+    /// or `--bin CMD ARGS...`, which must come last).
+    pub fn replay_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        match self {
+            NodeCommand::Named { name, bug, .. } => {
+                args.extend(["--node".to_string(), name.clone()]);
+                if let Some(bug) = bug {
+                    args.extend(["--bug".to_string(), bug.clone()]);
+                }
+            }
+            NodeCommand::Bin(argv) => {
+                // `--` keeps node arguments that look like options the node's.
+                args.extend(["--bin".to_string(), argv[0].clone()]);
+                if argv[1..].iter().any(|a| a.starts_with('-')) {
+                    args.push("--".into());
+                }
+                args.extend(argv[1..].iter().cloned());
+            }
+        }
+        args
+    }
+
     /// A short description for messages: the program name, or `splitbrain node NAME`.
     pub fn describe(&self) -> String {
         match self {

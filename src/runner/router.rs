@@ -46,7 +46,7 @@ use super::backend::{Backend, BackendSummary, Cluster, StartContext};
 use super::error::NodeFailure;
 use super::nemesis::targeted::Step;
 use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
-use super::plan::{NodeCommand, RunPlan};
+use super::plan::RunPlan;
 use super::{rng, RunError, Stream};
 
 /// A line on its way to a node or a client.
@@ -69,24 +69,7 @@ impl Backend for RouterBackend {
     }
 
     fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
-        let mut args = Vec::new();
-        match &plan.node {
-            NodeCommand::Named { name, bug, .. } => {
-                args.extend(["--node".to_string(), name.clone()]);
-                if let Some(bug) = bug {
-                    args.extend(["--bug".to_string(), bug.clone()]);
-                }
-            }
-            NodeCommand::Bin(argv) => {
-                // Last; `--` keeps node arguments that look like options the node's.
-                args.extend(["--bin".to_string(), argv[0].clone()]);
-                if argv[1..].iter().any(|a| a.starts_with('-')) {
-                    args.push("--".into());
-                }
-                args.extend(argv[1..].iter().cloned());
-            }
-        }
-        args
+        plan.node.replay_args()
     }
 
     async fn start(self, ctx: StartContext) -> Result<RouterCluster, RunError> {

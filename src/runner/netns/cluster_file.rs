@@ -17,8 +17,10 @@
 //! ```
 //!
 //! Instead of `http_get`, `tcp = true` waits until the client port accepts connections.
-//! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed) and
-//! `{splitbrain}` (this executable, for `splitbrain shim` and `splitbrain node`).
+//! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed),
+//! `{splitbrain}` (this executable, for `splitbrain shim` and `splitbrain node`), and `{bin}`,
+//! a word of its own that stands for the node program given on the command line (`--bin CMD
+//! ARGS...` or `--node NAME`), so one cluster file runs any Maelstrom node.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -106,14 +108,21 @@ struct RawReady {
 }
 
 /// The placeholders a template may use.
-const PLACEHOLDERS: [&str; 6] = [
+const PLACEHOLDERS: [&str; 7] = [
     "{id}",
     "{ip}",
     "{peers}",
     "{data_dir}",
     "{seed}",
     "{splitbrain}",
+    BIN,
 ];
+
+/// Most nodes a run's /24 holds (node addresses .1–.100, proxy aliases .101–.200).
+const MAX_NODES: usize = 100;
+
+/// The placeholder for the command line's node program (a whole word).
+const BIN: &str = "{bin}";
 
 impl ClusterFile {
     /// Reads and validates `path`.
@@ -140,10 +149,10 @@ impl ClusterFile {
                 .map_or(1, |s| 1 + text[..s.start].matches('\n').count());
             error(line, e.message().trim().to_string())
         })?;
-        if !(1..=100).contains(&raw.nodes) {
+        if !(1..=MAX_NODES).contains(&raw.nodes) {
             return Err(error(
                 at("nodes"),
-                format!("nodes must be 1..=100, found {}", raw.nodes),
+                format!("nodes must be 1..={MAX_NODES}, found {}", raw.nodes),
             ));
         }
         if !ADAPTERS.contains(&raw.client.as_str()) {
@@ -173,6 +182,12 @@ impl ClusterFile {
         }
         let peer = raw.start.peer.unwrap_or_else(|| "{ip}".into());
         for word in raw.start.argv.iter().chain([&peer]) {
+            if word.contains(BIN) && word != BIN {
+                return Err(error(
+                    at(BIN),
+                    format!("{BIN} must be a word of its own (it stands for a whole argv), found {word:?}"),
+                ));
+            }
             if let Some(bad) = unknown_placeholder(word) {
                 return Err(error(
                     at(&bad),
@@ -243,9 +258,26 @@ impl ClusterFile {
         std::net::Ipv4Addr::new(a, b, c, 254)
     }
 
+    /// The same cluster with `n` nodes instead of the file's `nodes` (templates are per node, so
+    /// any count runs).
+    pub fn with_nodes(mut self, n: usize) -> Result<ClusterFile, RunError> {
+        if !(1..=MAX_NODES).contains(&n) {
+            return Err(RunError::Plan(format!(
+                "--node-count must be 1..={MAX_NODES} on a real network (one /24), found {n}"
+            )));
+        }
+        self.nodes = n;
+        Ok(self)
+    }
+
+    /// Whether the start template runs the command line's node program (`{bin}`).
+    pub fn takes_program(&self) -> bool {
+        self.argv.iter().any(|w| w == BIN)
+    }
+
     /// Node `i`'s argv: the template with the placeholders filled in, for a run seeded with
-    /// `seed`.
-    pub fn argv(&self, i: usize, data_dir: &Path, seed: u64) -> Vec<String> {
+    /// `seed`, `{bin}` standing for `program`.
+    pub fn argv(&self, i: usize, data_dir: &Path, seed: u64, program: &[String]) -> Vec<String> {
         let fill = |word: &str, j: usize, peers: &str| {
             word.replace("{id}", &node_id(j))
                 .replace("{ip}", &self.ip(j).to_string())
@@ -256,7 +288,14 @@ impl ClusterFile {
         };
         let peers: Vec<String> = (0..self.nodes).map(|j| fill(&self.peer, j, "")).collect();
         let peers = peers.join(",");
-        self.argv.iter().map(|w| fill(w, i, &peers)).collect()
+        let mut argv = Vec::new();
+        for word in &self.argv {
+            match word.as_str() {
+                BIN => argv.extend(program.iter().cloned()),
+                _ => argv.push(fill(word, i, &peers)),
+            }
+        }
+        argv
     }
 }
 
@@ -321,7 +360,7 @@ timeout = "20s"
     #[test]
     fn templates_expand_per_node_with_every_peer() {
         let c = parse(GOOD).unwrap();
-        let argv = c.argv(1, Path::new("/d/n1"), 7);
+        let argv = c.argv(1, Path::new("/d/n1"), 7, &[]);
         assert_eq!(argv[2], "n1");
         assert_eq!(argv[4], "http://10.77.0.2:2379");
         assert_eq!(
@@ -330,6 +369,41 @@ timeout = "20s"
         );
         assert_eq!(argv[8], "/d/n1");
         assert_eq!(c.ready_timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn bin_splices_the_node_program_and_seed_and_splitbrain_are_filled_in() {
+        let text = GOOD.replace(
+            r#"argv = ["etcd","#,
+            r#"argv = ["{splitbrain}", "shim", "--seed", "{seed}", "--", "{bin}", "etcd","#,
+        );
+        let c = parse(&text).unwrap();
+        assert!(c.takes_program());
+        let program = ["python3".to_string(), "node.py".into()];
+        let argv = c.argv(0, Path::new("/d/n0"), 7, &program);
+        assert_eq!(
+            argv[0],
+            std::env::current_exe().unwrap().display().to_string()
+        );
+        assert_eq!(
+            &argv[1..7],
+            ["shim", "--seed", "7", "--", "python3", "node.py"]
+        );
+        let glued = GOOD.replace(r#""--name", "{id}""#, r#""--name", "x{bin}""#);
+        let e = parse(&glued).unwrap_err().to_string();
+        assert!(e.contains("a word of its own"), "{e}");
+    }
+
+    #[test]
+    fn a_ready_section_needs_exactly_one_probe() {
+        let tcp = GOOD.replace("http_get = \"/health\"", "tcp = true");
+        assert_eq!(parse(&tcp).unwrap().ready, Ready::Tcp);
+        let both = GOOD.replace(
+            "http_get = \"/health\"",
+            "http_get = \"/health\"\ntcp = true",
+        );
+        let e = parse(&both).unwrap_err().to_string();
+        assert!(e.contains("exactly one probe"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 
 use super::cluster_file::ClusterFile;
 use super::topology::Topology;
-use crate::runner::plan::shell_join;
+use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
 use crate::runner::store::Store;
 use crate::runner::RunError;
@@ -27,18 +27,18 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// The nodes of `cluster` in `topology`, for a run seeded with `seed`; nothing is started
-    /// yet.
+    /// The nodes of `cluster` in `topology`, for `plan`; nothing is started yet.
     pub fn new(
         cluster: &ClusterFile,
         topology: &Topology,
         store: Store,
-        seed: u64,
+        plan: &RunPlan,
     ) -> Result<Nodes, RunError> {
         let mut argvs = Vec::new();
         for i in 0..cluster.nodes {
             let dir = store.data_dir(&node_id(i))?;
-            argvs.push(cluster.argv(i, &dir, seed));
+            let program = super::program(cluster, &plan.node, &dir, plan.seed);
+            argvs.push(cluster.argv(i, &dir, plan.seed, &program));
         }
         Ok(Nodes {
             argvs,

@@ -184,7 +184,12 @@ http_get = "/health"
         let data = store.dir().join("data").display().to_string();
         let result = std::panic::catch_unwind(|| {
             let topology = Topology::create(&prefix, &cluster, false).unwrap();
-            let mut nodes = Nodes::new(&cluster, &topology, store.clone(), 0).unwrap();
+            let plan = crate::runner::RunPlan::new(
+                crate::runner::workload::WorkloadName::LinKv,
+                crate::runner::NodeCommand::Bin(vec!["sleep".into()]),
+                2,
+            );
+            let mut nodes = Nodes::new(&cluster, &topology, store.clone(), &plan).unwrap();
             nodes.start(0).unwrap();
             nodes.start(1).unwrap();
             assert!(Path::new("/run/netns").join(topology.node_ns(1)).exists());

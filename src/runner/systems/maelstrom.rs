@@ -23,9 +23,18 @@ use crate::runner::protocol::{client_id, node_id, reply_to, request_line};
 use crate::runner::workload::{Completion, Invocation, WorkloadName};
 
 /// The Maelstrom-over-TCP adapter.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Maelstrom {
     next_client: Arc<AtomicU32>,
+}
+
+impl Default for Maelstrom {
+    fn default() -> Maelstrom {
+        // `c0` is the client each shim sends `init` from.
+        Maelstrom {
+            next_client: Arc::new(AtomicU32::new(1)),
+        }
+    }
 }
 
 impl SystemAdapter for Maelstrom {
