@@ -1,7 +1,7 @@
 //! `splitbrain node NAME`: runs a models-crate protocol as a real Maelstrom node.
 //!
 //! The node reads Maelstrom JSON lines (`{"src","dest","body"}`) on stdin, answers `init` with
-//! `init_ok`, builds its configuration with [`Deployable::deploy`] and then drives the
+//! `init_ok`, builds its configuration with [`Deployable::deploy`](splitbrain_models::Deployable::deploy) and then drives the
 //! [`Protocol`](splitbrain_models::Protocol) handlers, executing their effects for real:
 //! `Send` is a JSON line on stdout, `Persist` an atomic fsynced file in `--data-dir` written
 //! before any send of the same handler call leaves, `SetTimer` a deadline drawn uniformly from

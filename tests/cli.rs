@@ -281,3 +281,22 @@ fn html_report_takes_exactly_one_history() {
     assert_eq!(code(&result), 3);
     assert!(stderr(&result).contains("--html"), "{}", stderr(&result));
 }
+
+#[test]
+fn run_help_lists_every_workload_fault_distribution_and_topology_it_accepts() {
+    use splitbrain::runner::nemesis::FaultKind;
+    use splitbrain::runner::workload::{Topology, WorkloadName};
+    use splitbrain::runner::LatencyDist;
+    let out = splitbrain(&["run", "--help"]);
+    // clap wraps long lines: compare with the whitespace folded.
+    let help = stdout(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    let names = WorkloadName::ALL.iter().map(|w| w.name());
+    let names = names.chain(FaultKind::ALL.iter().map(|f| f.name()));
+    let names = names.chain(LatencyDist::ALL.iter().map(|d| d.name()));
+    for name in names.chain(Topology::ALL.iter().map(|t| t.name())) {
+        assert!(
+            help.contains(&format!(" {name},")) || help.contains(&format!(" {name} ")),
+            "`splitbrain run --help` does not list {name}: {help}"
+        );
+    }
+}

@@ -29,8 +29,8 @@ use splitbrain::units;
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("program").required(true).multiple(true).args(["bin", "node", "cluster"]))]
 pub struct RunArgs {
-    /// Workload: echo, unique-ids, broadcast, g-set, g-counter, pn-counter, lin-kv, lock.
-    #[arg(long, short = 'w', value_parser = parse_workload)]
+    #[arg(long, short = 'w', value_parser = parse_workload,
+          help = format!("Workload: {}", names(&WorkloadName::ALL, WorkloadName::name)))]
     workload: WorkloadName,
     /// The node program and its arguments, run as an argv (never through a shell). The node's
     /// arguments run up to the next option of `splitbrain run`; after `--`, every argument is the
@@ -55,9 +55,12 @@ pub struct RunArgs {
     /// How long clients issue operations (e.g. 20s).
     #[arg(long, value_parser = units::parse_duration, default_value = "10s")]
     time_limit: Duration,
-    /// Faults, comma-separated: partition, kill, pause, loss, latency; or figure8 alone (Raft's
-    /// Figure 8 built from the nodes' `append_entries`; give clients a long --rpc-timeout).
-    #[arg(long, value_delimiter = ',', value_parser = parse_fault)]
+    #[arg(long, value_delimiter = ',', value_parser = parse_fault, help = format!(
+        "Faults, comma-separated: {}; or {} alone (Raft's Figure 8 built from the nodes' \
+         `append_entries`; give clients a long --rpc-timeout)",
+        names(&FaultKind::TIMED, FaultKind::name),
+        names(&FaultKind::TARGETED, FaultKind::name),
+    ))]
     nemesis: Vec<FaultKind>,
     /// Mean time between nemesis actions.
     #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
@@ -68,8 +71,10 @@ pub struct RunArgs {
     /// Mean latency of messages between nodes, and to services (clients get none).
     #[arg(long, value_parser = units::parse_duration, default_value = "0ms")]
     latency: Duration,
-    /// Latency distribution: constant, uniform (0..2×mean), exponential.
-    #[arg(long, value_parser = parse_dist, default_value = "constant")]
+    #[arg(long, value_parser = parse_dist, default_value = "constant", help = format!(
+        "Latency distribution: {} (uniform: 0..2×mean)",
+        names(&LatencyDist::ALL, LatencyDist::name)
+    ))]
     latency_dist: LatencyDist,
     /// Probability that a message between nodes is lost.
     #[arg(long, default_value_t = 0.0)]
@@ -87,8 +92,8 @@ pub struct RunArgs {
     /// independent-key generator does, so every new key sees its first writes race (0: never).
     #[arg(long, default_value_t = 0)]
     ops_per_key: usize,
-    /// Broadcast topology: grid, line, total, tree2, tree3, tree4.
-    #[arg(long, value_parser = parse_topology, default_value = "grid")]
+    #[arg(long, value_parser = parse_topology, default_value = "grid",
+          help = format!("Broadcast topology: {}", names(&Topology::ALL, Topology::name)))]
     topology: Topology,
     /// How long a client waits for a reply (at least 10 × --latency).
     #[arg(long, value_parser = units::parse_duration, default_value = "1s")]
@@ -132,6 +137,11 @@ fn parse_concurrency(text: &str) -> Result<Concurrency, String> {
         Some(k) => k.parse().map(Concurrency::PerNode).map_err(|_| bad()),
         None => text.parse().map(Concurrency::Absolute).map_err(|_| bad()),
     }
+}
+
+/// `a, b, c`: the names of `all`, for help texts generated from the arrays the parsers accept.
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    all.iter().map(|x| name(*x)).collect::<Vec<_>>().join(", ")
 }
 
 fn one_of<T: Copy>(

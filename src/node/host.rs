@@ -45,7 +45,7 @@ struct Running<P: Deployable> {
     rng: ChaCha8Rng,
 }
 
-/// A node host for protocol `P` (see the [module docs](self)).
+/// A node host for protocol `P` (see the module docs).
 pub struct Host<P: Deployable> {
     options: NodeOptions,
     store: Option<DurableStore>,

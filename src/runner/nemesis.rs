@@ -56,6 +56,18 @@ impl FaultKind {
         FaultKind::Figure8,
     ];
 
+    /// The kinds that follow the timed schedule.
+    pub const TIMED: [FaultKind; 5] = [
+        FaultKind::Partition,
+        FaultKind::Kill,
+        FaultKind::Pause,
+        FaultKind::Loss,
+        FaultKind::Latency,
+    ];
+
+    /// The kinds that react to messages (and run alone).
+    pub const TARGETED: [FaultKind; 1] = [FaultKind::Figure8];
+
     /// The name used in `--nemesis`.
     pub fn name(self) -> &'static str {
         match self {
@@ -70,7 +82,7 @@ impl FaultKind {
 
     /// Whether it reacts to messages rather than following the timed schedule.
     pub fn is_targeted(self) -> bool {
-        self == FaultKind::Figure8
+        FaultKind::TARGETED.contains(&self)
     }
 
     /// The kind named `name`.
@@ -264,5 +276,43 @@ impl serde::Serialize for Scheduled {
         m.serialize_entry("f", self.fault.f())?;
         m.serialize_entry("value", &json::to_json(&self.fault.value()))?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_timed_or_targeted_and_never_both() {
+        for kind in FaultKind::ALL {
+            let timed = FaultKind::TIMED.contains(&kind);
+            assert!(timed != kind.is_targeted(), "{kind:?}");
+        }
+        assert_eq!(
+            FaultKind::TIMED.len() + FaultKind::TARGETED.len(),
+            FaultKind::ALL.len()
+        );
+    }
+
+    #[test]
+    fn the_healing_of_a_start_ends_the_same_kind() {
+        let starts = [
+            Fault::Kill(vec![1]),
+            Fault::Pause(vec![0, 2]),
+            Fault::StartLoss(vec![1], 0.5),
+            Fault::StartLatency(vec![2], Duration::from_millis(50)),
+            Fault::StartPartition {
+                shape: PartitionShape::One,
+                grudge: Grudge::none(3),
+            },
+        ];
+        for start in starts {
+            let heal = start.healing();
+            assert!(start.is_start() && !heal.is_start(), "{start:?} → {heal:?}");
+            assert_eq!(start.kind(), heal.kind());
+            assert_eq!(heal.healing(), heal, "healing a heal changes nothing");
+        }
+        assert_eq!(Fault::Kill(vec![1]).healing(), Fault::Restart(vec![1]));
     }
 }

@@ -2,7 +2,7 @@
 //! shim` around any Maelstrom node, anything a cluster file describes) run one per network
 //! namespace on a bridge; faults are iptables rules inside the namespaces, signals, and delaying
 //! proxies; clients speak the system's own protocol, through a system adapter
-//! ([`systems`](super::systems)), from a namespace of their own. Needs root.
+//! ([`super::systems`]), from a namespace of their own. Needs root.
 //!
 //! Map of this module, in reading order:
 //! - [`NetnsBackend`], [`NetnsCluster`] (here): the [`Backend`] and its [`Cluster`];

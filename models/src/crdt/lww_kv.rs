@@ -20,7 +20,7 @@ use crate::maelstrom::{ErrorCode, KvBody};
 use crate::protocol::{Deployable, Effects, NodeId, Protocol};
 use crate::ModelError;
 
-/// A replica of the key-value map (see the [module docs](self)).
+/// A replica of the key-value map (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LwwKvNode {
     replicas: usize,

@@ -172,7 +172,7 @@ impl ServedCrdt for OrSet {
     }
 }
 
-/// A replica serving clients (see the [module docs](self)).
+/// A replica serving clients (see the module docs).
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct CrdtNode<C> {
     replicas: usize,

@@ -13,7 +13,7 @@ use super::{Durable, PaxosMsg, PaxosServer, ServerState, Timer};
 use crate::maelstrom::KvBody;
 use crate::protocol::{Effect, Effects, NodeId, Protocol};
 
-/// One Paxos instance per key (see the [module docs](self)).
+/// One Paxos instance per key (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KeyedPaxos {
     /// The configuration every key's instance runs.
