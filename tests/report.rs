@@ -13,7 +13,7 @@ fn repo(path: &str) -> PathBuf {
 
 /// A store directory made by hand: an invalid register history with a partition, a
 /// `results.json` naming the spec, `messages.jsonl` with `messages` messages, a node log.
-fn store_dir(messages: usize) -> tempfile::TempDir {
+pub(super) fn store_dir(messages: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let history = repo("histories/invalid/register--stale-read-after-partition.jsonl");
     std::fs::copy(history, dir.path().join("history.jsonl")).unwrap();
