@@ -8,19 +8,24 @@
 //! - `escape.rs`: HTML escaping — every string from a history is untrusted;
 //! - `nemesis.rs`: the nemesis's fault intervals, shaded across charts;
 //! - `timeline.rs`: one lane per process, one bar per operation (SVG), ops of the counterexample
-//!   marked and linked;
+//!   marked and linked; by time, with a time axis, when the events have times;
 //! - [`run_report`] (`run.rs`): the page of a run's store directory, loaded by `store_dir.rs`
 //!   ([`load_run`], [`write_run_report`]);
 //! - `journal.rs` and `lamport.rs`: `messages.jsonl` read and drawn as a windowed Lamport diagram;
 //! - `plots.rs`: latency and throughput over time;
+//! - `axis.rs`: the time scale and axis the plots and a run's timeline share;
+//! - `facts.rs`: a run's `results.json` facts: seed, replay, elapsed time rounded with its
+//!   unit, operation and network counts as tables;
 //! - [`model_report`] (`model.rs`): `model check --html`, the counterexample trace as a Lamport
 //!   diagram and numbered steps;
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
+mod axis;
 mod counterexample;
 mod error;
 mod escape;
+mod facts;
 pub mod journal;
 mod lamport;
 mod model;
@@ -48,6 +53,8 @@ h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}
 .verdict{display:inline-block;padding:.1em .6em;border-radius:4px;color:#fff}
 .valid{background:#2e7d32}.invalid{background:#c62828}.unknown{background:#757575}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .5em;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:600}
+.facts table{display:inline-table;vertical-align:top;margin:1em 1.5em 0 0}
 .lane-label{font:12px monospace;fill:#555}
 .op{stroke:#333;stroke-width:.5}.op.ok{fill:#81c784}.op.fail{fill:#e57373}.op.info{fill:#ffb74d}
 .op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
@@ -107,12 +114,14 @@ fn tail() -> String {
     format!("<script>{SCRIPT}</script></body></html>\n")
 }
 
-/// The timeline of `ops` with `faults` shaded, and, when `report` found violations, one
-/// counterexample section per invalid key, linked to the timeline.
+/// The timeline of `ops` with `faults` shaded (by time when there is a `clock`), and, when
+/// `report` found violations, one counterexample section per invalid key, linked to the
+/// timeline.
 fn timeline_and_counterexamples(
     ops: &[Op],
     faults: &[Interval],
     report: Option<&Report>,
+    clock: Option<&timeline::Clock>,
 ) -> String {
     let witnesses: Vec<_> = report
         .into_iter()
@@ -120,7 +129,7 @@ fn timeline_and_counterexamples(
         .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
         .collect();
     let mut html = String::from("<h2>Timeline</h2>\n");
-    html.push_str(&timeline::svg(ops, &witnesses, faults));
+    html.push_str(&timeline::svg(ops, &witnesses, faults, clock));
     for (n, (key, witness)) in witnesses.iter().enumerate() {
         html.push_str(&counterexample::section(n, *key, witness));
     }
@@ -139,7 +148,12 @@ pub fn check_report(title: &str, ops: &[Op], faults: &[Interval], report: &Repor
         keys = report.keys.len(),
         ms = report.elapsed.as_secs_f64() * 1e3,
     );
-    page.push_str(&timeline_and_counterexamples(ops, faults, Some(report)));
+    page.push_str(&timeline_and_counterexamples(
+        ops,
+        faults,
+        Some(report),
+        None,
+    ));
     page.push_str(&tail());
     page
 }

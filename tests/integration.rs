@@ -24,6 +24,8 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+/// Unix manners: a closed stdout ends quietly; an error says each cause once.
+mod unix;
 
 use std::process::{Command, Output};
 

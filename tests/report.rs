@@ -13,7 +13,7 @@ fn repo(path: &str) -> PathBuf {
 
 /// A store directory made by hand: an invalid register history with a partition, a
 /// `results.json` naming the spec, `messages.jsonl` with `messages` messages, a node log.
-fn store_dir(messages: usize) -> tempfile::TempDir {
+pub(super) fn store_dir(messages: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let history = repo("histories/invalid/register--stale-read-after-partition.jsonl");
     std::fs::copy(history, dir.path().join("history.jsonl")).unwrap();
@@ -303,4 +303,105 @@ fn chromium_draws_a_window_exactly_as_the_page_pre_renders_it() {
         drawn, rendered,
         "the script's layout differs from the pre-rendered one"
     );
+}
+
+/// A store whose history spans 7.8 s (the hand-made store's times, in µs, read as ms) and whose
+/// `results.json` has what a run writes: elapsed seconds, operation and network counts.
+fn store_dir_over_seconds() -> tempfile::TempDir {
+    let dir = store_dir(50);
+    let history = dir.path().join("history.jsonl");
+    let mut text = String::new();
+    for line in std::fs::read_to_string(&history).unwrap().lines() {
+        let mut event: serde_json::Value = serde_json::from_str(line).unwrap();
+        let time = event["time"].as_i64().unwrap();
+        event["time"] = (time * 1_000_000).into();
+        text.push_str(&format!("{event}\n"));
+    }
+    std::fs::write(&history, text).unwrap();
+    let results = r#"{"verdict":"invalid","summary":"stale read","seed":1,"elapsed":11.613177391,
+        "workload":{"model":"register"},
+        "stats":{"by_f":{"read":[1,1,0,0],"write":[2,2,0,0]},"count":3,"ok":3,"fail":0,"info":0},
+        "net":{"client":596,"delivered":1056,"duplicated":0,"lost":0,"node_to_node":216,
+               "partitioned":70,"sent":1126,"service":314,"undeliverable":0}}"#;
+    std::fs::write(dir.path().join("results.json"), results).unwrap();
+    dir
+}
+
+#[test]
+fn chromium_shows_a_run_overview_first_on_one_time_axis_with_tables() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (apt-get install chromium; .ci/run installs it)");
+        return;
+    };
+    let dir = store_dir_over_seconds();
+    let out = splitbrain(&["report", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let page = dir.path().join("report.html");
+    let url = format!("file://{}", page.display());
+    let profile = tempfile::tempdir().unwrap();
+    let (dom, log) = headless(&browser, profile.path(), &url, &["--dump-dom"]);
+    assert!(!log.contains("Uncaught"), "{log}");
+    assert!(dom.contains("id=\"self-check-ok\""), "{log}");
+
+    // What a reader needs first comes first: facts, plots, timeline (with the counterexample),
+    // and only then the Lamport diagram.
+    let at = |id: &str| {
+        dom.find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id} in the page"))
+    };
+    let order = [
+        "run-facts",
+        "stats",
+        "net",
+        "latency-read",
+        "throughput",
+        "timeline",
+        "counterexample-0",
+        "lamport",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "#{} after #{}", pair[0], pair[1]);
+    }
+
+    // The timeline has a time axis, ticked in whole seconds, inside its drawing.
+    let timeline = dom.split("id=\"timeline\"").nth(1).unwrap();
+    let timeline = timeline.split("</svg>").next().unwrap();
+    let height: f64 = attribute(timeline, "height").parse().unwrap();
+    let axis = timeline.split("id=\"timeline-axis\"").nth(1).unwrap();
+    let ticks: Vec<&str> = axis
+        .split("class=\"tick\"")
+        .skip(1)
+        .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        ticks,
+        ["0 s", "1 s", "2 s", "3 s", "4 s", "5 s", "6 s", "7 s"]
+    );
+    for tick in axis.split("class=\"tick\"").skip(1) {
+        let y: f64 = attribute(tick, "y").parse().unwrap();
+        assert!(
+            y < height,
+            "a tick label below the drawing: y {y} ≥ {height}"
+        );
+    }
+
+    // stats and net are tables, elapsed is rounded with its unit; no raw JSON.
+    let facts = &dom[at("run-facts")..at("latency-read")];
+    assert!(facts.contains("<td>11.6 s</td>"), "{facts}");
+    assert!(
+        facts.contains("<td>write</td><td class=\"n\">2</td>"),
+        "{facts}"
+    );
+    assert!(facts.contains("<th>sent</th>") && facts.contains(">1,126</td>"));
+    assert!(!facts.contains("{\"") && !facts.contains("by_f"), "{facts}");
+}
+
+/// The value of the first `name="…"` attribute in `html`.
+fn attribute<'a>(html: &'a str, name: &str) -> &'a str {
+    html.split(&format!(" {name}=\""))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
 }

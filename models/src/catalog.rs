@@ -76,9 +76,9 @@ fn serve<S: Spec>(request: &CheckRequest, address: &str) -> Result<(), ModelErro
     let (system, _) = check::build::<S>(request)?;
     // stateright panics when it cannot bind; find out first.
     drop(
-        std::net::TcpListener::bind(address).map_err(|source| ModelError::Explorer {
+        std::net::TcpListener::bind(address).map_err(|error| ModelError::Explorer {
             addr: address.to_owned(),
-            source,
+            error,
         })?,
     );
     system

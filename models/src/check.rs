@@ -18,7 +18,6 @@ mod run;
 mod trace;
 
 pub use outcome::{CacheStats, CheckOutcome, PropertyOutcome, PropertyStatus, SearchEnd, Status};
-pub(crate) use render::describe_action;
 pub use request::{CheckRequest, StopWhen, Strategy};
 pub(crate) use run::{build, run};
 pub use trace::{Change, Sent, Step, StepEvent, Trace};

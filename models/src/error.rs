@@ -86,11 +86,12 @@ pub enum ModelError {
         message: String,
     },
     /// The Explorer could not bind its address.
-    #[error("cannot serve the Explorer on {addr}: {source}")]
+    #[error("cannot serve the Explorer on {addr}: {error}")]
     Explorer {
         /// The address.
         addr: String,
-        /// The bind error.
-        source: std::io::Error,
+        /// The bind error. Part of the message, so not also its `source()`: a chain printer
+        /// (`{:#}`) would say it twice.
+        error: std::io::Error,
     },
 }

@@ -9,6 +9,8 @@
 //! Map:
 //! - [`HistoryEvent`] and its parts (`event.rs`): one line of a history; [`Observed`], what a
 //!   spec says a message means for the history;
+//! - [`KvBody::observe`](crate::maelstrom::KvBody::observe) (`kv.rs`): what a `lin-kv`
+//!   request or reply means for the history;
 //! - [`ClientHistory`] (`client_history.rs`): the recorded events plus a running verdict;
 //! - `linearizability.rs`: the verdict: stateright's `LinearizabilityTester` over a
 //!   compare-and-set register, run only when an operation completes and cached per history
@@ -16,6 +18,7 @@
 
 mod client_history;
 mod event;
+mod kv;
 mod linearizability;
 
 pub use client_history::ClientHistory;

@@ -12,13 +12,15 @@
 //! - **a time limit that works** (`cutoff.rs`): stateright's own timeout is ignored by a
 //!   single-threaded BFS/DFS; the cutoff makes every state terminal once the deadline passes;
 //! - **symmetry** (`symmetry.rs`): canonical client permutations for specs whose clients are
-//!   interchangeable.
+//!   interchangeable;
+//! - **one line per action** (`describe.rs`) for stateright's Explorer.
 //!
 //! Properties read a [`SystemState`] through the accessors on [`System`]: node states by
 //! [`NodeId`], messages in flight, the history.
 
 mod adapter;
 mod cutoff;
+mod describe;
 mod faults;
 mod record;
 mod symmetry;
@@ -283,7 +285,7 @@ impl<S: Spec> Model for System<S> {
     }
 
     fn format_action(&self, action: &ActionOf<S>) -> String {
-        crate::check::describe_action(self, action)
+        describe::describe_action(self, action)
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

@@ -3,20 +3,19 @@
 //! 1. `Spec::simplify`: drop optional operations that can never matter;
 //! 2. nothing required → valid;
 //! 3. `Spec::precheck`: O(n) necessary conditions;
-//! 4. `Spec::fast_path`: polynomial decisions where the history allows ([`zones`], [`chain`]);
+//! 4. `Spec::fast_path`: polynomial decisions where the history allows (each spec's own: the
+//!    register's zones and version chain are in `spec/register/`);
 //! 5. [`search`]: the general search, whose linearization is re-verified step by step
 //!    ([`verify`]) before `valid` is reported.
 //!
-//! Files: `zones.rs`, `chain.rs` (polynomial paths), `search.rs` (WGL with reductions),
-//! `memo.rs` (its exact memo), `transitions.rs` (interned states, cached steps),
-//! `frontier.rs` (the breadth-first variant that finds where a history fails, for witnesses).
+//! Files: `search.rs` (WGL with reductions), `memo.rs` (its exact memo), `transitions.rs`
+//! (interned states, cached steps), `frontier.rs` (the breadth-first variant that finds where a
+//! history fails, for witnesses).
 
-pub mod chain;
 pub mod frontier;
 mod memo;
 pub mod search;
 mod transitions;
-pub mod zones;
 
 use super::budget::Budget;
 use super::spec::{Entry, FastVerdict, Spec, Violation};

@@ -181,7 +181,9 @@ fn severity(a: u8, b: u8) -> u8 {
 fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>, Report)> {
     let (format, ops) = format::read_ops(file, args.format)?;
     if ops.is_empty() && std::fs::metadata(file).is_ok_and(|m| m.len() > 0) {
-        eprintln!(
+        // Not `eprintln!`, which panics when stderr is a closed pipe (`2>&1 | head`).
+        let _ = writeln!(
+            std::io::stderr(),
             "warning: {}: no client operations found (only nemesis events or blank lines?); an \
              empty history is trivially valid",
             file.display()

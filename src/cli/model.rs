@@ -1,6 +1,7 @@
 //! `splitbrain model list | check | explore`: the model checker over the `splitbrain-models`
 //! specifications.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use splitbrain_models::spec::NetworkKind;
-use splitbrain_models::{catalog, CheckRequest, PropertyStatus, StopWhen, Strategy};
+use splitbrain_models::{catalog, CheckOutcome, CheckRequest, PropertyStatus, StopWhen, Strategy};
 
 use splitbrain::units;
 
@@ -156,7 +157,8 @@ pub fn run(command: ModelCommand) -> anyhow::Result<u8> {
             if !address.ip().is_loopback() {
                 bail!("the Explorer binds only to loopback; got {address}");
             }
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "Explorer for {} on http://{address}/ (Ctrl-C to stop)",
                 args.name
             );
@@ -166,21 +168,25 @@ pub fn run(command: ModelCommand) -> anyhow::Result<u8> {
     }
 }
 
+// Output goes through `writeln!(…)?`, never `println!`, which panics on a closed pipe
+// (`splitbrain model list | head -1`); `cli::main` ends quietly on the `BrokenPipe` error.
 fn list(json: bool) -> anyhow::Result<u8> {
     let specs = catalog();
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string_pretty(&specs)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&specs)?)?;
         return Ok(0);
     }
     for spec in specs {
-        println!("{} — {}", spec.name, spec.description);
+        writeln!(out, "{} — {}", spec.name, spec.description)?;
         let parameters: Vec<String> = spec
             .parameters
             .iter()
             .map(|p| format!("{}={} ({}–{})", p.name, p.default, p.min, p.max))
             .collect();
-        println!("  sizes: {}", parameters.join(", "));
-        println!(
+        writeln!(out, "  sizes: {}", parameters.join(", "))?;
+        writeln!(
+            out,
             "  network: {}{}",
             spec.network.name(),
             if spec.symmetry {
@@ -188,31 +194,31 @@ fn list(json: bool) -> anyhow::Result<u8> {
             } else {
                 ""
             }
-        );
+        )?;
         for p in &spec.properties {
-            println!(
+            writeln!(
+                out,
                 "  {:?} {}: {} [{}]",
                 p.kind, p.name, p.description, p.source
-            );
+            )?;
         }
         for bug in &spec.bugs {
-            println!(
+            writeln!(
+                out,
                 "  bug {} → violates {}: {}",
                 bug.name, bug.violates, bug.description
-            );
+            )?;
         }
-        println!();
+        writeln!(out)?;
     }
+    out.flush()?;
     Ok(0)
 }
 
 fn check(args: &ModelArgs) -> anyhow::Result<u8> {
     let outcome = splitbrain_models::check(&args.request())?;
-    if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
-    } else {
-        print!("{outcome}");
-    }
+    // A closed stdout must not cost the files asked for: write them, then report the error.
+    let printed = print_outcome(&outcome, args.json);
     if let Some(path) = &args.html {
         std::fs::write(path, splitbrain::report::model_report(&outcome))
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -229,11 +235,24 @@ fn check(args: &ModelArgs) -> anyhow::Result<u8> {
             .context("no counterexample to write a history from: no property was violated")?;
         std::fs::write(path, trace.history_jsonl())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "history of the counterexample written to {} (check it with `splitbrain check {}`)",
             path.display(),
             path.display()
         );
     }
+    printed?;
     Ok(outcome.status().exit_code())
+}
+
+fn print_outcome(outcome: &CheckOutcome, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(outcome)?)?;
+    } else {
+        write!(out, "{outcome}")?;
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `splitbrain report STORE_DIR [--out FILE]`: re-render a run's `report.html`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -21,11 +22,14 @@ pub fn run(args: ReportArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let out = report::write_run_report(&args.dir, args.out.as_deref())?;
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-    println!(
+    // `writeln!(…)?`, not `println!`, which panics on a closed pipe; `cli::main` ends quietly
+    // on the `BrokenPipe` error.
+    writeln!(
+        std::io::stdout(),
         "report: {} ({:.1} KiB, {:.2} s)",
         out.display(),
         size as f64 / 1024.0,
         started.elapsed().as_secs_f64()
-    );
+    )?;
     Ok(0)
 }

@@ -3,6 +3,10 @@
 //! Every error names where the problem is (file, line, column) and what was expected there, so a
 //! user can fix the input without reading our source. A malformed history is an error, never a
 //! verdict.
+//!
+//! Each cause is said once: what the operating system said is part of [`HistoryError::Io`]'s
+//! message and is not also its `source()`, because the binary prints error chains (`{:#}`), which
+//! would repeat it (`…(os error 2): …(os error 2)`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -51,12 +55,13 @@ impl fmt::Display for Location {
 #[non_exhaustive]
 pub enum HistoryError {
     /// The file could not be opened or read.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
+        /// What the operating system said. Part of the message, so not also its `source()`:
+        /// a chain printer (`{:#}`) would say it twice.
+        error: std::io::Error,
     },
     /// The text does not follow the format's grammar.
     #[error("{at}: expected {expected}, found {found}")]

@@ -132,9 +132,9 @@ pub fn for_each_event(
     format: Option<Format>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<Format, HistoryError> {
-    let io_error = |source| HistoryError::Io {
+    let io_error = |error| HistoryError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let file_name: Arc<Path> = path.into();
     let mut file = File::open(path).map_err(io_error)?;
@@ -168,9 +168,9 @@ fn detect_from_reader(file: &mut File, path: &Path) -> Result<(Format, Vec<u8>),
         let read = Read::by_ref(file)
             .take(1 << 16)
             .read_to_end(&mut prefix)
-            .map_err(|source| HistoryError::Io {
+            .map_err(|error| HistoryError::Io {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
         let at_end = read == 0;
         if let Some(found) = detect::detect(&prefix, at_end) {

@@ -22,9 +22,9 @@ pub struct DurableStore {
 impl DurableStore {
     /// The store in `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<DurableStore, NodeError> {
-        fs::create_dir_all(dir).map_err(|source| NodeError::Durable {
+        fs::create_dir_all(dir).map_err(|error| NodeError::Durable {
             path: dir.to_path_buf(),
-            source,
+            error,
         })?;
         Ok(DurableStore {
             dir: dir.to_path_buf(),
@@ -42,20 +42,20 @@ impl DurableStore {
         let text = match fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(NodeError::Durable { path, source }),
+            Err(error) => return Err(NodeError::Durable { path, error }),
         };
         serde_json::from_slice(&text)
             .map(Some)
-            .map_err(|source| NodeError::DurableFormat { path, source })
+            .map_err(|error| NodeError::DurableFormat { path, error })
     }
 
     /// Replaces the persisted value, durably, before returning.
     pub fn save<D: Serialize>(&self, value: &D) -> Result<(), NodeError> {
         let path = self.path();
         let tmp = self.dir.join("durable.json.tmp");
-        let io = |source| NodeError::Durable {
+        let io = |error| NodeError::Durable {
             path: path.clone(),
-            source,
+            error,
         };
         let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
         let mut file = File::create(&tmp).map_err(io)?;

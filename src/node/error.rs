@@ -1,4 +1,7 @@
 //! [`NodeError`]: why a node host stopped.
+//!
+//! Each cause is said once: the I/O or JSON error is part of the message and is not also the
+//! error's `source()`, because the binary prints error chains (`{:#}`), which would repeat it.
 
 use std::path::PathBuf;
 
@@ -18,22 +21,29 @@ pub enum NodeError {
     #[error(transparent)]
     Deploy(#[from] splitbrain_models::ModelError),
     /// The durable state could not be written or read.
-    #[error("durable state {path}: {source}")]
+    #[error("durable state {}: {error}", path.display())]
     Durable {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The durable file exists but does not hold this protocol's durable state.
-    #[error("durable state {path} is not readable as this node's state: {source}")]
+    #[error("durable state {} is not readable as this node's state: {error}", path.display())]
     DurableFormat {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// stdin or stdout failed.
     #[error("stdio: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+// Not `#[from]`, which would also make the error the variant's `source()` (see the module doc).
+impl From<std::io::Error> for NodeError {
+    fn from(error: std::io::Error) -> NodeError {
+        NodeError::Io(error)
+    }
 }

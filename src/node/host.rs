@@ -150,7 +150,9 @@ impl<P: Deployable> Host<P> {
             None => None,
         };
         if recovered.is_some() {
-            eprintln!("{me}: recovered durable state from the data directory");
+            note(format_args!(
+                "{me}: recovered durable state from the data directory"
+            ));
         }
         let seed = self
             .options
@@ -251,12 +253,19 @@ impl<P: Deployable> Host<P> {
     }
 
     fn complain(&self, what: &str) {
-        eprintln!(
+        note(format_args!(
             "{} node: stdin line {}: {what}",
             P::NODE_NAME,
             self.line_number
-        );
+        ));
     }
+}
+
+/// A line on stderr. Not `eprintln!`, which panics when stderr is a closed pipe: a note nobody
+/// can read must not crash the node.
+fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A duration drawn uniformly from `range` (its start when the range is empty).

@@ -25,11 +25,12 @@ pub enum ReportError {
     #[error(transparent)]
     History(#[from] crate::history::HistoryError),
     /// Reading or writing failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The failure.
-        source: std::io::Error,
+        /// The failure. Part of the message, so not also its `source()`: a chain printer
+        /// (`{:#}`) would say it twice.
+        error: std::io::Error,
     },
 }

@@ -1,17 +1,18 @@
 //! Plots of a run's history over time, in hand-rolled SVG: latency per function (one point per
 //! operation at its invocation, coloured ok / fail / info, log y axis) and throughput (completions
-//! per second per time bucket, one line per outcome), both with the nemesis's intervals shaded.
+//! per second per time bucket, one line per outcome), both with the nemesis's intervals shaded,
+//! on the page's shared time axis (`axis.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
+use super::axis::{TimeScale, WIDTH};
 use super::escape;
 use super::nemesis::{self, Interval};
 use crate::history::{Event, EventKind, Process};
 
-const WIDTH: f64 = 1000.0;
-const HEIGHT: f64 = 200.0;
-const LEFT: f64 = 60.0;
+// Low enough that the plots and the timeline under them fit one screen.
+const HEIGHT: f64 = 150.0;
 const BOTTOM: f64 = 20.0;
 const BUCKETS: usize = 100;
 
@@ -25,11 +26,11 @@ struct Sample {
     outcome: EventKind,
 }
 
-/// Completed operations with times; invocations never completed are left out (they have no
-/// latency).
-fn samples(events: &[Event]) -> (Vec<Sample>, i64, i64) {
-    let t0 = events.iter().find_map(|e| e.time).unwrap_or(0);
-    let t1 = events.iter().rev().find_map(|e| e.time).unwrap_or(t0);
+/// Completed operations with times, and the time scale of `events`; invocations never completed
+/// are left out (they have no latency).
+fn samples(events: &[Event]) -> (Vec<Sample>, TimeScale) {
+    let scale = TimeScale::of(events);
+    let t0 = scale.t0;
     let mut open: HashMap<u64, i64> = HashMap::new();
     let mut out = Vec::new();
     for e in events {
@@ -48,7 +49,7 @@ fn samples(events: &[Event]) -> (Vec<Sample>, i64, i64) {
             });
         }
     }
-    (out, t0, (t1 - t0).max(1))
+    (out, scale)
 }
 
 fn colour(kind: EventKind) -> &'static str {
@@ -59,8 +60,10 @@ fn colour(kind: EventKind) -> &'static str {
     }
 }
 
-fn frame(id: &str, title: &str, faults: &[Interval], t0: i64, span: i64) -> String {
-    let x = |t: i64| LEFT + (t - t0) as f64 / span as f64 * (WIDTH - LEFT - 10.0);
+/// The start of a plot: its title, the SVG, the fault shading (`faults` in times after the
+/// scale's `t0`) and the time axis.
+fn frame(id: &str, title: &str, faults: &[Interval], scale: &TimeScale) -> String {
+    let x = |t: i64| scale.x(t);
     let mut svg = format!(
         "<h3>{title}</h3><svg class=\"plot\" id=\"{id}\" width=\"{WIDTH}\" \
          height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\">",
@@ -70,27 +73,14 @@ fn frame(id: &str, title: &str, faults: &[Interval], t0: i64, span: i64) -> Stri
     svg.push_str(&nemesis::shade(faults, 0, (HEIGHT - BOTTOM) as u64, |i| {
         Some((x(i.start_time?), x(i.end_time?)))
     }));
-    let _ = write!(
-        svg,
-        "<line x1=\"{LEFT}\" y1=\"{b}\" x2=\"{WIDTH}\" y2=\"{b}\" stroke=\"#999\"/>",
-        b = HEIGHT - BOTTOM
-    );
-    for k in 0..=5 {
-        let t = span * k / 5;
-        let _ = write!(
-            svg,
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{}\" font-size=\"10\">{:.1} s</text>",
-            x(t0 + t) - 10.0,
-            HEIGHT - 5.0,
-            t as f64 / 1e9
-        );
-    }
+    svg.push_str(&scale.draw(HEIGHT - BOTTOM, None));
     svg
 }
 
 /// The latency plots (one per function) and the throughput plot of `events`.
 pub fn section(events: &[Event], faults: &[Interval]) -> String {
-    let (samples, t0, span) = samples(events);
+    let (samples, scale) = samples(events);
+    let t0 = scale.t0;
     let mut html = String::from("<h2>Latency and throughput</h2>\n");
     if samples.is_empty() {
         html.push_str("<p>No completed operation with times to plot.</p>\n");
@@ -105,7 +95,7 @@ pub fn section(events: &[Event], faults: &[Interval]) -> String {
             i
         })
         .collect();
-    let x = |t: i64| LEFT + t as f64 / span as f64 * (WIDTH - LEFT - 10.0);
+    let x = |t: i64| scale.x(t);
     let plot_height = HEIGHT - BOTTOM - 10.0;
     let mut by_f: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
     for s in &samples {
@@ -123,8 +113,7 @@ pub fn section(events: &[Event], faults: &[Interval]) -> String {
             &format!("latency-{f}"),
             &format!("latency of {f} (log scale)"),
             &faults,
-            0,
-            span,
+            &scale,
         ));
         for decade in lo as i32..=hi as i32 {
             let ns = 10f64.powi(decade);
@@ -150,7 +139,7 @@ pub fn section(events: &[Event], faults: &[Interval]) -> String {
         }
         html.push_str("</svg>\n");
     }
-    html.push_str(&throughput(&samples, &faults, span));
+    html.push_str(&throughput(&samples, &faults, &scale));
     html.push_str(
         "<p><span style=\"color:#2e7d32\">● ok</span> <span style=\"color:#c62828\">● fail</span> \
          <span style=\"color:#ef6c00\">● info</span>; shaded: nemesis faults</p>\n",
@@ -158,8 +147,8 @@ pub fn section(events: &[Event], faults: &[Interval]) -> String {
     html
 }
 
-fn throughput(samples: &[Sample], faults: &[Interval], span: i64) -> String {
-    let bucket_ns = (span / BUCKETS as i64).max(1);
+fn throughput(samples: &[Sample], faults: &[Interval], scale: &TimeScale) -> String {
+    let bucket_ns = (scale.span / BUCKETS as i64).max(1);
     let mut counts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for s in samples {
         let name = match s.outcome {
@@ -177,13 +166,13 @@ fn throughput(samples: &[Sample], faults: &[Interval], span: i64) -> String {
         .map(|&c| per_second(c))
         .fold(1.0, f64::max);
     let plot_height = HEIGHT - BOTTOM - 10.0;
-    let x = |b: usize| LEFT + (b as f64 + 0.5) / BUCKETS as f64 * (WIDTH - LEFT - 10.0);
+    // The middle of bucket `b` (the last one also holds the remainder of the span).
+    let x = |b: usize| scale.x(((b as f64 + 0.5) * bucket_ns as f64) as i64);
     let mut svg = frame(
         "throughput",
         "throughput (completions per second)",
         faults,
-        0,
-        span,
+        scale,
     );
     let _ = write!(
         svg,

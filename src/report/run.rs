@@ -1,13 +1,16 @@
-//! The page of one run: the verdict and what `results.json` says about the run, the timeline
-//! (with the counterexample when the run was invalid), the Lamport diagram of its messages,
-//! latency and throughput plots, and the tail of each node's log.
+//! The page of one run, in the order a reader needs it: the verdict and what `results.json`
+//! says about the run (`facts.rs`: seed, replay, elapsed time, operation and network tables);
+//! latency and throughput over time, then the timeline on the same time axis (with the
+//! counterexample when the run was invalid) — the overview first; then the Lamport diagram of
+//! its messages, for digging into one window; then the tail of each node's log.
 
 use std::fmt::Write;
 
 use serde_json::Value as Json;
 
 use super::journal::Journal;
-use super::{escape, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
+use super::timeline::Clock;
+use super::{escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
 use crate::checker::Report;
 use crate::history::{Event, Op};
 
@@ -46,35 +49,22 @@ pub fn run_report(input: &RunInput) -> String {
     if !text("error").is_empty() {
         let _ = writeln!(page, "<p>error: {}</p>", escape(text("error")));
     }
-    page.push_str("<table>");
-    for name in ["seed", "replay", "elapsed", "stats", "net"] {
-        if let Some(value) = results.get(name).filter(|v| !v.is_null()) {
-            let shown = match value {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let _ = write!(
-                page,
-                "<tr><th>{name}</th><td><code>{}</code></td></tr>",
-                escape(&shown)
-            );
-        }
-    }
-    page.push_str("</table>\n");
+    page.push_str(&facts::section(results));
     if let Some(note) = &input.note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
     let faults = nemesis::intervals(&input.events);
+    page.push_str(&plots::section(&input.events, &faults));
     page.push_str(&timeline_and_counterexamples(
         &input.ops,
         &faults,
         input.check.as_ref(),
+        Clock::of(&input.events).as_ref(),
     ));
     match &input.journal {
         Some(journal) => page.push_str(&lamport::section(journal, lamport::PER_WINDOW)),
         None => page.push_str("<h2>Messages</h2><p>This run kept no messages.jsonl.</p>\n"),
     }
-    page.push_str(&plots::section(&input.events, &faults));
     if !input.logs.is_empty() {
         page.push_str("<h2>Node logs (last lines)</h2>\n");
         for (node, log) in &input.logs {
@@ -125,5 +115,54 @@ mod tests {
         assert!(html.contains("3 keys &lt;ok&gt;") && html.contains("&lt;panic&gt;"));
         assert!(html.contains("id=\"timeline\"") && html.contains("id=\"lamport\""));
         assert!(html.contains("id=\"latency-read\"") && html.contains("id=\"throughput\""));
+    }
+
+    #[test]
+    fn plots_and_the_timeline_share_a_time_axis_and_come_before_the_messages() {
+        let mut events = Vec::new();
+        for (i, process) in [0, 1, 0].into_iter().enumerate() {
+            let mut invoke = Event::new(process, EventKind::Invoke, "read", Value::Nil);
+            let mut ok = Event::new(process, EventKind::Ok, "read", Value::Int(1));
+            invoke.time = Some(i as i64 * 1_500_000_000);
+            ok.time = Some(i as i64 * 1_500_000_000 + 2_000_000);
+            events.extend([invoke, ok]);
+        }
+        let ops = crate::history::pair(events.clone(), None).unwrap();
+        let journal = super::super::journal::parse(
+            "{\"time\":5,\"id\":1,\"type\":\"send\",\"from\":\"c1\",\"message\":{\"dest\":\"n0\"}}\n",
+            std::path::Path::new("messages.jsonl"),
+        )
+        .unwrap();
+        let input = RunInput {
+            title: "store/lin-kv/x".into(),
+            results: serde_json::json!({"verdict":"valid","elapsed":3.04567,
+                "stats":{"by_f":{"read":[3,3,0,0]},"count":3,"ok":3,"fail":0,"info":0},
+                "net":{"sent":4,"delivered":4}}),
+            events,
+            ops,
+            check: None,
+            journal: Some(journal),
+            logs: Vec::new(),
+            note: None,
+        };
+        let html = run_report(&input);
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("no {needle} in the page"))
+        };
+        assert!(at("id=\"stats\"") < at("id=\"latency-read\""));
+        assert!(at("id=\"latency-read\"") < at("id=\"throughput\""));
+        assert!(at("id=\"throughput\"") < at("id=\"timeline\""));
+        assert!(at("id=\"timeline\"") < at("id=\"lamport\""));
+        let axis = html.split("id=\"timeline-axis\"").nth(1).unwrap();
+        let axis = axis.split("</g>").next().unwrap();
+        assert!(
+            axis.contains(">0.0 s</text>") && axis.contains(">3.0 s</text>"),
+            "{axis}"
+        );
+        assert!(
+            html.contains("<td>3.0 s</td>"),
+            "elapsed rounded with its unit"
+        );
     }
 }

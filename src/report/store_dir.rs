@@ -17,15 +17,15 @@ const LOG_LINES: usize = 40;
 const RECHECK_LIMIT: Duration = Duration::from_secs(30);
 
 fn read(path: &Path) -> Result<String, ReportError> {
-    fs::read_to_string(path).map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
+    fs::read_to_string(path).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::NotFound {
             ReportError::Missing {
                 path: path.to_path_buf(),
             }
         } else {
             ReportError::Io {
                 path: path.to_path_buf(),
-                source,
+                error,
             }
         }
     })
@@ -135,9 +135,9 @@ pub fn write_run_report(dir: &Path, out: Option<&Path>) -> Result<PathBuf, Repor
     let input = load_run(dir)?;
     let page = run_report(&input);
     let out = out.map_or_else(|| dir.join("report.html"), Path::to_path_buf);
-    fs::write(&out, page).map_err(|source| ReportError::Io {
+    fs::write(&out, page).map_err(|error| ReportError::Io {
         path: out.clone(),
-        source,
+        error,
     })?;
     Ok(out)
 }

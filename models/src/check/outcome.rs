@@ -116,6 +116,12 @@ pub struct CheckOutcome {
     pub spec: &'static str,
     /// The bug variant, if any.
     pub bug: Option<&'static str>,
+    /// The property the bug variant must violate (its [`BugInfo::violates`]), if any: the
+    /// counterexample to show first.
+    ///
+    /// [`BugInfo::violates`]: crate::spec::BugInfo::violates
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bug_violates: Option<&'static str>,
     /// Every parameter with the value used.
     pub parameters: BTreeMap<&'static str, u64>,
     /// The network semantics.
@@ -148,15 +154,11 @@ impl CheckOutcome {
     /// The counterexample to show for this outcome: the bug variant's target property if it
     /// was violated, else the first violated property.
     pub fn counterexample(&self) -> Option<&PropertyOutcome> {
-        let target = crate::catalog()
-            .into_iter()
-            .find(|info| info.name == self.spec)
-            .and_then(|info| Some(info.bug(self.bug?)?.violates));
         let violated = |p: &&PropertyOutcome| p.status == PropertyStatus::Violated;
         self.properties
             .iter()
             .filter(violated)
-            .find(|p| Some(p.name) == target)
+            .find(|p| Some(p.name) == self.bug_violates)
             .or_else(|| self.properties.iter().find(violated))
     }
 

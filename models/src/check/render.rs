@@ -1,4 +1,5 @@
-//! Text rendering: outcomes, traces, actions, and the field-level diff of actor states.
+//! Text rendering: outcomes, traces, and the field-level diff of actor states. (One action as
+//! one line, for the Explorer, is `System`'s own: `system/describe.rs`.)
 //!
 //! Actor states are rendered with their `Debug` implementation; a change is reported per
 //! top-level field when both sides are structs (`n1.promised: None → Some(1.n0)`), through
@@ -7,40 +8,7 @@
 
 use std::fmt::{self, Write as _};
 
-use stateright::actor::ActorModelAction;
-
 use super::{CheckOutcome, PropertyStatus, Step, StepEvent, Trace};
-use crate::spec::Spec;
-use crate::system::{ActionOf, System, SystemAction};
-
-/// One line describing `action` (for the Explorer).
-pub(crate) fn describe_action<S: Spec>(system: &System<S>, action: &ActionOf<S>) -> String {
-    let topology = system.topology();
-    let node = |id| topology.node_id(id);
-    match action {
-        SystemAction::Actor(ActorModelAction::Deliver { src, dst, msg }) => {
-            format!("{} receives {msg:?} from {}", node(*dst), node(*src))
-        }
-        SystemAction::Actor(ActorModelAction::Drop(e)) => {
-            format!(
-                "network loses {:?} from {} to {}",
-                e.msg,
-                node(e.src),
-                node(e.dst)
-            )
-        }
-        SystemAction::Actor(ActorModelAction::Timeout(id, timer)) => {
-            format!("{}: timer {timer:?} fires", node(*id))
-        }
-        SystemAction::Actor(ActorModelAction::SelectRandom { actor, random, .. }) => {
-            format!("{}: environment picks {random:?}", node(*actor))
-        }
-        SystemAction::Actor(ActorModelAction::Crash(id)) => format!("{} crashes", node(*id)),
-        SystemAction::Actor(ActorModelAction::Recover(id)) => format!("{} recovers", node(*id)),
-        SystemAction::Partition(side) => format!("partition: {side:?} | rest"),
-        SystemAction::Heal => "partition heals".to_owned(),
-    }
-}
 
 /// The fields that differ between two `Debug` renderings: `(field, before, after)`.
 pub(crate) fn field_changes(before: &str, after: &str) -> Vec<(String, String, String)> {

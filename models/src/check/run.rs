@@ -243,6 +243,11 @@ fn collect<S: Spec, C: Checker<System<S>>>(
     CheckOutcome {
         spec: S::NAME,
         bug: config.bug(),
+        // Recorded here, where the spec is known, so that the outcome needs no catalog lookup.
+        bug_violates: config
+            .bug()
+            .and_then(|bug| S::bugs().into_iter().find(|b| b.name == bug))
+            .map(|b| b.violates),
         parameters: config.values().clone(),
         network: system.faults().network,
         lossy: system.faults().lossy,

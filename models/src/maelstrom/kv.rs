@@ -1,9 +1,11 @@
 //! [`KvBody`]: the bodies of Maelstrom's `lin-kv` workload.
+//!
+//! What a body means for the client history ([`KvBody::observe`]) is the history's business:
+//! `history/kv.rs`.
 
 use serde::{Deserialize, Serialize};
 
 use super::ErrorCode;
-use crate::history::{Completion, Function, Observed, OpValue};
 
 /// A `lin-kv` request or reply body, exactly as Maelstrom shapes it (`doc/workloads.md`):
 /// `{"type":"write","msg_id":1,"key":0,"value":3}` → `{"type":"write_ok","in_reply_to":1}`.
@@ -84,32 +86,6 @@ impl KvBody {
             | KvBody::CasOk { in_reply_to }
             | KvBody::Error { in_reply_to, .. } => Some(in_reply_to),
             _ => None,
-        }
-    }
-
-    /// What this body means for a client history: the invocation a request starts, or the
-    /// completion a reply brings.
-    pub fn observe(&self) -> Observed {
-        match *self {
-            KvBody::Read { msg_id, .. } => Observed::invoke(msg_id, Function::Read, OpValue::Null),
-            KvBody::Write { msg_id, value, .. } => {
-                Observed::invoke(msg_id, Function::Write, OpValue::Int(value))
-            }
-            KvBody::Cas {
-                msg_id, from, to, ..
-            } => Observed::invoke(msg_id, Function::Cas, OpValue::Pair(from, to)),
-            KvBody::ReadOk { in_reply_to, value } => Observed::Complete {
-                in_reply_to,
-                completion: Completion::Ok(Some(value.map_or(OpValue::Null, OpValue::Int))),
-            },
-            KvBody::WriteOk { in_reply_to } | KvBody::CasOk { in_reply_to } => Observed::Complete {
-                in_reply_to,
-                completion: Completion::Ok(None),
-            },
-            KvBody::Error { in_reply_to, code } => Observed::Complete {
-                in_reply_to,
-                completion: Completion::Error(code),
-            },
         }
     }
 }

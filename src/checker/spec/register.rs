@@ -3,11 +3,21 @@
 //! One spec, parameterised by [`Semantics`], because the three differ only in which functions
 //! exist and what a failed `cas` means. The initial value is `nil` (Porcupine's etcd model calls
 //! it "absent"; Jepsen reads it as `nil` too).
+//!
+//! Its polynomial paths ([`Spec::fast_path`]), one file each because each carries its own proof
+//! sketch:
+//! - `zones.rs`: Gibbons–Korach read-mapping zones, when written values are unique;
+//! - `chain.rs`: the version chain, when every change is a `cas` to a unique value.
+//!
+//! They live here, not with the engine in `linearizable/`, because they decide register
+//! histories only: the engine reaches them through [`Spec::fast_path`].
+
+mod chain;
+mod zones;
 
 use hashbrown::HashSet;
 
 use super::{Entry, FastPath, Lifted, Spec, Violation};
-use crate::checker::linearizable::{chain, zones};
 use crate::checker::Method;
 use crate::history::{Op, Outcome, Value};
 

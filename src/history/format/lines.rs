@@ -37,7 +37,7 @@ impl<'f, R: BufRead> Lines<'f, R> {
             let read = self
                 .reader
                 .read_until(b'\n', &mut self.buf)
-                .map_err(|source| io_error(self.file, source))?;
+                .map_err(|error| io_error(self.file, error))?;
             if read == 0 {
                 return Ok(None);
             }
@@ -79,10 +79,10 @@ pub(super) fn utf8<'a>(
 }
 
 /// The error for a failed read of `file`.
-pub(super) fn io_error(file: Option<&Arc<Path>>, source: std::io::Error) -> HistoryError {
+pub(super) fn io_error(file: Option<&Arc<Path>>, error: std::io::Error) -> HistoryError {
     HistoryError::Io {
         path: file.map_or_else(|| PathBuf::from("<input>"), |f| f.to_path_buf()),
-        source,
+        error,
     }
 }
 
