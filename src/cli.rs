@@ -26,6 +26,10 @@ use clap::{Parser, Subcommand};
 /// Exit code for errors: bad input, bad usage, harness failure.
 pub const EXIT_ERROR: u8 = 3;
 
+/// Exit code when stdout was closed before the output was written: 128 + SIGPIPE, as a shell
+/// reports a process that SIGPIPE ended.
+pub const EXIT_CLOSED_PIPE: u8 = 141;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  valid: every history checked is linearizable
@@ -99,12 +103,14 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            // A closed pipe (`splitbrain check ... | head`) is not an error.
+            // A closed pipe (`splitbrain check ... | head`) ends quietly, with the status a shell
+            // gives a process ended by SIGPIPE: `set -o pipefail` still sees the output was cut
+            // short, and no verdict is ever turned into a 0.
             if e.chain().any(|c| {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
-                return ExitCode::SUCCESS;
+                return ExitCode::from(EXIT_CLOSED_PIPE);
             }
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
             ExitCode::from(EXIT_ERROR)

@@ -289,7 +289,10 @@ fn run_help_lists_every_workload_fault_distribution_and_topology_it_accepts() {
     use splitbrain::runner::LatencyDist;
     let out = splitbrain(&["run", "--help"]);
     // clap wraps long lines: compare with the whitespace folded.
-    let help = stdout(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = stdout(&out)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let names = WorkloadName::ALL.iter().map(|w| w.name());
     let names = names.chain(FaultKind::ALL.iter().map(|f| f.name()));
     let names = names.chain(LatencyDist::ALL.iter().map(|d| d.name()));

@@ -14,22 +14,22 @@ pub enum RunError {
     #[error("invalid run: {0}")]
     Plan(String),
     /// The store could not be written.
-    #[error("cannot write the store at {}: {source}", path.display())]
+    #[error("cannot write the store at {}: {error}", path.display())]
     Store {
         /// The file or directory.
         path: PathBuf,
         /// The OS error.
-        source: io::Error,
+        error: io::Error,
     },
     /// A node program could not be started at all.
-    #[error("cannot start node {node} with `{command}`: {source}")]
+    #[error("cannot start node {node} with `{command}`: {error}")]
     Spawn {
         /// The node id.
         node: String,
         /// The command, as a shell would show it.
         command: String,
         /// The OS error.
-        source: io::Error,
+        error: io::Error,
     },
     /// A node broke the protocol: exited, printed something that is not a message, or did not
     /// answer `init`.
@@ -63,7 +63,7 @@ pub enum RunError {
     /// The history could not be checked (the workload recorded something the model does not
     /// understand: a harness bug).
     #[error("cannot check the history: {0}")]
-    Check(#[from] CheckError),
+    Check(CheckError),
 }
 
 /// What a node did wrong.
@@ -172,6 +172,14 @@ fn write_tail(f: &mut fmt::Formatter<'_>, title: &str, lines: &[String]) -> fmt:
         write!(f, "\n    {l}")?;
     }
     Ok(())
+}
+
+// By hand, not `#[from]`: the message already says the cause, so it is not also the error's
+// `source()` (which `{:#}` would print a second time).
+impl From<CheckError> for RunError {
+    fn from(e: CheckError) -> RunError {
+        RunError::Check(e)
+    }
 }
 
 impl From<NodeFailure> for RunError {

@@ -32,6 +32,8 @@ mod proxy;
 mod ready;
 mod rules;
 pub mod teardown;
+#[cfg(test)]
+mod tests;
 mod topology;
 
 use std::net::{SocketAddr, SocketAddrV4};

@@ -99,7 +99,7 @@ impl Store {
 fn store_error(path: &Path, source: io::Error) -> RunError {
     RunError::Store {
         path: path.to_path_buf(),
-        source,
+        error: source,
     }
 }
 

@@ -66,7 +66,7 @@ impl Nodes {
         let log = self.store.open_node_log(&id)?;
         let err = log.try_clone().map_err(|source| RunError::Store {
             path: self.store.node_log(&id),
-            source,
+            error: source,
         })?;
         let child = Command::new("ip")
             .args(["netns", "exec", &self.namespaces[i]])
@@ -79,7 +79,7 @@ impl Nodes {
             .map_err(|source| RunError::Spawn {
                 node: id,
                 command: self.command(i),
-                source,
+                error: source,
             })?;
         self.children[i] = Some(child);
         Ok(())

@@ -75,7 +75,10 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
     }
     let results = serde_json::to_vec_pretty(&outcome.results_json()).unwrap_or_default();
     let path = end.store.path("results.json");
-    std::fs::write(&path, results).map_err(|source| RunError::Store { path, source })?;
+    std::fs::write(&path, results).map_err(|source| RunError::Store {
+        path,
+        error: source,
+    })?;
     Ok(outcome)
 }
 
@@ -108,7 +111,7 @@ fn write_edn(store: &Store, history: &History) -> Result<(), RunError> {
     let mut file = store.create_file("history.edn")?;
     format::write(history, Format::Edn, &mut file).map_err(|source| RunError::Store {
         path: store.path("history.edn"),
-        source,
+        error: source,
     })
 }
 

@@ -74,7 +74,7 @@ impl NodeProcess {
         let mut child = cmd.spawn().map_err(|source| RunError::Spawn {
             node: spec.node_id.to_string(),
             command: spec.command.clone(),
-            source,
+            error: source,
         })?;
         let pid = child.id().expect("a child that was just spawned has an id") as i32;
         let stdin = child.stdin.take().expect("piped stdin");
