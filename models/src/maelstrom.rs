@@ -2,7 +2,8 @@
 //!
 //! The model's clients speak the same JSON bodies a Maelstrom client (or splitbrain's runner)
 //! sends to a real node, so a node that passes the model also answers real clients. Map:
-//! - [`ErrorCode`] (`error_code.rs`): Maelstrom's error table, with definiteness;
+//! - [`ERROR_TABLE`], [`ErrorCode`] (`error_code.rs`): Maelstrom's error table, with
+//!   definiteness (the one copy: the runner judges replies by it too);
 //! - [`KvBody`] (`kv.rs`): the `lin-kv` workload: `read`/`read_ok`, `write`/`write_ok`,
 //!   `cas`/`cas_ok`, `error`;
 //! - [`KvClient`] (`kv_client.rs`): a scripted model client that issues `lin-kv` operations one
@@ -15,7 +16,7 @@ mod kv;
 mod kv_client;
 mod kv_system;
 
-pub use error_code::ErrorCode;
+pub use error_code::{ErrorCode, ErrorRow, ERROR_TABLE};
 pub use kv::{KvBody, KvMsg};
 pub use kv_client::{KvCall, KvClient, KvClientState, KvOp};
 pub use kv_system::{KvSystemNode, KvSystemState};

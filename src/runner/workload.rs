@@ -31,7 +31,7 @@ use serde_json::Value as Json;
 pub use broadcast::Topology;
 
 use super::json::to_value;
-use super::protocol::ErrorCode;
+use super::protocol::{error_name, is_definite};
 use crate::checker::{CheckError, Verdict};
 use crate::history::{History, Value};
 
@@ -253,8 +253,8 @@ pub fn standard_completion<W: Workload + ?Sized>(
     if kind == "error" {
         let code = body.get("code").and_then(Json::as_i64).unwrap_or(13);
         let text = body.get("text").map(to_value).unwrap_or(Value::Nil);
-        let error = Value::list(vec![Value::str(ErrorCode::name_of(code)), text]);
-        return if ErrorCode::is_definite(code) || w.is_idempotent(op.f) {
+        let error = Value::list(vec![Value::str(error_name(code)), text]);
+        return if is_definite(code) || w.is_idempotent(op.f) {
             Completion::Fail(error)
         } else {
             Completion::Info(error)

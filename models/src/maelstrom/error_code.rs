@@ -1,9 +1,55 @@
-//! [`ErrorCode`]: the error codes of Maelstrom's protocol (`doc/protocol.md`,
-//! `resources/errors.edn`) that our nodes send.
+//! Maelstrom's error table ([`ERROR_TABLE`], `doc/protocol.md`, `resources/errors.edn`): the one
+//! copy splitbrain has — the models' nodes send from it and the runner's clients judge replies
+//! by it — and [`ErrorCode`], the codes our nodes send.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+/// One row of Maelstrom's error table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorRow {
+    /// The numeric code.
+    pub code: u16,
+    /// Its name, e.g. `temporarily-unavailable`.
+    pub name: &'static str,
+    /// Definite: the operation did not happen and never will.
+    pub definite: bool,
+}
+
+/// Maelstrom's error codes. Codes not listed here are indefinite.
+pub const ERROR_TABLE: [ErrorRow; 11] = [
+    row(0, "timeout", false),
+    row(1, "node-not-found", true),
+    row(10, "not-supported", true),
+    row(11, "temporarily-unavailable", true),
+    row(12, "malformed-request", true),
+    row(13, "crash", false),
+    row(14, "abort", true),
+    row(20, "key-does-not-exist", true),
+    row(21, "key-already-exists", true),
+    row(22, "precondition-failed", true),
+    row(30, "txn-conflict", true),
+];
+
+const fn row(code: u16, name: &'static str, definite: bool) -> ErrorRow {
+    ErrorRow {
+        code,
+        name,
+        definite,
+    }
+}
+
+impl ErrorRow {
+    /// The row of `code` as it came on the wire; `None` for codes outside the table (user codes
+    /// ≥ 1000, unknown ones, and anything that is not a u16), which count as indefinite.
+    pub fn lookup(code: i64) -> Option<ErrorRow> {
+        ERROR_TABLE
+            .iter()
+            .copied()
+            .find(|r| i64::from(r.code) == code)
+    }
+}
 
 /// An error code in an `error` body. Serialized as its number.
 ///
@@ -39,27 +85,15 @@ impl ErrorCode {
         }
     }
 
-    /// Maelstrom's name for the code (`temporarily-unavailable`, …).
+    /// Maelstrom's name for the code (`temporarily-unavailable`, …), `unknown` outside the
+    /// table.
     pub fn name(self) -> &'static str {
-        match self.code() {
-            0 => "timeout",
-            1 => "node-not-found",
-            10 => "not-supported",
-            11 => "temporarily-unavailable",
-            12 => "malformed-request",
-            13 => "crash",
-            14 => "abort",
-            20 => "key-does-not-exist",
-            21 => "key-already-exists",
-            22 => "precondition-failed",
-            30 => "txn-conflict",
-            _ => "unknown",
-        }
+        ErrorRow::lookup(self.code().into()).map_or("unknown", |r| r.name)
     }
 
     /// Whether the operation definitely did not happen (Maelstrom's `definite?`).
     pub fn is_definite(self) -> bool {
-        matches!(self.code(), 1 | 10 | 11 | 12 | 14 | 20 | 21 | 22 | 30)
+        ErrorRow::lookup(self.code().into()).is_some_and(|r| r.definite)
     }
 }
 
@@ -110,5 +144,23 @@ mod tests {
         assert!(ErrorCode::Other(14).is_definite());
         assert!(!ErrorCode::Crash.is_definite());
         assert!(!ErrorCode::Timeout.is_definite());
+    }
+
+    #[test]
+    fn every_named_code_agrees_with_the_table() {
+        let named = [
+            ErrorCode::Timeout,
+            ErrorCode::TemporarilyUnavailable,
+            ErrorCode::Crash,
+            ErrorCode::KeyDoesNotExist,
+            ErrorCode::PreconditionFailed,
+        ];
+        for code in named {
+            let row = ErrorRow::lookup(code.code().into()).expect("in the table");
+            assert_eq!((code.name(), code.is_definite()), (row.name, row.definite));
+            assert_eq!(ErrorCode::from(row.code), code);
+        }
+        assert_eq!(ErrorCode::Other(1234).name(), "unknown");
+        assert!(ErrorRow::lookup(-1).is_none() && ErrorRow::lookup(70_000).is_none());
     }
 }
