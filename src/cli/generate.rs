@@ -165,7 +165,9 @@ pub fn run(args: GenArgs) -> anyhow::Result<u8> {
 
 /// Refuses the options named in `given` that `workload` does not use.
 fn refuse(workload: WorkloadArg, given: &[(&str, bool)]) -> anyhow::Result<()> {
-    let name = workload.to_possible_value().map(|v| v.get_name().to_string());
+    let name = workload
+        .to_possible_value()
+        .map(|v| v.get_name().to_string());
     for (flag, present) in given {
         if *present {
             bail!(

@@ -58,6 +58,9 @@ mod tests {
         assert_eq!(list.to_value(), Value::list(vec![1.into(), 2.into()]));
         assert_eq!(List::default().to_value(), Value::list(vec![]));
         assert_eq!(Register::default().to_value(), Value::Nil);
-        assert_eq!(Register::default().write(1).write(2).to_value(), Value::Int(2));
+        assert_eq!(
+            Register::default().write(1).write(2).to_value(),
+            Value::Int(2)
+        );
     }
 }

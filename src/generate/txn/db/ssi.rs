@@ -16,6 +16,12 @@ pub(super) fn new<D: Datum>(slots: usize) -> SnapshotDb<D> {
 
 /// A read-only transaction, or one whose keys read and written are unchanged since its snapshot.
 fn unchanged_since_snapshot<D: Datum>(txn: &Txn<D>, store: &Versions<D>) -> bool {
-    let touched = txn.reads.iter().chain(txn.writes.iter().map(|(key, _)| key));
-    txn.writes.is_empty() || touched.into_iter().all(|&key| store.last_commit(key) <= txn.start)
+    let touched = txn
+        .reads
+        .iter()
+        .chain(txn.writes.iter().map(|(key, _)| key));
+    txn.writes.is_empty()
+        || touched
+            .into_iter()
+            .all(|&key| store.last_commit(key) <= txn.start)
 }
