@@ -146,11 +146,12 @@ fn completions_fill_in_reads_or_repeat_the_invocation() {
     }
 }
 
-/// The `ok` list reads of each key, and the elements of `fail`ed transactions.
-fn list_reads(
-    h: &splitbrain::history::History,
-) -> (HashMap<i64, Vec<Vec<i64>>>, HashSet<(i64, i64)>) {
-    let mut reads: HashMap<i64, Vec<Vec<i64>>> = HashMap::new();
+/// Per key, its `ok` list reads.
+type Reads = HashMap<i64, Vec<Vec<i64>>>;
+
+/// The `ok` list reads of each key, and the elements (key, value) of `fail`ed transactions.
+fn list_reads(h: &splitbrain::history::History) -> (Reads, HashSet<(i64, i64)>) {
+    let mut reads: Reads = HashMap::new();
     let mut failed = HashSet::new();
     for op in ops(h) {
         match op.outcome {
@@ -179,7 +180,7 @@ fn list_reads(
 }
 
 /// Whether every two reads of a key are prefixes of one another.
-fn one_sequence_per_key(reads: &HashMap<i64, Vec<Vec<i64>>>) -> bool {
+fn one_sequence_per_key(reads: &Reads) -> bool {
     reads.values().all(|lists| {
         let longest = lists.iter().max_by_key(|l| l.len()).unwrap();
         lists.iter().all(|l| longest.starts_with(l))
