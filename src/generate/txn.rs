@@ -11,11 +11,11 @@
 //!
 //! | db | concurrency control | can produce | cannot produce |
 //! |---|---|---|---|
-//! | `ssi` | snapshot reads; update transactions validated on every key read or written | nothing: strict serializable | any anomaly |
-//! | `si` | snapshot isolation, first committer wins | write skew (G2-item), real-time order of snapshots is kept | G0, G1a/b/c, lost update; every history is strong snapshot isolation |
-//! | `prefix` | snapshot reads, no conflict check | lost updates; in list-append, lost appends (incompatible orders) | dirty, intermediate or fractured reads |
-//! | `read-committed` | long write locks (conflict aborts), reads of the latest committed version | non-repeatable and fractured reads, lost updates, write skew (G-single, G2-item) | G0, G1a, G1b, G1c |
-//! | `brat` | none; aborted writes stay | everything: G0, G1a (aborted reads), G1b (intermediate reads), G1c, internal inconsistency | a list element lost (reads of a key are prefixes of one sequence) |
+//! | `ssi` | snapshot reads; update transactions validated on every key read or written | nothing: every history is strict serializable | any anomaly |
+//! | `si` | snapshot isolation, first committer wins | write skew (G2-item); histories serializable but not strictly | G0, G1, lost updates; every history is strong snapshot isolation |
+//! | `prefix` | snapshot reads, no conflict check | lost updates; in list-append, lost appends (lists that fork: incompatible orders) | dirty, intermediate or fractured reads; for rw-register every history is causal |
+//! | `read-committed` | long write locks (a conflict aborts), reads of the latest committed version | non-repeatable and fractured reads, lost updates, write skew | G0, G1a, G1b, G1c: every history is read committed |
+//! | `brat` | none; aborted writes stay | G0, G1a (aborted reads), G1b (intermediate reads), G1c, internal inconsistency | a lost list element: the reads of a key are prefixes of one sequence |
 //!
 //! The claims are checked against the brute-force reference in the test suite (`tests/txn_reference/`).
 //!

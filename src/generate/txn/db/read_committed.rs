@@ -8,8 +8,8 @@
 //!
 //! Because only committed data is read and writers of a key are serialised by its lock (the
 //! version order is the commit order, and every read reads from an earlier commit), there is no
-//! G0, G1a, G1b or G1c. Everything PL-2 allows happens: non-repeatable reads, fractured reads
-//! (read skew), lost updates and write skew (G-single, G2-item), and real-time violations.
+//! G0, G1a, G1b or G1c. What PL-2 allows happens: non-repeatable reads, fractured reads (read
+//! skew), lost updates and write skew (G-single, G2-item).
 
 use super::{slot_of, Conflict, Datum, Db};
 

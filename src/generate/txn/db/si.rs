@@ -4,8 +4,8 @@
 //! version committed since its snapshot. Its snapshot is taken after its invocation and its
 //! commit happens before its completion, so histories are *strong* snapshot isolation.
 //! Concurrent transactions that write disjoint keys after reading each other's keys both commit:
-//! write skew (G2-item), and at scale other cycles with two or more anti-dependencies. Never G0,
-//! G1 or lost updates, never a cycle with a single anti-dependency (G-single).
+//! write skew (G2-item). Never G0, G1 or lost updates; and, SI being Adya's PL-SI, no cycle with a
+//! single anti-dependency (G-single) under the database's own version order.
 
 use super::snapshot::{SnapshotDb, Txn, Versions};
 use super::Datum;
