@@ -32,13 +32,16 @@
 //! - `cases.rs`: hand-written histories pinning each model (write skew, lost update, G0, G1a,
 //!   G1b, G1c, fractured read, long fork, `info` transactions, real time, impossible reads);
 //! - `selfcheck.rs`: the simulated databases of `splitbrain gen` against the reference, and the
-//!   routes against each other and against the lattice.
+//!   routes against each other and against the lattice; [`selfcheck::small_history`] gives the histories.
+//!
+//! A differential test of a checker against the reference is then, per seed and model,
+//! `holds(&selfcheck::small_history(workload, db, seed), model)` against the checker's verdict.
 
 mod adya;
 mod axiomatic;
 pub mod build;
 mod cases;
-mod selfcheck;
+pub mod selfcheck;
 mod serial;
 mod snapshot;
 mod txns;

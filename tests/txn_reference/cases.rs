@@ -116,6 +116,16 @@ fn reading_an_aborted_write_is_g1a() {
 }
 
 #[test]
+fn a_committed_append_on_top_of_an_aborted_one_is_a_dirty_update() {
+    let mut b = Builder::new();
+    let a = b.invoke(0, "ax1");
+    b.fail(&a);
+    b.txn(1, "ax2");
+    b.txn(2, "rx[1,2]");
+    assert_models(&b.history(), READ_UNCOMMITTED);
+}
+
+#[test]
 fn reading_an_intermediate_write_is_g1b() {
     for (t1, t2) in [("wx1 wx2", "rx1"), ("ax1 ax2", "rx[1]")] {
         let mut b = Builder::new();
