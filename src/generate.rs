@@ -13,4 +13,6 @@ mod register;
 mod txn;
 
 pub use register::{generate, Anomaly, GenOptions, Values, Workload};
-pub use txn::{generate_txn, KeyDist, SimDb, TxnGenError, TxnOptions, TxnWorkload};
+pub use txn::{
+    for_each_txn_event, generate_txn, KeyDist, SimDb, TxnGenError, TxnOptions, TxnWorkload,
+};

@@ -137,29 +137,55 @@ fn parse_format(name: &str) -> Result<Format, String> {
     }
 }
 
+/// What `gen` writes: a history held whole, or transactions streamed as they are recorded.
+enum Generated {
+    Whole(History),
+    Streamed(TxnOptions),
+}
+
 /// Runs `gen`; returns the exit code.
 pub fn run(args: GenArgs) -> anyhow::Result<u8> {
-    let history = match args.workload {
-        WorkloadArg::Register | WorkloadArg::CasRegister => register_history(&args)?,
-        WorkloadArg::ListAppend | WorkloadArg::RwRegister => txn_history(&args)?,
-    };
-    match &args.output {
-        Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            format::write(&history, args.format, &mut out)?;
-            out.flush()?;
+    // Everything is checked before the output file is created.
+    let generated = match args.workload {
+        WorkloadArg::Register | WorkloadArg::CasRegister => {
+            Generated::Whole(register_history(&args)?)
         }
-        None => {
-            let mut out = BufWriter::new(std::io::stdout().lock());
+        WorkloadArg::ListAppend | WorkloadArg::RwRegister => {
+            let options = txn_options(&args)?;
+            // Native lines are written as the events happen: no history in memory.
+            if args.format == Format::Jsonl {
+                Generated::Streamed(options)
+            } else {
+                Generated::Whole(generate::generate_txn(&options)?)
+            }
+        }
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    };
+    match generated {
+        Generated::Whole(history) => {
             format::write(&history, args.format, &mut out)?;
-            out.flush()?;
+            // Freeing millions of small values one by one costs about as long as generating
+            // them; the process is about to exit and the system reclaims the memory at once.
+            std::mem::forget(history);
+        }
+        Generated::Streamed(options) => {
+            let mut failure = None;
+            generate::for_each_txn_event(&options, &mut |event| {
+                if failure.is_none() {
+                    failure = format::write_jsonl_event(&event, &mut out).err();
+                }
+            })?;
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
         }
     }
-    // Freeing millions of small values one by one costs about as long as generating them; the
-    // process is about to exit and the system reclaims the memory at once.
-    std::mem::forget(history);
+    out.flush()?;
     Ok(0)
 }
 
@@ -211,7 +237,7 @@ fn register_history(args: &GenArgs) -> anyhow::Result<History> {
     Ok(generate::generate(&options))
 }
 
-fn txn_history(args: &GenArgs) -> anyhow::Result<History> {
+fn txn_options(args: &GenArgs) -> anyhow::Result<TxnOptions> {
     refuse(
         args.workload,
         &[
@@ -249,5 +275,6 @@ fn txn_history(args: &GenArgs) -> anyhow::Result<History> {
         abort_rate: args.abort_rate.unwrap_or(defaults.abort_rate),
         seed: args.seed,
     };
-    Ok(generate::generate_txn(&options)?)
+    options.validate()?;
+    Ok(options)
 }

@@ -20,8 +20,8 @@
 //! The claims are checked against the brute-force reference in the test suite (`tests/txn_reference/`).
 //!
 //! Map of this module, in reading order:
-//! - [`TxnOptions`], [`generate_txn`] (here): the knobs (Elle's generator's, with its defaults)
-//!   and the entry point;
+//! - [`TxnOptions`], [`generate_txn`], [`for_each_txn_event`] (here): the knobs (Elle's
+//!   generator's, with its defaults) and the entry points (a whole history, or a stream of events);
 //! - `keys.rs`: Elle's generator: which keys, reads or writes, unique values, retiring keys;
 //! - `sim.rs`: the clients: invocations, steps, outcomes, crashes, the recorded events;
 //! - `datum.rs`: a key's value per workload (a list, a register);
@@ -35,7 +35,7 @@ mod sim;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::history::History;
+use crate::history::{Event, History};
 use datum::{List, Register};
 
 /// Which micro-ops transactions perform.
@@ -206,16 +206,28 @@ impl TxnOptions {
 /// Generates a transactional history: `options.txns` transactions recorded from the simulated
 /// database, every invocation completed.
 pub fn generate_txn(options: &TxnOptions) -> Result<History, TxnGenError> {
+    let mut events = Vec::with_capacity(options.txns.saturating_mul(2).min(1 << 24));
+    for_each_txn_event(options, &mut |event| events.push(event))?;
+    Ok(History::new(events))
+}
+
+/// Like [`generate_txn`], but hands each event to `sink` as it is recorded instead of holding
+/// the history: memory stays proportional to the keys, not the history.
+pub fn for_each_txn_event(
+    options: &TxnOptions,
+    sink: &mut dyn FnMut(Event),
+) -> Result<(), TxnGenError> {
     options.validate()?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
-    Ok(match options.workload {
+    match options.workload {
         TxnWorkload::ListAppend => {
             let mut db = db::new::<List>(options.db, options.concurrency);
-            sim::simulate(options, &mut *db, &mut rng)
+            sim::simulate(options, &mut *db, &mut rng, sink);
         }
         TxnWorkload::RwRegister => {
             let mut db = db::new::<Register>(options.db, options.concurrency);
-            sim::simulate(options, &mut *db, &mut rng)
+            sim::simulate(options, &mut *db, &mut rng, sink);
         }
-    })
+    }
+    Ok(())
 }

@@ -21,7 +21,7 @@ use super::datum::Datum;
 use super::db::Db;
 use super::keys::{KeyPool, Mop};
 use super::{TxnOptions, TxnWorkload};
-use crate::history::{Event, EventKind, History, Process, Value};
+use crate::history::{Event, EventKind, Process, Value};
 
 /// Nanoseconds per clock tick in the recorded `time`.
 const TICK_NS: i64 = 10_000;
@@ -52,17 +52,26 @@ struct Client<D> {
     txn: Option<Txn<D>>,
 }
 
-/// The recorder: micro-op names and the events so far.
-struct Recorder {
+/// The recorder: micro-op names, and where events go.
+struct Recorder<'s> {
     f: Arc<str>,
     write: Arc<str>,
-    events: Vec<Event>,
+    recorded: u64,
+    sink: &'s mut dyn FnMut(Event),
 }
 
-impl Recorder {
-    fn record(&mut self, tick: u64, process: u64, kind: EventKind, value: Value) -> &mut Event {
-        let index = self.events.len() as u64;
-        self.events.push(Event {
+impl Recorder<'_> {
+    fn record(
+        &mut self,
+        tick: u64,
+        process: u64,
+        kind: EventKind,
+        value: Value,
+        error: Option<&str>,
+    ) {
+        let index = self.recorded;
+        self.recorded += 1;
+        (self.sink)(Event {
             index: Some(index),
             time: Some(i64::try_from(tick).unwrap_or(i64::MAX / TICK_NS) * TICK_NS),
             process: Process::Client(process),
@@ -70,12 +79,10 @@ impl Recorder {
             f: self.f.clone(),
             key: None,
             value,
-            error: None,
+            error: error.map(|e| Value::Keyword(e.into())),
             extra: Vec::new(),
             line: 0,
         });
-        let last = self.events.len() - 1;
-        &mut self.events[last]
     }
 
     /// `[:append k v]`, `[:w k v]` or `[:r k result]`.
@@ -89,12 +96,13 @@ impl Recorder {
     }
 }
 
-/// Runs `options.txns` transactions against `db`; returns the recorded history.
+/// Runs `options.txns` transactions against `db`, handing each event to `sink` as it happens.
 pub(super) fn simulate<D: Datum>(
     options: &TxnOptions,
     db: &mut dyn Db<D>,
     rng: &mut ChaCha8Rng,
-) -> History {
+    sink: &mut dyn FnMut(Event),
+) {
     let concurrency = options.concurrency;
     let mut keys = KeyPool::new(
         options.key_count,
@@ -110,7 +118,8 @@ pub(super) fn simulate<D: Datum>(
             TxnWorkload::ListAppend => "append".into(),
             TxnWorkload::RwRegister => "w".into(),
         },
-        events: Vec::with_capacity(options.txns.saturating_mul(2).min(1 << 26)),
+        recorded: 0,
+        sink,
     };
     let (mut started, mut busy) = (0usize, 0usize);
     let mut tick = 0u64;
@@ -126,7 +135,13 @@ pub(super) fn simulate<D: Datum>(
                         .map(|mop| recorder.mop(mop, None))
                         .collect::<Vec<_>>(),
                 );
-                recorder.record(tick, client.process, EventKind::Invoke, invoked.clone());
+                recorder.record(
+                    tick,
+                    client.process,
+                    EventKind::Invoke,
+                    invoked.clone(),
+                    None,
+                );
                 client.txn = Some(Txn {
                     reads: vec![None; mops.len()],
                     mops,
@@ -160,8 +175,7 @@ pub(super) fn simulate<D: Datum>(
                 } else {
                     txn.invoked
                 };
-                let event = recorder.record(tick, client.process, kind, value);
-                event.error = error.map(|e| Value::Keyword(e.into()));
+                recorder.record(tick, client.process, kind, value, error);
                 if kind == EventKind::Info {
                     client.process += concurrency as u64;
                 }
@@ -169,7 +183,6 @@ pub(super) fn simulate<D: Datum>(
             }
         }
     }
-    History::new(recorder.events)
 }
 
 /// Runs the transaction's next micro-op.
