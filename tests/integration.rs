@@ -24,6 +24,10 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+/// `splitbrain gen` for transactions: conventions, shapes, formats, command line.
+mod txn_generate;
+/// The brute-force reference for transactional consistency, its cases and self-checks.
+mod txn_reference;
 /// Unix manners: a closed stdout ends quietly; an error says each cause once.
 mod unix;
 
