@@ -69,8 +69,10 @@ pub struct ModelArgs {
     /// A spec-specific bound, NAME=VALUE (repeatable), e.g. `--bound crashes=1`.
     #[arg(long = "bound", value_parser = parse_bound)]
     bounds: Vec<(String, u64)>,
-    /// Network semantics: ordered, unordered, duplicating (default: the spec's).
-    #[arg(long, value_parser = parse_network)]
+    #[arg(long, value_parser = parse_network, help = format!(
+        "Network semantics: {} (default: the spec's)",
+        NetworkKind::ALL.map(NetworkKind::name).join(", ")
+    ))]
     network: Option<NetworkKind>,
     /// Let the network lose any message.
     #[arg(long)]
