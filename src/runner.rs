@@ -13,6 +13,8 @@
 //!   in-process network (its `nodes.rs`, `faults.rs`, `clients.rs`);
 //! - [`netns`]: real programs in network namespaces, faults by iptables and signals (its
 //!   `nodes.rs`, `faults.rs`, `clients.rs`);
+//! - [`real`]: what the real-network backends share: the cluster file, iptables rules, the
+//!   readiness probe, client threads, leader reports;
 //! - [`systems`]: one client adapter per real system (etcd; Maelstrom over TCP), behind one
 //!   small trait: what netns's clients speak;
 //! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule, targeted nemeses (pure);
@@ -38,6 +40,7 @@ mod outcome;
 mod plan;
 mod progress;
 pub mod protocol;
+pub mod real;
 mod recorder;
 pub mod router;
 mod run;

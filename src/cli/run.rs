@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use splitbrain::runner::nemesis::FaultKind;
-use splitbrain::runner::netns::{ClusterFile, NetnsBackend};
+use splitbrain::runner::netns::NetnsBackend;
+use splitbrain::runner::real::ClusterFile;
 use splitbrain::runner::systems::AdapterOptions;
 use splitbrain::runner::workload::{Topology, WorkloadName};
 use splitbrain::runner::{

@@ -47,6 +47,9 @@ pub enum RunError {
     /// missing or which command failed.
     #[error("--net netns: {0}")]
     Netns(String),
+    /// A real-network backend's setup failed (a probe, a thread): what went wrong.
+    #[error("{0}")]
+    Real(String),
     /// A cluster file (`--cluster`) is unreadable or wrong.
     #[error("{}:{line}: {message}", path.display())]
     ClusterFile {

@@ -8,29 +8,24 @@
 //! - [`NetnsBackend`], [`NetnsCluster`] (here): the [`Backend`] and its [`Cluster`];
 //! - `nodes.rs`: node processes: start, kill, restart, pause, resume;
 //! - `faults.rs`: partitions and loss as iptables rules, latency through the proxies;
-//! - `clients.rs`: worker threads in the client namespace, one adapter connection per node;
-//! - [`ClusterFile`] (`cluster_file.rs`): the TOML file: start template, probe, adapter;
-//! - `ready.rs`: waiting until every node answers its readiness probe;
+//! - clients: [`AdapterClient`]s (shared with ssh, in [`real`](super::real)) whose threads
+//!   enter the client namespace;
 //! - `topology.rs`: namespaces, bridge, veths, chains; removed on drop;
-//! - `rules.rs`: the iptables rules (pure);
 //! - `proxy.rs`: the delaying TCP proxies on node-to-node links (the latency fault);
-//! - `leader.rs`: leader reports and time to a new leader after the leader is taken away;
 //! - `command.rs`: running `ip`/`iptables-restore`; the preflight check of what is missing;
 //! - `teardown.rs`: the run's marker, removal, and cleanup of stale leftovers of killed runs.
+//!
+//! The cluster file, iptables rules, readiness probe, client threads and leader watcher are the
+//! real-network backends' shared [`real`](super::real) module.
 //!
 //! Cleanup: every process, namespace, bridge, veth and rule goes on success, error, panic
 //! (drop) and SIGINT/SIGTERM (which stop the run, then the same path runs); a run killed with
 //! SIGKILL leaves a marker the next run finds ([`teardown`]).
 
-mod clients;
-mod cluster_file;
 mod command;
 mod faults;
-mod leader;
 mod nodes;
 mod proxy;
-mod ready;
-mod rules;
 pub mod teardown;
 #[cfg(test)]
 mod tests;
@@ -45,11 +40,6 @@ use serde_json::{json, Value as Json};
 use tokio::sync::mpsc;
 use tokio::task::block_in_place;
 
-pub use clients::NetnsClient;
-pub use cluster_file::{ClusterFile, Ready};
-pub use leader::Failover;
-
-use self::leader::Watcher;
 use self::nodes::Nodes;
 use self::proxy::Delays;
 use self::topology::Topology;
@@ -58,6 +48,10 @@ use super::nemesis::targeted::Step;
 use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
 use super::plan::{NetOptions, NodeCommand, RunPlan};
 use super::protocol::node_id;
+use super::real::cluster_file::{splitbrain_exe, Fill};
+use super::real::leader::{self, Failover, Watcher};
+use super::real::marker;
+use super::real::{ready, AdapterClient, ClusterFile};
 use super::store::Store;
 use super::systems::{self, AdapterOptions, SystemAdapter};
 use super::{RunError, StopHandle};
@@ -125,9 +119,7 @@ impl Backend for NetnsBackend {
 
     fn preflight(&self, plan: &RunPlan) -> Result<Vec<String>, RunError> {
         let program = program(&self.cluster, &plan.node, Path::new("."), plan.seed);
-        let argv = self
-            .cluster
-            .argv(0, std::path::Path::new("."), plan.seed, &program);
+        let argv = self.cluster.argv(0, &fill(".", plan.seed, &program, "."));
         command::preflight(argv.first().map_or("", String::as_str))?;
         Ok(teardown::clean_stale())
     }
@@ -168,7 +160,7 @@ pub struct NetnsCluster {
 impl NetnsCluster {
     fn create(backend: NetnsBackend, ctx: &StartContext) -> Result<NetnsCluster, RunError> {
         let config = backend.cluster;
-        let prefix = teardown::fresh_prefix();
+        let prefix = marker::fresh_prefix();
         let proxies = ctx.plan.nemesis.contains(&FaultKind::Latency);
         let topology = Topology::create(&prefix, &config, proxies)?;
         let proxy_stop = StopHandle::default();
@@ -224,6 +216,18 @@ impl NetnsCluster {
     }
 }
 
+/// The placeholders of a node on this machine: `{splitbrain}` is this executable.
+fn fill<'a>(data_dir: &'a str, seed: u64, program: &'a [String], dir: &'a str) -> Fill<'a> {
+    static EXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Fill {
+        data_dir,
+        seed,
+        program,
+        splitbrain: EXE.get_or_init(splitbrain_exe),
+        dir,
+    }
+}
+
 /// What `{bin}` stands for in a cluster file that has it: the plan's node program, for the node
 /// whose data directory is `data_dir`.
 fn program(cluster: &ClusterFile, node: &NodeCommand, data_dir: &Path, seed: u64) -> Vec<String> {
@@ -241,7 +245,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Cluster for NetnsCluster {
-    type Client = NetnsClient;
+    type Client = AdapterClient;
 
     async fn start_node(&self, i: usize) -> Result<(), RunError> {
         block_in_place(|| self.nodes().start(i))
@@ -261,7 +265,8 @@ impl Cluster for NetnsCluster {
 
     async fn wait_ready(&self, stop: &StopHandle) -> Result<(), RunError> {
         let (ns, addrs) = (self.client_ns(), self.addrs());
-        block_in_place(|| ready::wait(&self.config, &ns, &addrs, &self.nodes, &self.store, stop))
+        let exited = || self.nodes().exited().into_iter().next();
+        block_in_place(|| ready::wait(&self.config, Some(&ns), &addrs, exited, &self.store, stop))
     }
 
     async fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
@@ -289,7 +294,7 @@ impl Cluster for NetnsCluster {
     fn clients_started(&self) {
         if self.adapter.reports_leaders() {
             let w = Watcher::start(
-                &self.client_ns(),
+                Some(&self.client_ns()),
                 &self.addrs(),
                 self.adapter.clone(),
                 Instant::now(),
@@ -298,8 +303,8 @@ impl Cluster for NetnsCluster {
         }
     }
 
-    fn client(&self) -> NetnsClient {
-        NetnsClient::start(self.client_ns(), self.addrs(), self.adapter.clone())
+    fn client(&self) -> AdapterClient {
+        AdapterClient::start(Some(self.client_ns()), self.addrs(), self.adapter.clone())
     }
 
     async fn failure(&self) -> RunError {

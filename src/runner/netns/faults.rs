@@ -1,15 +1,15 @@
 //! Faults on the real network: a partition or loss is a set of iptables rules written into
 //! each node's namespace (atomically, with `iptables-restore --noflush`); latency is the delay
-//! of the userspace proxies on the node-to-node links. The rules themselves are `rules.rs`.
+//! of the userspace proxies on the node-to-node links. The rules themselves are
+//! [`real::rules`](crate::runner::real::rules).
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use super::cluster_file::ClusterFile;
 use super::proxy::Delays;
-use super::rules;
-use super::topology::Topology;
+use super::topology::{chains, Topology};
 use crate::runner::nemesis::Grudge;
+use crate::runner::real::cluster_file::ClusterFile;
 use crate::runner::RunError;
 
 /// Node `j`'s traffic arrives from its own address, or from its alias when proxied.
@@ -25,7 +25,7 @@ pub(super) fn partition(
     grudge: Option<&Grudge>,
 ) -> Result<(), RunError> {
     for i in 0..cluster.nodes {
-        let r = rules::partition(i, grudge, |j| sources(cluster, j));
+        let r = chains().partition(i, grudge, |j| sources(cluster, j));
         topology.iptables_restore(i, &r)?;
     }
     Ok(())
@@ -40,10 +40,10 @@ pub(super) fn loss(
     p: Option<f64>,
 ) -> Result<(), RunError> {
     let (targets, r): (Vec<usize>, String) = match p {
-        Some(p) => (nodes.to_vec(), rules::loss(Some(p), cluster.client_ip())),
+        Some(p) => (nodes.to_vec(), chains().loss(Some(p), cluster.client_ip())),
         None => (
             (0..cluster.nodes).collect(),
-            rules::loss(None, cluster.client_ip()),
+            chains().loss(None, cluster.client_ip()),
         ),
     };
     for i in targets {

@@ -9,10 +9,10 @@ use std::process::{Child, Command, Stdio};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::cluster_file::ClusterFile;
 use super::topology::Topology;
 use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
+use crate::runner::real::ClusterFile;
 use crate::runner::store::Store;
 use crate::runner::RunError;
 
@@ -38,7 +38,8 @@ impl Nodes {
         for i in 0..cluster.nodes {
             let dir = store.data_dir(&node_id(i))?;
             let program = super::program(cluster, &plan.node, &dir, plan.seed);
-            argvs.push(cluster.argv(i, &dir, plan.seed, &program));
+            let (data, run) = (dir.display().to_string(), store.dir().display().to_string());
+            argvs.push(cluster.argv(i, &super::fill(&data, plan.seed, &program, &run)));
         }
         Ok(Nodes {
             argvs,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{self, AddressFamily, SockFlag, SockType, SockaddrIn};
 
-use super::topology;
+use crate::runner::real::namespace::enter;
 use crate::runner::{RunError, StopHandle};
 
 /// Extra delay per node in microseconds: a chunk on a link between i and j waits the larger of
@@ -83,7 +83,7 @@ pub fn start(
         std::thread::Builder::new()
             .name(format!("netns-proxy-{j}"))
             .spawn(move || {
-                let bound = topology::enter(&ns).and_then(|_| {
+                let bound = enter(&ns).and_then(|_| {
                     let addr = SocketAddrV4::new(layout.aliases[j], layout.port);
                     let l = TcpListener::bind(addr)
                         .map_err(|e| RunError::Netns(format!("proxy bind {addr}: {e}")))?;
