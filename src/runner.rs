@@ -13,6 +13,8 @@
 //!   in-process network (its `nodes.rs`, `faults.rs`, `clients.rs`);
 //! - [`netns`]: real programs in network namespaces, faults by iptables and signals (its
 //!   `nodes.rs`, `faults.rs`, `clients.rs`);
+//! - [`ssh`]: real programs on real hosts over ssh, Jepsen's shape (its `nodes.rs`,
+//!   `faults.rs`);
 //! - [`real`]: what the real-network backends share: the cluster file, iptables rules, the
 //!   readiness probe, client threads, leader reports;
 //! - [`systems`]: one client adapter per real system (etcd; Maelstrom over TCP), behind one
@@ -44,6 +46,7 @@ pub mod real;
 mod recorder;
 pub mod router;
 mod run;
+pub mod ssh;
 mod store;
 pub mod systems;
 pub mod workload;

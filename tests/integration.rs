@@ -24,6 +24,8 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+/// `splitbrain run --net ssh`: real etcd on sshd "hosts" in namespaces (root only).
+mod ssh;
 /// `splitbrain gen` for transactions: conventions, shapes, formats, command line.
 mod txn_generate;
 /// The brute-force reference for transactional consistency, its cases and self-checks.

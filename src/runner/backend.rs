@@ -29,9 +29,6 @@ pub trait Backend: Send + 'static {
     /// The running cluster.
     type Cluster: Cluster;
 
-    /// Its name in `--net`.
-    fn name(&self) -> &'static str;
-
     /// Refuses a plan this backend cannot run (a workload its clients do not speak, a fault it
     /// cannot inject), before anything is created.
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError>;

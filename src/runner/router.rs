@@ -60,10 +60,6 @@ pub struct RouterBackend;
 impl Backend for RouterBackend {
     type Cluster = RouterCluster;
 
-    fn name(&self) -> &'static str {
-        "router"
-    }
-
     fn validate(&self, _plan: &RunPlan) -> Result<(), RunError> {
         Ok(())
     }

@@ -13,6 +13,7 @@ use super::topology::Topology;
 use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
 use crate::runner::real::ClusterFile;
+use crate::runner::real::Processes;
 use crate::runner::store::Store;
 use crate::runner::RunError;
 
@@ -22,8 +23,6 @@ pub struct Nodes {
     namespaces: Vec<String>,
     children: Vec<Option<Child>>,
     store: Store,
-    /// Nodes that exited on their own (not killed by the nemesis): `(index, status)`.
-    pub exits: Vec<(usize, String)>,
 }
 
 impl Nodes {
@@ -48,7 +47,6 @@ impl Nodes {
                 .collect(),
             children: (0..cluster.nodes).map(|_| None).collect(),
             store,
-            exits: Vec::new(),
         })
     }
 
@@ -57,8 +55,20 @@ impl Nodes {
         shell_join(&self.argvs[i])
     }
 
+    fn signal(&self, i: usize, signal: Signal) {
+        if let Some(child) = &self.children[i] {
+            let _ = killpg(Pid::from_raw(child.id() as i32), signal);
+        }
+    }
+}
+
+impl Processes for Nodes {
+    fn count(&self) -> usize {
+        self.children.len()
+    }
+
     /// Starts node `i` (if it is not running); its stdout and stderr go to its log.
-    pub fn start(&mut self, i: usize) -> Result<(), RunError> {
+    fn start(&mut self, i: usize) -> Result<(), RunError> {
         self.exited();
         if self.children[i].is_some() {
             return Ok(());
@@ -87,7 +97,7 @@ impl Nodes {
     }
 
     /// SIGKILLs node `i`'s group and reaps it.
-    pub fn kill(&mut self, i: usize) {
+    fn kill(&mut self, i: usize) {
         if let Some(mut child) = self.children[i].take() {
             let group = Pid::from_raw(child.id() as i32);
             let _ = killpg(group, Signal::SIGCONT);
@@ -96,48 +106,23 @@ impl Nodes {
         }
     }
 
-    /// SIGSTOPs node `i`'s group.
-    pub fn pause(&self, i: usize) {
+    fn pause(&mut self, i: usize) {
         self.signal(i, Signal::SIGSTOP);
     }
 
-    /// SIGCONTs node `i`'s group.
-    pub fn resume(&self, i: usize) {
+    fn resume(&mut self, i: usize) {
         self.signal(i, Signal::SIGCONT);
     }
 
-    fn signal(&self, i: usize, signal: Signal) {
-        if let Some(child) = &self.children[i] {
-            let _ = killpg(Pid::from_raw(child.id() as i32), signal);
-        }
-    }
-
-    /// Nodes that exited on their own since the last call: `(index, status)`; they are reaped,
-    /// and remembered in [`Nodes::exits`].
-    pub fn exited(&mut self) -> Vec<(usize, String)> {
+    /// Reaps the nodes that exited on their own since the last call.
+    fn exited(&mut self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for (i, slot) in self.children.iter_mut().enumerate() {
-            if let Some(child) = slot {
-                if let Ok(Some(status)) = child.try_wait() {
-                    out.push((i, status.to_string()));
-                    self.exits.push((i, status.to_string()));
-                    *slot = None;
-                }
+            if let Some(Ok(Some(status))) = slot.as_mut().map(Child::try_wait) {
+                out.push((i, status.to_string()));
+                *slot = None;
             }
         }
         out
-    }
-
-    /// Kills every node.
-    pub fn kill_all(&mut self) {
-        for i in 0..self.children.len() {
-            self.kill(i);
-        }
-    }
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        self.kill_all();
     }
 }

@@ -8,6 +8,7 @@ use super::nodes::Nodes;
 use super::topology::Topology;
 use crate::runner::real::marker::{fresh_prefix, MARKER_DIR};
 use crate::runner::real::ClusterFile;
+use crate::runner::real::Processes;
 use crate::runner::Store;
 
 fn can_run() -> bool {

@@ -48,6 +48,22 @@ pub struct Failover {
     pub seconds: Option<f64>,
 }
 
+impl Failover {
+    /// One line for the terminal.
+    pub fn describe(&self) -> String {
+        match (self.seconds, &self.new_leader) {
+            (Some(s), Some(new)) => format!(
+                "leader: {} at {:.1}s took leader {} away; new leader {new} after {s:.3}s",
+                self.fault, self.at, self.old_leader
+            ),
+            _ => format!(
+                "leader: {} at {:.1}s took leader {} away; no new leader seen before it ended",
+                self.fault, self.at, self.old_leader
+            ),
+        }
+    }
+}
+
 /// Polls every node's status until stopped.
 pub struct Watcher {
     reports: Arc<Mutex<Vec<Report>>>,
