@@ -24,6 +24,8 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+/// Transactional checking: Elle's cases, hand-written histories, the command line.
+mod transactional;
 
 use std::process::{Command, Output};
 
