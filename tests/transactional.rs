@@ -5,6 +5,8 @@
 mod build;
 /// Elle's inline test cases, in our own words.
 mod elle_cases;
+/// rw-register inference, including maelstrom#56.
+mod rw_register;
 
 use splitbrain::checker::transactional::{check, Anomaly, ConsistencyModel, TxnOptions, TxnReport};
 use splitbrain::checker::Verdict;

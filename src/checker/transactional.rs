@@ -260,6 +260,7 @@ pub fn check_transactions(
     };
     let partial = report::assemble(&options.consistency_models, findings, &mut notes);
     let views = views(history, &partial.anomalies);
+    let reason = (partial.verdict == Verdict::Unknown).then(|| partial.scope.statement.clone());
     Ok(TxnReport {
         verdict: partial.verdict,
         workload: history.workload,
@@ -272,7 +273,7 @@ pub fn check_transactions(
         not: partial.not,
         also_not: partial.also_not,
         scope: partial.scope,
-        reason: None,
+        reason,
         notes,
         txns: views,
         stats: stats(txns, graph.edge_count, &found, start.elapsed()),

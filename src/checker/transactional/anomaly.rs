@@ -7,7 +7,9 @@
 //! `G-SIb`; both spellings are kept, verbatim, because the lattice uses both.
 //!
 //! One addition of ours: `garbage-read` (a read of a value no transaction ever wrote), which
-//! Elle does not detect.
+//! Elle does not detect. It makes a verdict `unknown` rather than `invalid`: the database may
+//! have invented the value, or the history may lack a write or start from a non-nil state,
+//! and the history cannot tell which.
 
 use std::fmt;
 
@@ -115,7 +117,7 @@ impl Anomaly {
     /// Whether this anomaly makes a verdict `unknown` rather than `invalid` (when nothing
     /// prohibited was found).
     pub fn is_unknown_cause(self) -> bool {
-        self == Anomaly::CycleSearchIncomplete
+        matches!(self, Anomaly::CycleSearchIncomplete | Anomaly::GarbageRead)
     }
 
     /// Whether this is one of the `*-cycle-exists` fallbacks.

@@ -4,8 +4,7 @@
 //! Ported verbatim from Elle's `src/elle/consistency_model.clj` (`models`,
 //! `direct-proscribed-anomalies`, `implied-anomalies`; Adya, Bailis, Cerone, Daudjee et al. as
 //! cited there). Models are named by their friendly names; Adya's names (`PL-1`, `PL-2`,
-//! `PL-2.99`, `PL-3`, `PL-SI`, `PL-SS`, ...) parse as aliases. Our one addition: `garbage-read` is
-//! forbidden by read-uncommitted (a read of a value nobody wrote fits no model).
+//! `PL-2.99`, `PL-3`, `PL-SI`, `PL-SS`, ...) parse as aliases.
 //!
 //! The functions at the bottom answer the questions a check asks:
 //! - [`prohibited_by`]: which anomalies would make a history fail the requested models;
@@ -202,7 +201,6 @@ const PROSCRIBES: &[(M, &[A])] = &[
             A::DuplicateElements,
             A::CyclicVersions,
             A::Pl1CycleExists,
-            A::GarbageRead,
         ],
     ),
     (M::Prefix, &[A::Internal, A::G1a]),

@@ -171,12 +171,17 @@ pub fn assemble(
         .filter(|a| prohibited.contains(a) && !implied.contains(a))
         .collect();
     let bad = found.iter().any(|a| prohibited.contains(a));
+    let unsure: Vec<Anomaly> = found
+        .iter()
+        .copied()
+        .filter(|a| a.is_unknown_cause())
+        .collect();
     // Cycle-exists cases are redundant once other anomalies rule their model out.
     let others = impossible_models(found.iter().copied().filter(|a| !a.is_cycle_exists()));
     let mut anomalies: BTreeMap<Anomaly, Vec<Case>> = BTreeMap::new();
     let mut counts: BTreeMap<Anomaly, usize> = BTreeMap::new();
     for (anomaly, case) in findings.cases {
-        if !prohibited.contains(&anomaly) {
+        if !prohibited.contains(&anomaly) && !anomaly.is_unknown_cause() {
             continue;
         }
         if let Case::CycleExists { model, .. } = &case {
@@ -199,12 +204,12 @@ pub fn assemble(
     }
     let verdict = if bad {
         Verdict::Invalid
-    } else if !open.is_empty() {
+    } else if !open.is_empty() || !unsure.is_empty() {
         Verdict::Unknown
     } else {
         Verdict::Valid
     };
-    if verdict == Verdict::Unknown {
+    if verdict == Verdict::Unknown && !open.is_empty() {
         anomalies.insert(
             Anomaly::CycleSearchIncomplete,
             open.iter()
@@ -225,7 +230,13 @@ pub fn assemble(
         Verdict::Invalid => "invalid: every anomaly reported is present in every interpretation \
                              of the history (Elle's soundness)"
             .to_string(),
-        Verdict::Unknown => format!("unknown: the search for {} did not finish", names(&open)),
+        Verdict::Unknown if !open.is_empty() => {
+            format!("unknown: the search for {} did not finish", names(&open))
+        }
+        Verdict::Unknown => "unknown: a read returned a value no transaction wrote; the database \
+                             may have invented it, or the history lacks a write or starts from \
+                             a state other than nil"
+            .to_string(),
         Verdict::Valid if exact => "valid, exactly: the version orders are total, so the \
                                     dependency graph is the history's only one, and it has no \
                                     anomaly the models prohibit"
