@@ -61,11 +61,6 @@ impl Sub {
         self.global.len()
     }
 
-    /// Whether it has no vertex.
-    pub fn is_empty(&self) -> bool {
-        self.global.is_empty()
-    }
-
     /// Transactions in it.
     pub fn txn_count(&self) -> usize {
         self.txn.iter().filter(|&&t| t).count()
@@ -78,11 +73,6 @@ impl Sub {
             .iter()
             .copied()
             .zip(self.kinds[r].iter().copied())
-    }
-
-    /// Edges, counted.
-    pub fn edge_count(&self) -> usize {
-        self.targets.len()
     }
 }
 

@@ -41,17 +41,6 @@ pub enum Source {
     Realtime(u32, u32),
 }
 
-impl Source {
-    fn name(self) -> &'static str {
-        match self {
-            Source::Initial => "initial",
-            Source::WithinTxn(_) => "within-txn",
-            Source::Process(..) => "sequential-keys",
-            Source::Realtime(..) => "linearizable-keys",
-        }
-    }
-}
-
 /// The inferred version graph of every key.
 #[derive(Debug, Default)]
 pub struct RegisterOrder {
