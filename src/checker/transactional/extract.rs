@@ -1,9 +1,14 @@
 //! Extracting transactions from a history, one event at a time, into a [`TxnHistory`].
 //!
-//! Events stream in (from a file reader or a [`History`](crate::history::History)); the generic
-//! pairing rules ([`Pairer`]) run on a value-less copy of each event, so the rules and their error
-//! messages are the history module's; the micro-ops are parsed here, as they arrive, and the
-//! parsed values are dropped. List reads are resolved against their key's trace on the spot.
+//! Events stream in (from a file reader or a [`History`](crate::history::History)); the micro-ops
+//! are parsed here, as they arrive, and the parsed values are dropped. List reads are resolved
+//! against their key's trace on the spot.
+//!
+//! Pairing follows the rules of `history/pairing.rs` (one open invocation per process, a
+//! completion names the invoked function, `index` strictly increasing, nemesis events take a
+//! position, an invocation never completed is `info`) with the same messages, but keeps only
+//! the compact [`Txn`]: the generic [`Pairer`](crate::history::Pairer) keeps a whole `Op` per
+//! operation, ~180 bytes, which at 10^6 transactions is most of the memory a check needs.
 //!
 //! Jepsen's meaning of outcomes: `ok` committed (its completion's micro-ops, reads filled in, are
 //! used); `fail` definitely did not happen (its writes feed G1a and dirty-update); `info` may have
@@ -27,7 +32,7 @@ use super::txn::{
     fold_fingerprint, value_fingerprint, AtomId, KeyId, ListRead, Mop, MopKind, OddRead, OddWhy,
     Txn, TxnHistory, READ_NIL, READ_UNKNOWN,
 };
-use crate::history::{Event, EventKind, HistoryError, Location, Pairer, Process, Value};
+use crate::history::{Event, EventKind, HistoryError, Location, Outcome, Process, Value, NEVER};
 
 /// Fingerprint of an empty list.
 pub const EMPTY_FINGERPRINT: u64 = 0x5a5a_5a5a_5a5a_5a5a;
@@ -50,6 +55,16 @@ pub struct Written {
 pub const NONE: u32 = u32::MAX;
 
 const PENDING: Range<u32> = u32::MAX..u32::MAX;
+
+/// An invocation waiting for its completion.
+struct Open {
+    /// Its transaction number.
+    number: usize,
+    /// The invocation's micro-ops.
+    mops: Vec<Mop>,
+    /// The invoked function.
+    f: Arc<str>,
+}
 
 /// How a micro-op list is being read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -81,18 +96,19 @@ fn type_name(v: &Value) -> &'static str {
 pub struct Extractor {
     given: Option<Workload>,
     file: Option<Arc<Path>>,
-    pairer: Pairer,
     hist: TxnHistory,
+    /// Position of the next event.
+    position: u64,
+    /// The last `index` seen, and its line.
+    last_index: Option<(u64, u32)>,
     /// Every write: `pack(key, atom)` → who wrote it, where it sits in the trace.
     writes: HashMap<u64, Written>,
     key_ids: HashMap<Value, KeyId>,
-    /// Micro-op range per invocation number, filled when the transaction completes.
-    done: Vec<Range<u32>>,
-    /// Open invocations per process: invocation number, its micro-ops, its line.
-    open: HashMap<u64, (usize, Vec<Mop>, u32)>,
+    /// Open invocations per process.
+    open: HashMap<u64, Open>,
     pool: Vec<Vec<Mop>>,
     key_type: Option<(&'static str, u32, Value)>,
-    value_type: Option<(&'static str, u32, Value)>,
+    value_type: Option<(std::mem::Discriminant<Value>, u32, Value)>,
     scratch: Vec<AtomId>,
     /// Where the workload was decided, for the mixed-workload error.
     decided_at: u32,
@@ -103,7 +119,8 @@ impl Extractor {
     pub fn new(workload: Option<Workload>, file: Option<Arc<Path>>) -> Extractor {
         Extractor {
             given: workload,
-            pairer: Pairer::new(file.clone()),
+            position: 0,
+            last_index: None,
             hist: TxnHistory {
                 workload,
                 file: file.clone(),
@@ -112,7 +129,6 @@ impl Extractor {
             file,
             writes: HashMap::new(),
             key_ids: HashMap::new(),
-            done: Vec::new(),
             open: HashMap::new(),
             pool: Vec::new(),
             key_type: None,
@@ -128,83 +144,141 @@ impl Extractor {
 
     /// Adds the next event (by reference: values are read, not kept).
     pub fn push_ref(&mut self, event: &Event) -> Result<(), HistoryError> {
-        self.pairer.push(Event {
-            index: event.index,
-            time: event.time,
-            process: event.process,
-            kind: event.kind,
-            f: event.f.clone(),
-            key: event.key.clone(),
-            value: Value::Nil,
-            error: None,
-            extra: Vec::new(),
-            line: event.line,
-        })?;
-        self.after_pairing(event)
-    }
-
-    /// Adds the next event.
-    pub fn push(&mut self, mut event: Event) -> Result<(), HistoryError> {
-        let value = std::mem::replace(&mut event.value, Value::Nil);
-        event.extra = Vec::new();
-        event.error = None;
-        self.pairer.push(event.clone())?;
-        event.value = value;
-        self.after_pairing(&event)
-    }
-
-    /// The pairing rules accepted `event`; record its micro-ops.
-    fn after_pairing(&mut self, event: &Event) -> Result<(), HistoryError> {
+        let position = self.position;
+        self.position += 1;
+        if let Some(index) = event.index {
+            if let Some((last, last_line)) = self.last_index {
+                if index <= last {
+                    return Err(self.error(
+                        event.line,
+                        format!(
+                            "index {index} does not follow index {last} (line {last_line}); \
+                             expected events in history order with strictly increasing indices"
+                        ),
+                    ));
+                }
+            }
+            self.last_index = Some((index, event.line));
+        }
         let Process::Client(process) = event.process else {
             return Ok(());
         };
         match event.kind {
-            EventKind::Invoke => {
-                let mut mops = self.pool.pop().unwrap_or_default();
-                mops.clear();
-                let number = self.done.len();
-                self.parse(event, Mode::Invoke, number as u32, &mut mops)?;
-                self.done.push(PENDING);
-                self.open.insert(process, (number, mops, event.line));
-            }
-            EventKind::Ok | EventKind::Fail => {
-                let Some((number, invoked, invoke_line)) = self.open.remove(&process) else {
-                    return Ok(()); // unreachable: the pairer checked
-                };
-                let start = self.hist.mops.len() as u32;
-                let uses_completion =
-                    event.kind == EventKind::Ok || event.value.as_list().is_some();
-                if uses_completion {
-                    let mode = if event.kind == EventKind::Ok {
-                        Mode::Ok
-                    } else {
-                        Mode::Fail
-                    };
-                    let mut mops = std::mem::take(&mut self.hist.mops);
-                    let parsed = self.parse(event, mode, number as u32, &mut mops);
-                    self.hist.mops = mops;
-                    parsed?;
-                    self.same_writes(&invoked, start, invoke_line, event.line)?;
-                } else {
-                    self.hist.mops.extend_from_slice(&invoked);
-                }
-                self.done[number] = start..self.hist.mops.len() as u32;
-                self.pool.push(invoked);
-            }
-            EventKind::Info => {
-                if let Some((number, invoked, _)) = self.open.remove(&process) {
-                    self.close_with_invocation(number, &invoked);
-                    self.pool.push(invoked);
-                }
+            EventKind::Invoke => self.invoke(process, position, event),
+            kind => self.complete(process, position, kind, event),
+        }
+    }
+
+    /// Adds the next event.
+    pub fn push(&mut self, event: Event) -> Result<(), HistoryError> {
+        self.push_ref(&event)
+    }
+
+    fn invoke(&mut self, process: u64, position: u64, event: &Event) -> Result<(), HistoryError> {
+        if let Some(open) = self.open.get(&process) {
+            let t = &self.hist.txns[open.number];
+            return Err(self.error(
+                event.line,
+                format!(
+                    "process {process} invokes {} while its {} from line {} is still open; \
+                     expected a completion (ok, fail or info) for process {process} first",
+                    event.f, open.f, t.lines.0
+                ),
+            ));
+        }
+        let mut mops = self.pool.pop().unwrap_or_default();
+        mops.clear();
+        let number = self.hist.txns.len();
+        self.parse(event, Mode::Invoke, number as u32, &mut mops)?;
+        self.hist.txns.push(Txn {
+            process,
+            outcome: Outcome::Info,
+            call: position,
+            ret: NEVER,
+            mops: PENDING,
+            lines: (event.line, 0),
+            indices: (event.index, None),
+        });
+        self.open.insert(
+            process,
+            Open {
+                number,
+                mops,
+                f: event.f.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    fn complete(
+        &mut self,
+        process: u64,
+        position: u64,
+        kind: EventKind,
+        event: &Event,
+    ) -> Result<(), HistoryError> {
+        let Some(open) = self.open.remove(&process) else {
+            return Err(self.error(
+                event.line,
+                format!(
+                    "{kind} {} for process {process}, which has no open invocation; expected an \
+                     invoke by process {process} before its completion",
+                    event.f
+                ),
+            ));
+        };
+        let invoke_line = self.hist.txns[open.number].lines.0;
+        if open.f != event.f {
+            return Err(self.error(
+                event.line,
+                format!(
+                    "process {process} completes {} but invoked {} at line {invoke_line}; \
+                     expected the same function",
+                    event.f, open.f
+                ),
+            ));
+        }
+        let number = open.number;
+        {
+            let t = &mut self.hist.txns[number];
+            t.lines.1 = event.line;
+            t.indices.1 = event.index;
+            match kind {
+                EventKind::Ok => (t.outcome, t.ret) = (Outcome::Ok, position),
+                EventKind::Fail => (t.outcome, t.ret) = (Outcome::Fail, position),
+                // An info completion says only "we don't know": open forever.
+                _ => {}
             }
         }
+        let uses_completion = match kind {
+            EventKind::Ok => true,
+            EventKind::Fail => event.value.as_list().is_some(),
+            _ => false,
+        };
+        if uses_completion {
+            let start = self.hist.mops.len() as u32;
+            let mode = if kind == EventKind::Ok {
+                Mode::Ok
+            } else {
+                Mode::Fail
+            };
+            let mut mops = std::mem::take(&mut self.hist.mops);
+            let parsed = self.parse(event, mode, number as u32, &mut mops);
+            self.hist.mops = mops;
+            parsed?;
+            self.same_writes(&open.mops, start, invoke_line, event.line)?;
+            self.hist.txns[number].mops = start..self.hist.mops.len() as u32;
+        } else {
+            self.close_with_invocation(number, &open.mops);
+        }
+        self.pool.push(open.mops);
         Ok(())
     }
 
     fn close_with_invocation(&mut self, number: usize, invoked: &[Mop]) {
         let start = self.hist.mops.len() as u32;
         self.hist.mops.extend_from_slice(invoked);
-        self.done[number] = start..self.hist.mops.len() as u32;
+        self.hist.txns[number].mops = start..self.hist.mops.len() as u32;
     }
 
     /// A completion's writes must be its invocation's (reads may be filled in).
@@ -396,19 +470,21 @@ impl Extractor {
     }
 
     fn check_type(&mut self, value: &Value, line: u32, element: bool) -> Result<(), HistoryError> {
+        let kind = std::mem::discriminant(value);
         match &self.value_type {
-            Some((t, _, _)) if *t == type_name(value) => Ok(()),
+            Some((k, _, _)) if *k == kind => Ok(()),
             None => {
-                self.value_type = Some((type_name(value), line, value.clone()));
+                self.value_type = Some((kind, line, value.clone()));
                 Ok(())
             }
-            Some((t, first, example)) => Err(self.error(
+            Some((_, first, example)) => Err(self.error(
                 line,
                 format!(
-                    "{} {value} is a {}, but value {example} on line {first} is a {t}; expected \
+                    "{} {value} is a {}, but value {example} on line {first} is a {}; expected \
                      values of one type (Elle's type sanity check)",
                     if element { "element" } else { "value" },
-                    type_name(value)
+                    type_name(value),
+                    type_name(example)
                 ),
             )),
         }
@@ -528,24 +604,10 @@ impl Extractor {
 
     /// The extracted history, and the write index (`pack(key, atom)` → writer, trace position).
     pub fn finish(mut self) -> (TxnHistory, HashMap<u64, Written>) {
-        let open: Vec<_> = self.open.drain().collect();
-        for (_, (number, invoked, _)) in open {
-            self.close_with_invocation(number, &invoked);
+        let open: Vec<_> = self.open.drain().map(|(_, o)| o).collect();
+        for o in open {
+            self.close_with_invocation(o.number, &o.mops);
         }
-        let ops = self.pairer.finish();
-        self.hist.txns = ops
-            .iter()
-            .zip(&self.done)
-            .map(|(op, mops)| Txn {
-                process: op.process,
-                outcome: op.outcome,
-                call: op.call,
-                ret: op.ret,
-                mops: mops.clone(),
-                lines: (op.source.invoke_line, op.source.complete_line),
-                indices: (op.source.invoke_index, op.source.complete_index),
-            })
-            .collect();
         if self.hist.workload.is_none() && !self.hist.txns.is_empty() {
             // Only nil reads: nothing tells the workloads apart, and both read nil the same way.
             self.hist.workload = Some(Workload::ListAppend);

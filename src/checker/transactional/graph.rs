@@ -54,7 +54,9 @@ impl DepGraph {
         targets.iter().copied().zip(kinds.iter().copied())
     }
 
-    /// The petgraph graph, for petgraph's algorithms.
+    /// The petgraph graph, for petgraph's algorithms (the tests check the completion chain
+    /// with petgraph's `has_path_connecting`).
+    #[cfg(test)]
     pub fn csr(&self) -> &Csr<(), u8, Directed, u32> {
         &self.csr
     }
@@ -178,6 +180,75 @@ fn sort_and_merge(n: usize, edges: Vec<(u32, u32, u8)>) -> Vec<(u32, u32, u8)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checker::transactional::txn::Txn;
+    use rand::{Rng, SeedableRng};
+
+    /// Random intervals `(call, ret)` in one history order; `ret == NEVER` for info.
+    fn random_history(seed: u64) -> TxnHistory {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut events: Vec<(u64, usize, bool)> = Vec::new();
+        let n = rng.gen_range(1..25);
+        let mut open: Vec<usize> = Vec::new();
+        let mut txns: Vec<Txn> = Vec::new();
+        let mut position = 0u64;
+        while txns.len() < n || !open.is_empty() {
+            if txns.len() < n && (open.is_empty() || rng.gen_bool(0.5)) {
+                open.push(txns.len());
+                txns.push(Txn {
+                    process: txns.len() as u64,
+                    outcome: Outcome::Info,
+                    call: position,
+                    ret: crate::history::NEVER,
+                    mops: 0..0,
+                    lines: (0, 0),
+                    indices: (None, None),
+                });
+            } else {
+                let i = open.swap_remove(rng.gen_range(0..open.len()));
+                if rng.gen_bool(0.8) {
+                    txns[i].outcome = Outcome::Ok;
+                    txns[i].ret = position;
+                }
+            }
+            events.push((position, 0, false));
+            position += 1;
+        }
+        TxnHistory {
+            txns,
+            ..TxnHistory::default()
+        }
+    }
+
+    #[test]
+    fn completion_chain_reaches_exactly_the_transactions_invoked_after_a_completion() {
+        for seed in 0..200 {
+            let history = random_history(seed);
+            let graph = build(
+                &history,
+                Vec::new(),
+                Orders {
+                    process: false,
+                    realtime: true,
+                },
+            );
+            let n = history.txns.len();
+            for a in 0..n {
+                for b in 0..n {
+                    let (ta, tb) = (&history.txns[a], &history.txns[b]);
+                    let expected = a != b && ta.outcome == Outcome::Ok && ta.ret < tb.call;
+                    let reached = a != b
+                        && petgraph::algo::has_path_connecting(
+                            graph.csr(),
+                            a as u32,
+                            b as u32,
+                            None,
+                        );
+                    assert_eq!(reached, expected, "seed {seed}: {a} → {b}");
+                }
+            }
+            assert!(graph.edge_count <= 3 * n, "O(n) edges");
+        }
+    }
 
     #[test]
     fn parallel_edges_merge_their_kinds() {

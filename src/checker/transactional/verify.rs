@@ -336,3 +336,95 @@ impl Check<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::transactional::case::Case;
+    use crate::checker::transactional::{check, Transactions, TxnOptions};
+    use crate::history::{Event, EventKind, History};
+
+    fn txn(events: &mut Vec<Event>, p: u64, mops: Value) {
+        for kind in [EventKind::Invoke, EventKind::Ok] {
+            let mut e = Event::new(p, kind, "txn", mops.clone());
+            e.line = events.len() as u32 + 1;
+            events.push(e);
+        }
+    }
+
+    fn mop(f: &str, k: &str, v: Value) -> Value {
+        Value::list(vec![Value::str(f), Value::str(k), v])
+    }
+
+    /// A G0: x = [1, 2] but y = [2, 1].
+    fn g0() -> History {
+        let mut events = Vec::new();
+        txn(
+            &mut events,
+            0,
+            Value::list(vec![
+                mop("append", "x", 1.into()),
+                mop("append", "y", 1.into()),
+            ]),
+        );
+        txn(
+            &mut events,
+            1,
+            Value::list(vec![
+                mop("append", "x", 2.into()),
+                mop("append", "y", 2.into()),
+            ]),
+        );
+        let read = |xs: &[i64]| Value::list(xs.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>());
+        txn(
+            &mut events,
+            2,
+            Value::list(vec![
+                mop("r", "x", read(&[1, 2])),
+                mop("r", "y", read(&[2, 1])),
+            ]),
+        );
+        History::new(events)
+    }
+
+    fn reported(history: &History) -> (Transactions, CycleCase) {
+        let report = check(history, &TxnOptions::default()).unwrap();
+        let Some(Case::Cycle(cycle)) = report.anomalies.values().flatten().next().cloned() else {
+            panic!("a cycle: {report:#?}")
+        };
+        (
+            Transactions::from_history(history, None, None).unwrap(),
+            cycle,
+        )
+    }
+
+    #[test]
+    fn reported_cycles_pass_re_verification() {
+        let (txns, cycle) = reported(&g0());
+        verify(&txns.history, &txns.writes, &cycle, true).unwrap();
+    }
+
+    #[test]
+    fn a_corrupted_cycle_fails_re_verification_loudly() {
+        let (txns, cycle) = reported(&g0());
+        let v = |c: &CycleCase| verify(&txns.history, &txns.writes, c, true);
+        // An edge pointed the wrong way.
+        let mut flipped = cycle.clone();
+        flipped.steps[0].value2 = flipped.steps[0].value.clone();
+        assert!(v(&flipped).unwrap_err().contains("step 0"));
+        // A step that claims the wrong kind.
+        let mut kind = cycle.clone();
+        kind.steps[1].kind = "wr";
+        assert!(v(&kind).is_err());
+        // A cycle reported as a type it is not.
+        let mut named = cycle.clone();
+        named.anomaly = crate::checker::transactional::Anomaly::G1c;
+        assert!(v(&named).unwrap_err().contains("not the G1c"));
+        // A wrongly resolved read: the trace says x = [2, 1] where the history said [1, 2].
+        let mut corrupt = Transactions::from_history(&g0(), None, None).unwrap();
+        corrupt.history.traces[0].swap(0, 1);
+        assert!(verify(&corrupt.history, &corrupt.writes, &cycle, true)
+            .unwrap_err()
+            .contains("differs from the history's"));
+    }
+}
