@@ -5,6 +5,8 @@
 mod build;
 /// Elle's inline test cases, in our own words.
 mod elle_cases;
+/// Hand-written histories under `histories/txn/`.
+mod histories;
 /// rw-register inference, including maelstrom#56.
 mod rw_register;
 
