@@ -3,6 +3,8 @@
 
 /// The test language for histories.
 mod build;
+/// The command line.
+mod cli;
 /// Elle's inline test cases, in our own words.
 mod elle_cases;
 /// Hand-written histories under `histories/txn/`.

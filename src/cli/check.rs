@@ -35,7 +35,7 @@ pub struct CheckArgs {
     #[arg(long, value_parser = txn::parse_workload)]
     workload: Option<splitbrain::checker::transactional::Workload>,
     #[arg(long, value_parser = txn::parse_models, help = txn::models_help())]
-    consistency_models: Option<Vec<splitbrain::checker::transactional::ConsistencyModel>>,
+    consistency_models: Option<txn::Models>,
     /// rw-register: assume each key is sequentially consistent (versions follow each
     /// process's order of transactions).
     #[arg(long)]

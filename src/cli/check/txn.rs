@@ -22,9 +22,13 @@ pub fn models_help() -> String {
     )
 }
 
+/// The models given with `--consistency-models` (one argument, a comma-separated list).
+#[derive(Clone, Debug)]
+pub struct Models(pub Vec<ConsistencyModel>);
+
 /// Parses `--consistency-models`.
-pub fn parse_models(list: &str) -> Result<Vec<ConsistencyModel>, String> {
-    ConsistencyModel::parse_list(list)
+pub fn parse_models(list: &str) -> Result<Models, String> {
+    ConsistencyModel::parse_list(list).map(Models)
 }
 
 /// Parses `--workload`.
@@ -70,8 +74,8 @@ pub fn check_file(
     let options = {
         let mut o = TxnOptions::with_models(
             args.consistency_models
-                .as_deref()
-                .unwrap_or(&[ConsistencyModel::StrictSerializable]),
+                .as_ref()
+                .map_or(&[ConsistencyModel::StrictSerializable][..], |m| &m.0),
         );
         o.workload = args.workload;
         o.sequential_keys = args.sequential_keys;
