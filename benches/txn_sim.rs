@@ -42,6 +42,8 @@ struct Open {
 
 struct Sim {
     rng: ChaCha8Rng,
+    /// Write registers (`w`, reads return the last value) instead of appending to lists.
+    register: bool,
     db: Db,
     lists: Vec<Vec<u64>>,
     /// Commit count at which each key was last appended to.
@@ -128,10 +130,21 @@ impl Sim {
                 self.out.push(',');
             }
             match m {
+                Mop::Append(k, v) if self.register => {
+                    let _ = write!(self.out, "[\"w\",{k},{v}]");
+                }
                 Mop::Append(k, v) => {
                     let _ = write!(self.out, "[\"append\",{k},{v}]");
                 }
                 Mop::Read(k) => match reads.and_then(|r| r[i].as_ref()) {
+                    Some(list) if self.register => match list.last() {
+                        Some(x) => {
+                            let _ = write!(self.out, "[\"r\",{k},{x}]");
+                        }
+                        None => {
+                            let _ = write!(self.out, "[\"r\",{k},null]");
+                        }
+                    },
                     Some(list) => {
                         let _ = write!(self.out, "[\"r\",{k},[");
                         for (j, x) in list.iter().enumerate() {
@@ -262,8 +275,15 @@ impl Sim {
 
 /// A list-append history of `txns` transactions by `clients` clients, as native JSON lines.
 pub fn history(db: Db, txns: usize, clients: usize, seed: u64) -> String {
+    simulate(db, false, txns, clients, seed)
+}
+
+/// Like [`history`]; `register`: an rw-register history (the same database, writes for
+/// appends, a read returning the last value written).
+pub fn simulate(db: Db, register: bool, txns: usize, clients: usize, seed: u64) -> String {
     let mut sim = Sim {
         rng: ChaCha8Rng::seed_from_u64(seed),
+        register,
         db,
         lists: Vec::new(),
         last_append: Vec::new(),

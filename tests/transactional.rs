@@ -11,6 +11,8 @@ mod elle_cases;
 mod histories;
 /// rw-register inference, including maelstrom#56.
 mod rw_register;
+/// No false alarms on histories of simulated databases that keep their promises.
+mod soundness;
 
 use splitbrain::checker::transactional::{check, Anomaly, ConsistencyModel, TxnOptions, TxnReport};
 use splitbrain::checker::Verdict;
