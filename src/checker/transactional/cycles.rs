@@ -197,20 +197,18 @@ fn find(
             };
             for cycle in simple_cycles(&collapse(sub, &walk)) {
                 match classify(&cycle) {
-                    Some(a) if a == spec.anomaly => {
-                        if best
-                            .as_ref()
-                            .is_none_or(|b| cycle.txns.len() < b.txns.len())
-                        {
-                            best = Some(cycle);
-                        }
+                    Some(a)
+                        if a == spec.anomaly
+                            && best
+                                .as_ref()
+                                .is_none_or(|b| cycle.txns.len() < b.txns.len()) =>
+                    {
+                        best = Some(cycle);
                     }
-                    Some(a) => {
-                        if !others.iter().any(|(o, _)| *o == a) {
-                            others.push((a, cycle));
-                        }
+                    Some(a) if a != spec.anomaly && !others.iter().any(|(o, _)| *o == a) => {
+                        others.push((a, cycle));
                     }
-                    None => {}
+                    _ => {}
                 }
             }
         }

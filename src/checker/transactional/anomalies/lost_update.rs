@@ -22,10 +22,13 @@ fn version(history: &TxnHistory, mop: &Mop) -> (u32, u32) {
     }
 }
 
+/// Transactions that read one version of a key and wrote it, and the read of the first.
+type Groups = HashMap<(KeyId, (u32, u32)), (Vec<u32>, Mop)>;
+
 /// Finds lost updates.
 pub fn lost_updates(history: &TxnHistory, cases: &mut Cases) {
     // (key, version) → (transactions, the read mop of the first).
-    let mut groups: HashMap<(KeyId, (u32, u32)), (Vec<u32>, Mop)> = HashMap::new();
+    let mut groups: Groups = HashMap::new();
     let mut first_read: Vec<(KeyId, Mop)> = Vec::new();
     let mut counted: Vec<KeyId> = Vec::new();
     for (t, txn) in history.txns.iter().enumerate() {
@@ -36,10 +39,11 @@ pub fn lost_updates(history: &TxnHistory, cases: &mut Cases) {
         counted.clear();
         for mop in history.mops_of(txn) {
             match mop.kind {
-                MopKind::Read if mop.value != READ_UNKNOWN => {
-                    if !first_read.iter().any(|(k, _)| *k == mop.key) {
-                        first_read.push((mop.key, *mop));
-                    }
+                MopKind::Read
+                    if mop.value != READ_UNKNOWN
+                        && !first_read.iter().any(|(k, _)| *k == mop.key) =>
+                {
+                    first_read.push((mop.key, *mop));
                 }
                 MopKind::Append | MopKind::Write => {
                     if counted.contains(&mop.key) {

@@ -100,10 +100,8 @@ impl Bfs {
             if !self.settle(x, s) {
                 continue;
             }
-            if x == u && e != 0 {
-                if spec.accepts(s, seed_rw) {
-                    break Some(e);
-                }
+            if x == u && e != 0 && spec.accepts(s, seed_rw) {
+                break Some(e);
             }
             for (y, kinds) in sub.out(x) {
                 if *work == 0 {

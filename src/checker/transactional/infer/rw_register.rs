@@ -106,6 +106,9 @@ fn was_written(
         .any(|m| m.kind == MopKind::Write && m.key == key)
 }
 
+/// Version edges with their sources.
+type VersionEdges = Vec<(u32, u32, Source)>;
+
 /// Infers the version graph. `sequential` and `linearizable` turn on sources 3 and 4.
 pub fn order(history: &TxnHistory, sequential: bool, linearizable: bool) -> RegisterOrder {
     let mut order = RegisterOrder::default();
@@ -122,7 +125,7 @@ pub fn order(history: &TxnHistory, sequential: bool, linearizable: bool) -> Regi
         }
     }
     order.sources.push("initial");
-    let mut candidates: Vec<(&'static str, Vec<(u32, u32, Source)>)> =
+    let mut candidates: Vec<(&'static str, VersionEdges)> =
         vec![("within-txn", within_txn(history, &mut order))];
     if sequential {
         candidates.push(("sequential-keys", by_process(history, &mut order)));
