@@ -11,7 +11,7 @@
 //!
 //! Map of this module, in reading order:
 //! - [`TxnOptions`], [`Workload`] (`options.rs`): what to check;
-//! - `txn.rs`: the compact history ([`Txn`](txn::Txn), micro-ops, interned keys and values, list
+//! - `txn.rs`: the compact history (`Txn`, micro-ops, interned keys and values, list
 //!   reads as prefixes of a per-key trace);
 //! - `extract.rs`: events → transactions, streaming, with the assumptions Elle makes checked;
 //! - `infer.rs` + `infer/`: version orders and the ww/wr/rw edges they imply, per workload;
