@@ -368,3 +368,14 @@ fn an_unknown_verdict_never_claims_valid_when_the_search_runs_out() {
     assert_eq!(r.verdict, Unknown, "{r:#?}");
     assert!(r.anomaly_types.contains(&Anomaly::CycleSearchIncomplete));
 }
+
+#[test]
+fn a_memory_limit_makes_the_verdict_unknown() {
+    let mut h = H::new();
+    h.txn(0, "x<1").txn(1, "x=[1]");
+    let mut options = splitbrain::checker::transactional::TxnOptions::default();
+    options.memory_limit = Some(1);
+    let r = splitbrain::checker::transactional::check(&h.history(), &options).unwrap();
+    assert_eq!(r.verdict, Unknown);
+    assert!(r.reason.unwrap().contains("memory limit"));
+}

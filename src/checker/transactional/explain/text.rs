@@ -122,7 +122,7 @@ pub fn step_sentence(history: &TxnHistory, step: &Step, a: &str, b: &str) -> Str
             "{a} wrote key {key} = {} and {b} wrote {}, which comes later in the version order ({})",
             opt(&step.value),
             opt(&step.value2),
-            source(&step.evidence)
+            source(history, step, a, b)
         ),
         "rw" if list => {
             let after = match &step.value {
@@ -142,7 +142,7 @@ pub fn step_sentence(history: &TxnHistory, step: &Step, a: &str, b: &str) -> Str
             "{} and {b} wrote {}, which comes later in the version order ({})",
             read_of(a, step.a_mop_index, step.from),
             opt(&step.value2),
-            source(&step.evidence)
+            source(history, step, a, b)
         ),
         "process" => format!(
             "process {} ran {a} (completed on line {}) before {b} (invoked on line {})",
@@ -157,13 +157,32 @@ pub fn step_sentence(history: &TxnHistory, step: &Step, a: &str, b: &str) -> Str
     format!("{body}; {a} < {b}")
 }
 
-fn source(evidence: &Option<Evidence>) -> &'static str {
-    match evidence {
-        Some(Evidence::Initial) => "nil comes first",
-        Some(Evidence::WithinTxn { .. }) => "a transaction saw the first, then wrote the second",
-        Some(Evidence::SequentialKeys { .. }) => "one process saw them in this order",
-        Some(Evidence::LinearizableKeys { .. }) => "one completed before the other began",
-        _ => "inferred",
+/// How an rw-register version order is known, naming the step's transactions `a` and `b`.
+fn source(history: &TxnHistory, step: &Step, a: &str, b: &str) -> String {
+    let name = |t: u32| {
+        if t == step.from {
+            a.to_string()
+        } else if t == step.to {
+            b.to_string()
+        } else {
+            format!("the transaction on {}", txn_label(history, t))
+        }
+    };
+    let (v1, v2) = (opt(&step.value), opt(&step.value2));
+    match step.evidence {
+        Some(Evidence::Initial) => format!("{v1} is the initial state"),
+        Some(Evidence::WithinTxn { txn }) => format!("{} saw {v1}, then wrote {v2}", name(txn)),
+        Some(Evidence::SequentialKeys { from, to }) => format!(
+            "--sequential-keys: {} saw {v1} before {} saw {v2}, in one process",
+            name(from),
+            name(to)
+        ),
+        Some(Evidence::LinearizableKeys { from, to }) => format!(
+            "--linearizable-keys: {} saw {v1} and completed before {} saw {v2}",
+            name(from),
+            name(to)
+        ),
+        _ => "inferred".to_string(),
     }
 }
 
