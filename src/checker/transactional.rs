@@ -29,6 +29,10 @@
 //! interpretation of the history. `valid` is exact only when every key's inferred version
 //! order is total and the models are fully characterised ([`Scope`]); otherwise it means "no
 //! prohibited anomaly under the inferred orders".
+//!
+//! For comparisons with a complete reference checker: an `invalid` must be invalid there too; a
+//! `valid` with [`Scope::exact`] must be valid there; any other `valid` may be invalid there
+//! (the anomaly hides in an order that cannot be inferred); `unknown` claims nothing.
 
 mod anomalies;
 mod anomaly;

@@ -183,7 +183,11 @@ fn by_process(history: &TxnHistory, order: &mut RegisterOrder) -> Vec<(u32, u32,
                     edges.push((a, b, Source::Process(pt, t as u32)));
                 }
             }
-            last.insert((txn.process, key), (final_, t as u32));
+            // An indeterminate transaction may take effect after its process moved on (or not
+            // at all): it follows its predecessor but precedes nothing.
+            if txn.outcome == Outcome::Ok {
+                last.insert((txn.process, key), (final_, t as u32));
+            }
         }
     }
     edges
