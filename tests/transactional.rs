@@ -1,6 +1,8 @@
 //! Transactional checking (`checker::transactional`): Elle's cases re-expressed, hand-written
 //! histories, the command line.
 
+/// `invalid` and exact `valid` against a brute-force search on tiny histories.
+mod brute;
 /// The test language for histories.
 mod build;
 /// The command line.

@@ -420,7 +420,14 @@ pub fn coverage(history: &TxnHistory, order: &RegisterOrder, access: &Access) ->
         out_edges[a as usize].push(b);
         indegree[b as usize] += 1;
     }
-    // A version counts if its writer may have committed and, for info writers, was read.
+    // An indeterminate transaction happened for sure once any of its writes was read.
+    let mut observed = vec![false; history.txns.len()];
+    for (node, &w) in access.writer.iter().enumerate() {
+        if w != NONE && !access.readers[node].is_empty() {
+            observed[w as usize] = true;
+        }
+    }
+    // A version counts if its writer committed, or is indeterminate but surely happened.
     let counts = |node: usize| -> bool {
         let (_, value) = order.nodes[node];
         if value == READ_NIL {
@@ -432,7 +439,7 @@ pub fn coverage(history: &TxnHistory, order: &RegisterOrder, access: &Access) ->
         }
         match history.txns[w as usize].outcome {
             Outcome::Ok => true,
-            Outcome::Info => !access.readers[node].is_empty(),
+            Outcome::Info => observed[w as usize],
             Outcome::Fail => false,
         }
     };
