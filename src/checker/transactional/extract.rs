@@ -15,6 +15,9 @@
 //! happened (its invocation's writes are used; its reads are unknown and never used as facts, so
 //! an `info` completion's value is ignored).
 //!
+//! Map: here, micro-op parsing and the checks on it; `extract/pairing.rs`, events into
+//! transactions; `extract/trace.rs`, list reads against their key's trace.
+//!
 //! Assumptions Elle makes and we enforce, each violation an error naming the line: every
 //! micro-op is `[f k v]` with `f` one of `r`, `append` (list-append) or `w` (rw-register); one
 //! workload per history; every key of one type and every value of one type (Elle's type sanity
@@ -27,12 +30,12 @@ use std::sync::Arc;
 
 use hashbrown::HashMap;
 
+mod pairing;
+mod trace;
+
 use super::options::Workload;
-use super::txn::{
-    fold_fingerprint, value_fingerprint, AtomId, KeyId, ListRead, Mop, MopKind, OddRead, OddWhy,
-    Txn, TxnHistory, READ_NIL, READ_UNKNOWN,
-};
-use crate::history::{Event, EventKind, HistoryError, Location, Outcome, Process, Value, NEVER};
+use super::txn::{AtomId, KeyId, ListRead, Mop, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN};
+use crate::history::{Event, HistoryError, Location, Value};
 
 /// Fingerprint of an empty list.
 pub const EMPTY_FINGERPRINT: u64 = 0x5a5a_5a5a_5a5a_5a5a;
@@ -140,170 +143,6 @@ impl Extractor {
 
     fn error(&self, line: u32, problem: impl Into<String>) -> HistoryError {
         HistoryError::malformed(Location::new(self.file.as_ref(), line, 0), problem)
-    }
-
-    /// Adds the next event (by reference: values are read, not kept).
-    pub fn push_ref(&mut self, event: &Event) -> Result<(), HistoryError> {
-        let position = self.position;
-        self.position += 1;
-        if let Some(index) = event.index {
-            if let Some((last, last_line)) = self.last_index {
-                if index <= last {
-                    return Err(self.error(
-                        event.line,
-                        format!(
-                            "index {index} does not follow index {last} (line {last_line}); \
-                             expected events in history order with strictly increasing indices"
-                        ),
-                    ));
-                }
-            }
-            self.last_index = Some((index, event.line));
-        }
-        let Process::Client(process) = event.process else {
-            return Ok(());
-        };
-        match event.kind {
-            EventKind::Invoke => self.invoke(process, position, event),
-            kind => self.complete(process, position, kind, event),
-        }
-    }
-
-    /// Adds the next event.
-    pub fn push(&mut self, event: Event) -> Result<(), HistoryError> {
-        self.push_ref(&event)
-    }
-
-    fn invoke(&mut self, process: u64, position: u64, event: &Event) -> Result<(), HistoryError> {
-        if let Some(open) = self.open.get(&process) {
-            let t = &self.hist.txns[open.number];
-            return Err(self.error(
-                event.line,
-                format!(
-                    "process {process} invokes {} while its {} from line {} is still open; \
-                     expected a completion (ok, fail or info) for process {process} first",
-                    event.f, open.f, t.lines.0
-                ),
-            ));
-        }
-        let mut mops = self.pool.pop().unwrap_or_default();
-        mops.clear();
-        let number = self.hist.txns.len();
-        self.parse(event, Mode::Invoke, number as u32, &mut mops)?;
-        self.hist.txns.push(Txn {
-            process,
-            outcome: Outcome::Info,
-            call: position,
-            ret: NEVER,
-            mops: PENDING,
-            lines: (event.line, 0),
-            indices: (event.index, None),
-        });
-        self.open.insert(
-            process,
-            Open {
-                number,
-                mops,
-                f: event.f.clone(),
-            },
-        );
-        Ok(())
-    }
-
-    fn complete(
-        &mut self,
-        process: u64,
-        position: u64,
-        kind: EventKind,
-        event: &Event,
-    ) -> Result<(), HistoryError> {
-        let Some(open) = self.open.remove(&process) else {
-            return Err(self.error(
-                event.line,
-                format!(
-                    "{kind} {} for process {process}, which has no open invocation; expected an \
-                     invoke by process {process} before its completion",
-                    event.f
-                ),
-            ));
-        };
-        let invoke_line = self.hist.txns[open.number].lines.0;
-        if open.f != event.f {
-            return Err(self.error(
-                event.line,
-                format!(
-                    "process {process} completes {} but invoked {} at line {invoke_line}; \
-                     expected the same function",
-                    event.f, open.f
-                ),
-            ));
-        }
-        let number = open.number;
-        {
-            let t = &mut self.hist.txns[number];
-            t.lines.1 = event.line;
-            t.indices.1 = event.index;
-            match kind {
-                EventKind::Ok => (t.outcome, t.ret) = (Outcome::Ok, position),
-                EventKind::Fail => (t.outcome, t.ret) = (Outcome::Fail, position),
-                // An info completion says only "we don't know": open forever.
-                _ => {}
-            }
-        }
-        let uses_completion = match kind {
-            EventKind::Ok => true,
-            EventKind::Fail => event.value.as_list().is_some(),
-            _ => false,
-        };
-        if uses_completion {
-            let start = self.hist.mops.len() as u32;
-            let mode = if kind == EventKind::Ok {
-                Mode::Ok
-            } else {
-                Mode::Fail
-            };
-            let mut mops = std::mem::take(&mut self.hist.mops);
-            let parsed = self.parse(event, mode, number as u32, &mut mops);
-            self.hist.mops = mops;
-            parsed?;
-            self.same_writes(&open.mops, start, invoke_line, event.line)?;
-            self.hist.txns[number].mops = start..self.hist.mops.len() as u32;
-        } else {
-            self.close_with_invocation(number, &open.mops);
-        }
-        self.pool.push(open.mops);
-        Ok(())
-    }
-
-    fn close_with_invocation(&mut self, number: usize, invoked: &[Mop]) {
-        let start = self.hist.mops.len() as u32;
-        self.hist.mops.extend_from_slice(invoked);
-        self.hist.txns[number].mops = start..self.hist.mops.len() as u32;
-    }
-
-    /// A completion's writes must be its invocation's (reads may be filled in).
-    fn same_writes(
-        &self,
-        invoked: &[Mop],
-        start: u32,
-        invoke_line: u32,
-        line: u32,
-    ) -> Result<(), HistoryError> {
-        let completed = &self.hist.mops[start as usize..];
-        let differs = invoked.len() != completed.len()
-            || invoked.iter().zip(completed).any(|(a, b)| {
-                a.kind != b.kind || a.key != b.key || (a.kind.is_write() && a.value != b.value)
-            });
-        if differs {
-            return Err(self.error(
-                line,
-                format!(
-                    "the completion's micro-ops differ from its invocation's (line {invoke_line}); \
-                     expected the same micro-ops, with only read results filled in"
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// Parses `event.value` as a transaction into `out`.
@@ -525,81 +364,6 @@ impl Extractor {
             writer: NONE,
             pos: NONE,
         });
-    }
-
-    /// Resolves an `ok` list read against the key's trace; returns its index in `reads`.
-    fn list_read(&mut self, key: KeyId, items: &[Value], line: u32) -> Result<u32, HistoryError> {
-        let mut atoms = std::mem::take(&mut self.scratch);
-        atoms.clear();
-        let mut fingerprint = EMPTY_FINGERPRINT;
-        for item in items {
-            self.check_type(item, line, true)?;
-            atoms.push(self.hist.atoms.intern(item));
-            fingerprint = fold_fingerprint(fingerprint, value_fingerprint(item));
-        }
-        let trace = &self.hist.traces[key as usize];
-        let common = atoms
-            .iter()
-            .zip(trace.iter())
-            .take_while(|(a, b)| a == b)
-            .count();
-        let read = if common == atoms.len() {
-            ListRead {
-                len: atoms.len() as u32,
-                odd: None,
-                fingerprint,
-            }
-        } else if common == trace.len() && self.fresh(key, &atoms[common..]) {
-            for (i, &atom) in atoms.iter().enumerate().skip(common) {
-                let w = self.writes.entry(pack(key, atom)).or_insert(Written {
-                    writer: NONE,
-                    pos: NONE,
-                });
-                w.pos = i as u32;
-            }
-            self.hist.traces[key as usize].extend_from_slice(&atoms[common..]);
-            ListRead {
-                len: atoms.len() as u32,
-                odd: None,
-                fingerprint,
-            }
-        } else {
-            let mut sorted = atoms.clone();
-            sorted.sort_unstable();
-            let why = if sorted.windows(2).any(|w| w[0] == w[1]) {
-                OddWhy::Duplicates
-            } else {
-                OddWhy::Incompatible
-            };
-            self.hist.odd.push(OddRead {
-                key,
-                elements: atoms.clone(),
-                why,
-            });
-            ListRead {
-                len: 0,
-                odd: Some(self.hist.odd.len() as u32 - 1),
-                fingerprint,
-            }
-        };
-        self.scratch = atoms;
-        self.hist.reads.push(read);
-        Ok(self.hist.reads.len() as u32 - 1)
-    }
-
-    /// Whether `new` (elements extending the trace) are all distinct and not yet in the trace.
-    fn fresh(&self, key: KeyId, new: &[AtomId]) -> bool {
-        let in_trace = |a: &AtomId| {
-            self.writes
-                .get(&pack(key, *a))
-                .is_some_and(|w| w.pos != NONE)
-        };
-        if new.iter().any(in_trace) {
-            return false;
-        }
-        let mut sorted = new.to_vec();
-        sorted.sort_unstable();
-        !sorted.windows(2).any(|w| w[0] == w[1])
     }
 
     /// The extracted history, and the write index (`pack(key, atom)` → writer, trace position).
