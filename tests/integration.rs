@@ -26,6 +26,8 @@ mod report;
 mod runner;
 /// `splitbrain run --net ssh`: real etcd on sshd "hosts" in namespaces (root only).
 mod ssh;
+/// Transactional checking: Elle's cases, hand-written histories, the command line.
+mod transactional;
 /// `splitbrain gen` for transactions: conventions, shapes, formats, command line.
 mod txn_generate;
 /// The brute-force reference for transactional consistency, its cases and self-checks.
