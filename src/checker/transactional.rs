@@ -258,6 +258,9 @@ pub fn check_transactions(
         ));
     }
     let findings = report::Findings {
+        indefinite: (history.txns.iter())
+            .map(|t| t.outcome == crate::history::Outcome::Info)
+            .collect(),
         cases,
         incomplete: found.incomplete.iter().map(|(a, _)| *a).collect(),
         coverage: inferred.coverage,
@@ -360,6 +363,7 @@ fn views(
             | Case::FutureRead { txn, .. }
             | Case::DuplicateElements { txn, .. }
             | Case::IncompatibleOrder { txn, .. } => ids.push(*txn),
+            Case::AppendOrder { txn, writer, .. } => ids.extend([*txn, *writer]),
             Case::DirtyUpdate { txns, .. } | Case::LostUpdate { txns, .. } => ids.extend(txns),
             Case::CyclicVersions { .. } | Case::SearchIncomplete { .. } => {}
         }

@@ -2,8 +2,9 @@
 //!
 //! - `reads.rs`: G1a (read of a failed write), G1b (read of an intermediate write),
 //!   garbage-read (read of a value nobody wrote);
-//! - `internal.rs`: internal (a read disagreeing with the transaction's own earlier micro-ops)
-//!   and future-read (a read showing an append the transaction makes later);
+//! - `internal.rs`: internal (a read disagreeing with the transaction's own earlier micro-ops),
+//!   lost-own-write (a read missing a write the transaction made before it) and future-read (a
+//!   read showing a write the transaction makes later);
 //! - `order.rs`: duplicate-elements, incompatible-order and dirty-update (list-append);
 //! - `lost_update.rs`: lost-update (committed transactions that read the same version and both
 //!   wrote the key).
@@ -40,6 +41,7 @@ pub fn list_append(
     reads::aborted_intermediate_garbage(history, writes, Some(order), &mut cases);
     internal::list_append(history, writes, &mut cases);
     order::odd_reads(history, &mut cases);
+    order::misordered_appends(history, order, &mut cases);
     order::dirty_updates(history, order, &mut cases);
     lost_updates(history, &mut cases);
     cases
@@ -49,7 +51,7 @@ pub fn list_append(
 pub fn rw_register(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Cases {
     let mut cases = Cases::new();
     reads::aborted_intermediate_garbage(history, writes, None, &mut cases);
-    internal::rw_register(history, &mut cases);
+    internal::rw_register(history, writes, &mut cases);
     lost_updates(history, &mut cases);
     cases
 }

@@ -66,6 +66,7 @@ anomalies! {
     G1a => "G1a",
     G1b => "G1b",
     Internal => "internal",
+    LostOwnWrite => "lost-own-write",
     FutureRead => "future-read",
     DirtyUpdate => "dirty-update",
     DuplicateElements => "duplicate-elements",

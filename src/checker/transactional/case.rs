@@ -33,7 +33,8 @@ pub enum Case {
         /// The transaction that wrote it, if any did.
         writer: Option<TxnId>,
     },
-    /// A read that disagrees with the transaction's own earlier reads and writes.
+    /// A read that disagrees with the transaction's own earlier reads and writes (`internal`),
+    /// or misses a write the transaction made before it (`lost-own-write`).
     Internal {
         /// The transaction.
         txn: TxnId,
@@ -91,6 +92,22 @@ pub enum Case {
         txn: TxnId,
         /// Index of that read.
         mop: usize,
+    },
+    /// A read that shows a transaction's appends out of the order it made them, or a later one
+    /// without an earlier one: no order of appends gives that list.
+    AppendOrder {
+        /// The key.
+        key: Value,
+        /// The reading transaction.
+        txn: TxnId,
+        /// Index of its read.
+        mop: usize,
+        /// What it read.
+        read: Value,
+        /// The transaction whose appends it misorders.
+        writer: TxnId,
+        /// That transaction's appends to the key, in the order it made them.
+        appends: Value,
     },
     /// Committed transactions that read the same version of a key and then both wrote it.
     LostUpdate {

@@ -193,13 +193,21 @@ const PROSCRIBES: &[(M, &[A])] = &[
             A::Internal,
         ],
     ),
-    (M::ReadCommitted, &[A::G1, A::Pl2CycleExists]),
+    // cyclic-versions here, not at read-uncommitted as in Elle: the orders that can cycle
+    // come from reads (a version read before a write is older than the one written), so a
+    // cycle of them is a cycle of wr dependencies — a G1c — which read-uncommitted allows.
+    (
+        M::ReadCommitted,
+        &[A::G1, A::Pl2CycleExists, A::CyclicVersions],
+    ),
+    // lost-own-write (not in Elle): no execution of the transactions produces it, at any
+    // level.
     (
         M::ReadUncommitted,
         &[
             A::G0,
             A::DuplicateElements,
-            A::CyclicVersions,
+            A::LostOwnWrite,
             A::Pl1CycleExists,
         ],
     ),
@@ -515,7 +523,13 @@ pub fn weakest(models: &BTreeSet<ConsistencyModel>) -> BTreeSet<ConsistencyModel
 pub fn boundary(
     anomalies: impl IntoIterator<Item = Anomaly>,
 ) -> (BTreeSet<ConsistencyModel>, BTreeSet<ConsistencyModel>) {
-    let impossible = impossible_models(anomalies);
+    boundary_of(impossible_models(anomalies))
+}
+
+/// `not` and `also_not` of a set of models known impossible.
+pub fn boundary_of(
+    impossible: BTreeSet<ConsistencyModel>,
+) -> (BTreeSet<ConsistencyModel>, BTreeSet<ConsistencyModel>) {
     let not = weakest(&impossible);
     let also_not = impossible.difference(&not).copied().collect();
     (not, also_not)

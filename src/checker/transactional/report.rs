@@ -10,7 +10,7 @@ use super::anomaly::Anomaly;
 use super::case::{Case, TxnId};
 use super::infer::OrderCoverage;
 use super::models::{
-    boundary, implied_anomalies, impossible_models, prohibited_by, ConsistencyModel,
+    boundary_of, implied_anomalies, impossible_models, prohibited_by, ConsistencyModel,
 };
 use super::options::Workload;
 use crate::checker::Verdict;
@@ -142,10 +142,23 @@ fn complete(model: ConsistencyModel) -> bool {
     )
 }
 
+/// Whether `case` is a cycle through a transaction that may have aborted.
+fn through_indefinite(case: &Case, indefinite: &[bool]) -> bool {
+    match case {
+        Case::Cycle(c) | Case::CycleExists { cycle: c, .. } => c
+            .txns
+            .iter()
+            .any(|&t| indefinite.get(t as usize).copied().unwrap_or(false)),
+        _ => false,
+    }
+}
+
 /// Everything found, before the verdict.
 pub struct Findings {
     /// Every case, by anomaly.
     pub cases: Vec<(Anomaly, Case)>,
+    /// Per transaction: whether it is indefinite (`info`), so it may have aborted.
+    pub indefinite: Vec<bool>,
     /// Cycle types whose search did not finish.
     pub incomplete: Vec<Anomaly>,
     /// Version order coverage.
@@ -162,6 +175,24 @@ pub fn assemble(
 ) -> Partial {
     let prohibited = prohibited_by(models);
     let found: BTreeSet<Anomaly> = findings.cases.iter().map(|(a, _)| *a).collect();
+    // A cycle through an indefinite transaction whose writes were read is that anomaly if it
+    // committed; if it aborted, the reads of its writes were G1a. So it rules out only the
+    // models that forbid both (Elle takes it as committed, a clean interpretation; at
+    // read-uncommitted, which allows reading an aborted write, that is not a proof).
+    let g1a = impossible_models([Anomaly::G1a]);
+    let mut impossible: BTreeSet<ConsistencyModel> = BTreeSet::new();
+    let mut unproven = false;
+    for (anomaly, case) in &findings.cases {
+        let ruled_out = impossible_models([*anomaly]);
+        if through_indefinite(case, &findings.indefinite) {
+            let proven: BTreeSet<_> = ruled_out.intersection(&g1a).copied().collect();
+            unproven |= prohibited.contains(anomaly) && proven.len() < ruled_out.len();
+            impossible.extend(proven);
+        } else {
+            impossible.extend(ruled_out);
+        }
+    }
+    let wanted = super::models::implied_models(models);
     let implied = implied_anomalies(found.iter().copied());
     // A search left unfinished matters only if its type is prohibited and not already implied.
     let open: Vec<Anomaly> = findings
@@ -170,7 +201,7 @@ pub fn assemble(
         .copied()
         .filter(|a| prohibited.contains(a) && !implied.contains(a))
         .collect();
-    let bad = found.iter().any(|a| prohibited.contains(a));
+    let bad = wanted.iter().any(|m| impossible.contains(m));
     let unsure: Vec<Anomaly> = found
         .iter()
         .copied()
@@ -204,7 +235,7 @@ pub fn assemble(
     }
     let verdict = if bad {
         Verdict::Invalid
-    } else if !open.is_empty() || !unsure.is_empty() {
+    } else if !open.is_empty() || !unsure.is_empty() || unproven {
         Verdict::Unknown
     } else {
         Verdict::Valid
@@ -221,7 +252,7 @@ pub fn assemble(
         );
         counts.insert(Anomaly::CycleSearchIncomplete, open.len());
     }
-    let (not, also_not) = boundary(found.iter().copied());
+    let (not, also_not) = boundary_of(impossible);
     let partial_models: Vec<ConsistencyModel> =
         models.iter().copied().filter(|m| !complete(*m)).collect();
     let exact =
@@ -233,6 +264,11 @@ pub fn assemble(
         Verdict::Unknown if !open.is_empty() => {
             format!("unknown: the search for {} did not finish", names(&open))
         }
+        Verdict::Unknown if unproven => "unknown: a dependency cycle these models forbid passes \
+                                         through an indefinite (info) transaction whose writes \
+                                         were read; had it aborted, those were dirty reads, \
+                                         which these models allow"
+            .to_string(),
         Verdict::Unknown => "unknown: a read returned a value no transaction wrote; the database \
                              may have invented it, or the history lacks a write or starts from \
                              a state other than nil"

@@ -6,8 +6,16 @@
 //! read it is that read's list, plus any later appends. For rw-register it is the last value
 //! written or read. One case per transaction (the first disagreement).
 //!
-//! **future-read** (list-append): a read shows an element the same transaction appends only
-//! later.
+//! **lost-own-write** (stronger than Elle, which calls this internal too): a read that does not
+//! show a write the same transaction made to the key before it — an append missing from the
+//! list, or a register read after the transaction's own write returning another value. No
+//! execution of the transaction as written produces it, at any isolation level (Adya's histories
+//! have every transaction read its own writes), so every model forbids it; the rest of
+//! `internal` (a read disagreeing with the transaction's earlier *reads*: a non-repeatable read
+//! inside a transaction) stays where Elle puts it, from read-atomic up.
+//!
+//! **future-read**: a read shows a write the same transaction makes only later (list-append, as
+//! Elle; rw-register too: values are unique, so only this transaction wrote it).
 
 use hashbrown::HashMap;
 
@@ -15,7 +23,9 @@ use super::{read_value, Cases};
 use crate::checker::transactional::anomaly::Anomaly;
 use crate::checker::transactional::case::Case;
 use crate::checker::transactional::extract::{pack, Written, NONE};
-use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, TxnHistory, READ_UNKNOWN};
+use crate::checker::transactional::txn::{
+    AtomId, KeyId, Mop, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN,
+};
 use crate::history::{Outcome, Value};
 
 /// What a list-append transaction knows a key holds.
@@ -73,8 +83,15 @@ pub fn list_append(history: &TxnHistory, writes: &HashMap<u64, Written>, cases: 
                     if let Some(s) = slot {
                         if !internal_found && !state[s].1.matches(elements) {
                             internal_found = true;
+                            let lost =
+                                own_appends(mops, i, mop.key).any(|a| !elements.contains(&a));
+                            let anomaly = if lost {
+                                Anomaly::LostOwnWrite
+                            } else {
+                                Anomaly::Internal
+                            };
                             cases.push((
-                                Anomaly::Internal,
+                                anomaly,
                                 Case::Internal {
                                     txn: t as u32,
                                     mop: i,
@@ -94,6 +111,13 @@ pub fn list_append(history: &TxnHistory, writes: &HashMap<u64, Written>, cases: 
         }
         future_read(history, writes, t as u32, cases);
     }
+}
+
+/// The elements the transaction appended to `key` before micro-op `before`.
+fn own_appends(mops: &[Mop], before: usize, key: KeyId) -> impl Iterator<Item = AtomId> + '_ {
+    (mops[..before].iter())
+        .filter(move |m| m.kind == MopKind::Append && m.key == key)
+        .map(|m| m.value)
 }
 
 /// A read that shows an element the transaction appends later (the first such read).
@@ -131,26 +155,55 @@ fn future_read(history: &TxnHistory, writes: &HashMap<u64, Written>, t: u32, cas
     }
 }
 
-/// internal for rw-register: a read must return the key's last value written or read.
-pub fn rw_register(history: &TxnHistory, cases: &mut Cases) {
-    let mut state: Vec<(KeyId, u32)> = Vec::new();
+/// internal, lost-own-write and future-read for rw-register: a read must return the key's last
+/// value written or read, and cannot return a value the transaction writes only later.
+pub fn rw_register(history: &TxnHistory, writes: &HashMap<u64, Written>, cases: &mut Cases) {
+    // Per key: the last value written or read, and the last value this transaction wrote.
+    let mut state: Vec<(KeyId, u32, Option<u32>)> = Vec::new();
     for (t, txn) in history.txns.iter().enumerate() {
         if txn.outcome != Outcome::Ok {
             continue;
         }
         state.clear();
-        for (i, mop) in history.mops_of(txn).iter().enumerate() {
+        let mops = history.mops_of(txn);
+        let mut future_found = false;
+        for (i, mop) in mops.iter().enumerate() {
             if mop.value == READ_UNKNOWN {
                 continue;
             }
-            let slot = state.iter().position(|(k, _)| *k == mop.key);
+            let slot = state.iter().position(|(k, _, _)| *k == mop.key);
             if mop.kind == MopKind::Read {
+                let written_later = (mops[i + 1..].iter())
+                    .any(|m| m.kind != MopKind::Read && m.key == mop.key && m.value == mop.value);
+                let own = writes
+                    .get(&pack(mop.key, mop.value))
+                    .is_some_and(|w| w.writer == t as u32);
+                if !future_found && written_later && own && mop.value != READ_NIL {
+                    future_found = true;
+                    cases.push((
+                        Anomaly::FutureRead,
+                        Case::FutureRead {
+                            txn: t as u32,
+                            mop: i,
+                            key: history.key(mop.key).clone(),
+                            read: read_value(history, mop),
+                            element: history.atoms.value(mop.value),
+                        },
+                    ));
+                }
                 if let Some(s) = slot {
-                    if state[s].1 != mop.value {
+                    let (_, last, written) = state[s];
+                    if last != mop.value {
                         let expected =
-                            super::super::infer::rw_register::version_value(history, state[s].1);
+                            super::super::infer::rw_register::version_value(history, last);
+                        // Once it wrote the key, every later read must return its own write.
+                        let anomaly = if written.is_some() {
+                            Anomaly::LostOwnWrite
+                        } else {
+                            Anomaly::Internal
+                        };
                         cases.push((
-                            Anomaly::Internal,
+                            anomaly,
                             Case::Internal {
                                 txn: t as u32,
                                 mop: i,
@@ -163,9 +216,10 @@ pub fn rw_register(history: &TxnHistory, cases: &mut Cases) {
                     }
                 }
             }
+            let wrote = (mop.kind != MopKind::Read).then_some(mop.value);
             match slot {
-                Some(s) => state[s].1 = mop.value,
-                None => state.push((mop.key, mop.value)),
+                Some(s) => state[s] = (mop.key, mop.value, wrote.or(state[s].2)),
+                None => state.push((mop.key, mop.value, wrote)),
             }
         }
     }

@@ -5,6 +5,9 @@
 //! - **incompatible-order**: a read that is neither a prefix nor an extension of the key's
 //!   trace (the longest read): no single order of appends explains both. Implies G1a in Elle's
 //!   lattice.
+//! - **incompatible-order**, also: a read that shows one transaction's appends out of the order
+//!   it made them, or a later one without an earlier one (Elle compares reads only with each
+//!   other, and would let such a list define the order).
 //! - **dirty-update** (Elle's state machine): walking a key's trace, a committed append that
 //!   follows a failed one (through any number of indefinite ones) built on aborted state.
 
@@ -79,6 +82,47 @@ pub fn odd_reads(history: &TxnHistory, cases: &mut Cases) {
             };
             cases.push(case);
         }
+    }
+}
+
+/// incompatible-order: for each transaction whose appends the trace misorders, the first read
+/// that shows it.
+pub fn misordered_appends(history: &TxnHistory, order: &ListAppendOrder, cases: &mut Cases) {
+    for &(key, writer) in &order.misordered {
+        let w = &history.txns[writer as usize];
+        let appends: Vec<u32> = (history.mops_of(w).iter())
+            .filter(|m| m.kind == MopKind::Append && m.key == key)
+            .map(|m| m.value)
+            .collect();
+        let shows = |mop: &crate::checker::transactional::txn::Mop| {
+            mop.kind == MopKind::Read
+                && mop.key == key
+                && mop.value != READ_UNKNOWN
+                && (history
+                    .list_elements(key, &history.reads[mop.value as usize])
+                    .iter())
+                .any(|a| appends.contains(a))
+        };
+        let reader = (history.txns.iter().enumerate())
+            .filter(|(_, t)| t.outcome == Outcome::Ok)
+            .find_map(|(t, txn)| {
+                let mops = history.mops_of(txn);
+                mops.iter().position(shows).map(|i| (t as u32, i, &mops[i]))
+            });
+        let Some((txn, mop, read)) = reader else {
+            continue;
+        };
+        cases.push((
+            Anomaly::IncompatibleOrder,
+            Case::AppendOrder {
+                key: history.key(key).clone(),
+                txn,
+                mop,
+                read: read_value(history, read),
+                writer,
+                appends: list(history, &appends),
+            },
+        ));
     }
 }
 

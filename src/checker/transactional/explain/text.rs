@@ -284,6 +284,21 @@ pub fn case_lines(history: &TxnHistory, anomaly: Anomaly, case: &Case) -> Vec<St
             short(&values[1]),
             who(*txn)
         )],
+        Case::AppendOrder {
+            key,
+            txn,
+            read,
+            writer,
+            appends,
+            ..
+        } => vec![format!(
+            "{} read key {key} = {}, but {} appended {} in that order: no order of appends gives \
+             that list",
+            who(*txn),
+            short(read),
+            who(*writer),
+            short(appends)
+        )],
         Case::LostUpdate { key, value, txns } => vec![format!(
             "{} transactions read key {key} = {} and then wrote it: {}",
             txns.len(),

@@ -21,7 +21,7 @@
 use hashbrown::HashMap;
 
 use super::{push_edge, DataEdge, OrderCoverage, RW, WR, WW};
-use crate::checker::transactional::extract::{Written, NONE};
+use crate::checker::transactional::extract::{pack, Written, NONE};
 use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, TxnHistory, READ_UNKNOWN};
 use crate::history::Outcome;
 
@@ -36,8 +36,12 @@ pub struct ListAppendOrder {
     pub next_writer: Vec<Vec<u32>>,
     /// Per key: appends no read shows, by transactions that may have committed.
     pub unobserved: Vec<Vec<(AtomId, u32)>>,
-    /// Per key: whether it has odd reads (no ww/rw edges then).
+    /// Per key: whether it has odd reads, or a trace that shows some transaction's appends out
+    /// of the order it made them (no ww/rw edges then).
     pub tainted: Vec<bool>,
+    /// `(key, transaction)`: the trace shows this transaction's appends to the key out of the
+    /// order it made them, or a later one without an earlier one.
+    pub misordered: Vec<(KeyId, u32)>,
 }
 
 impl ListAppendOrder {
@@ -84,12 +88,52 @@ pub fn order(history: &TxnHistory, writes: &HashMap<u64, Written>) -> ListAppend
     for odd in &history.odd {
         tainted[odd.key as usize] = true;
     }
+    let misordered = misordered(history, writes);
+    for &(key, _) in &misordered {
+        tainted[key as usize] = true;
+    }
     ListAppendOrder {
         writer_at,
         next_writer,
         unobserved,
         tainted,
+        misordered,
     }
+}
+
+/// Transactions whose appends to a key the trace shows out of order: a later append at a
+/// position before an earlier one's, or without the earlier one. A transaction's appends are
+/// applied in the order it makes them, so no database (however weak its isolation) produces
+/// such a list.
+fn misordered(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Vec<(KeyId, u32)> {
+    let mut out = Vec::new();
+    let mut last: Vec<(KeyId, u32)> = Vec::new();
+    for (t, txn) in history.txns.iter().enumerate() {
+        last.clear();
+        let mut bad: Vec<KeyId> = Vec::new();
+        for mop in history.mops_of(txn) {
+            if mop.kind != MopKind::Append {
+                continue;
+            }
+            let pos = writes
+                .get(&pack(mop.key, mop.value))
+                .map_or(NONE, |w| w.pos);
+            match last.iter_mut().find(|(k, _)| *k == mop.key) {
+                // An earlier append of this transaction's: this one must follow it in the trace
+                // (unseen after unseen is fine; seen after unseen or before is not).
+                Some((_, prev)) => {
+                    let in_order = pos == NONE || (*prev != NONE && *prev < pos);
+                    if !in_order && !bad.contains(&mop.key) {
+                        bad.push(mop.key);
+                    }
+                    *prev = pos;
+                }
+                None => last.push((mop.key, pos)),
+            }
+        }
+        out.extend(bad.into_iter().map(|k| (k, t as u32)));
+    }
+    out
 }
 
 /// The ww, wr and rw edges of the history.
