@@ -120,6 +120,13 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
+        if plan.nemesis.contains(&FaultKind::Corrupt) {
+            return Err(RunError::Ssh(
+                "--nemesis corrupt damages files of the nodes' data directories on this \
+                 machine; the ssh backend's are on the hosts (use --net netns or the router)"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
