@@ -1,8 +1,10 @@
 //! Waiting for the nodes to be ready: a prober thread (in the client namespace, on netns) asks
-//! each node in turn — an HTTP `GET` whose body must contain a string, or a TCP connection —
+//! each node in turn — an HTTP `GET` whose body must contain a string, a TCP connection, or a
+//! line sent on a fresh connection whose answer must contain a string —
 //! until all answer, the cluster file's timeout passes, or the run is stopped; a node that exits
 //! first is an error naming its log.
 
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -21,7 +23,39 @@ fn probe(ready: &Ready, addr: SocketAddr, conn: &mut HttpConn) -> bool {
             .get(path, Duration::from_millis(500))
             .is_ok_and(|(_, body)| String::from_utf8_lossy(&body).contains(expect.as_str())),
         Ready::Tcp => TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok(),
+        Ready::Send { send, expect } => answer(addr, send.as_bytes(), expect.as_bytes()),
     }
+}
+
+/// Whether a fresh connection to `addr`, sent `send`, answers with something containing
+/// `expect` within half a second.
+fn answer(addr: SocketAddr, send: &[u8], expect: &[u8]) -> bool {
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    if s.write_all(send).is_err() {
+        return false;
+    }
+    if expect.is_empty() {
+        return true;
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < 1 << 16 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || s.set_read_timeout(Some(left)).is_err() {
+            return false;
+        }
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if got.windows(expect.len()).any(|w| w == expect) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Blocks until every node of `cluster` at `addrs` is ready (or `stop`), probing from
@@ -38,9 +72,10 @@ pub fn wait(
     let (tx, rx) = mpsc::channel();
     // The prober stops on the run's stop, or on this one when a node exits.
     let give_up = StopHandle::default();
+    let probed = addrs.iter().map(|a| SocketAddr::new(a.ip(), cluster.ready_port));
     let (ns, addrs_owned, ready) = (
         namespace.map(str::to_string),
-        addrs.to_vec(),
+        probed.collect::<Vec<_>>(),
         cluster.ready.clone(),
     );
     let (stop_run, give_up_probe) = (stop.clone(), give_up.clone());
@@ -94,7 +129,11 @@ pub fn wait(
         Some(i) => {
             let what = match &cluster.ready {
                 Ready::HttpGet { path, expect } => format!("answer GET {path} with {expect:?}"),
-                Ready::Tcp => format!("accept a connection on port {}", cluster.client_port),
+                Ready::Tcp => format!("accept a connection on port {}", cluster.ready_port),
+                Ready::Send { send, expect } => format!(
+                    "answer {send:?} on port {} with {expect:?}",
+                    cluster.ready_port
+                ),
             };
             Err(RunError::Real(format!(
                 "node {} did not {what} within {:?}; see {}",
