@@ -16,7 +16,9 @@
 //!   before reads unless told otherwise);
 //! - `settings.rs`: [`Setting`], [`Settings`]: the knobs each adapter declares, given in a
 //!   cluster file's `[settings]` and overridden with `--set KEY=VALUE`;
-//! - `http.rs`: the keep-alive HTTP/1.1 client adapters and readiness probes use.
+//! - `http.rs`: the keep-alive HTTP/1.1 client adapters and readiness probes use;
+//! - `plain.rs`: one request and its answer on a fresh TCP connection (four-letter words,
+//!   inline commands), for probes and ZooKeeper's leader reports.
 //!
 //! Clients are blocking: each runs on a thread of its own inside the client namespace (a
 //! socket belongs to the namespace of the thread that opened it), so an adapter can use any
@@ -25,11 +27,12 @@
 mod etcd;
 pub mod http;
 mod maelstrom;
+pub mod plain;
 mod redis;
 pub mod settings;
 mod zookeeper;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -130,6 +133,15 @@ pub trait SystemAdapter: Send + Sync + 'static {
     /// Whether its clients answer [`SystemClient::leader`] (then failover times are measured).
     fn reports_leaders(&self) -> bool {
         false
+    }
+}
+
+/// A node's member id in leader reports, for systems whose nodes have no ids of their own to
+/// report: its address as a number.
+pub(crate) fn member_id(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => u64::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6) as u64,
     }
 }
 

@@ -4,7 +4,6 @@
 //! until all answer, the cluster file's timeout passes, or the run is stopped; a node that exits
 //! first is an error naming its log.
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -14,6 +13,7 @@ use super::namespace::enter_if;
 use crate::runner::protocol::node_id;
 use crate::runner::store::Store;
 use crate::runner::systems::http::HttpConn;
+use crate::runner::systems::plain;
 use crate::runner::{RunError, StopHandle};
 
 /// Whether node at `addr` passes `probe` now.
@@ -23,39 +23,11 @@ fn probe(ready: &Ready, addr: SocketAddr, conn: &mut HttpConn) -> bool {
             .get(path, Duration::from_millis(500))
             .is_ok_and(|(_, body)| String::from_utf8_lossy(&body).contains(expect.as_str())),
         Ready::Tcp => TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok(),
-        Ready::Send { send, expect } => answer(addr, send.as_bytes(), expect.as_bytes()),
-    }
-}
-
-/// Whether a fresh connection to `addr`, sent `send`, answers with something containing
-/// `expect` within half a second.
-fn answer(addr: SocketAddr, send: &[u8], expect: &[u8]) -> bool {
-    let deadline = Instant::now() + Duration::from_millis(500);
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-        return false;
-    };
-    if s.write_all(send).is_err() {
-        return false;
-    }
-    if expect.is_empty() {
-        return true;
-    }
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while got.len() < 1 << 16 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || s.set_read_timeout(Some(left)).is_err() {
-            return false;
-        }
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-        if got.windows(expect.len()).any(|w| w == expect) {
-            return true;
+        Ready::Send { send, expect } => {
+            let timeout = Duration::from_millis(500);
+            plain::ask(addr, send.as_bytes(), expect.as_bytes(), timeout).is_some()
         }
     }
-    false
 }
 
 /// Blocks until every node of `cluster` at `addrs` is ready (or `stop`), probing from
@@ -72,7 +44,9 @@ pub fn wait(
     let (tx, rx) = mpsc::channel();
     // The prober stops on the run's stop, or on this one when a node exits.
     let give_up = StopHandle::default();
-    let probed = addrs.iter().map(|a| SocketAddr::new(a.ip(), cluster.ready_port));
+    let probed = addrs
+        .iter()
+        .map(|a| SocketAddr::new(a.ip(), cluster.ready_port));
     let (ns, addrs_owned, ready) = (
         namespace.map(str::to_string),
         probed.collect::<Vec<_>>(),

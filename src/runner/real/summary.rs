@@ -61,7 +61,7 @@ pub fn summary(name: &'static str, c: Collected<'_>) -> BackendSummary {
         })).collect::<Vec<Json>>(),
         "leader_reports": c.reports.iter().map(|r| json!({
             "at": r.at.as_secs_f64(), "node": node_id(r.node),
-            "leader": r.leader.to_string(),
+            "leader": r.leader.to_string(), "member": r.member.to_string(),
         })).collect::<Vec<Json>>(),
     });
     if let Json::Object(map) = &mut section {

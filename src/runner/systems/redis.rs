@@ -19,14 +19,14 @@
 
 mod ops;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
 use self::ops::{Deadline, Failure, LockOptions};
 use super::settings::{Kind, Setting, Settings};
-use super::{LeaderStatus, SystemAdapter, SystemClient};
+use super::{member_id, LeaderStatus, SystemAdapter, SystemClient};
 use crate::history::Value;
 use crate::runner::backend::Reply;
 use crate::runner::workload::{Completion, Invocation, WorkloadName};
@@ -197,14 +197,6 @@ impl SystemClient for RedisClient {
             ops::Role::Other => return None,
         };
         Some(LeaderStatus { member, leader })
-    }
-}
-
-/// A node's member id in leader reports: its IPv4 address as a number.
-fn member_id(ip: IpAddr) -> u64 {
-    match ip {
-        IpAddr::V4(v4) => u64::from(u32::from(v4)),
-        IpAddr::V6(v6) => u128::from(v6) as u64,
     }
 }
 

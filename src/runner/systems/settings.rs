@@ -68,7 +68,7 @@ pub struct Setting {
 /// An adapter's resolved settings: every declared key with its value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
-    values: BTreeMap<&'static str, String>,
+    values: BTreeMap<&'static str, (Kind, String)>,
 }
 
 impl Settings {
@@ -80,9 +80,9 @@ impl Settings {
         declared: &'static [Setting],
         layers: &[&[(String, String)]],
     ) -> Result<Settings, String> {
-        let mut values: BTreeMap<&'static str, String> = declared
+        let mut values: BTreeMap<&'static str, (Kind, String)> = declared
             .iter()
-            .map(|s| (s.name, s.default.to_string()))
+            .map(|s| (s.name, (s.kind, s.default.to_string())))
             .collect();
         for (key, value) in layers.iter().flat_map(|l| l.iter()) {
             let setting = find(adapter, declared, key)?;
@@ -90,43 +90,43 @@ impl Settings {
                 .kind
                 .normalize(value)
                 .map_err(|want| format!("setting {key}={value:?}: expected {want}"))?;
-            values.insert(setting.name, value);
+            values.insert(setting.name, (setting.kind, value));
         }
         Ok(Settings { values })
     }
 
     /// A flag's value (`false` if `name` is not declared).
     pub fn flag(&self, name: &str) -> bool {
-        self.values.get(name).is_some_and(|v| v == "true")
+        self.values.get(name).is_some_and(|(_, v)| v == "true")
     }
 
     /// A duration's value (zero if `name` is not declared).
     pub fn duration(&self, name: &str) -> Duration {
         (self.values.get(name))
-            .and_then(|v| parse_duration(v).ok())
+            .and_then(|(_, v)| parse_duration(v).ok())
             .unwrap_or_default()
     }
 
     /// A port's value (0 if `name` is not declared).
     pub fn port(&self, name: &str) -> u16 {
         (self.values.get(name))
-            .and_then(|v| v.parse().ok())
+            .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(0)
     }
 
     /// A word's value (empty if `name` is not declared).
     pub fn word(&self, name: &str) -> &str {
-        self.values.get(name).map_or("", String::as_str)
+        self.values.get(name).map_or("", |(_, v)| v.as_str())
     }
 
     /// Every key and value, for `results.json`.
     pub fn to_json(&self) -> Map<String, Json> {
         (self.values.iter())
-            .map(|(k, v)| {
-                let value = match v.as_str() {
-                    "true" => Json::Bool(true),
-                    "false" => Json::Bool(false),
-                    _ => Json::String(v.clone()),
+            .map(|(k, (kind, v))| {
+                let value = match kind {
+                    Kind::Flag => Json::Bool(v == "true"),
+                    Kind::Port => v.parse::<u16>().map_or(Json::Null, Json::from),
+                    Kind::Duration | Kind::Word => Json::String(v.clone()),
                 };
                 (k.to_string(), value)
             })
@@ -179,7 +179,9 @@ mod tests {
     ];
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -197,9 +199,11 @@ mod tests {
     #[test]
     fn an_unknown_key_names_the_adapters_keys_and_a_bad_value_what_was_expected() {
         let e = Settings::resolve("redis", DECLARED, &[&pairs(&[("fence", "1")])]).unwrap_err();
-        assert!(e.contains("\"fence\"") && e.contains("fencing, lease"), "{e}");
-        let e = Settings::resolve("redis", DECLARED, &[&pairs(&[("fencing", "yes")])])
-            .unwrap_err();
+        assert!(
+            e.contains("\"fence\"") && e.contains("fencing, lease"),
+            "{e}"
+        );
+        let e = Settings::resolve("redis", DECLARED, &[&pairs(&[("fencing", "yes")])]).unwrap_err();
         assert!(e.contains("true or false"), "{e}");
         assert!(parse_assignment("a=b").is_ok());
         assert!(parse_assignment("=b").is_err() && parse_assignment("ab").is_err());

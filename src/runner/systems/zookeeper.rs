@@ -14,6 +14,8 @@
 //!   fails the operation. A connection loss, session expiry or timeout after a request may have
 //!   been sent is `info` for writes and `fail` for reads; ZooKeeper's own refusals (no node,
 //!   bad version, node exists) are definite.
+//! - Leader reports come from the four-letter word `srvr` (`Mode: leader`): the leader names
+//!   itself; `srvr` tells a follower nothing of its leader, so a follower reports none.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,7 +24,7 @@ use serde_json::Value as Json;
 use zookeeper_client as zk;
 
 use super::settings::{Kind, Setting, Settings};
-use super::{SystemAdapter, SystemClient};
+use super::{member_id, plain, LeaderStatus, SystemAdapter, SystemClient};
 use crate::history::Value;
 use crate::runner::backend::Reply;
 use crate::runner::workload::{Completion, Invocation, WorkloadName};
@@ -75,6 +77,10 @@ impl SystemAdapter for ZooKeeper {
             session: None,
         })
     }
+
+    fn reports_leaders(&self) -> bool {
+        true
+    }
 }
 
 /// A client of one server: a session, opened on first use, on a runtime of its own.
@@ -123,7 +129,10 @@ fn is_refusal(e: &zk::Error) -> bool {
 }
 
 fn path(op: &Invocation) -> String {
-    format!("/sb-{}", op.key.as_ref().map_or(0, |k| k.as_int().unwrap_or(0)))
+    format!(
+        "/sb-{}",
+        op.key.as_ref().map_or(0, |k| k.as_int().unwrap_or(0))
+    )
 }
 
 fn parse(data: &[u8]) -> Option<Value> {
@@ -137,7 +146,10 @@ async fn read(
     sync: bool,
 ) -> Result<(Value, Option<i32>), Failure> {
     if sync {
-        client.sync(path).await.map_err(|e| Failure::of(&e, false))?;
+        client
+            .sync(path)
+            .await
+            .map_err(|e| Failure::of(&e, false))?;
     }
     match client.get_data(path).await {
         Ok((data, stat)) => match parse(&data) {
@@ -186,13 +198,16 @@ impl ZkClient {
                 let data = to.to_string().into_bytes();
                 match client.set_data(&path, &data, Some(version)).await {
                     Ok(_) => Ok(Completion::Ok(op.value.clone())),
-                    Err(zk::Error::BadVersion) => {
-                        Ok(refused("cas-conflict", "the node changed after it was read"))
-                    }
+                    Err(zk::Error::BadVersion) => Ok(refused(
+                        "cas-conflict",
+                        "the node changed after it was read",
+                    )),
                     Err(e) => Err(Failure::of(&e, true)),
                 }
             }
-            _ => read(client, &path, sync).await.map(|(v, _)| Completion::Ok(v)),
+            _ => read(client, &path, sync)
+                .await
+                .map(|(v, _)| Completion::Ok(v)),
         }
     }
 
@@ -251,6 +266,15 @@ fn refused(kind: &str, why: &str) -> Completion {
 }
 
 impl SystemClient for ZkClient {
+    fn leader(&mut self, timeout: Duration) -> Option<LeaderStatus> {
+        let answer = plain::ask(self.addr, b"srvr", b"", timeout)?;
+        let answer = String::from_utf8_lossy(&answer);
+        let mode = answer.lines().find_map(|l| l.strip_prefix("Mode: "))?;
+        let member = member_id(self.addr.ip());
+        let leader = if mode.trim() == "leader" { member } else { 0 };
+        Some(LeaderStatus { member, leader })
+    }
+
     fn invoke(&mut self, op: &Invocation, _request: &Json, timeout: Duration) -> Reply {
         let completion = match self.invoke_within(op, timeout) {
             Ok(done) => done,

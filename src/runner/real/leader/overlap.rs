@@ -68,7 +68,8 @@ pub fn overlaps(reports: &[Report], n: usize) -> Vec<Overlap> {
     }
     out.extend(open);
     for o in &mut out {
-        o.leaders.sort_by_key(|id| id[1..].parse::<usize>().unwrap_or(0));
+        o.leaders
+            .sort_by_key(|id| id[1..].parse::<usize>().unwrap_or(0));
     }
     out
 }

@@ -257,7 +257,10 @@ fn cas(
     let current = read_value(&call(conn, &one("GET"), deadline, Effect::None)?)?;
     if current != *from {
         call(conn, &redis::cmd("UNWATCH"), deadline, Effect::None)?;
-        return Ok(refused("precondition-failed", &format!("the value is {current}")));
+        return Ok(refused(
+            "precondition-failed",
+            &format!("the value is {current}"),
+        ));
     }
     call(conn, &redis::cmd("MULTI"), deadline, Effect::None)?;
     let mut set = redis::cmd("SET");
