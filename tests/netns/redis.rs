@@ -75,6 +75,7 @@ fn redis_sentinel_with_the_primary_cut_off_has_two_primaries_and_loses_acknowled
     require!("redis-server", "redis-sentinel");
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let seed = seed_isolating_the_primary().to_string();
+    eprintln!("seed {seed}: n0 cut off from n1 and n2");
     let (out, r, _store) = lin_kv(
         "10s",
         &[

@@ -50,6 +50,7 @@ fn seed_isolating_a_follower() -> u64 {
 /// session needs the quorum too; so the more clients read first, the likelier the check sees it.
 fn run(sync_reads: bool) -> (std::process::Output, Json, tempfile::TempDir) {
     let seed = seed_isolating_a_follower().to_string();
+    eprintln!("seed {seed}: a follower cut off from the others");
     let set = format!("sync-reads={sync_reads}");
     run_cluster(
         &example_cluster("zookeeper-3.toml"),
