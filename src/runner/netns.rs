@@ -9,7 +9,7 @@
 //!   [`RealCluster`];
 //! - `nodes.rs`: node processes: start, kill, restart, pause, resume;
 //! - `faults.rs`: partitions and loss as iptables rules, latency through the proxies;
-//! - clients: [`AdapterClient`]s (shared with ssh, in [`real`](super::real)) whose threads
+//! - clients: [`AdapterClient`](super::real::AdapterClient)s (shared with ssh, in [`real`](super::real)) whose threads
 //!   enter the client namespace;
 //! - `topology.rs`: namespaces, bridge, veths, chains; removed on drop;
 //! - `proxy.rs`: the delaying TCP proxies on node-to-node links (the latency fault);

@@ -22,7 +22,7 @@
 //! `port` probes another port than `client_port` (a Redis Sentinel's). `[start] requires`
 //! lists more programs the start command runs (checked before anything starts, as the first
 //! word of `argv` is), and `[settings]` gives the client adapter's settings (see
-//! [`systems::settings`](crate::runner::systems::settings); `--set KEY=VALUE` overrides them).
+//! [`systems::settings`]; `--set KEY=VALUE` overrides them).
 //! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed),
 //! `{dir}` (the run's directory on the node's machine), `{splitbrain}` (this executable — on
 //! ssh hosts, the copy uploaded to them — for `splitbrain shim` and `splitbrain node`), and
@@ -74,7 +74,7 @@ pub struct ClusterFile {
     pub path: PathBuf,
     /// Number of nodes.
     pub nodes: usize,
-    /// The client adapter (one of [`ADAPTERS`]).
+    /// The client adapter (one of [`ADAPTERS`](systems::ADAPTERS)).
     pub client: String,
     /// The port the adapter and the probe connect to on each node.
     pub client_port: u16,
