@@ -1,5 +1,5 @@
-//! Redis on a real network (needs root, `redis-server` and `redis-sentinel`; without them each
-//! test prints why and passes):
+//! Redis on a real network (needs root, `redis-server`, `redis-cli` and `redis-sentinel`;
+//! without them each test prints why and passes):
 //! - `examples/clusters/redis-sentinel-3.toml`: a primary and two replicas under Sentinel, lin-kv
 //!   through the primary each client's Sentinel names. Cut off from the others, the old primary
 //!   keeps acknowledging writes while the majority's Sentinels promote a replica: two primaries,
@@ -62,7 +62,7 @@ fn lin_kv(
 
 #[test]
 fn redis_sentinel_without_faults_is_linearizable() {
-    require!("redis-server", "redis-sentinel");
+    require!("redis-server", "redis-sentinel", "redis-cli");
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (out, r, _store) = lin_kv("5s", &["--seed", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -75,7 +75,7 @@ fn redis_sentinel_without_faults_is_linearizable() {
 
 #[test]
 fn redis_sentinel_with_the_primary_cut_off_has_two_primaries_and_loses_acknowledged_writes() {
-    require!("redis-server", "redis-sentinel");
+    require!("redis-server", "redis-sentinel", "redis-cli");
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let seed = seed_isolating_the_primary().to_string();
     eprintln!("seed {seed}: n0 cut off from n1 and n2");
