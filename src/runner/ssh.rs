@@ -144,7 +144,8 @@ impl Backend for SshBackend {
                 .iter()
                 .map(|t| format!("command -v {t} >/dev/null || echo {t}"))
                 .collect();
-            if let Some(p) = &program {
+            let requires = &self.system.config.requires;
+            for p in program.iter().chain(requires) {
                 let q = session::quote(&[p]);
                 checks.push(format!("command -v {q} >/dev/null || echo {q}"));
             }
