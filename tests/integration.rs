@@ -20,6 +20,8 @@ mod model_cli;
 mod netns;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
+/// The complete read-committed / read-atomic / causal checks against a brute-force reference.
+mod isolation_differential;
 /// Reports: `splitbrain report`, the run's report.html, headless Chromium.
 mod report;
 /// `splitbrain run` with real node processes.

@@ -306,7 +306,7 @@ impl TxnReport {
             .iter()
             .filter_map(|m| isolation::Level::of(*m))
             .collect();
-        if levels.is_empty() {
+        if levels.is_empty() || !options.complete_levels {
             return self;
         }
         let assumptions = options.sequential_keys || options.linearizable_keys;
