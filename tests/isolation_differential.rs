@@ -42,6 +42,8 @@ struct Tally {
     invalid: u64,
     skipped: u64,
     cycle_checker_invalid: u64,
+    /// Cycle-checker anomalies at a level the reference finds holding, by anomaly and level.
+    disagreements: std::collections::BTreeMap<String, u64>,
 }
 
 fn show(h: &History) -> String {
@@ -94,7 +96,14 @@ fn compare(history: &History, workload: Workload, what: &str, tally: &mut Tally)
         if !report.anomaly_types.is_empty() {
             tally.cycle_checker_invalid += 1;
             if holds {
-                fail("the cycle checker proved an anomaly the level forbids");
+                for a in &report.anomaly_types {
+                    let at = format!("{} at {check_level}", a.name());
+                    if !tally.disagreements.contains_key(&at) {
+                        eprintln!("{what}: the cycle checker found {at}, the reference finds \
+                                   a commit order:\n{}", show(history));
+                    }
+                    *tally.disagreements.entry(at).or_default() += 1;
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use super::witness::{Pattern, Violation};
 use crate::checker::transactional::extract::{pack, Written, NONE};
 use crate::checker::transactional::options::Workload;
-use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, TxnHistory, READ_NIL};
+use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, OddWhy, TxnHistory, READ_NIL};
 use crate::history::Outcome;
 
 /// The initial transaction: it writes every key's initial value and precedes everything.
@@ -127,6 +127,7 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
     } else {
         Vec::new()
     };
+    let mut ext = ExtTraces::new(history.keys.len());
     let mut own: Vec<(KeyId, u32)> = Vec::new(); // register: key → own last value
     let mut own_list: Vec<(KeyId, AtomId)> = Vec::new(); // list: own appends, in order
     let mut wk: Vec<KeyId> = Vec::new();
@@ -160,10 +161,11 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                     MopKind::Read if !m.is_known_read() => {}
                     MopKind::Read if list => {
                         let r = &history.reads[m.value as usize];
-                        if r.odd.is_some() {
+                        let elements = history.list_elements(m.key, r);
+                        let prefix = r.odd.is_none();
+                        if r.odd.is_some_and(|o| history.odd[o as usize].why == OddWhy::Duplicates) {
                             return Err(fail(Pattern::IncompatibleOrder, None));
                         }
-                        let elements = &history.traces[m.key as usize][..r.len as usize];
                         let mine: Vec<AtomId> = (own_list.iter())
                             .filter(|(k, _)| *k == m.key)
                             .map(|(_, a)| *a)
@@ -172,12 +174,20 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                             return Err(fail(Pattern::NotMyOwnWrite, None));
                         }
                         let outside = &elements[..elements.len() - mine.len()];
-                        if outside.len() as u32 > bad_from[m.key as usize] {
-                            let e = outside[bad_from[m.key as usize] as usize];
-                            let w = writes.get(&pack(m.key, e)).map(|w| w.writer);
-                            return Err(match w {
-                                Some(w) if w != NONE => fail(Pattern::AbortedRead, Some(w)),
-                                _ => fail(Pattern::ThinAirRead, None),
+                        let writer = |e: AtomId| writes.get(&pack(m.key, e)).map_or(NONE, |w| w.writer);
+                        let bad = if prefix {
+                            let b = bad_from[m.key as usize];
+                            (outside.len() as u32 > b).then(|| outside[b as usize])
+                        } else {
+                            outside.iter().copied().find(|&e| {
+                                let w = writer(e);
+                                w == NONE || history.txns[w as usize].outcome == Outcome::Fail
+                            })
+                        };
+                        if let Some(e) = bad {
+                            return Err(match writer(e) {
+                                NONE => fail(Pattern::ThinAirRead, None),
+                                w => fail(Pattern::AbortedRead, Some(w)),
                             });
                         }
                         // Future reads: an element this transaction appends later.
@@ -185,20 +195,30 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                             .iter()
                             .filter(|l| l.kind == MopKind::Append && l.key == m.key);
                         for l in later {
-                            let at = writes.get(&pack(m.key, l.value)).map_or(NONE, |w| w.pos);
-                            if at != NONE && (at as usize) < outside.len() {
+                            if outside.contains(&l.value) {
                                 return Err(fail(Pattern::FutureRead, Some(t32)));
                             }
+                        }
+                        if !ext.merge(history, m.key, outside, prefix, (t32, i as u32)) {
+                            return Err(fail(Pattern::IncompatibleOrder, None));
                         }
                         let Some(&last) = outside.last() else {
                             view.reads.push(read(INIT));
                             continue;
                         };
-                        let w = writes[&pack(m.key, last)].writer;
+                        let w = writer(last);
                         if w == t32 {
                             return Err(fail(Pattern::NotMyOwnWrite, Some(w)));
                         }
-                        if last_write(history, w, m.key) != Some(last) {
+                        // The read must show all of its writer's appends to the key, in
+                        // order, at its end.
+                        let theirs = (history.mops_of(&history.txns[w as usize]).iter())
+                            .filter(|a| a.kind == MopKind::Append && a.key == m.key)
+                            .map(|a| a.value);
+                        let n = theirs.clone().count();
+                        if n > outside.len()
+                            || !theirs.eq(outside[outside.len() - n..].iter().copied())
+                        {
                             return Err(fail(Pattern::IntermediateRead, Some(w)));
                         }
                         view.reads.push(read(w));
@@ -236,7 +256,7 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
         view.write_at.push(view.wkeys.len() as u32);
     }
     if list {
-        version_edges(history, writes, &mut view);
+        version_edges(history, writes, &ext, &mut view);
     }
     Ok(view)
 }
@@ -264,61 +284,119 @@ fn first_bad_positions(history: &TxnHistory, writes: &HashMap<u64, Written>) -> 
         .collect()
 }
 
-/// list-append: consecutive elements of each key's trace order their writers; appends nobody
-/// read follow the whole trace.
-fn version_edges(history: &TxnHistory, writes: &HashMap<u64, Written>, view: &mut View) {
-    // Which read shows the whole trace of each key (for the explanation).
-    let mut longest: Vec<(u32, u32)> = vec![(NONE, NONE); history.keys.len()];
-    for (t, txn) in history.txns.iter().enumerate() {
-        if txn.outcome != Outcome::Ok {
-            continue;
-        }
-        for (i, m) in history.mops_of(txn).iter().enumerate() {
-            if m.is_known_read() {
-                let r = &history.reads[m.value as usize];
-                if r.odd.is_none() && r.len as usize == history.traces[m.key as usize].len() {
-                    longest[m.key as usize] = (t as u32, i as u32);
-                }
-            }
+/// list-append, per key: the longest external part of a read (what it saw besides its own
+/// appends), which every other external part must be a prefix of; it is the key's version
+/// order as far as reads show it.
+struct ExtTraces {
+    /// Per key: the longest external part, as a prefix length of the key's trace when it is
+    /// one (the common case, no copy), else its elements.
+    longest: Vec<Ext>,
+    /// Per key: the read that showed it.
+    shown_by: Vec<(u32, u32)>,
+}
+
+enum Ext {
+    Prefix(u32),
+    Own(Vec<AtomId>),
+}
+
+impl ExtTraces {
+    fn new(keys: usize) -> Self {
+        ExtTraces {
+            longest: (0..keys).map(|_| Ext::Prefix(0)).collect(),
+            shown_by: vec![(NONE, NONE); keys],
         }
     }
-    for (k, trace) in history.traces.iter().enumerate() {
-        let (reader, mop) = longest[k];
-        for pair in trace.windows(2) {
-            let writer = |e| writes.get(&pack(k as KeyId, e)).map_or(NONE, |w| w.writer);
+
+    fn elements<'a>(&'a self, history: &'a TxnHistory, key: KeyId) -> &'a [AtomId] {
+        match &self.longest[key as usize] {
+            Ext::Prefix(n) => &history.traces[key as usize][..*n as usize],
+            Ext::Own(v) => v,
+        }
+    }
+
+    /// Adds one external part; false when it is incompatible with those seen.
+    fn merge(
+        &mut self,
+        history: &TxnHistory,
+        key: KeyId,
+        part: &[AtomId],
+        prefix: bool,
+        read: (u32, u32),
+    ) -> bool {
+        if let (Ext::Prefix(n), true) = (&self.longest[key as usize], prefix) {
+            if part.len() as u32 > *n {
+                self.longest[key as usize] = Ext::Prefix(part.len() as u32);
+                self.shown_by[key as usize] = read;
+            }
+            return true;
+        }
+        let current = self.elements(history, key);
+        if part.len() > current.len() {
+            if !part.starts_with(current) {
+                return false;
+            }
+            self.longest[key as usize] = if prefix {
+                Ext::Prefix(part.len() as u32)
+            } else {
+                Ext::Own(part.to_vec())
+            };
+            self.shown_by[key as usize] = read;
+            true
+        } else {
+            current.starts_with(part)
+        }
+    }
+}
+
+/// list-append: consecutive elements of each key's version order (the longest external part)
+/// order their writers; committed appends no read shows follow all of it.
+fn version_edges(
+    history: &TxnHistory,
+    writes: &HashMap<u64, Written>,
+    ext: &ExtTraces,
+    view: &mut View,
+) {
+    for k in 0..history.keys.len() as KeyId {
+        let (reader, mop) = ext.shown_by[k as usize];
+        let order = ext.elements(history, k);
+        let writer = |e: AtomId| writes.get(&pack(k, e)).map_or(NONE, |w| w.writer);
+        for pair in order.windows(2) {
             let (a, b) = (writer(pair[0]), writer(pair[1]));
             if a != b && a != NONE && b != NONE {
                 view.versions.push(VersionEdge {
                     from: a,
                     to: b,
-                    key: k as KeyId,
+                    key: k,
                     reader,
                     mop,
                 });
             }
         }
     }
+    // Appends no read shows follow the whole order of their key.
     for (t, txn) in history.txns.iter().enumerate() {
         if !view.committed[t] {
             continue;
         }
-        for m in history.mops_of(txn) {
-            if m.kind != MopKind::Append {
-                continue;
-            }
-            let trace = &history.traces[m.key as usize];
-            let Some(&last) = trace.last() else { continue };
-            if writes.get(&pack(m.key, m.value)).is_some_and(|w| w.pos == NONE) {
-                let from = writes.get(&pack(m.key, last)).map_or(NONE, |w| w.writer);
-                if from != t as u32 && from != NONE {
-                    view.versions.push(VersionEdge {
-                        from,
-                        to: t as u32,
-                        key: m.key,
-                        reader: NONE,
-                        mop: NONE,
-                    });
-                }
+        for m in history.mops_of(txn).iter().filter(|m| m.kind == MopKind::Append) {
+            let order = ext.elements(history, m.key);
+            let Some(&last) = order.last() else { continue };
+            let shown = match &ext.longest[m.key as usize] {
+                Ext::Prefix(n) => writes
+                    .get(&pack(m.key, m.value))
+                    .is_some_and(|w| w.pos != NONE && w.pos < *n),
+                Ext::Own(v) => v.contains(&m.value),
+            };
+            let from = writes.get(&pack(m.key, last)).map_or(NONE, |w| w.writer);
+            if !shown && from != t as u32 && from != NONE {
+                view.versions.push(VersionEdge {
+                    from,
+                    to: t as u32,
+                    key: m.key,
+                    reader: NONE,
+                    mop: NONE,
+                });
             }
         }
     }
