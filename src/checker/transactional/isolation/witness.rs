@@ -81,6 +81,9 @@ pub struct Violation {
     pub read: Option<BadRead>,
     /// The cycle, `cycle[i].to == cycle[i + 1].from`.
     pub cycle: Vec<Edge>,
+    /// For the causal steps of the cycle (by index): how `from` happens before `via`, as a
+    /// path of session-order and write-read steps (`from` first, `via` last).
+    pub paths: Vec<(usize, Vec<u32>)>,
 }
 
 impl Violation {
@@ -95,6 +98,7 @@ impl Violation {
                 writer,
             }),
             cycle: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
@@ -104,14 +108,15 @@ impl Violation {
             .filter(|e| e.kind == Kind::Co)
             .map(|e| rule(view, e))
             .collect();
-        let co: Vec<&Edge> = cycle.iter().filter(|e| e.kind == Kind::Co).collect();
+        // A step whose reader read the key from both of its ends: two reads of one key.
+        let repeat = |e: &Edge| {
+            let reads = view.reads_of(e.via);
+            let from = |w| reads.iter().any(|r| r.key == e.tag && r.writer == w);
+            from(e.from) && from(e.to)
+        };
         let pattern = if rules.is_empty() {
             Pattern::CausalityCycle
-        } else if co.len() == 2 && co[0].via == co[1].via && co[0].tag == co[1].tag && {
-            let reads = view.reads_of(co[0].via);
-            let from = |w| reads.iter().any(|r| r.key == co[0].tag && r.writer == w);
-            from(co[0].from) && from(co[0].to)
-        } {
+        } else if cycle.iter().filter(|e| e.kind == Kind::Co).all(repeat) {
             Pattern::NonRepeatableRead
         } else if rules.contains(&Rule::Causal) {
             Pattern::CausalViolation
@@ -120,10 +125,15 @@ impl Violation {
         } else {
             Pattern::NonMonotonicRead
         };
+        let paths = (cycle.iter().enumerate())
+            .filter(|(_, e)| e.kind == Kind::Co && rule(view, e) == Rule::Causal)
+            .filter_map(|(i, e)| happens_before_path(view, e.from, e.via).map(|p| (i, p)))
+            .collect();
         Violation {
             pattern,
             read: None,
             cycle,
+            paths,
         }
     }
 
@@ -141,8 +151,46 @@ impl Violation {
         }
         self.cycle.iter().for_each(|e| add(e.from));
         self.cycle.iter().for_each(|e| add(e.via));
+        self.paths.iter().flat_map(|(_, p)| p).for_each(|&t| add(t));
         out
     }
+}
+
+/// A shortest path from `a` to `b` in session order ∪ write-read, both included.
+fn happens_before_path(view: &View, a: u32, b: u32) -> Option<Vec<u32>> {
+    let n = view.len();
+    let mut readers: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for t in 0..n as u32 {
+        for r in view.reads_of(t) {
+            if r.writer != INIT && readers[r.writer as usize].last() != Some(&t) {
+                readers[r.writer as usize].push(t);
+            }
+        }
+    }
+    let mut parent = vec![NONE; n];
+    let mut queue = std::collections::VecDeque::from([a]);
+    parent[a as usize] = a;
+    while let Some(t) = queue.pop_front() {
+        if t == b {
+            let mut path = vec![b];
+            let mut at = b;
+            while at != a {
+                at = parent[at as usize];
+                path.push(at);
+            }
+            path.reverse();
+            return Some(path);
+        }
+        let s = view.session_of[t as usize];
+        let next = view.sessions[s as usize].get(view.pos[t as usize] as usize + 1);
+        for &u in next.into_iter().chain(&readers[t as usize]) {
+            if parent[u as usize] == NONE {
+                parent[u as usize] = t;
+                queue.push_back(u);
+            }
+        }
+    }
+    None
 }
 
 /// Which premise of the axioms forced a commit-order edge `from → to` (`via` reads the key
@@ -216,7 +264,7 @@ pub fn lines(history: &TxnHistory, view: &View, v: &Violation) -> Vec<String> {
             txn_label(history, t)
         ));
     }
-    for e in &v.cycle {
+    for (i, e) in v.cycle.iter().enumerate() {
         let (a, b, c) = (name(e.from), name(e.to), name(e.via));
         let k = if e.tag == NONE { String::new() } else { key(e.tag) };
         let sentence = match e.kind {
@@ -258,10 +306,20 @@ pub fn lines(history: &TxnHistory, view: &View, v: &Violation) -> Vec<String> {
                          {target}, so {a}'s write must come before the one {c} read",
                         history.txns[e.via as usize].process
                     ),
-                    Rule::Causal => format!(
-                        "{a} wrote key {k} and happens before {c}, which read {target}, so \
-                         causal consistency puts {a}'s write before the one {c} read"
-                    ),
+                    Rule::Causal => {
+                        let path = (v.paths.iter())
+                            .find(|(j, _)| *j == i)
+                            .map(|(_, p)| {
+                                let names: Vec<String> = p.iter().map(|&t| name(t)).collect();
+                                format!(" ({}, by session order and write-read)", names.join(" → "))
+                            })
+                            .unwrap_or_default();
+                        format!(
+                            "{a} wrote key {k} and happens before {c}{path}, which read \
+                             {target}, so causal consistency puts {a}'s write before the one \
+                             {c} read"
+                        )
+                    }
                 }
             }
         };
