@@ -126,6 +126,15 @@ impl Transactions {
         self.history.txns.is_empty()
     }
 
+    /// Decides `level` completely (see [`isolation`]), alone: no cycle search.
+    pub fn isolation(
+        &self,
+        level: isolation::Level,
+        deadline: Option<Instant>,
+    ) -> isolation::IsolationResult {
+        isolation::check(&self.history, &self.writes, level, deadline)
+    }
+
     /// The text lines describing one case of a report made from these transactions.
     pub fn case_lines(&self, anomaly: Anomaly, case: &Case) -> Vec<String> {
         case_lines(&self.history, anomaly, case)

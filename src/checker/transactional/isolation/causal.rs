@@ -8,8 +8,8 @@
 //! losing any consequence:
 //!
 //! - an edge from a writer that already happens before `t1` is implied by happens-before;
-//! - per session `s'` and key `x`, only the sessions whose clock entry moved since the
-//!   previous read of `x` in `s'` can offer a new last writer. The writers of the others were
+//! - per session `s'` and key `x`, only a writer that entered the past since the previous
+//!   read of `x` in `s'` needs an edge (found where a clock entry moved). The writers of the others were
 //!   candidates then and already precede `t1_prev`, the writer that read returned; and
 //!   `t1_prev` itself, a writer of `x` that happens before `t2`, gets the edge
 //!   `t1_prev → t1`. So every instance of the axiom is implied by the edges added.
@@ -182,6 +182,10 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
                 }
                 let (_, positions) = writers.entry(i as usize);
                 let p = positions[count as usize - 1];
+                if p < before[s as usize] {
+                    // Already in the past at the previous read of the key: implied.
+                    continue;
+                }
                 let w = view.sessions[s as usize][p as usize];
                 if w != t1 && !precedes_t1(s, p) {
                     out.push(Edge::co(w, t1, t2, x));
