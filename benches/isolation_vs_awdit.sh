@@ -13,7 +13,8 @@
 #   awdit-{rc,ra,causal}-1m.plume   `awdit generate -e 1000000 -l 8 -i LEVEL` (causal: ~6 min)
 #   sb-{ssi,read-committed}.plume   `splitbrain gen --workload rw-register --ops 600000
 #                                    --clients 100 --keys 8`, converted with `splitbrain convert`
-# Each (history, level) runs once per tool under /usr/bin/time -v; prints one table row with
+# GENERATE (default "rc:read-committed ra:read-atomic causal:causal") limits which AWDIT
+# histories are generated when absent. Each (history, level) runs once per tool under /usr/bin/time -v; prints one table row with
 # both verdicts, wall time and peak RSS. AWDIT runs with `-r first -s 1024` (its default report
 # mode can overflow its stack on inconsistent histories) under an address-space cap (AWDIT_CAP bytes, default 8 GiB).
 set -euo pipefail
@@ -26,7 +27,7 @@ cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 SB="$ROOT/target/release/splitbrain"
 ISO="$ROOT/target/release/examples/isolation_bench"
 cd "$WORK"
-for l in rc:read-committed ra:read-atomic causal:causal; do
+for l in ${GENERATE:-rc:read-committed ra:read-atomic causal:causal}; do
   f="awdit-${l%%:*}-1m.plume"
   [ -s "$f" ] || "$AWDIT" generate -e 1000000 -l 8 -i "${l#*:}" "$f"
 done
