@@ -12,6 +12,8 @@ mod formats;
 mod generate;
 /// Hand-written valid/invalid cases under `histories/`.
 mod histories;
+/// The complete read-committed / read-atomic / causal checks against a brute-force reference.
+mod isolation_differential;
 /// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
 /// `splitbrain model`: the model checker's command line.
@@ -20,8 +22,6 @@ mod model_cli;
 mod netns;
 /// The brute-force reference checker and its hand-built cases.
 mod reference;
-/// The complete read-committed / read-atomic / causal checks against a brute-force reference.
-mod isolation_differential;
 /// Reports: `splitbrain report`, the run's report.html, headless Chromium.
 mod report;
 /// `splitbrain run` with real node processes.

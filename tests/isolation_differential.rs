@@ -32,9 +32,21 @@ fn cases() -> u64 {
 }
 
 const LEVELS: [(Level, CheckLevel, ConsistencyModel); 3] = [
-    (Level::ReadCommitted, CheckLevel::ReadCommitted, ConsistencyModel::ReadCommitted),
-    (Level::ReadAtomic, CheckLevel::ReadAtomic, ConsistencyModel::ReadAtomic),
-    (Level::Causal, CheckLevel::Causal, ConsistencyModel::CausalCerone),
+    (
+        Level::ReadCommitted,
+        CheckLevel::ReadCommitted,
+        ConsistencyModel::ReadCommitted,
+    ),
+    (
+        Level::ReadAtomic,
+        CheckLevel::ReadAtomic,
+        ConsistencyModel::ReadAtomic,
+    ),
+    (
+        Level::Causal,
+        CheckLevel::Causal,
+        ConsistencyModel::CausalCerone,
+    ),
 ];
 
 #[derive(Debug, Default)]
@@ -101,8 +113,11 @@ fn compare(history: &History, workload: Workload, what: &str, tally: &mut Tally)
                 for a in &report.anomaly_types {
                     let at = format!("{} at {check_level}", a.name());
                     if !tally.disagreements.contains_key(&at) {
-                        eprintln!("{what}: the cycle checker found {at}, the reference finds \
-                                   a commit order:\n{}", show(history));
+                        eprintln!(
+                            "{what}: the cycle checker found {at}, the reference finds \
+                                   a commit order:\n{}",
+                            show(history)
+                        );
                     }
                     *tally.disagreements.entry(at).or_default() += 1;
                 }
@@ -143,7 +158,10 @@ fn assert_meaningful(t: &Tally) {
 fn assert_only_known_disagreements(t: &Tally, known: &[&str]) {
     for at in t.disagreements.keys() {
         let anomaly = at.split(" at ").next().unwrap();
-        assert!(known.contains(&anomaly), "unexpected disagreement {at}: {t:?}");
+        assert!(
+            known.contains(&anomaly),
+            "unexpected disagreement {at}: {t:?}"
+        );
     }
 }
 

@@ -364,8 +364,8 @@ impl TxnReport {
             }
             self.isolation.push(result);
         }
-        let all_decided = (options.consistency_models.iter())
-            .all(|m| isolation::Level::of(*m).is_some());
+        let all_decided =
+            (options.consistency_models.iter()).all(|m| isolation::Level::of(*m).is_some());
         if self.verdict == Verdict::Valid && all_decided {
             let names: Vec<&str> = self.isolation.iter().map(|r| r.level.name()).collect();
             self.scope.exact = true;

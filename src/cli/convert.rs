@@ -25,8 +25,9 @@ pub struct ConvertArgs {
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
-    Format::from_name(name)
-        .ok_or_else(|| format!("unknown format {name:?}; expected jsonl, edn, porcupine-etcd, plume or awdit"))
+    Format::from_name(name).ok_or_else(|| {
+        format!("unknown format {name:?}; expected jsonl, edn, porcupine-etcd, plume or awdit")
+    })
 }
 
 /// Runs `convert`; returns the exit code.
@@ -43,7 +44,10 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<u8> {
         })?,
     };
     if !to.can_write() {
-        bail!("{} is a read-only format; write jsonl, edn, plume or awdit", to.name());
+        bail!(
+            "{} is a read-only format; write jsonl, edn, plume or awdit",
+            to.name()
+        );
     }
     let (_, history) = format::read(&args.input, args.from)?;
     if to_stdout {

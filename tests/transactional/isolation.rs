@@ -29,7 +29,11 @@ fn levels(text: &str) -> ([Verdict; 3], Option<Pattern>) {
     let v = |l: Level| r.isolation.iter().find(|x| x.level == l).unwrap().verdict;
     let pattern = r.isolation.iter().find_map(|x| x.pattern);
     (
-        [v(Level::ReadCommitted), v(Level::ReadAtomic), v(Level::Causal)],
+        [
+            v(Level::ReadCommitted),
+            v(Level::ReadAtomic),
+            v(Level::Causal),
+        ],
         pattern,
     )
 }
@@ -73,16 +77,17 @@ fn seeing_one_write_of_a_transaction_but_not_another_is_a_fractured_read() {
 fn missing_a_write_that_happens_before_through_a_third_session_is_a_causal_violation() {
     // Session 0 writes key 0 twice; session 1 reads the second and writes key 1; session 2
     // reads key 1 from session 1 but key 0 from the first write.
-    let h = format!(
-        "w 0 1\n-----\nw 0 2\n=====\nr 0 2\nw 1 1\n=====\nr 1 1\nr 0 1\n{INIT}"
-    );
+    let h = format!("w 0 1\n-----\nw 0 2\n=====\nr 0 2\nw 1 1\n=====\nr 1 1\nr 0 1\n{INIT}");
     let (v, p) = levels(&h);
     assert_eq!(v, [Yes, Yes, No]);
     assert_eq!(p, Some(Pattern::CausalViolation));
     let r = report(&h, &[ConsistencyModel::Causal]);
     let text = r.isolation[0].explanation.join("\n");
     assert!(text.contains("happens before"), "{text}");
-    assert!(text.contains("a cycle, and no commit order exists"), "{text}");
+    assert!(
+        text.contains("a cycle, and no commit order exists"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -126,7 +131,10 @@ fn an_invalid_level_makes_the_history_invalid_and_names_the_model() {
 #[test]
 fn a_valid_answer_for_complete_levels_only_is_exact() {
     let h = format!("w 0 1\n=====\nr 0 1\n{INIT}");
-    let r = report(&h, &[ConsistencyModel::ReadCommitted, ConsistencyModel::Causal]);
+    let r = report(
+        &h,
+        &[ConsistencyModel::ReadCommitted, ConsistencyModel::Causal],
+    );
     assert_eq!(r.verdict, Verdict::Valid);
     assert!(r.scope.exact, "{}", r.scope.statement);
     assert!(r.scope.statement.contains("decided completely"));
@@ -154,7 +162,11 @@ fn a_cycle_checker_anomaly_the_complete_check_allows_is_kept_and_noted() {
 {"process":2,"type":"ok","f":"txn","value":[["r",0,[1]]]}
 "#;
     let h = format::parse(jsonl.as_bytes(), Format::Jsonl, None).unwrap();
-    let r = check(&h, &TxnOptions::with_models(&[ConsistencyModel::ReadCommitted])).unwrap();
+    let r = check(
+        &h,
+        &TxnOptions::with_models(&[ConsistencyModel::ReadCommitted]),
+    )
+    .unwrap();
     assert_eq!(r.isolation[0].verdict, Verdict::Valid);
     if r.verdict == Verdict::Invalid {
         assert!(

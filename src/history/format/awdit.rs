@@ -45,13 +45,18 @@ pub(super) fn read(
             _ => {
                 return Err(HistoryError::malformed(
                     at(1),
-                    format!("expected `r KEY VALUE`, `w KEY VALUE`, `---` or `===`, found {text:?}"),
+                    format!(
+                        "expected `r KEY VALUE`, `w KEY VALUE`, `---` or `===`, found {text:?}"
+                    ),
                 ))
             }
         };
         let num = |s: &str, what: &str| -> Result<u64, HistoryError> {
             s.parse::<u64>().map_err(|_| {
-                HistoryError::malformed(at(3), format!("the {what} {s:?} is not an unsigned integer"))
+                HistoryError::malformed(
+                    at(3),
+                    format!("the {what} {s:?} is not an unsigned integer"),
+                )
             })
         };
         let (k, v) = (num(key, "key")?, num(value, "value")?);
@@ -65,12 +70,15 @@ pub(super) fn read(
             });
             open = true;
         }
-        session.last_mut().unwrap().mops.push((op == "w", k, Some(v)));
+        session
+            .last_mut()
+            .unwrap()
+            .mops
+            .push((op == "w", k, Some(v)));
     }
     sessions.retain(|s| !s.is_empty());
-    let is_init = |s: &Vec<FlatTxn>| {
-        s.len() == 1 && s[0].mops.iter().all(|&(w, _, v)| w && v == Some(0))
-    };
+    let is_init =
+        |s: &Vec<FlatTxn>| s.len() == 1 && s[0].mops.iter().all(|&(w, _, v)| w && v == Some(0));
     let init = sessions.iter().position(is_init);
     let mut txns = Vec::new();
     for (i, session) in sessions.into_iter().enumerate() {

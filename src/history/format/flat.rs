@@ -56,7 +56,11 @@ pub(super) fn to_events(
             Value::list(
                 (txn.mops.iter())
                     .map(|&(w, k, v)| {
-                        let shown = if w || results { v.map_or(Value::Nil, int) } else { Value::Nil };
+                        let shown = if w || results {
+                            v.map_or(Value::Nil, int)
+                        } else {
+                            Value::Nil
+                        };
                         Value::list(vec![text(if w { "w" } else { "r" }), int(k), shown])
                     })
                     .collect::<Vec<_>>(),
@@ -122,7 +126,11 @@ pub(super) fn from_history(history: &History, format: &str) -> io::Result<Vec<Fl
                     txn.mops.push((true, key, Some(v)));
                 }
                 Some("r") if op.outcome == Outcome::Ok => {
-                    let v = if v.is_nil() { None } else { Some(unsigned(v, "value")?) };
+                    let v = if v.is_nil() {
+                        None
+                    } else {
+                        Some(unsigned(v, "value")?)
+                    };
                     txn.mops.push((false, key, v.filter(|&v| v != 0)));
                 }
                 Some("r") => {}

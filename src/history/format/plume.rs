@@ -35,7 +35,10 @@ pub(super) fn read(
             .strip_prefix('(')
             .and_then(|r| r.strip_suffix(')'))
             .ok_or_else(|| {
-                HistoryError::malformed(at(1), format!("expected r(k,v,s,t) or w(k,v,s,t), found {text:?}"))
+                HistoryError::malformed(
+                    at(1),
+                    format!("expected r(k,v,s,t) or w(k,v,s,t), found {text:?}"),
+                )
             })?;
         let parts: Vec<&str> = fields.split(',').map(str::trim).collect();
         if parts.len() != 4 || !matches!(op, "r" | "w") {
@@ -46,7 +49,10 @@ pub(super) fn read(
         }
         let num = |i: usize, what: &str| -> Result<u64, HistoryError> {
             parts[i].parse::<u64>().map_err(|_| {
-                HistoryError::malformed(at(3), format!("the {what} {:?} is not an unsigned integer", parts[i]))
+                HistoryError::malformed(
+                    at(3),
+                    format!("the {what} {:?} is not an unsigned integer", parts[i]),
+                )
             })
         };
         let (key, value, session) = (num(0, "key")?, num(1, "value")?, num(2, "session")?);
@@ -67,7 +73,9 @@ pub(super) fn read(
         if write && value == 0 {
             return Err(HistoryError::malformed(
                 at(3),
-                format!("a write of 0 to key {key}: 0 is every key's initial value in Plume's format"),
+                format!(
+                    "a write of 0 to key {key}: 0 is every key's initial value in Plume's format"
+                ),
             ));
         }
         let i = *by_id.entry(txn_id).or_insert_with(|| {
@@ -82,7 +90,10 @@ pub(super) fn read(
         if txns[i].session != session {
             return Err(HistoryError::malformed(
                 at(1),
-                format!("transaction {txn_id} appears in sessions {} and {session}", txns[i].session),
+                format!(
+                    "transaction {txn_id} appears in sessions {} and {session}",
+                    txns[i].session
+                ),
             ));
         }
         let v = (write || value != 0).then_some(value);

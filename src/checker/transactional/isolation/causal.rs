@@ -125,7 +125,10 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
             }
         }
     }
-    let mut ready: Vec<u32> = (view.sessions.iter()).map(|s| s[0]).filter(|&t| indeg[t as usize] == 0).collect();
+    let mut ready: Vec<u32> = (view.sessions.iter())
+        .map(|s| s[0])
+        .filter(|&t| indeg[t as usize] == 0)
+        .collect();
     let mut clocks: Vec<Option<Rc<[u32]>>> = vec![None; n];
     let mut previous: HashMap<(u32, u32), Previous> = HashMap::new();
     let zero: Rc<[u32]> = vec![0u32; k].into();

@@ -100,7 +100,9 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
         if s == NONE {
             return None;
         }
-        view.sessions[s as usize].get(view.pos[t as usize] as usize + 1).copied()
+        view.sessions[s as usize]
+            .get(view.pos[t as usize] as usize + 1)
+            .copied()
     };
     // CSR of the explicit edges, by source.
     let mut start = vec![0u32; n + 1];

@@ -97,7 +97,11 @@ impl View {
 pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<View, Violation> {
     let n = history.txns.len();
     let mut view = View {
-        committed: history.txns.iter().map(|t| t.outcome != Outcome::Fail).collect(),
+        committed: history
+            .txns
+            .iter()
+            .map(|t| t.outcome != Outcome::Fail)
+            .collect(),
         session_of: vec![NONE; n],
         pos: vec![NONE; n],
         read_at: Vec::with_capacity(n + 1),
@@ -137,7 +141,13 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
         let t32 = t as u32;
         if view.committed[t] {
             wk.clear();
-            wk.extend(history.mops_of(txn).iter().filter(|m| m.kind.is_write()).map(|m| m.key));
+            wk.extend(
+                history
+                    .mops_of(txn)
+                    .iter()
+                    .filter(|m| m.kind.is_write())
+                    .map(|m| m.key),
+            );
             wk.sort_unstable();
             wk.dedup();
             view.wkeys.extend_from_slice(&wk);
@@ -163,7 +173,9 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                         let r = &history.reads[m.value as usize];
                         let elements = history.list_elements(m.key, r);
                         let prefix = r.odd.is_none();
-                        if r.odd.is_some_and(|o| history.odd[o as usize].why == OddWhy::Duplicates) {
+                        if r.odd
+                            .is_some_and(|o| history.odd[o as usize].why == OddWhy::Duplicates)
+                        {
                             return Err(fail(Pattern::IncompatibleOrder, None));
                         }
                         let mine: Vec<AtomId> = (own_list.iter())
@@ -174,7 +186,8 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                             return Err(fail(Pattern::NotMyOwnWrite, None));
                         }
                         let outside = &elements[..elements.len() - mine.len()];
-                        let writer = |e: AtomId| writes.get(&pack(m.key, e)).map_or(NONE, |w| w.writer);
+                        let writer =
+                            |e: AtomId| writes.get(&pack(m.key, e)).map_or(NONE, |w| w.writer);
                         let bad = if prefix {
                             let b = bad_from[m.key as usize];
                             (outside.len() as u32 > b).then(|| outside[b as usize])
@@ -275,8 +288,7 @@ fn first_bad_positions(history: &TxnHistory, writes: &HashMap<u64, Written>) -> 
             (trace.iter())
                 .position(|&e| {
                     writes.get(&pack(k as KeyId, e)).is_none_or(|w| {
-                        w.writer == NONE
-                            || history.txns[w.writer as usize].outcome == Outcome::Fail
+                        w.writer == NONE || history.txns[w.writer as usize].outcome == Outcome::Fail
                     })
                 })
                 .map_or(u32::MAX, |p| p as u32)
@@ -379,7 +391,11 @@ fn version_edges(
         if !view.committed[t] {
             continue;
         }
-        for m in history.mops_of(txn).iter().filter(|m| m.kind == MopKind::Append) {
+        for m in history
+            .mops_of(txn)
+            .iter()
+            .filter(|m| m.kind == MopKind::Append)
+        {
             let order = ext.elements(history, m.key);
             let Some(&last) = order.last() else { continue };
             let shown = match &ext.longest[m.key as usize] {

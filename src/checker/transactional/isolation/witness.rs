@@ -120,7 +120,10 @@ impl Violation {
             Pattern::NonRepeatableRead
         } else if rules.contains(&Rule::Causal) {
             Pattern::CausalViolation
-        } else if rules.iter().any(|r| matches!(r, Rule::FracturedWr | Rule::FracturedSo)) {
+        } else if rules
+            .iter()
+            .any(|r| matches!(r, Rule::FracturedWr | Rule::FracturedSo))
+        {
             Pattern::FracturedRead
         } else {
             Pattern::NonMonotonicRead
@@ -230,14 +233,21 @@ pub fn lines(history: &TxnHistory, view: &View, v: &Violation) -> Vec<String> {
         if t == INIT {
             "the initial state".to_string()
         } else {
-            format!("T{}", txns.iter().position(|&x| x == t).map_or(0, |i| i + 1))
+            format!(
+                "T{}",
+                txns.iter().position(|&x| x == t).map_or(0, |i| i + 1)
+            )
         }
     };
     let mut out = Vec::new();
     let key = |k: KeyId| history.key(k).to_string();
     let read_text = |t: u32, mop: u32| {
         let m = &history.mops_of(&history.txns[t as usize])[mop as usize];
-        format!("key {} = {}", history.key(m.key), short(&read_value(history, m)))
+        format!(
+            "key {} = {}",
+            history.key(m.key),
+            short(&read_value(history, m))
+        )
     };
     if let Some(r) = v.read {
         let (a, w) = (name(r.txn), r.writer.map(name).unwrap_or_default());
@@ -266,7 +276,11 @@ pub fn lines(history: &TxnHistory, view: &View, v: &Violation) -> Vec<String> {
     }
     for (i, e) in v.cycle.iter().enumerate() {
         let (a, b, c) = (name(e.from), name(e.to), name(e.via));
-        let k = if e.tag == NONE { String::new() } else { key(e.tag) };
+        let k = if e.tag == NONE {
+            String::new()
+        } else {
+            key(e.tag)
+        };
         let sentence = match e.kind {
             Kind::So => {
                 let p = history.txns[e.from as usize].process;
@@ -274,7 +288,10 @@ pub fn lines(history: &TxnHistory, view: &View, v: &Violation) -> Vec<String> {
             }
             Kind::Init => format!("{a} precedes every transaction, {b} included"),
             Kind::Wr => {
-                let r = view.reads_of(e.to).iter().find(|r| r.writer == e.from && r.key == e.tag);
+                let r = view
+                    .reads_of(e.to)
+                    .iter()
+                    .find(|r| r.writer == e.from && r.key == e.tag);
                 let what = r.map_or(format!("key {k}"), |r| read_text(e.to, r.mop));
                 format!("{b} read {what}, written by {a}")
             }
