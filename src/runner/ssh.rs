@@ -34,6 +34,7 @@ use self::faults::HostFaults;
 use self::nodes::Nodes;
 use self::session::Session;
 use super::backend::{Backend, StartContext};
+use super::effect::Effect;
 use super::nemesis::{FaultKind, Grudge};
 use super::plan::RunPlan;
 use super::protocol::node_id;
@@ -119,6 +120,13 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
+        if plan.nemesis.contains(&FaultKind::Corrupt) {
+            return Err(RunError::Ssh(
+                "--nemesis corrupt damages files of the nodes' data directories on this \
+                 machine; the ssh backend's are on the hosts (use --net netns or the router)"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
@@ -136,7 +144,8 @@ impl Backend for SshBackend {
                 .iter()
                 .map(|t| format!("command -v {t} >/dev/null || echo {t}"))
                 .collect();
-            if let Some(p) = &program {
+            let requires = &self.system.config.requires;
+            for p in program.iter().chain(requires) {
                 let q = session::quote(&[p]);
                 checks.push(format!("command -v {q} >/dev/null || echo {q}"));
             }
@@ -329,15 +338,15 @@ impl Machines for Remote {
         &mut self.nodes
     }
 
-    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
         self.faults().partition(grudge)
     }
 
-    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
+    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
         self.faults().loss(nodes, p)
     }
 
-    fn latency(&mut self, _nodes: &[usize], _extra: Option<Duration>) -> Result<(), RunError> {
+    fn latency(&mut self, _nodes: &[usize], _extra: Option<Duration>) -> Result<Effect, RunError> {
         Err(RunError::Ssh(
             "latency is not supported on ssh hosts".into(),
         ))
