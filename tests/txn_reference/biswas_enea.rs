@@ -165,12 +165,11 @@ fn try_choice(
     }
     let mut hb = before.clone();
     for k in 0..n {
-        for a in 0..n {
-            if hb[a][k] {
-                for b in 0..n {
-                    if hb[k][b] {
-                        hb[a][b] = true;
-                    }
+        let through = hb[k].clone();
+        for row in hb.iter_mut() {
+            if row[k] {
+                for (cell, &reach) in row.iter_mut().zip(&through) {
+                    *cell |= reach;
                 }
             }
         }
