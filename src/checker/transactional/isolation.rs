@@ -16,6 +16,7 @@
 //!   rule out every level (thin-air, aborted, future, intermediate, own-write reads);
 //! - `read_committed.rs`, `read_atomic.rs`, `causal.rs`: the edges each level forces;
 //! - `graph.rs`: the acyclicity test and a shortest cycle;
+//! - `pattern.rs`: the names of violations, and bad reads;
 //! - `witness.rs`: the violation's pattern and its explanation in words.
 //!
 //! list-append histories are read with list semantics: an append writes a new version, a read
@@ -24,6 +25,7 @@
 
 mod causal;
 mod graph;
+mod pattern;
 mod read_atomic;
 mod read_committed;
 mod view;
@@ -34,7 +36,7 @@ use std::time::{Duration, Instant};
 use hashbrown::HashMap;
 use serde::Serialize;
 
-pub use witness::Pattern;
+pub use pattern::Pattern;
 
 use super::extract::Written;
 use super::models::ConsistencyModel;
@@ -159,7 +161,13 @@ fn decide(
 ) -> Result<Decision, String> {
     let view = match view::build(history, writes) {
         Ok(v) => v,
-        Err(violation) => return Ok((view::View::default(), Some(violation), 0)),
+        Err(bad) => {
+            return Ok((
+                view::View::default(),
+                Some(witness::Violation::read(bad)),
+                0,
+            ))
+        }
     };
     let mut edges = Vec::new();
     graph::base_edges(&view, &mut edges);

@@ -14,7 +14,7 @@
 
 use hashbrown::HashMap;
 
-use super::witness::{Pattern, Violation};
+use super::pattern::{BadRead, Pattern};
 use crate::checker::transactional::extract::{pack, Written, NONE};
 use crate::checker::transactional::options::Workload;
 use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, OddWhy, TxnHistory, READ_NIL};
@@ -94,7 +94,7 @@ impl View {
 }
 
 /// Builds the view, or returns the first read-consistency violation.
-pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<View, Violation> {
+pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<View, BadRead> {
     let n = history.txns.len();
     let mut view = View {
         committed: history
@@ -161,7 +161,7 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                     writer,
                     mop: i as u32,
                 };
-                let fail = |pattern, writer| Violation::read(pattern, t32, i as u32, m.key, writer);
+                let fail = |pattern, writer| BadRead::new(pattern, t32, i as u32, m.key, writer);
                 match m.kind {
                     MopKind::Write => match own.iter_mut().find(|(k, _)| *k == m.key) {
                         Some(slot) => slot.1 = m.value,

@@ -2,75 +2,14 @@
 //! the cycle explanations: a legend naming the transactions (`T1 = [...] (lines 3–4, process
 //! 0)`), one sentence per step, then the contradiction.
 
-use serde::Serialize;
-
 use super::graph::{Edge, Kind};
+use super::pattern::{BadRead, Pattern};
 use super::view::{View, INIT};
 use crate::checker::transactional::anomalies::read_value;
 use crate::checker::transactional::explain::text::{short, txn_label, txn_ops};
 use crate::checker::transactional::extract::NONE;
 use crate::checker::transactional::txn::{KeyId, TxnHistory};
 use crate::checker::transactional::TxnId;
-
-/// The shape of a violation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Pattern {
-    /// A read of a value no transaction wrote.
-    ThinAirRead,
-    /// A read of a value a failed transaction wrote.
-    AbortedRead,
-    /// A read of a value its own transaction writes only later.
-    FutureRead,
-    /// A read that misses its own transaction's last earlier write of the key.
-    NotMyOwnWrite,
-    /// A read of a value its writer overwrote in the same transaction.
-    IntermediateRead,
-    /// list-append: two reads of a key that no order of appends explains.
-    IncompatibleOrder,
-    /// A cycle of session order, write-read (and, for list-append, version order) alone.
-    CausalityCycle,
-    /// A transaction read a key from one writer after observing a later writer of it.
-    NonMonotonicRead,
-    /// A transaction read one key from two different writers.
-    NonRepeatableRead,
-    /// A transaction observed a writer of a key but read the key from an earlier one.
-    FracturedRead,
-    /// A transaction read a key from a writer older than one that happens before it.
-    CausalViolation,
-}
-
-impl Pattern {
-    /// The name in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Pattern::ThinAirRead => "thin-air-read",
-            Pattern::AbortedRead => "aborted-read",
-            Pattern::FutureRead => "future-read",
-            Pattern::NotMyOwnWrite => "not-my-own-write",
-            Pattern::IntermediateRead => "intermediate-read",
-            Pattern::IncompatibleOrder => "incompatible-order",
-            Pattern::CausalityCycle => "causality-cycle",
-            Pattern::NonMonotonicRead => "non-monotonic-read",
-            Pattern::NonRepeatableRead => "non-repeatable-read",
-            Pattern::FracturedRead => "fractured-read",
-            Pattern::CausalViolation => "causal-violation",
-        }
-    }
-}
-
-/// A read that no commit order can explain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BadRead {
-    /// The reading transaction.
-    pub txn: u32,
-    /// Index of the read.
-    pub mop: u32,
-    /// The key.
-    pub key: KeyId,
-    /// The writer concerned, if any.
-    pub writer: Option<u32>,
-}
 
 /// Why no commit order exists: a bad read, or a cycle of forced orders.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,15 +27,10 @@ pub struct Violation {
 
 impl Violation {
     /// A read-consistency violation.
-    pub fn read(pattern: Pattern, txn: u32, mop: u32, key: KeyId, writer: Option<u32>) -> Self {
+    pub fn read(bad: BadRead) -> Self {
         Violation {
-            pattern,
-            read: Some(BadRead {
-                txn,
-                mop,
-                key,
-                writer,
-            }),
+            pattern: bad.pattern,
+            read: Some(bad),
             cycle: Vec::new(),
             paths: Vec::new(),
         }
