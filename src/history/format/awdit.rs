@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::flat::{self, FlatTxn};
+use super::lines::Lines;
 use crate::history::{Event, History, HistoryError, Location};
 
 /// Reads an AWDIT `test` history, handing events to `sink`.
@@ -20,11 +21,10 @@ pub(super) fn read(
 ) -> Result<(), HistoryError> {
     let mut sessions: Vec<Vec<FlatTxn>> = vec![Vec::new()];
     let mut open = false; // a transaction is being filled
-    for (n, line) in input.lines().enumerate() {
-        let line_no = n as u32 + 1;
+    let mut lines = Lines::new(input, file);
+    while let Some((line_no, text)) = lines.next_line()? {
         let at = |column| Location::new(file, line_no, column);
-        let line = line.map_err(|e| HistoryError::malformed(at(1), e.to_string()))?;
-        let text = line.trim().trim_start_matches('\u{feff}');
+        let text = text.trim();
         if text.is_empty() {
             continue;
         }

@@ -125,6 +125,11 @@ pub(super) fn from_history(history: &History, format: &str) -> io::Result<Vec<Fl
                     }
                     txn.mops.push((true, key, Some(v)));
                 }
+                Some("r") if v.as_list().is_some() => {
+                    return Err(bad(
+                        "list-append histories have no flat form (registers only)".into(),
+                    ))
+                }
                 Some("r") if op.outcome == Outcome::Ok => {
                     let v = if v.is_nil() {
                         None

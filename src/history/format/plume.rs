@@ -12,6 +12,7 @@ use std::sync::Arc;
 use hashbrown::HashMap;
 
 use super::flat::{self, FlatTxn};
+use super::lines::Lines;
 use crate::history::{Event, History, HistoryError, Location};
 
 /// Reads a Plume history, handing events to `sink`.
@@ -22,11 +23,10 @@ pub(super) fn read(
 ) -> Result<(), HistoryError> {
     let mut txns: Vec<FlatTxn> = Vec::new();
     let mut by_id: HashMap<u64, usize> = HashMap::new();
-    for (n, line) in input.lines().enumerate() {
-        let line_no = n as u32 + 1;
+    let mut lines = Lines::new(input, file);
+    while let Some((line_no, text)) = lines.next_line()? {
         let at = |column| Location::new(file, line_no, column);
-        let line = line.map_err(|e| HistoryError::malformed(at(1), e.to_string()))?;
-        let text = line.trim().trim_start_matches('\u{feff}');
+        let text = text.trim();
         if text.is_empty() {
             continue;
         }
