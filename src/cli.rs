@@ -8,6 +8,7 @@
 //! - `report.rs`: `splitbrain report STORE_DIR` (re-render a run's report.html)
 //! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME | --net netns --cluster F)`
 //! - `shim.rs`: `splitbrain shim`: a Maelstrom program on a real network (for `--net netns`)
+//! - `validate.rs`: `splitbrain validate STORE_DIR` (a reference node run against its model)
 
 mod check;
 mod convert;
@@ -17,6 +18,7 @@ mod node;
 mod report;
 mod run;
 mod shim;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -46,6 +48,15 @@ Exit codes:
      usage, or a harness failure
 
 Every run prints its seed and the command that replays its fault schedule.";
+
+const VALIDATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  valid: every node did what its model does, and every property of its spec holds on
+     every state of the joined path (gaps, if any, bridged)
+  1  invalid: a node's effects differ from its model's (the first divergent step is shown
+     with the path up to it), or a property of the spec fails
+  2  unknown: a gap in the journals no bounded search could bridge
+  3  error: a missing or malformed store file (named with its line), or bad usage";
 
 /// splitbrain: a Jepsen-style verification harness.
 #[derive(Debug, Parser)]
@@ -78,6 +89,9 @@ enum Command {
     /// nodes' shims and to clients (what `--net netns` cluster files with `client = "maelstrom"`
     /// start on each node).
     Shim(shim::ShimArgs),
+    /// Check a run of reference nodes step by step against their model (trace validation).
+    #[command(after_help = VALIDATE_EXIT_CODES)]
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -99,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Run(args) => run::run(*args),
         Command::Shim(args) => shim::run(args),
+        Command::Validate(args) => validate::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -28,8 +28,8 @@ mod wire;
 
 pub use durable::DurableStore;
 pub use error::NodeError;
-pub use journal::{durable_hash, hash_text, InputJournal, JOURNAL_FILE};
-pub use wire::body_text;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};
+pub use journal::{durable_hash, hash_text, InputJournal, JOURNAL_FILE};
 pub use registry::{serve_named, NODE_NAMES};
+pub use wire::body_text;

@@ -41,9 +41,7 @@ pub(super) fn line(src: NodeId, dest: NodeId, body: Value) -> String {
 /// A protocol message as the body text the host writes: through `serde_json::Value`, so its
 /// keys are sorted (the validator renders expected messages with this same function).
 pub fn body_text<M: serde::Serialize>(msg: &M) -> String {
-    serde_json::to_value(msg)
-        .unwrap_or(Value::Null)
-        .to_string()
+    serde_json::to_value(msg).unwrap_or(Value::Null).to_string()
 }
 
 /// Renders one output line around a body already rendered: exactly what

@@ -447,7 +447,10 @@ mod tests {
             &stamped[..],
             &br#"{"id":7,"src":"c1","dest":"n0","body":{}}"#[..]
         );
-        assert_eq!(&stamp(1, &Arc::from(&b" { }"[..]))[..], &br#"{"id":1 }"#[..]);
+        assert_eq!(
+            &stamp(1, &Arc::from(&b" { }"[..]))[..],
+            &br#"{"id":1 }"#[..]
+        );
         assert_eq!(&stamp(1, &Arc::from(&b"[1]"[..]))[..], &b"[1]"[..]);
     }
 }
