@@ -41,9 +41,12 @@ Exit codes:
 
 const RUN_EXIT_CODES: &str = "\
 Exit codes:
-  0  valid: the workload's checker accepts the history
-  1  invalid: it found a violation
-  2  unknown: no answer (no operation succeeded, no final read, interrupted)
+  0  valid: the workload's checker accepts the history (and, for --node runs, the nodes'
+     trace validates against the correct model)
+  1  invalid: it found a violation (or the trace left the model: a node did something its
+     correct protocol does not, or a property of its spec failed)
+  2  unknown: no answer (no operation succeeded, no final read, interrupted, a gap in the
+     trace no search could bridge)
   3  error: a node broke the protocol (exited, printed non-JSON, never answered init), bad
      usage, or a harness failure
 

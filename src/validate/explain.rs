@@ -38,8 +38,15 @@ impl fmt::Display for Validation {
             self.elapsed.as_secs_f64() * 1e3
         )?;
         if let Some(d) = &self.divergence {
-            writeln!(f, "  first divergent step: {} (step {})", d.input, d.step)?;
-            writeln!(f, "    node {}, {}:{}", d.node, d.journal.display(), d.line)?;
+            writeln!(
+                f,
+                "  first divergent step {}: {} {} ({}:{})",
+                d.step,
+                d.node,
+                d.input,
+                d.journal.display(),
+                d.line
+            )?;
             writeln!(f, "    {}", cut(&d.what))?;
             writeln!(f, "    expected (the model):")?;
             if d.expected.is_empty() {

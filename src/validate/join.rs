@@ -111,7 +111,7 @@ struct NodeRun<'a, P: Lift> {
 
 /// One step of the path, compactly (rendered only for the explanation).
 #[derive(Clone, Copy, Debug)]
-enum Step {
+enum Step<'a> {
     Start {
         node: usize,
         line: usize,
@@ -129,10 +129,12 @@ enum Step {
     Timer {
         node: usize,
         line: usize,
+        timer: &'a str,
     },
     Pick {
         node: usize,
         line: usize,
+        timer: &'a str,
     },
     Crash {
         node: usize,
@@ -157,7 +159,7 @@ struct Join<'a, 'm, P: Lift> {
     delivered_at: Vec<Option<i64>>,
     judge: Judge<P>,
     settings: Settings,
-    steps: Vec<Step>,
+    steps: Vec<Step<'a>>,
     gaps: Vec<Gap>,
     unknown: Vec<String>,
     divergence: Option<Divergence>,
@@ -877,7 +879,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             id,
             line: entry.line,
         });
-        let input = format!("handles {}", self.describe_message(id, from));
+        let input = self.describe_input(self.steps.len());
         let msg = match parsed {
             Ok(msg) => msg,
             Err(e) => {
@@ -1001,7 +1003,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         Ok(())
     }
 
-    fn timer(&mut self, x: usize, entry: &Entry<'a>, text: &str) -> Result<(), ValidateError> {
+    fn timer(&mut self, x: usize, entry: &Entry<'a>, text: &'a str) -> Result<(), ValidateError> {
         let timer: P::Timer = serde_json::from_str(text).map_err(|e| {
             self.malformed(
                 x,
@@ -1012,6 +1014,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         self.steps.push(Step::Timer {
             node: x,
             line: entry.line,
+            timer: text,
         });
         let input = format!("timer {text} fires");
         if !self.ready(x, entry, &input, None)? {
@@ -1042,7 +1045,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         x: usize,
         entry: &Entry<'a>,
         key: &str,
-        text: &str,
+        text: &'a str,
     ) -> Result<(), ValidateError> {
         let pick: P::Timer = serde_json::from_str(text).map_err(|e| {
             self.malformed(
@@ -1054,6 +1057,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         self.steps.push(Step::Pick {
             node: x,
             line: entry.line,
+            timer: text,
         });
         let input = format!("pick {text} for {key:?}");
         if !self.ready(x, entry, &input, None)? {
@@ -1113,7 +1117,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         }
         let rendered = compare::render(effects);
         if let Some(mismatch) = compare::compare(&rendered, &entry.fx, entry.persist) {
-            let input = self.describe_step(self.steps.len());
+            let input = self.describe_input(self.steps.len());
             self.diverge(x, entry.line, input, id, None, mismatch);
             return Ok(());
         }
@@ -1163,7 +1167,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             key: P::KEYED.then_some(v.view),
             step,
             node: self.nodes[x].me.to_string(),
-            input: self.describe_step(step),
+            input: self.describe_input(step),
             message: id,
             time: id.and_then(|id| self.delivered_at.get(id as usize).copied().flatten()),
         });
@@ -1194,68 +1198,79 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         });
     }
 
-    /// `#17 append_entries from n0`.
-    fn describe_message(&self, id: Option<u64>, from: NodeId) -> String {
-        match id.and_then(|id| self.messages.get(id).map(|s| (id, s))) {
-            Some((id, sent)) => format!("#{id} {} from {from}", body_type(sent.body)),
-            None => format!("a message from {from}"),
-        }
-    }
-
     /// Step `n` (1-based) of the path, one line.
     fn describe_step(&self, n: usize) -> String {
-        let Some(step) = n.checked_sub(1).and_then(|i| self.steps.get(i)) else {
-            return String::new();
+        let (node, action, location) = self.step_parts(n);
+        let mut line = match node {
+            Some(x) => format!("{} {action}", self.nodes[x].me),
+            None => action,
         };
-        let name = |x: usize| self.nodes[x].me.to_string();
-        let at = |x: usize, line: usize| format!("{}:{line}", self.nodes[x].file.display());
+        if let Some(location) = location {
+            line.push_str(&format!(" ({location})"));
+        }
+        line
+    }
+
+    /// What step `n`'s node did, without the node and the journal line.
+    fn describe_input(&self, n: usize) -> String {
+        self.step_parts(n).1
+    }
+
+    /// Step `n` (1-based): its node, what happened, its journal line.
+    fn step_parts(&self, n: usize) -> (Option<usize>, String, Option<String>) {
+        let Some(step) = n.checked_sub(1).and_then(|i| self.steps.get(i)) else {
+            return (None, String::new(), None);
+        };
+        let at = |x: usize, line: usize| Some(format!("{}:{line}", self.nodes[x].file.display()));
         match *step {
-            Step::Start { node, line } => format!("{} starts ({})", name(node), at(node, line)),
+            Step::Start { node, line } => (Some(node), "starts".into(), at(node, line)),
             Step::Msg { node, id, line } => {
-                let from = id
-                    .and_then(|id| self.messages.get(id))
-                    .and_then(|s| node_id(s.from))
-                    .map_or_else(|| "?".to_string(), |f| f.to_string());
+                let what = match id.and_then(|id| self.messages.get(id).map(|s| (id, s))) {
+                    Some((id, s)) => format!(
+                        "handles #{id} {} from {}",
+                        body_type(s.body),
+                        endpoint_name(s.from)
+                    ),
+                    None => "handles a message".to_string(),
+                };
+                (Some(node), what, at(node, line))
+            }
+            Step::Unknown { node, id, line } => (
+                Some(node),
                 format!(
-                    "{} handles {} ({})",
-                    name(node),
-                    match id.and_then(|id| self.messages.get(id).map(|s| (id, s))) {
-                        Some((id, s)) => format!("#{id} {} from {from}", body_type(s.body)),
-                        None => "a message".to_string(),
-                    },
-                    at(node, line)
-                )
-            }
-            Step::Unknown { node, id, line } => format!(
-                "{} refuses #{} as unknown ({})",
-                name(node),
-                id.map_or_else(|| "?".into(), |i| i.to_string()),
-                at(node, line)
-            ),
-            Step::Timer { node, line } => {
-                format!("{}'s timer fires ({})", name(node), at(node, line))
-            }
-            Step::Pick { node, line } => {
-                format!("{} gets its pick ({})", name(node), at(node, line))
-            }
-            Step::Crash { node } => format!("{} crashes (killed)", name(node)),
-            Step::Drop { id } => match self.messages.get(id) {
-                Some(s) => format!(
-                    "#{id} {} {} → {} is dropped",
-                    body_type(s.body),
-                    endpoint_name(s.from),
-                    endpoint_name(s.dest)
+                    "refuses #{} as unknown",
+                    id.map_or_else(|| "?".into(), |i| i.to_string())
                 ),
-                None => format!("#{id} is dropped"),
-            },
-            Step::Lost { node, count } => format!(
-                "{count} message(s) {} wrote are lost with its process",
-                name(node)
+                at(node, line),
             ),
-            Step::Bridged { node, line } => format!(
-                "{} executes an input its journal lost (gap bridged before {})",
-                name(node),
-                at(node, line)
+            Step::Timer { node, line, timer } => {
+                (Some(node), format!("timer {timer} fires"), at(node, line))
+            }
+            Step::Pick { node, line, timer } => {
+                (Some(node), format!("gets its pick {timer}"), at(node, line))
+            }
+            Step::Crash { node } => (Some(node), "crashes (killed)".into(), None),
+            Step::Drop { id } => {
+                let what = match self.messages.get(id) {
+                    Some(s) => format!(
+                        "#{id} {} {} → {} is dropped",
+                        body_type(s.body),
+                        endpoint_name(s.from),
+                        endpoint_name(s.dest)
+                    ),
+                    None => format!("#{id} is dropped"),
+                };
+                (None, what, None)
+            }
+            Step::Lost { node, count } => (
+                Some(node),
+                format!("loses {count} message(s) it wrote when its process is killed"),
+                None,
+            ),
+            Step::Bridged { node, line } => (
+                Some(node),
+                "executes an input its journal lost (a bridged gap)".into(),
+                at(node, line),
             ),
         }
     }

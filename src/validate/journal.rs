@@ -97,7 +97,7 @@ struct RawEntry<'a> {
     m: Option<u64>,
     #[serde(borrow, default)]
     msg: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     timer: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pick: Option<RawPick<'a>>,
@@ -135,16 +135,21 @@ struct RawFx<'a> {
     send: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     body: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     set: Option<&'a RawValue>,
     #[serde(default)]
     ns: Option<u64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     cancel: Option<&'a RawValue>,
     #[serde(borrow, default)]
     choose: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     options: Option<&'a RawValue>,
+}
+
+/// A field that is there, even as `null` (a unit timer serializes as `null`): `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// Parses a hash as the journal writes it (16 hex digits).
@@ -264,11 +269,20 @@ mod tests {
 {"m":6,"fx":[{"send":"c3","body":{"code":11,"type":"error"}}],"persist":"00000000000000ab"}
 {"timer":"Heartbeat","fx":[{"cancel":"Election"},{"choose":"k","options":[1,2]}]}
 {"pick":{"key":"k","timer":2}}
+{"timer":null,"fx":[{"set":null,"ns":1}]}
 {"m":9,"unknown":"nope","reply":{"to":"c3","body":{}}}
 {"m":4,"skip":"before init"}
 "#;
         let entries = parse(text, Path::new("journal.jsonl")).unwrap();
-        assert_eq!(entries.len(), 6);
+        assert_eq!(entries.len(), 7);
+        assert!(matches!(entries[6].input, Input::Timer("null")));
+        assert_eq!(
+            entries[6].fx[0],
+            Fx::Set {
+                timer: "null",
+                ns: 1
+            }
+        );
         assert!(matches!(entries[0].input, Input::Start(_, MsgRef::Id(0))));
         assert_eq!(entries[1].persist, Some(0xab));
         assert_eq!(

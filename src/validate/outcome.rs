@@ -81,7 +81,7 @@ impl Validation {
         let against = self.against.as_deref().unwrap_or("correct");
         match (&self.divergence, &self.violation) {
             (Some(d), _) => format!(
-                "the trace leaves the {} model ({against}) at step {}: {} {}: {}",
+                "the trace leaves the {against} {} model at step {}: {} {}: {}",
                 self.node, d.step, d.node, d.input, d.what
             ),
             (None, Some(v)) => format!(
