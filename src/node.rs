@@ -30,6 +30,6 @@ pub use durable::DurableStore;
 pub use error::NodeError;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};
-pub use journal::{durable_hash, hash_text, InputJournal, JOURNAL_FILE};
+pub use journal::{durable_hash, hash_text, DurableHasher, InputJournal, JOURNAL_FILE};
 pub use registry::{serve_named, NODE_NAMES};
 pub use wire::body_text;

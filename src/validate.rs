@@ -78,6 +78,7 @@ pub fn has_journals(dir: &Path) -> bool {
 
 /// Validates the run stored in `dir` (see the module docs).
 pub fn validate(dir: &Path, options: &ValidateOptions) -> Result<Validation, ValidateError> {
+    let started = std::time::Instant::now();
     let text = store::load(dir)?;
     let messages = messages::parse(&text.messages, &text.messages_path)?;
     let mut journals = Vec::with_capacity(text.journals.len());
@@ -104,11 +105,14 @@ pub fn validate(dir: &Path, options: &ValidateOptions) -> Result<Validation, Val
         limits: options.limits,
         tail: options.path_tail,
     };
-    registry::validate_named(&node, &messages, journals, settings).map_err(|e| match e {
-        ValidateError::NotValidatable { what, .. } => ValidateError::NotValidatable {
-            dir: dir.to_path_buf(),
-            what,
-        },
-        other => other,
-    })
+    let mut validation =
+        registry::validate_named(&node, &messages, journals, settings).map_err(|e| match e {
+            ValidateError::NotValidatable { what, .. } => ValidateError::NotValidatable {
+                dir: dir.to_path_buf(),
+                what,
+            },
+            other => other,
+        })?;
+    validation.elapsed = started.elapsed();
+    Ok(validation)
 }

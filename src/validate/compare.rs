@@ -13,7 +13,9 @@ use splitbrain_models::protocol::Effect;
 use splitbrain_models::Deployable;
 
 use super::journal::Fx;
-use crate::node::{body_text, durable_hash, hash_text};
+#[cfg(doc)]
+use crate::node::durable_hash;
+use crate::node::{body_text, hash_text, DurableHasher};
 
 /// One effect the model's code requested, rendered for comparison.
 pub(crate) enum Expected<P: Deployable> {
@@ -38,6 +40,14 @@ pub(crate) enum Expected<P: Deployable> {
 pub(crate) struct Rendered<P: Deployable> {
     pub(crate) effects: Vec<Expected<P>>,
     pub(crate) persist: Option<u64>,
+}
+
+/// The [`durable_hash`] of `durable`'s JSON, as the host writes it, serialized straight into
+/// the hasher.
+pub(crate) fn hash_durable(durable: &impl serde::Serialize) -> u64 {
+    let mut hasher = DurableHasher::default();
+    let _ = serde_json::to_writer(&mut hasher, durable);
+    hasher.finish()
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -68,10 +78,7 @@ pub(crate) fn render<P: Deployable>(effects: Vec<Effect<P>>) -> Rendered<P> {
                 key: key.to_string(),
                 options: json(&options),
             }),
-            Effect::Persist(durable) => {
-                let bytes = serde_json::to_vec(&durable).unwrap_or_default();
-                out.persist = Some(durable_hash(&bytes));
-            }
+            Effect::Persist(durable) => out.persist = Some(hash_durable(&durable)),
         }
     }
     out

@@ -20,8 +20,6 @@ use std::hash::{Hash, Hasher};
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::{Deployable, Effects, NodeId};
 
-use crate::node::durable_hash;
-
 /// How far a gap search goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -83,8 +81,7 @@ pub(crate) fn apply_effects<P: Deployable>(
                 }
             }
             Effect::Persist(durable) => {
-                let bytes = serde_json::to_vec(durable).unwrap_or_default();
-                snapshot.persisted = Some(durable_hash(&bytes));
+                snapshot.persisted = Some(super::compare::hash_durable(durable));
                 persisted = true;
             }
             Effect::Send { .. } => {}

@@ -1336,6 +1336,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             path,
             path_omitted: first,
             elapsed,
+            replay_elapsed: elapsed,
         }
     }
 }

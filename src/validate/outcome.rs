@@ -42,9 +42,12 @@ pub struct Validation {
     pub path: Vec<String>,
     /// Steps of the path before those shown.
     pub path_omitted: usize,
-    /// Time spent validating.
+    /// Time spent validating (reading and parsing the files included).
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
+    /// Of which replaying, comparing, joining and judging (after parsing).
+    #[serde(serialize_with = "seconds")]
+    pub replay_elapsed: Duration,
 }
 
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
