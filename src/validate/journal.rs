@@ -275,9 +275,9 @@ mod tests {
 "#;
         let entries = parse(text, Path::new("journal.jsonl")).unwrap();
         assert_eq!(entries.len(), 7);
-        assert!(matches!(entries[6].input, Input::Timer("null")));
+        assert!(matches!(entries[4].input, Input::Timer("null")));
         assert_eq!(
-            entries[6].fx[0],
+            entries[4].fx[0],
             Fx::Set {
                 timer: "null",
                 ns: 1
@@ -294,9 +294,9 @@ mod tests {
         );
         assert!(matches!(entries[2].input, Input::Timer("\"Heartbeat\"")));
         assert!(matches!(entries[3].input, Input::Pick(_, "2")));
-        assert!(matches!(entries[4].input, Input::Unknown(MsgRef::Id(9))));
+        assert!(matches!(entries[5].input, Input::Unknown(MsgRef::Id(9))));
         assert!(matches!(
-            entries[5].input,
+            entries[6].input,
             Input::Skip(Some(MsgRef::Id(4)), _)
         ));
     }

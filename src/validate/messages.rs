@@ -59,6 +59,7 @@ pub(crate) enum Event {
 }
 
 /// The router's journal, parsed.
+#[derive(Debug)]
 pub(crate) struct Messages<'a> {
     /// Every message by id (ids are dense from 0; a gap is `None`).
     pub(crate) sent: Vec<Option<Sent<'a>>>,
