@@ -314,6 +314,14 @@ fn check_starts<P: Lift>(
     Ok(())
 }
 
+/// A message as the model receives it: its sender, the typed body (or why it does not parse)
+/// and any ghost it carried.
+type InputMessage<P> = (
+    NodeId,
+    Result<<P as splitbrain_models::protocol::Protocol>::Msg, String>,
+    Option<<P as Lift>::Ghost>,
+);
+
 impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
     fn stopped(&self) -> bool {
         self.divergence.is_some() || self.violation.is_some()
@@ -820,10 +828,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
     }
 
     /// The message `id` as the model sees it: from whom, typed, with any ghost it carries.
-    fn input_message(
-        &mut self,
-        id: u64,
-    ) -> Option<(NodeId, Result<P::Msg, String>, Option<P::Ghost>)> {
+    fn input_message(&mut self, id: u64) -> Option<InputMessage<P>> {
         let sent = self.messages.get(id)?;
         let from = node_id(sent.from)?;
         if let Some(inflight) = self.network.remove(&id) {
