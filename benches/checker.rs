@@ -3,10 +3,15 @@
 //! Porcupine's plain check computes.
 //!
 //! Run all: `cargo bench --bench checker`; one group: `cargo bench --bench checker -- b3`.
+//! Group `txn`: transactional checking of seeded list-append histories (`txn_sim.rs`), 10^5
+//! transactions, end to end (reading the file included) and check only.
 //! The README's benchmark table explains each group and gives the figures measured.
 
 // criterion_group! generates public functions without docs.
 #![allow(missing_docs)]
+
+#[path = "txn_sim.rs"]
+mod txn_sim;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -144,11 +149,38 @@ fn b4_many_keys(c: &mut Criterion) {
     group.finish();
 }
 
+fn txn(c: &mut Criterion) {
+    use splitbrain::checker::transactional::{check_transactions, Transactions, TxnOptions};
+    let mut group = c.benchmark_group("txn");
+    group.sample_size(10);
+    for (name, db) in [
+        ("serializable", txn_sim::Db::Serializable),
+        ("snapshot", txn_sim::Db::Snapshot),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(format!("{name}.jsonl"));
+        std::fs::write(&path, txn_sim::history(db, 100_000, 10, 1)).expect("write history");
+        group.throughput(Throughput::Elements(100_000));
+        group.bench_function(format!("list-append-1e5-{name}-end-to-end"), |b| {
+            b.iter(|| {
+                let (_, txns) = Transactions::read(&path, None, None).unwrap();
+                check_transactions(&txns, &TxnOptions::default()).unwrap()
+            })
+        });
+        let (_, txns) = Transactions::read(&path, None, None).unwrap();
+        group.bench_function(format!("list-append-1e5-{name}-check"), |b| {
+            b.iter(|| check_transactions(&txns, &TxnOptions::default()).unwrap())
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     b1_corpus,
     b2_c50_one_partition,
     b3_unique_register,
-    b4_many_keys
+    b4_many_keys,
+    txn
 );
 criterion_main!(benches);

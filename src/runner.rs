@@ -13,11 +13,16 @@
 //!   in-process network (its `nodes.rs`, `faults.rs`, `clients.rs`);
 //! - [`netns`]: real programs in network namespaces, faults by iptables and signals (its
 //!   `nodes.rs`, `faults.rs`, `clients.rs`);
+//! - [`ssh`]: real programs on real hosts over ssh, Jepsen's shape (its `nodes.rs`,
+//!   `faults.rs`);
+//! - [`real`]: what the real-network backends share: the cluster file, iptables rules, the
+//!   readiness probe, client threads, leader reports;
 //! - [`systems`]: one client adapter per real system (etcd; Maelstrom over TCP), behind one
 //!   small trait: what netns's clients speak;
 //! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule, targeted nemeses (pure);
 //! - [`workload`]: generator + client protocol + checker per workload (pure);
 //! - [`protocol`]: Maelstrom's fixed parts (ids, addresses, envelopes, the error-code table);
+//! - [`effect`]: the evidence that a fault action took effect;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
 //! - [`Store`] (`store.rs`), [`RunOutcome`] (`outcome.rs`), [`NetStats`] (`net_stats.rs`): the
 //!   run's directory and results;
@@ -29,6 +34,7 @@
 
 mod backend;
 mod clock;
+pub mod effect;
 mod error;
 pub mod json;
 pub mod nemesis;
@@ -38,9 +44,11 @@ mod outcome;
 mod plan;
 mod progress;
 pub mod protocol;
+pub mod real;
 mod recorder;
 pub mod router;
 mod run;
+pub mod ssh;
 mod store;
 pub mod systems;
 pub mod workload;

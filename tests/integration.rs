@@ -24,6 +24,12 @@ mod reference;
 mod report;
 /// `splitbrain run` with real node processes.
 mod runner;
+/// `splitbrain run --net ssh`: real etcd on sshd "hosts" in namespaces (root only).
+mod ssh;
+/// Transactional checking: Elle's cases, hand-written histories, the command line.
+mod transactional;
+/// The transactional checker against the brute-force reference, on 10^4 seeded histories.
+mod txn_differential;
 /// `splitbrain gen` for transactions: conventions, shapes, formats, command line.
 mod txn_generate;
 /// The brute-force reference for transactional consistency, its cases and self-checks.

@@ -14,7 +14,7 @@ use splitbrain::runner::nemesis::{schedule, Fault, FaultKind};
 /// Maelstrom nodes under `splitbrain shim` on the same real network.
 mod maelstrom;
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+pub(crate) static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn cluster_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/etcd-3.toml")
@@ -60,7 +60,7 @@ macro_rules! require_root_and_etcd {
 const TIME_LIMIT: Duration = Duration::from_secs(8);
 const INTERVAL: Duration = Duration::from_secs(2);
 
-fn seed_isolating_one_node() -> u64 {
+pub(crate) fn seed_isolating_one_node() -> u64 {
     (0..1000)
         .find(|&seed| {
             let s = schedule(seed, &[FaultKind::Partition], INTERVAL, TIME_LIMIT, 3);
@@ -143,7 +143,7 @@ fn namespaces(prefix: &str) -> Vec<String> {
 }
 
 /// Live (not zombie) processes whose command line mentions `needle`.
-fn processes_mentioning(needle: &str) -> Vec<String> {
+pub(crate) fn processes_mentioning(needle: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let dir = entry.path();

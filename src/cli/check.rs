@@ -1,4 +1,9 @@
 //! `splitbrain check FILE...`: read histories, check them, print verdicts and witnesses.
+//!
+//! Single-object histories go to the linearizability checker (here); transactional ones
+//! (micro-op lists, or `--workload`/`--consistency-models` given) to `check/txn.rs`.
+
+mod txn;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +31,24 @@ pub struct CheckArgs {
     /// queue, counter. Inferred from the history when omitted.
     #[arg(long, value_parser = parse_model)]
     model: Option<Model>,
+    /// Transactional workload: list-append or rw-register. Inferred from the micro-ops when
+    /// omitted; a history whose operations are micro-op lists is checked transactionally.
+    #[arg(long, value_parser = txn::parse_workload)]
+    workload: Option<splitbrain::checker::transactional::Workload>,
+    #[arg(long, value_parser = txn::parse_models, help = txn::models_help())]
+    consistency_models: Option<txn::Models>,
+    /// rw-register: assume each key is sequentially consistent (versions follow each
+    /// process's order of transactions).
+    #[arg(long)]
+    sequential_keys: bool,
+    /// rw-register: assume each key is linearizable (versions follow real-time order).
+    #[arg(long)]
+    linearizable_keys: bool,
+    /// Transactional: work allowed to the search for one cycle type in one strongly connected
+    /// component (edge visits); when it runs out the type is reported as
+    /// cycle-search-incomplete.
+    #[arg(long, value_name = "EDGES")]
+    cycle_search_budget: Option<u64>,
     /// Input format: jsonl, edn, porcupine-etcd. Detected when omitted.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
@@ -106,6 +129,28 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
     for file in &args.files {
+        let transactional = match txn::applies(&args, file) {
+            Ok(t) => t,
+            Err(e) => {
+                report_error(&args, file, &e, &mut stdout)?;
+                worst = severity(worst, EXIT_ERROR);
+                continue;
+            }
+        };
+        if transactional {
+            if args.html.is_some() {
+                anyhow::bail!("--html is not available for transactional histories yet");
+            }
+            let code = match txn::check_file(&args, file, &mut stdout, half_of_memory()) {
+                Ok(code) => code,
+                Err(e) => {
+                    report_error(&args, file, &e, &mut stdout)?;
+                    EXIT_ERROR
+                }
+            };
+            worst = severity(worst, code);
+            continue;
+        }
         let code = match check_file(&args, file) {
             Ok((format, ops, report)) => {
                 if let Some(out) = &args.html {
@@ -130,22 +175,33 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
                 report.verdict.exit_code()
             }
             Err(e) => {
-                if args.json {
-                    let line = FileError {
-                        file,
-                        verdict: "error",
-                        error: format!("{e:#}"),
-                    };
-                    writeln!(stdout, "{}", serde_json::to_string(&line)?)?;
-                } else {
-                    writeln!(std::io::stderr(), "error: {e:#}")?;
-                }
+                report_error(&args, file, &e, &mut stdout)?;
                 EXIT_ERROR
             }
         };
         worst = severity(worst, code);
     }
     Ok(worst)
+}
+
+/// Prints an error about `file` (a JSON line with `--json`, else on stderr).
+fn report_error(
+    args: &CheckArgs,
+    file: &Path,
+    e: &anyhow::Error,
+    stdout: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if args.json {
+        let line = FileError {
+            file,
+            verdict: "error",
+            error: format!("{e:#}"),
+        };
+        writeln!(stdout, "{}", serde_json::to_string(&line)?)?;
+    } else {
+        writeln!(std::io::stderr(), "error: {e:#}")?;
+    }
+    Ok(())
 }
 
 /// Half of the machine's memory (from /proc/meminfo), so a runaway search ends as `unknown`

@@ -14,7 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
 use splitbrain::runner::nemesis::FaultKind;
-use splitbrain::runner::netns::{ClusterFile, NetnsBackend};
+use splitbrain::runner::netns::NetnsBackend;
+use splitbrain::runner::real::ClusterFile;
+use splitbrain::runner::ssh::SshBackend;
 use splitbrain::runner::systems::AdapterOptions;
 use splitbrain::runner::workload::{Topology, WorkloadName};
 use splitbrain::runner::{
@@ -114,9 +116,10 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
-    /// The network: `router` (in-process, Maelstrom-protocol nodes) or `netns` (real programs
-    /// in network namespaces, faults by iptables and signals; needs root and --cluster).
-    #[arg(long, value_parser = ["router", "netns"], default_value = "router")]
+    /// The network: `router` (in-process, Maelstrom-protocol nodes), `netns` (real programs in
+    /// network namespaces, faults by iptables and signals; needs root and --cluster) or `ssh`
+    /// (real programs on the hosts a --cluster file lists, reached with ssh).
+    #[arg(long, value_parser = ["router", "netns", "ssh"], default_value = "router")]
     net: String,
     /// With --net netns: the cluster file (start command template, readiness probe, client
     /// adapter), e.g. examples/clusters/etcd-3.toml.
@@ -238,17 +241,17 @@ fn random_seed() -> u64 {
 
 /// Runs `run`; returns the exit code.
 pub fn run(args: RunArgs) -> anyhow::Result<u8> {
-    if args.net == "netns" || args.cluster.is_some() {
-        return run_netns(args);
+    if args.net != "router" || args.cluster.is_some() {
+        return run_real(args);
     }
     let plan = args.plan(None)?;
     run_on(&args, &plan, RouterBackend)
 }
 
-/// `--net netns --cluster FILE`.
-fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
-    let (Some(path), "netns") = (&args.cluster, args.net.as_str()) else {
-        eprintln!("error: --net netns and --cluster FILE.toml go together");
+/// `--net netns|ssh --cluster FILE`.
+fn run_real(args: RunArgs) -> anyhow::Result<u8> {
+    let (Some(path), "netns" | "ssh") = (&args.cluster, args.net.as_str()) else {
+        eprintln!("error: --net netns or --net ssh, and --cluster FILE.toml, go together");
         return Ok(EXIT_ERROR);
     };
     let cluster = ClusterFile::load(path).and_then(|c| match args.node_count {
@@ -282,13 +285,14 @@ fn run_netns(args: RunArgs) -> anyhow::Result<u8> {
     let options = AdapterOptions {
         etcd_serializable_reads: args.etcd_serializable_reads,
     };
-    match NetnsBackend::new(cluster, options) {
-        Ok(backend) => run_on(&args, &plan, backend),
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(EXIT_ERROR)
-        }
-    }
+    let outcome = match args.net.as_str() {
+        "ssh" => SshBackend::new(cluster, options).map(|b| run_on(&args, &plan, b)),
+        _ => NetnsBackend::new(cluster, options).map(|b| run_on(&args, &plan, b)),
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        Ok(EXIT_ERROR)
+    })
 }
 
 /// Runs `plan` on `backend` with a progress bar and prints the outcome.

@@ -13,6 +13,7 @@
 //! - `lines.rs`: the line reader shared by the line formats (reused buffer, BOM, CRLF, UTF-8);
 //! - `text.rs`: columns and token excerpts for error messages;
 //! - `intern.rs`: a tiny cache so each event's `f` does not allocate;
+//! - `implied.rs`: `f` left out of a transaction's event (Elle's tools do) reads as `txn`;
 //! - `jsonl.rs` + `jsonl/`: native JSON lines (serde_json with our own visitors; large files are
 //!   parsed in blocks on all cores, events still delivered in order);
 //! - `edn.rs` + `edn/`: Jepsen EDN, including independent-key `[k v]` tuples;
@@ -30,6 +31,7 @@
 
 mod detect;
 mod edn;
+mod implied;
 mod intern;
 mod jsonl;
 mod lines;

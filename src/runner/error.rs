@@ -47,6 +47,12 @@ pub enum RunError {
     /// missing or which command failed.
     #[error("--net netns: {0}")]
     Netns(String),
+    /// The ssh backend (`--net ssh`) cannot run, or a command on a host failed.
+    #[error("--net ssh: {0}")]
+    Ssh(String),
+    /// A real-network backend's setup failed (a probe, a thread): what went wrong.
+    #[error("{0}")]
+    Real(String),
     /// A cluster file (`--cluster`) is unreadable or wrong.
     #[error("{}:{line}: {message}", path.display())]
     ClusterFile {

@@ -5,99 +5,75 @@
 //! ([`super::systems`]), from a namespace of their own. Needs root.
 //!
 //! Map of this module, in reading order:
-//! - [`NetnsBackend`], [`NetnsCluster`] (here): the [`Backend`] and its [`Cluster`];
+//! - [`NetnsBackend`] (here): the [`Backend`]; [`Namespaces`]: its [`Machines`], run as a
+//!   [`RealCluster`];
 //! - `nodes.rs`: node processes: start, kill, restart, pause, resume;
 //! - `faults.rs`: partitions and loss as iptables rules, latency through the proxies;
-//! - `clients.rs`: worker threads in the client namespace, one adapter connection per node;
-//! - [`ClusterFile`] (`cluster_file.rs`): the TOML file: start template, probe, adapter;
-//! - `ready.rs`: waiting until every node answers its readiness probe;
+//! - clients: [`AdapterClient`](super::real::AdapterClient)s (shared with ssh, in [`real`](super::real)) whose threads
+//!   enter the client namespace;
 //! - `topology.rs`: namespaces, bridge, veths, chains; removed on drop;
-//! - `rules.rs`: the iptables rules (pure);
 //! - `proxy.rs`: the delaying TCP proxies on node-to-node links (the latency fault);
-//! - `leader.rs`: leader reports and time to a new leader after the leader is taken away;
 //! - `command.rs`: running `ip`/`iptables-restore`; the preflight check of what is missing;
 //! - `teardown.rs`: the run's marker, removal, and cleanup of stale leftovers of killed runs.
+//!
+//! The cluster file, iptables rules, readiness probe, client threads and leader watcher are the
+//! real-network backends' shared [`real`](super::real) module.
 //!
 //! Cleanup: every process, namespace, bridge, veth and rule goes on success, error, panic
 //! (drop) and SIGINT/SIGTERM (which stop the run, then the same path runs); a run killed with
 //! SIGKILL leaves a marker the next run finds ([`teardown`]).
 
-mod clients;
-mod cluster_file;
 mod command;
 mod faults;
-mod leader;
 mod nodes;
 mod proxy;
-mod ready;
-mod rules;
 pub mod teardown;
 #[cfg(test)]
 mod tests;
 mod topology;
 
-use std::net::{SocketAddr, SocketAddrV4};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use serde_json::{json, Value as Json};
-use tokio::sync::mpsc;
 use tokio::task::block_in_place;
 
-pub use clients::NetnsClient;
-pub use cluster_file::{ClusterFile, Ready};
-pub use leader::Failover;
-
-use self::leader::Watcher;
 use self::nodes::Nodes;
 use self::proxy::Delays;
 use self::topology::Topology;
-use super::backend::{Backend, BackendSummary, Cluster, StartContext};
-use super::nemesis::targeted::Step;
-use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
-use super::plan::{NetOptions, NodeCommand, RunPlan};
-use super::protocol::node_id;
-use super::store::Store;
-use super::systems::{self, AdapterOptions, SystemAdapter};
+use super::backend::{Backend, StartContext};
+use super::effect::Effect;
+use super::nemesis::{FaultKind, Grudge};
+use super::plan::{NodeCommand, RunPlan};
+use super::real::cluster_file::{splitbrain_exe, Fill};
+use super::real::marker;
+use super::real::{ClusterFile, Machines, Processes, RealCluster, System};
+use super::systems::AdapterOptions;
 use super::{RunError, StopHandle};
 
 /// The netns backend: a cluster file and the adapter its clients speak.
 pub struct NetnsBackend {
-    cluster: ClusterFile,
-    adapter: Arc<dyn SystemAdapter>,
+    system: System,
 }
 
 impl NetnsBackend {
     /// The backend for `cluster`, its adapter set up with `options`.
     pub fn new(cluster: ClusterFile, options: AdapterOptions) -> Result<NetnsBackend, RunError> {
-        let adapter = systems::adapter(&cluster.client, options)
-            .ok_or_else(|| RunError::Netns(format!("no client adapter {:?}", cluster.client)))?;
         Ok(NetnsBackend {
-            cluster,
-            adapter: Arc::from(adapter),
+            system: System::new(cluster, options, "netns", RunError::Netns)?,
         })
     }
 }
 
+/// A running cluster in namespaces.
+pub type NetnsCluster = RealCluster<Namespaces>;
+
 impl Backend for NetnsBackend {
     type Cluster = NetnsCluster;
 
-    fn name(&self) -> &'static str {
-        "netns"
-    }
-
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
-        let cluster = &self.cluster;
-        self.adapter
-            .supports(plan.workload)
-            .map_err(RunError::Netns)?;
-        if let Some(kind) = plan.nemesis.iter().find(|k| k.is_targeted()) {
-            return Err(RunError::Netns(format!(
-                "--nemesis {} reacts to each message, which needs the router (--net router)",
-                kind.name()
-            )));
-        }
+        self.system.validate(plan)?;
+        let cluster = &self.system.config;
         if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
             return Err(RunError::Netns(format!(
                 "the latency fault delays node-to-node traffic in a proxy, which needs \
@@ -105,72 +81,46 @@ impl Backend for NetnsBackend {
                 cluster.path.display()
             )));
         }
-        if plan.net != NetOptions::default() {
-            return Err(RunError::Netns(
-                "--latency, --loss, --duplicate and --reorder shape the router's network; on a \
-                 real network use --nemesis latency or loss"
-                    .into(),
-            ));
-        }
-        if plan.node_count != cluster.nodes {
-            return Err(RunError::Plan(format!(
-                "--node-count {} differs from the {} nodes of {}",
-                plan.node_count,
-                cluster.nodes,
-                cluster.path.display()
-            )));
-        }
         Ok(())
     }
 
     fn preflight(&self, plan: &RunPlan) -> Result<Vec<String>, RunError> {
-        let program = program(&self.cluster, &plan.node, Path::new("."), plan.seed);
-        let argv = self
-            .cluster
-            .argv(0, std::path::Path::new("."), plan.seed, &program);
+        let cluster = &self.system.config;
+        let program = program(cluster, &plan.node, Path::new("."), plan.seed);
+        let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
         command::preflight(argv.first().map_or("", String::as_str))?;
         Ok(teardown::clean_stale())
     }
 
     fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
-        let mut args = vec![
-            "--net".to_string(),
-            "netns".into(),
-            "--cluster".into(),
-            self.cluster.path.display().to_string(),
-        ];
-        args.extend(self.adapter.replay_args());
-        if self.cluster.takes_program() {
-            // Last: `--bin` takes the rest of the line.
-            args.extend(plan.node.replay_args());
-        }
-        args
+        self.system.replay_args(plan)
     }
 
     async fn start(self, ctx: StartContext) -> Result<NetnsCluster, RunError> {
-        block_in_place(|| NetnsCluster::create(self, &ctx))
+        let prefix = marker::fresh_prefix();
+        let machines = block_in_place(|| Namespaces::create(&self.system.config, &prefix, &ctx))?;
+        Ok(RealCluster::new(self.system, machines, prefix, ctx.store))
     }
 }
 
-/// A running cluster in namespaces.
-pub struct NetnsCluster {
+/// The run's namespaces, its node processes in them, and the latency proxies.
+pub struct Namespaces {
     config: ClusterFile,
-    adapter: Arc<dyn SystemAdapter>,
-    prefix: String,
-    topology: Mutex<Topology>,
-    nodes: Mutex<Nodes>,
+    topology: Topology,
+    nodes: Nodes,
     delays: Option<Arc<Delays>>,
     proxy_stop: StopHandle,
-    store: Store,
-    watcher: Mutex<Option<Watcher>>,
+    torn_down: bool,
 }
 
-impl NetnsCluster {
-    fn create(backend: NetnsBackend, ctx: &StartContext) -> Result<NetnsCluster, RunError> {
-        let config = backend.cluster;
-        let prefix = teardown::fresh_prefix();
+impl Namespaces {
+    fn create(
+        config: &ClusterFile,
+        prefix: &str,
+        ctx: &StartContext,
+    ) -> Result<Namespaces, RunError> {
         let proxies = ctx.plan.nemesis.contains(&FaultKind::Latency);
-        let topology = Topology::create(&prefix, &config, proxies)?;
+        let topology = Topology::create(prefix, config, proxies)?;
         let proxy_stop = StopHandle::default();
         let delays = match (proxies, config.peer_port) {
             (true, Some(port)) => {
@@ -190,37 +140,60 @@ impl NetnsCluster {
             }
             _ => None,
         };
-        let nodes = Nodes::new(&config, &topology, ctx.store.clone(), &ctx.plan)?;
-        Ok(NetnsCluster {
-            config,
-            adapter: backend.adapter,
-            prefix,
-            topology: Mutex::new(topology),
-            nodes: Mutex::new(nodes),
+        let nodes = Nodes::new(config, &topology, ctx.store.clone(), &ctx.plan)?;
+        Ok(Namespaces {
+            config: config.clone(),
+            topology,
+            nodes,
             delays,
             proxy_stop,
-            store: ctx.store.clone(),
-            watcher: Mutex::new(None),
+            torn_down: false,
         })
     }
+}
 
-    fn addrs(&self) -> Vec<SocketAddr> {
-        (0..self.config.nodes)
-            .map(|i| {
-                SocketAddr::V4(SocketAddrV4::new(
-                    self.config.ip(i),
-                    self.config.client_port,
-                ))
-            })
-            .collect()
+impl Machines for Namespaces {
+    type Processes = Nodes;
+
+    fn processes(&mut self) -> &mut Nodes {
+        &mut self.nodes
     }
 
-    fn client_ns(&self) -> String {
-        lock(&self.topology).client_ns().to_string()
+    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
+        faults::partition(&self.topology, &self.config, grudge)
     }
 
-    fn nodes(&self) -> std::sync::MutexGuard<'_, Nodes> {
-        lock(&self.nodes)
+    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
+        faults::loss(&self.topology, &self.config, nodes, p)
+    }
+
+    fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
+        faults::latency(self.delays.as_deref(), nodes, extra)
+    }
+
+    fn namespace(&self) -> Option<String> {
+        Some(self.topology.client_ns().to_string())
+    }
+
+    fn teardown(&mut self) {
+        if std::mem::replace(&mut self.torn_down, true) {
+            return;
+        }
+        self.nodes.kill_all();
+        self.proxy_stop.stop();
+        self.topology.remove();
+    }
+}
+
+/// The placeholders of a node on this machine: `{splitbrain}` is this executable.
+fn fill<'a>(data_dir: &'a str, seed: u64, program: &'a [String], dir: &'a str) -> Fill<'a> {
+    static EXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    Fill {
+        data_dir,
+        seed,
+        program,
+        splitbrain: EXE.get_or_init(splitbrain_exe),
+        dir,
     }
 }
 
@@ -236,143 +209,8 @@ fn program(cluster: &ClusterFile, node: &NodeCommand, data_dir: &Path, seed: u64
         .collect()
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Cluster for NetnsCluster {
-    type Client = NetnsClient;
-
-    async fn start_node(&self, i: usize) -> Result<(), RunError> {
-        block_in_place(|| self.nodes().start(i))
-    }
-
-    async fn kill_node(&self, i: usize) {
-        block_in_place(|| self.nodes().kill(i))
-    }
-
-    async fn pause_node(&self, i: usize) {
-        self.nodes().pause(i)
-    }
-
-    async fn resume_node(&self, i: usize) {
-        self.nodes().resume(i)
-    }
-
-    async fn wait_ready(&self, stop: &StopHandle) -> Result<(), RunError> {
-        let (ns, addrs) = (self.client_ns(), self.addrs());
-        block_in_place(|| ready::wait(&self.config, &ns, &addrs, &self.nodes, &self.store, stop))
-    }
-
-    async fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
-        block_in_place(|| faults::partition(&lock(&self.topology), &self.config, grudge))
-    }
-
-    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
-        block_in_place(|| faults::loss(&lock(&self.topology), &self.config, nodes, p))
-    }
-
-    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError> {
-        faults::latency(self.delays.as_deref(), nodes, extra)
-    }
-
-    fn install_targeted(
-        &self,
-        nemesis: Box<dyn TargetedNemesis>,
-    ) -> Result<mpsc::UnboundedReceiver<Step>, RunError> {
-        drop(nemesis);
-        Err(RunError::Netns(
-            "a targeted nemesis needs the router (--net router)".into(),
-        ))
-    }
-
-    fn clients_started(&self) {
-        if self.adapter.reports_leaders() {
-            let w = Watcher::start(
-                &self.client_ns(),
-                &self.addrs(),
-                self.adapter.clone(),
-                Instant::now(),
-            );
-            *lock(&self.watcher) = Some(w);
-        }
-    }
-
-    fn client(&self) -> NetnsClient {
-        NetnsClient::start(self.client_ns(), self.addrs(), self.adapter.clone())
-    }
-
-    async fn failure(&self) -> RunError {
-        // A node that exits on its own is a finding (reported at the end), not a harness error.
-        std::future::pending().await
-    }
-
-    async fn shutdown(&self, applied: &[Scheduled]) -> BackendSummary {
-        let reports = lock(&self.watcher)
-            .take()
-            .map(Watcher::finish)
-            .unwrap_or_default();
-        let exits = block_in_place(|| {
-            let mut nodes = self.nodes();
-            nodes.exited();
-            let exits = nodes.exits.clone();
-            nodes.kill_all();
-            exits
-        });
-        self.proxy_stop.stop();
-        block_in_place(|| lock(&self.topology).remove());
-        let failovers = leader::failovers(&reports, applied, self.config.nodes);
-        let mut notes: Vec<String> = exits
-            .iter()
-            .map(|(i, status)| {
-                format!(
-                    "node {} exited on its own ({status}); see its log in the store",
-                    node_id(*i)
-                )
-            })
-            .collect();
-        notes.extend(failovers.iter().map(describe_failover));
-        let mut section = json!({
-            "cluster": self.config.path,
-            "prefix": self.prefix,
-            "client": self.adapter.name(),
-            "leader_failovers": failovers,
-            // Nodes that exited on their own (a crash is a finding, not a harness error).
-            "node_exits": exits.iter().map(|(i, status)| json!({
-                "node": node_id(*i), "status": status,
-            })).collect::<Vec<Json>>(),
-            "leader_reports": reports.iter().map(|r| json!({
-                "at": r.at.as_secs_f64(), "node": node_id(r.node),
-                "leader": r.leader.to_string(),
-            })).collect::<Vec<Json>>(),
-        });
-        if let Json::Object(map) = &mut section {
-            map.extend(self.adapter.settings());
-        }
-        BackendSummary {
-            net: Default::default(),
-            section: Some(("netns", section)),
-            notes,
-        }
-    }
-}
-
-fn describe_failover(f: &Failover) -> String {
-    match (f.seconds, &f.new_leader) {
-        (Some(s), Some(new)) => format!(
-            "leader: {} at {:.1}s took leader {} away; new leader {new} after {s:.3}s",
-            f.fault, f.at, f.old_leader
-        ),
-        _ => format!(
-            "leader: {} at {:.1}s took leader {} away; no new leader seen before it ended",
-            f.fault, f.at, f.old_leader
-        ),
-    }
-}
-
-impl Drop for NetnsCluster {
+impl Drop for Namespaces {
     fn drop(&mut self) {
-        // Nodes and namespaces remove themselves on drop; the proxies need telling.
-        self.proxy_stop.stop();
+        self.teardown();
     }
 }

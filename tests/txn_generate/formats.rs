@@ -185,11 +185,10 @@ fn the_command_line_writes_transactional_histories_and_refuses_foreign_options()
     }
 }
 
-/// Known reader bug, left to the owner of `history/format/edn/independent.rs`: when every
-/// transaction has exactly two micro-ops, each value `[[:append 1 1] [:r 0 nil]]` looks like an
-/// independent-key tuple `[k v]`, and the EDN reader turns the first micro-op into a key.
+/// A regression: when every transaction has exactly two micro-ops, each value
+/// `[[:append 1 1] [:r 0 nil]]` looks like an independent-key tuple `[k v]`; the EDN reader once
+/// turned the first micro-op into a key.
 #[test]
-#[ignore = "EDN reader takes two-micro-op transactions for independent [k v] tuples"]
 fn edn_reads_back_transactions_of_exactly_two_micro_ops() {
     let h = generate_txn(&TxnOptions {
         txns: 20,

@@ -178,7 +178,7 @@ fn run(workload: TxnWorkload, db: SimDb) -> Tally {
 
 /// `history` with one `ok` read changed: an element dropped, two swapped, or the result
 /// replaced by a value some transaction wrote to the key (or nil). `None` if it has no read.
-fn corrupt(history: &History, rng: &mut ChaCha8Rng) -> Option<History> {
+pub fn corrupt(history: &History, rng: &mut ChaCha8Rng) -> Option<History> {
     use splitbrain::history::{EventKind, Value};
     let mut events = history.events.clone();
     let mut reads = Vec::new();

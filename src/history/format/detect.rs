@@ -2,6 +2,7 @@
 //!
 //! Rules, after skipping a UTF-8 byte order mark, whitespace and blank lines:
 //! - `{` then (after whitespace) `"` → `jsonl`; `{` then `:` or `}` → `edn`;
+//! - `[` then (after whitespace) `{` then `"` → `jsonl` (elle-cli's JSON: an array of op maps);
 //! - `[`, `(`, `;` or `#` → `edn` (a Knossos vector, a list, a comment, a tagged op or set);
 //! - a line starting with `INFO` → `porcupine-etcd`;
 //! - nothing at all → `jsonl` (an empty history);
@@ -30,7 +31,19 @@ pub(super) fn detect(bytes: &[u8], at_end: bool) -> Option<Option<Format>> {
                 _ => None,
             }
         }
-        b'[' | b'(' | b';' | b'#' => Some(Format::Edn),
+        b'[' => {
+            let inner = skip_whitespace(&rest[1..]);
+            match inner.first() {
+                None if !at_end => return None,
+                Some(b'{') => match skip_whitespace(&inner[1..]).first() {
+                    None if !at_end => return None,
+                    Some(b'"') => Some(Format::Jsonl),
+                    _ => Some(Format::Edn),
+                },
+                _ => Some(Format::Edn),
+            }
+        }
+        b'(' | b';' | b'#' => Some(Format::Edn),
         b'I' => {
             if rest.len() < 4 && !at_end && b"INFO".starts_with(rest) {
                 return None;
@@ -87,6 +100,14 @@ mod tests {
         ] {
             assert_eq!(d(text), Some(Format::Edn), "{text}");
         }
+    }
+
+    #[test]
+    fn an_array_of_json_objects_is_elle_clis_json() {
+        assert_eq!(d("[{\"index\":0}"), Some(Format::Jsonl));
+        assert_eq!(d("[\n {\"index\":0},"), Some(Format::Jsonl));
+        assert_eq!(detect(b"[", false), None);
+        assert_eq!(d("[]"), Some(Format::Edn));
     }
 
     #[test]

@@ -18,8 +18,10 @@
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
 //! - `jsonl/value.rs`: the serde visitors that build values without `serde_json::Value`;
 //! - `jsonl/error.rs`: serde_json's errors as "expected ..., found ..." at a column;
+//! - `jsonl/array.rs`: elle-cli's JSON (one array, an op per line): punctuation blanked out;
 //! - `jsonl/writer.rs`: the writer (field order, and how EDN-only values are written).
 
+mod array;
 mod blocks;
 mod error;
 mod event;
@@ -65,8 +67,16 @@ impl<'f> LineParser<'f> {
         }
     }
 
-    /// The event on line `line`, whose text (without line ending) is `text`.
-    fn parse(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
+    /// The event on line `line`, whose text (without line ending) is `text`; `None` for a line
+    /// of elle-cli's JSON array that holds only its brackets.
+    fn parse(&mut self, line: u32, text: &str) -> Result<Option<Event>, HistoryError> {
+        let Some(text) = array::unwrap(text) else {
+            return Ok(None);
+        };
+        self.parse_object(line, &text).map(Some)
+    }
+
+    fn parse_object(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
         let seen = Seen::default();
         let mut de = serde_json::Deserializer::from_str(text);
         let raw = match LineSeed(&seen).deserialize(&mut de) {

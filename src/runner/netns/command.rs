@@ -1,45 +1,23 @@
 //! Running the host's network tools (`ip`, `iptables-restore`) and saying clearly what failed,
 //! and [`preflight`]: what the backend needs before it touches anything.
 
-use std::io::Write;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use crate::runner::real::command::{output, Failed};
 use crate::runner::RunError;
 
 /// Runs `program args`, feeding it `stdin`; an error names the command and its stderr.
 pub fn run(program: &str, args: &[&str], stdin: Option<&str>) -> Result<String, RunError> {
     let shown = || format!("{program} {}", args.join(" "));
-    // A process group of its own: a terminal's Ctrl-C reaches the harness, which stops the run
-    // in order, and not a rule change half-way.
-    let mut child = Command::new(program)
-        .process_group(0)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| RunError::Netns(format!("cannot run `{}`: {e}", shown())))?;
-    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        let _ = pipe.write_all(text.as_bytes());
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| RunError::Netns(format!("`{}` failed: {e}", shown())))?;
-    if !out.status.success() {
-        return Err(RunError::Netns(format!(
-            "`{}` failed ({}): {}",
-            shown(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    output(cmd, stdin.map(str::as_bytes)).map_err(|failed| match failed {
+        Failed::Spawn(e) => RunError::Netns(format!("cannot run `{}`: {e}", shown())),
+        Failed::Status(status, stderr) => {
+            RunError::Netns(format!("`{}` failed ({status}): {stderr}", shown()))
+        }
+    })
 }
 
 /// `ip ARGS`.

@@ -9,10 +9,13 @@ use std::process::{Child, Command, Stdio};
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
-use super::cluster_file::ClusterFile;
 use super::topology::Topology;
+use crate::history::Value;
+use crate::runner::effect::{self, Effect};
 use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
+use crate::runner::real::ClusterFile;
+use crate::runner::real::Processes;
 use crate::runner::store::Store;
 use crate::runner::RunError;
 
@@ -22,8 +25,6 @@ pub struct Nodes {
     namespaces: Vec<String>,
     children: Vec<Option<Child>>,
     store: Store,
-    /// Nodes that exited on their own (not killed by the nemesis): `(index, status)`.
-    pub exits: Vec<(usize, String)>,
 }
 
 impl Nodes {
@@ -38,7 +39,8 @@ impl Nodes {
         for i in 0..cluster.nodes {
             let dir = store.data_dir(&node_id(i))?;
             let program = super::program(cluster, &plan.node, &dir, plan.seed);
-            argvs.push(cluster.argv(i, &dir, plan.seed, &program));
+            let (data, run) = (dir.display().to_string(), store.dir().display().to_string());
+            argvs.push(cluster.argv(i, &super::fill(&data, plan.seed, &program, &run)));
         }
         Ok(Nodes {
             argvs,
@@ -47,7 +49,6 @@ impl Nodes {
                 .collect(),
             children: (0..cluster.nodes).map(|_| None).collect(),
             store,
-            exits: Vec::new(),
         })
     }
 
@@ -56,8 +57,26 @@ impl Nodes {
         shell_join(&self.argvs[i])
     }
 
+    /// Sends `signal` to node `i`'s group; `seen` tells its effect on the process.
+    fn signal(&self, i: usize, signal: Signal, seen: fn(i32) -> Effect) -> Effect {
+        match &self.children[i] {
+            Some(child) => {
+                let pid = child.id() as i32;
+                let _ = killpg(Pid::from_raw(pid), signal);
+                seen(pid)
+            }
+            None => Effect::missed(vec![("state", Value::str("not running"))]),
+        }
+    }
+}
+
+impl Processes for Nodes {
+    fn count(&self) -> usize {
+        self.children.len()
+    }
+
     /// Starts node `i` (if it is not running); its stdout and stderr go to its log.
-    pub fn start(&mut self, i: usize) -> Result<(), RunError> {
+    fn start(&mut self, i: usize) -> Result<(), RunError> {
         self.exited();
         if self.children[i].is_some() {
             return Ok(());
@@ -85,58 +104,37 @@ impl Nodes {
         Ok(())
     }
 
-    /// SIGKILLs node `i`'s group and reaps it.
-    pub fn kill(&mut self, i: usize) {
-        if let Some(mut child) = self.children[i].take() {
-            let group = Pid::from_raw(child.id() as i32);
-            let _ = killpg(group, Signal::SIGCONT);
-            let _ = killpg(group, Signal::SIGKILL);
-            let _ = child.wait();
+    /// SIGKILLs node `i`'s group and reaps it; the exit seen.
+    fn kill(&mut self, i: usize) -> Effect {
+        let Some(mut child) = self.children[i].take() else {
+            return Effect::missed(vec![("exit", Value::str("it was not running"))]);
+        };
+        let group = Pid::from_raw(child.id() as i32);
+        let _ = killpg(group, Signal::SIGCONT);
+        let _ = killpg(group, Signal::SIGKILL);
+        match child.wait() {
+            Ok(status) => Effect::took(vec![("exit", Value::str(status.to_string()))]),
+            Err(e) => Effect::missed(vec![("exit", Value::str(e.to_string()))]),
         }
     }
 
-    /// SIGSTOPs node `i`'s group.
-    pub fn pause(&self, i: usize) {
-        self.signal(i, Signal::SIGSTOP);
+    fn pause(&mut self, i: usize) -> Effect {
+        self.signal(i, Signal::SIGSTOP, effect::paused)
     }
 
-    /// SIGCONTs node `i`'s group.
-    pub fn resume(&self, i: usize) {
-        self.signal(i, Signal::SIGCONT);
+    fn resume(&mut self, i: usize) -> Effect {
+        self.signal(i, Signal::SIGCONT, effect::resumed)
     }
 
-    fn signal(&self, i: usize, signal: Signal) {
-        if let Some(child) = &self.children[i] {
-            let _ = killpg(Pid::from_raw(child.id() as i32), signal);
-        }
-    }
-
-    /// Nodes that exited on their own since the last call: `(index, status)`; they are reaped,
-    /// and remembered in [`Nodes::exits`].
-    pub fn exited(&mut self) -> Vec<(usize, String)> {
+    /// Reaps the nodes that exited on their own since the last call.
+    fn exited(&mut self) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for (i, slot) in self.children.iter_mut().enumerate() {
-            if let Some(child) = slot {
-                if let Ok(Some(status)) = child.try_wait() {
-                    out.push((i, status.to_string()));
-                    self.exits.push((i, status.to_string()));
-                    *slot = None;
-                }
+            if let Some(Ok(Some(status))) = slot.as_mut().map(Child::try_wait) {
+                out.push((i, status.to_string()));
+                *slot = None;
             }
         }
         out
-    }
-
-    /// Kills every node.
-    pub fn kill_all(&mut self) {
-        for i in 0..self.children.len() {
-            self.kill(i);
-        }
-    }
-}
-
-impl Drop for Nodes {
-    fn drop(&mut self) {
-        self.kill_all();
     }
 }

@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
-use super::cluster_file::ClusterFile;
 use super::command::which;
 use super::nodes::Nodes;
-use super::teardown::{self, fresh_prefix};
 use super::topology::Topology;
+use crate::runner::real::marker::{fresh_prefix, MARKER_DIR};
+use crate::runner::real::ClusterFile;
+use crate::runner::real::Processes;
 use crate::runner::Store;
 
 fn can_run() -> bool {
@@ -61,7 +62,7 @@ http_get = "/health"
         .filter(|c| c.contains(&data))
         .collect();
     assert!(left.is_empty(), "processes left: {left:?}");
-    assert!(!Path::new(teardown::MARKER_DIR)
+    assert!(!Path::new(MARKER_DIR)
         .join(format!("{prefix}.json"))
         .exists());
 }

@@ -15,19 +15,19 @@
 //! latency proxies (`proxy.rs`), the bridge also carries one alias address per node and each
 //! node namespace DNATs its peer connections to them.
 
-use std::fs::File;
-use std::path::Path;
-
-use super::cluster_file::ClusterFile;
 use super::command::{ip, run};
-use super::teardown::{self, Marker};
+use super::teardown;
 use crate::runner::protocol::node_id;
+use crate::runner::real::cluster_file::ClusterFile;
+use crate::runner::real::marker::Marker;
+use crate::runner::real::rules::{dropped, listing_args, Chains};
 use crate::runner::RunError;
 
-/// The chain partitions are written into.
-pub const PARTITION_CHAIN: &str = "SB-PART";
-/// The chain random loss is written into.
-pub const LOSS_CHAIN: &str = "SB-LOSS";
+/// The chains faults are written into: `SB-PART` and `SB-LOSS` (each namespace has its own
+/// netfilter, so the names need no tag).
+pub fn chains() -> Chains {
+    Chains::tagged("SB")
+}
 
 /// A run's namespaces; dropping it removes them and every process inside.
 #[derive(Debug)]
@@ -46,7 +46,8 @@ impl Topology {
         let client = format!("{prefix}-c");
         let mut namespaces = vec![client.clone()];
         namespaces.extend((0..cluster.nodes).map(|i| format!("{prefix}-{}", node_id(i))));
-        let marker = Marker::new(prefix, namespaces);
+        let mut marker = Marker::new(prefix, "netns");
+        marker.namespaces = namespaces;
         marker.write()?;
         // From here on, dropping the topology cleans up whatever was created.
         let topology = Topology {
@@ -72,12 +73,7 @@ impl Topology {
             ip(&["-n", &client, "link", "set", &port, "master", "br0", "up"])?;
             ip(&["-n", ns, "addr", "add", &addr, "dev", "eth0"])?;
             ip(&["-n", ns, "link", "set", "eth0", "up"])?;
-            let rules = format!(
-                "*filter\n:{PARTITION_CHAIN} - [0:0]\n:{LOSS_CHAIN} - [0:0]\n\
-                 -I INPUT 1 -j {PARTITION_CHAIN}\n-I INPUT 1 -j {LOSS_CHAIN}\n\
-                 -I OUTPUT 1 -j {LOSS_CHAIN}\nCOMMIT\n"
-            );
-            topology.iptables_restore(i, &rules)?;
+            topology.iptables_restore(i, &chains().create())?;
         }
         if let (true, Some(port)) = (proxies, cluster.peer_port) {
             for i in 0..cluster.nodes {
@@ -125,21 +121,18 @@ impl Topology {
         .map(drop)
     }
 
+    /// The packets the DROP rules of `chain` in node `i`'s namespace matched so far.
+    pub fn dropped(&self, i: usize, chain: &str) -> Result<u64, RunError> {
+        let mut args = vec!["netns", "exec", self.node_ns(i)];
+        args.extend(listing_args(chain));
+        Ok(dropped(&run("ip", &args, None)?))
+    }
+
     /// Removes everything now (also done on drop); returns what it did.
     pub fn remove(&mut self) -> Vec<String> {
         self.removed = true;
         teardown::remove(&self.marker)
     }
-}
-
-/// Moves the calling thread into network namespace `ns`: sockets it opens from now on live
-/// there. Only for threads the backend spawns for this purpose (never a runtime's or a test's).
-pub fn enter(ns: &str) -> Result<(), RunError> {
-    let path = Path::new("/run/netns").join(ns);
-    let file = File::open(&path)
-        .map_err(|e| RunError::Netns(format!("cannot open {}: {e}", path.display())))?;
-    nix::sched::setns(&file, nix::sched::CloneFlags::CLONE_NEWNET)
-        .map_err(|e| RunError::Netns(format!("setns into {ns}: {e}")))
 }
 
 impl Drop for Topology {

@@ -32,6 +32,8 @@ pub(super) struct Ending<'a> {
     /// The workload, if the clients got as far as being created.
     pub(super) workload: Option<Box<dyn Workload>>,
     pub(super) applied: Vec<Scheduled>,
+    /// The requested fault kinds that never took effect, with why.
+    pub(super) faults_without_effect: Vec<String>,
     pub(super) summary: BackendSummary,
     /// How long the client phase lasted.
     pub(super) client_time: Duration,
@@ -79,10 +81,12 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         ok_per_second,
         backend: end.summary.section,
         notes: end.summary.notes,
+        faults_without_effect: end.faults_without_effect,
         trace,
     };
     if let RunStatus::Checked(c) = &mut outcome.status {
         demote_unproven(c, &outcome.ops, interrupted);
+        demote_without_faults(c, &outcome.faults_without_effect);
     }
     let results = serde_json::to_vec_pretty(&outcome.results_json()).unwrap_or_default();
     let path = end.store.path("results.json");
@@ -104,8 +108,10 @@ fn wants_validation(plan: &RunPlan) -> bool {
 async fn validate_trace(dir: PathBuf) -> TraceCheck {
     let task = tokio::task::spawn_blocking(move || {
         if !validate::has_journals(&dir) {
-            return Err("the nodes kept no journals (no data/n0/journal.jsonl beside a                         messages.jsonl)"
-                .to_string());
+            return Err(
+                "the nodes kept no journals (no data/n0/journal.jsonl beside a messages.jsonl)"
+                    .to_string(),
+            );
         }
         let validation =
             validate::validate(&dir, &ValidateOptions::default()).map_err(|e| e.to_string())?;
@@ -143,6 +149,19 @@ fn demote_unproven(c: &mut WorkloadCheck, ops: &OpStats, interrupted: bool) {
     } else if c.verdict == Verdict::Valid && interrupted {
         c.verdict = Verdict::Unknown;
         c.summary = format!("interrupted; valid so far ({})", c.summary);
+    }
+}
+
+/// A valid verdict of a run whose requested faults never took effect says nothing about those
+/// faults: it is `unknown`, with the reasons.
+fn demote_without_faults(c: &mut WorkloadCheck, without_effect: &[String]) {
+    if c.verdict == Verdict::Valid && !without_effect.is_empty() {
+        c.verdict = Verdict::Unknown;
+        c.summary = format!(
+            "{}; valid so far ({})",
+            without_effect.join("; "),
+            c.summary
+        );
     }
 }
 

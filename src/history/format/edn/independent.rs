@@ -4,7 +4,8 @@
 //! explicit `:key`, every client event's value is a two-element list, and every `cas` event's
 //! value has a two-element list or nil as its second element (`[k [old new]]`, or `[k nil]` on a
 //! crashed cas). Then each client event gets `key = k` and `value = v`. A plain cas-register
-//! history has scalar write values, so it never passes.
+//! history has scalar write values, so it never passes; nor does a transaction of two micro-ops
+//! (`[[:append :x 1] [:r :x nil]]` is a transaction, not a `[k v]` tuple).
 //!
 //! Deciding needs the whole history, but it usually fails on the first write: events are held
 //! back only while the history still looks independent, and flushed unchanged the moment it does
@@ -26,6 +27,9 @@ fn fits(event: &Event) -> bool {
     let [_, v] = &**items else {
         return false;
     };
+    if super::super::implied::function(Some(&event.value)).is_some() {
+        return false;
+    }
     &*event.f != "cas" || is_cas_value(v)
 }
 
@@ -124,6 +128,20 @@ mod tests {
 
     fn pair(a: Value, b: Value) -> Value {
         Value::list(vec![a, b])
+    }
+
+    #[test]
+    fn a_transaction_of_two_micro_ops_is_not_a_key_value_tuple() {
+        let mop = |f: &str, v: Value| {
+            Value::list(vec![
+                Value::Keyword(f.into()),
+                Value::Keyword("x".into()),
+                v,
+            ])
+        };
+        let txn = pair(mop("append", 1.into()), mop("r", Value::Nil));
+        let out = run(vec![ev(EventKind::Invoke, "txn", txn.clone())]);
+        assert_eq!((out[0].key.clone(), &out[0].value), (None, &txn));
     }
 
     #[test]

@@ -106,7 +106,11 @@ pub(super) fn event(
         time,
         process: process.ok_or_else(|| missing(PROCESS_EXPECTED))?,
         kind,
-        f: f.ok_or_else(|| missing(F_EXPECTED))?,
+        f: match (f, super::super::implied::function(Some(&value))) {
+            (Some(f), _) => f,
+            (None, Some(implied)) => interner.get(implied),
+            (None, None) => return Err(missing(F_EXPECTED)),
+        },
         key,
         value,
         error,

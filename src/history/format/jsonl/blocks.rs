@@ -109,7 +109,8 @@ pub(super) fn parse_block(
         let line = saturate(number);
         let parsed = utf8(file, line, &raw[start..end]).and_then(|text| parser.parse(line, text));
         match parsed {
-            Ok(event) => events.push(event),
+            Ok(Some(event)) => events.push(event),
+            Ok(None) => {}
             Err(err) => return (events, Some(err)),
         }
         number += 1;

@@ -230,8 +230,12 @@ impl RawEvent<'_> {
         let Some(kind) = kind else {
             return Err(at.field_error("type", TYPE_NAMES));
         };
-        let f = match &self.f {
-            Some(Scalar::Str(s)) => interner.get(s),
+        let f = match (
+            &self.f,
+            crate::history::format::implied::function(self.value.as_ref()),
+        ) {
+            (Some(Scalar::Str(s)), _) => interner.get(s),
+            (None, Some(implied)) => interner.get(implied),
             _ => return Err(at.field_error("f", "a string naming the function as \"f\"")),
         };
         Ok(Event {

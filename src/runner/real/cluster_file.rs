@@ -18,14 +18,22 @@
 //!
 //! Instead of `http_get`, `tcp = true` waits until the client port accepts connections.
 //! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed),
-//! `{splitbrain}` (this executable, for `splitbrain shim` and `splitbrain node`), and `{bin}`,
-//! a word of its own that stands for the node program given on the command line (`--bin CMD
-//! ARGS...` or `--node NAME`), so one cluster file runs any Maelstrom node.
+//! `{dir}` (the run's directory on the node's machine), `{splitbrain}` (this executable — on
+//! ssh hosts, the copy uploaded to them — for `splitbrain shim` and `splitbrain node`), and
+//! `{bin}`, a word of its own that stands for the node program given on the command line
+//! (`--bin CMD ARGS...` or `--node NAME`), so one cluster file runs any Maelstrom node.
+//!
+//! For `--net ssh` the file also lists the machines (`hosts.rs`: `[ssh]`, `[[hosts]]`,
+//! `[install]`); `nodes` is then the number of hosts.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+mod hosts;
+
+pub use hosts::{Host, Hosts, Install};
 
 use crate::runner::protocol::node_id;
 use crate::runner::systems::ADAPTERS;
@@ -70,12 +78,30 @@ pub struct ClusterFile {
     pub ready: Ready,
     /// Probe: how long every node together has to become ready.
     pub ready_timeout: Duration,
+    /// The machines, for `--net ssh` (`None`: the file has no `[[hosts]]`).
+    pub hosts: Option<Hosts>,
+}
+
+/// What a node's argv template is filled in with, besides the node's own id and address.
+#[derive(Clone, Copy, Debug)]
+pub struct Fill<'a> {
+    /// The node's data directory (on its machine).
+    pub data_dir: &'a str,
+    /// The run's seed.
+    pub seed: u64,
+    /// The command line's node program (`{bin}`).
+    pub program: &'a [String],
+    /// The splitbrain executable (on the node's machine).
+    pub splitbrain: &'a str,
+    /// The run's directory (on the node's machine).
+    pub dir: &'a str,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
-    nodes: usize,
+    #[serde(default)]
+    nodes: Option<usize>,
     client: String,
     client_port: u16,
     #[serde(default)]
@@ -84,6 +110,12 @@ struct Raw {
     subnet: Option<String>,
     start: RawStart,
     ready: RawReady,
+    #[serde(default)]
+    ssh: Option<hosts::RawSsh>,
+    #[serde(default)]
+    hosts: Vec<hosts::RawHost>,
+    #[serde(default)]
+    install: Option<hosts::RawInstall>,
 }
 
 #[derive(Deserialize)]
@@ -108,12 +140,13 @@ struct RawReady {
 }
 
 /// The placeholders a template may use.
-const PLACEHOLDERS: [&str; 7] = [
+const PLACEHOLDERS: [&str; 8] = [
     "{id}",
     "{ip}",
     "{peers}",
     "{data_dir}",
     "{seed}",
+    "{dir}",
     "{splitbrain}",
     BIN,
 ];
@@ -149,10 +182,25 @@ impl ClusterFile {
                 .map_or(1, |s| 1 + text[..s.start].matches('\n').count());
             error(line, e.message().trim().to_string())
         })?;
-        if !(1..=MAX_NODES).contains(&raw.nodes) {
+        let hosts = hosts::parse(raw.ssh, raw.hosts, raw.install)
+            .map_err(|(key, message)| error(at(key), message))?;
+        let nodes = match (raw.nodes, &hosts) {
+            (Some(n), Some(h)) if n != h.hosts.len() => {
+                return Err(error(
+                    at("nodes"),
+                    format!("nodes = {n}, but {} [[hosts]] are listed", h.hosts.len()),
+                ))
+            }
+            (_, Some(h)) => h.hosts.len(),
+            (Some(n), None) => n,
+            (None, None) => {
+                return Err(error(1, "missing `nodes` (or a list of [[hosts]])".into()));
+            }
+        };
+        if !(1..=MAX_NODES).contains(&nodes) {
             return Err(error(
                 at("nodes"),
-                format!("nodes must be 1..={MAX_NODES}, found {}", raw.nodes),
+                format!("nodes must be 1..={MAX_NODES}, found {nodes}"),
             ));
         }
         if !ADAPTERS.contains(&raw.client.as_str()) {
@@ -228,7 +276,7 @@ impl ClusterFile {
         };
         Ok(ClusterFile {
             path: path.to_path_buf(),
-            nodes: raw.nodes,
+            nodes,
             client: raw.client,
             client_port: raw.client_port,
             peer_port: raw.peer_port,
@@ -237,11 +285,15 @@ impl ClusterFile {
             peer,
             ready,
             ready_timeout,
+            hosts,
         })
     }
 
-    /// Node `i`'s address.
+    /// Node `i`'s address: its host's, or its place in the run's own /24.
     pub fn ip(&self, i: usize) -> std::net::Ipv4Addr {
+        if let Some(h) = &self.hosts {
+            return h.hosts[i].address;
+        }
         let [a, b, c] = self.subnet;
         std::net::Ipv4Addr::new(a, b, c, (i + 1) as u8)
     }
@@ -260,11 +312,22 @@ impl ClusterFile {
 
     /// The same cluster with `n` nodes instead of the file's `nodes` (templates are per node, so
     /// any count runs).
+    /// With `[[hosts]]`, the first `n` hosts run.
     pub fn with_nodes(mut self, n: usize) -> Result<ClusterFile, RunError> {
         if !(1..=MAX_NODES).contains(&n) {
             return Err(RunError::Plan(format!(
                 "--node-count must be 1..={MAX_NODES} on a real network (one /24), found {n}"
             )));
+        }
+        if let Some(h) = &mut self.hosts {
+            if n > h.hosts.len() {
+                return Err(RunError::Plan(format!(
+                    "--node-count {n} is more than the {} [[hosts]] of {}",
+                    h.hosts.len(),
+                    self.path.display()
+                )));
+            }
+            h.hosts.truncate(n);
         }
         self.nodes = n;
         Ok(self)
@@ -275,23 +338,29 @@ impl ClusterFile {
         self.argv.iter().any(|w| w == BIN)
     }
 
-    /// Node `i`'s argv: the template with the placeholders filled in, for a run seeded with
-    /// `seed`, `{bin}` standing for `program`.
-    pub fn argv(&self, i: usize, data_dir: &Path, seed: u64, program: &[String]) -> Vec<String> {
+    /// Whether the start template runs splitbrain itself (`{splitbrain}`), which must then be
+    /// on the node's machine.
+    pub fn takes_splitbrain(&self) -> bool {
+        self.argv.iter().any(|w| w.contains("{splitbrain}"))
+    }
+
+    /// Node `i`'s argv: the template with the placeholders filled in.
+    pub fn argv(&self, i: usize, f: &Fill<'_>) -> Vec<String> {
         let fill = |word: &str, j: usize, peers: &str| {
             word.replace("{id}", &node_id(j))
                 .replace("{ip}", &self.ip(j).to_string())
                 .replace("{peers}", peers)
-                .replace("{data_dir}", &data_dir.display().to_string())
-                .replace("{seed}", &seed.to_string())
-                .replace("{splitbrain}", &splitbrain_exe())
+                .replace("{data_dir}", f.data_dir)
+                .replace("{seed}", &f.seed.to_string())
+                .replace("{dir}", f.dir)
+                .replace("{splitbrain}", f.splitbrain)
         };
         let peers: Vec<String> = (0..self.nodes).map(|j| fill(&self.peer, j, "")).collect();
         let peers = peers.join(",");
         let mut argv = Vec::new();
         for word in &self.argv {
             match word.as_str() {
-                BIN => argv.extend(program.iter().cloned()),
+                BIN => argv.extend(f.program.iter().cloned()),
                 _ => argv.push(fill(word, i, &peers)),
             }
         }
@@ -329,8 +398,8 @@ fn parse_subnet(s: &str) -> Option<[u8; 3]> {
     private.then_some([a, b, c])
 }
 
-/// This executable's path (what `{splitbrain}` stands for).
-fn splitbrain_exe() -> String {
+/// This executable's path (what `{splitbrain}` stands for on this machine).
+pub fn splitbrain_exe() -> String {
     std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "splitbrain".into())
@@ -357,10 +426,20 @@ timeout = "20s"
         ClusterFile::parse(Path::new("c.toml"), text)
     }
 
+    fn fill<'a>(data_dir: &'a str, program: &'a [String]) -> Fill<'a> {
+        Fill {
+            data_dir,
+            seed: 7,
+            program,
+            splitbrain: "/bin/splitbrain",
+            dir: "/d",
+        }
+    }
+
     #[test]
     fn templates_expand_per_node_with_every_peer() {
         let c = parse(GOOD).unwrap();
-        let argv = c.argv(1, Path::new("/d/n1"), 7, &[]);
+        let argv = c.argv(1, &fill("/d/n1", &[]));
         assert_eq!(argv[2], "n1");
         assert_eq!(argv[4], "http://10.77.0.2:2379");
         assert_eq!(
@@ -380,11 +459,8 @@ timeout = "20s"
         let c = parse(&text).unwrap();
         assert!(c.takes_program());
         let program = ["python3".to_string(), "node.py".into()];
-        let argv = c.argv(0, Path::new("/d/n0"), 7, &program);
-        assert_eq!(
-            argv[0],
-            std::env::current_exe().unwrap().display().to_string()
-        );
+        let argv = c.argv(0, &fill("/d/n0", &program));
+        assert_eq!(argv[0], "/bin/splitbrain");
         assert_eq!(
             &argv[1..7],
             ["shim", "--seed", "7", "--", "python3", "node.py"]
@@ -442,5 +518,53 @@ timeout = "20s"
             "client_port = 2379\nsubnet = \"8.8.8\"",
         );
         assert!(parse(&text).unwrap_err().to_string().contains("private"));
+    }
+
+    #[test]
+    fn hosts_give_the_node_count_addresses_and_ssh_settings() {
+        let text = GOOD.replace("nodes = 3\n", "")
+            + r#"
+[ssh]
+user = "ops"
+key = "/k"
+dir = "/srv/sb"
+[[hosts]]
+address = "192.168.5.1"
+[[hosts]]
+address = "192.168.5.2"
+port = 2222
+user = "root"
+[install]
+files = [{ from = "/usr/bin/etcd", to = "bin/etcd" }]
+"#;
+        let c = parse(&text).unwrap();
+        assert_eq!(c.nodes, 2);
+        assert_eq!(c.ip(1).to_string(), "192.168.5.2");
+        let h = c.hosts.as_ref().unwrap();
+        assert_eq!((h.hosts[0].user.as_str(), h.hosts[0].port), ("ops", 22));
+        assert_eq!((h.hosts[1].user.as_str(), h.hosts[1].port), ("root", 2222));
+        assert_eq!(h.hosts[1].key.as_deref(), Some(Path::new("/k")));
+        assert_eq!(h.dir, "/srv/sb");
+        assert_eq!(h.install[0].to, "bin/etcd");
+        let one = c.clone().with_nodes(1).unwrap();
+        assert_eq!(one.hosts.unwrap().hosts.len(), 1);
+        assert!(c.with_nodes(3).is_err());
+    }
+
+    #[test]
+    fn bad_hosts_are_refused_with_their_line() {
+        let with = |extra: &str| parse(&(GOOD.replace("nodes = 3\n", "") + extra));
+        let e = with("[[hosts]]\naddress = \"db1.example\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("IPv4") && e.contains("c.toml:"), "{e}");
+        let e = with("[[hosts]]\naddress = \"10.0.0.1\"\n[install]\nfiles = [{ from = \"a\", to = \"../x\" }]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("inside ssh.dir"), "{e}");
+        let e = parse(&GOOD.replace("nodes = 3\n", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing `nodes`"), "{e}");
     }
 }

@@ -1,5 +1,5 @@
-//! Clients on the real network: [`NetnsClient`], a worker thread that lives in the client
-//! namespace (a socket belongs to the namespace of the thread that opens it) and holds one
+//! Clients on a real network: [`AdapterClient`], a worker thread (in the client namespace, on
+//! netns: a socket belongs to the namespace of the thread that opens it) that holds one
 //! system-adapter connection per node, opened on first use. The run's dispatcher hands it one
 //! operation at a time and awaits the reply; after an indefinite outcome its connections are
 //! dropped, since the old ones may still carry the late answer.
@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 use tokio::sync::oneshot;
 
-use super::topology;
+use super::namespace::enter_if;
 use crate::runner::backend::{Call, Client, Reply};
 use crate::runner::systems::{SystemAdapter, SystemClient};
 use crate::runner::workload::Invocation;
@@ -44,26 +44,26 @@ enum Job {
     Reset,
 }
 
-/// One worker thread in the client namespace.
-pub struct NetnsClient {
+/// One client worker thread.
+pub struct AdapterClient {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl NetnsClient {
-    /// Starts the thread; it enters `namespace` and connects to `addrs` through `adapter` when
-    /// first asked to.
-    pub(super) fn start(
-        namespace: String,
+impl AdapterClient {
+    /// Starts the thread; it enters `namespace` (if any) and connects to `addrs` through
+    /// `adapter` when first asked to.
+    pub fn start(
+        namespace: Option<String>,
         addrs: Vec<SocketAddr>,
         adapter: Arc<dyn SystemAdapter>,
-    ) -> NetnsClient {
+    ) -> AdapterClient {
         let (jobs, rx) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
-            .name("netns-client".into())
-            .spawn(move || serve(&namespace, &addrs, &*adapter, rx))
+            .name("real-client".into())
+            .spawn(move || serve(namespace.as_deref(), &addrs, &*adapter, rx))
             .ok();
-        NetnsClient {
+        AdapterClient {
             jobs: Some(jobs),
             thread,
         }
@@ -76,7 +76,7 @@ impl NetnsClient {
     }
 }
 
-impl Drop for NetnsClient {
+impl Drop for AdapterClient {
     fn drop(&mut self) {
         drop(self.jobs.take());
         // The thread ends once its current operation does (bounded by the request timeout).
@@ -86,12 +86,12 @@ impl Drop for NetnsClient {
 
 /// The thread: enters the namespace, then serves jobs until the client is dropped.
 fn serve(
-    namespace: &str,
+    namespace: Option<&str>,
     addrs: &[SocketAddr],
     adapter: &dyn SystemAdapter,
     jobs: mpsc::Receiver<Job>,
 ) {
-    let entered = topology::enter(namespace);
+    let entered = enter_if(namespace);
     let mut conns: Vec<Option<Box<dyn SystemClient>>> = addrs.iter().map(|_| None).collect();
     while let Ok(job) = jobs.recv() {
         let at = Thread {
@@ -142,7 +142,7 @@ impl Thread<'_> {
     }
 }
 
-impl Client for NetnsClient {
+impl Client for AdapterClient {
     async fn call(&mut self, call: Call<'_>) -> Reply {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Call(Owned::of(call), reply));

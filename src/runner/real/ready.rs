@@ -1,16 +1,14 @@
-//! Waiting for the nodes to be ready: a prober thread in the client namespace asks each node in
-//! turn — an HTTP `GET` whose body must contain a string, or a TCP connection — until all
-//! answer, the cluster file's timeout passes, or the run is stopped; a node that exits first is
-//! an error naming its log.
+//! Waiting for the nodes to be ready: a prober thread (in the client namespace, on netns) asks
+//! each node in turn — an HTTP `GET` whose body must contain a string, or a TCP connection —
+//! until all answer, the cluster file's timeout passes, or the run is stopped; a node that exits
+//! first is an error naming its log.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::cluster_file::{ClusterFile, Ready};
-use super::nodes::Nodes;
-use super::topology;
+use super::namespace::enter_if;
 use crate::runner::protocol::node_id;
 use crate::runner::store::Store;
 use crate::runner::systems::http::HttpConn;
@@ -26,12 +24,13 @@ fn probe(ready: &Ready, addr: SocketAddr, conn: &mut HttpConn) -> bool {
     }
 }
 
-/// Blocks until every node of `cluster` at `addrs` is ready (or `stop`).
-pub(super) fn wait(
+/// Blocks until every node of `cluster` at `addrs` is ready (or `stop`), probing from
+/// `namespace`; `exited` says which node, if any, has exited meanwhile (and how).
+pub fn wait(
     cluster: &ClusterFile,
-    namespace: &str,
+    namespace: Option<&str>,
     addrs: &[SocketAddr],
-    nodes: &Mutex<Nodes>,
+    mut exited: impl FnMut() -> Option<(usize, String)>,
     store: &Store,
     stop: &StopHandle,
 ) -> Result<(), RunError> {
@@ -39,12 +38,16 @@ pub(super) fn wait(
     let (tx, rx) = mpsc::channel();
     // The prober stops on the run's stop, or on this one when a node exits.
     let give_up = StopHandle::default();
-    let (ns, addrs_owned, ready) = (namespace.to_string(), addrs.to_vec(), cluster.ready.clone());
+    let (ns, addrs_owned, ready) = (
+        namespace.map(str::to_string),
+        addrs.to_vec(),
+        cluster.ready.clone(),
+    );
     let (stop_run, give_up_probe) = (stop.clone(), give_up.clone());
     let prober = std::thread::Builder::new()
         .name("netns-probe".into())
         .spawn(move || {
-            if let Err(e) = topology::enter(&ns) {
+            if let Err(e) = enter_if(ns.as_deref()) {
                 let _ = tx.send(Err(e));
                 return;
             }
@@ -64,24 +67,23 @@ pub(super) fn wait(
             }
             let _ = tx.send(Ok(None));
         })
-        .map_err(|e| RunError::Netns(format!("cannot start the probe thread: {e}")))?;
+        .map_err(|e| RunError::Real(format!("cannot start the probe thread: {e}")))?;
     let outcome = loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(r) => break r,
             Err(RecvTimeoutError::Timeout) => {
-                let exited = nodes.lock().unwrap_or_else(|e| e.into_inner()).exited();
-                if let Some((i, status)) = exited.into_iter().next() {
+                if let Some((i, status)) = exited() {
                     give_up.stop();
                     let _ = prober.join();
                     let id = node_id(i);
-                    return Err(RunError::Netns(format!(
+                    return Err(RunError::Real(format!(
                         "node {id} exited ({status}) before it was ready; see {}",
                         store.node_log(&id).display()
                     )));
                 }
             }
             Err(RecvTimeoutError::Disconnected) => {
-                break Err(RunError::Netns("the probe thread died".into()))
+                break Err(RunError::Real("the probe thread died".into()))
             }
         }
     };
@@ -94,7 +96,7 @@ pub(super) fn wait(
                 Ready::HttpGet { path, expect } => format!("answer GET {path} with {expect:?}"),
                 Ready::Tcp => format!("accept a connection on port {}", cluster.client_port),
             };
-            Err(RunError::Netns(format!(
+            Err(RunError::Real(format!(
                 "node {} did not {what} within {:?}; see {}",
                 node_id(i),
                 cluster.ready_timeout,

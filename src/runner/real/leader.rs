@@ -1,7 +1,7 @@
 //! Who leads, as the nodes say, and how long the cluster goes without a leader it can use.
 //!
-//! [`Watcher`]: for a system whose adapter reports leaders, one thread per node in the client
-//! namespace asks the node who leads every 50 ms (through the adapter, e.g. etcd's
+//! [`Watcher`]: for a system whose adapter reports leaders, one thread per node (in the client
+//! namespace, on netns) asks the node who leads every 50 ms (through the adapter, e.g. etcd's
 //! `/v3/maintenance/status`) and records each change of the leader that node reports. [`failovers`] (pure) then measures,
 //! for every fault that took the leader away (a partition leaving it without a majority, a kill,
 //! a pause), the time from the fault to the first report of a different leader by a node on the
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::topology;
+use super::namespace::enter_if;
 use crate::runner::nemesis::{Fault, Scheduled};
 use crate::runner::protocol::node_id;
 use crate::runner::systems::SystemAdapter;
@@ -48,6 +48,22 @@ pub struct Failover {
     pub seconds: Option<f64>,
 }
 
+impl Failover {
+    /// One line for the terminal.
+    pub fn describe(&self) -> String {
+        match (self.seconds, &self.new_leader) {
+            (Some(s), Some(new)) => format!(
+                "leader: {} at {:.1}s took leader {} away; new leader {new} after {s:.3}s",
+                self.fault, self.at, self.old_leader
+            ),
+            _ => format!(
+                "leader: {} at {:.1}s took leader {} away; no new leader seen before it ended",
+                self.fault, self.at, self.old_leader
+            ),
+        }
+    }
+}
+
 /// Polls every node's status until stopped.
 pub struct Watcher {
     reports: Arc<Mutex<Vec<Report>>>,
@@ -59,7 +75,7 @@ impl Watcher {
     /// Starts one poller per node address, asking through `adapter`, timing reports from
     /// `start`.
     pub fn start(
-        namespace: &str,
+        namespace: Option<&str>,
         addrs: &[SocketAddr],
         adapter: Arc<dyn SystemAdapter>,
         start: Instant,
@@ -70,11 +86,14 @@ impl Watcher {
             .iter()
             .enumerate()
             .filter_map(|(node, &addr)| {
-                let (reports, stop, ns) = (reports.clone(), stop.clone(), namespace.to_string());
+                let (reports, stop) = (reports.clone(), stop.clone());
+                let ns = namespace.map(str::to_string);
                 let adapter = adapter.clone();
                 std::thread::Builder::new()
-                    .name(format!("netns-leader-{node}"))
-                    .spawn(move || poll(node, addr, &*adapter, &ns, start, &reports, &stop))
+                    .name(format!("leader-{node}"))
+                    .spawn(move || {
+                        poll(node, addr, &*adapter, ns.as_deref(), start, &reports, &stop)
+                    })
                     .ok()
             })
             .collect();
@@ -105,12 +124,12 @@ fn poll(
     node: usize,
     addr: SocketAddr,
     adapter: &dyn SystemAdapter,
-    ns: &str,
+    ns: Option<&str>,
     start: Instant,
     reports: &Mutex<Vec<Report>>,
     stop: &StopHandle,
 ) {
-    if topology::enter(ns).is_err() {
+    if enter_if(ns).is_err() {
         return;
     }
     let mut client = adapter.connect(node, addr);
