@@ -3,14 +3,17 @@
 
 use serde_json::Value as Json;
 
-use super::{copy_run, faulty, lines, run_node, validate, write_lines};
+use super::{
+    assert_history_valid_but_for_faults_without_effect, copy_run, faulty, lines, run_node,
+    validate, write_lines,
+};
 
 /// A clean raft run (with kills, so journals span restarts), copied for editing.
 fn raft_run(seed: &'static str) -> (crate::runner::Run, tempfile::TempDir, std::path::PathBuf) {
     let mut args = faulty("lin-kv", "1500ms", seed);
     args.push("--no-validate");
     let r = run_node(&args, "raft");
-    assert_eq!(r.code(), 0, "{}", r.text());
+    assert_history_valid_but_for_faults_without_effect(&r);
     let (tmp, dir) = copy_run(&r.dir());
     (r, tmp, dir)
 }
