@@ -21,6 +21,7 @@
 //! - [`RaftNode`] (`node.rs`): servers and clients as one `Protocol`;
 //! - [`Raft`] (`model.rs`): the `raft` spec: parameters, client scripts, bug variants;
 //! - `deploy.rs`: `splitbrain node raft`, the same server unbounded, with heartbeats;
+//! - `lift.rs`: a deployed server's state as the spec's, for judging real runs;
 //! - `properties.rs`: election safety, log matching, leader completeness, state-machine safety
 //!   (Figure 3), and the `sometimes` checks.
 //!
@@ -29,6 +30,7 @@
 //! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
 
 mod deploy;
+mod lift;
 mod model;
 mod node;
 mod properties;

@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// The reference node's bug variant.
     #[arg(long, requires = "node")]
     bug: Option<String>,
+    /// Do not validate a --node run's trace against the correct model at its end (by default
+    /// it is, and an invalid trace makes the run invalid; see `splitbrain validate`).
+    #[arg(long)]
+    no_validate: bool,
     /// Number of nodes, named n0, n1, ... (default 3; with --cluster, the file's `nodes`).
     #[arg(long)]
     node_count: Option<usize>,
@@ -238,6 +242,7 @@ impl RunArgs {
         plan.topology = self.topology;
         plan.seed = self.seed.unwrap_or_else(random_seed);
         plan.store = self.store.clone();
+        plan.validate = !self.no_validate;
         Ok(plan)
     }
 }
@@ -357,8 +362,22 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
     );
     match &o.status {
         RunStatus::Checked(c) => {
-            writeln!(out, "{}: {} ({counts})", plan.workload.name(), c.verdict)?;
-            writeln!(out, "  {}", c.summary)?;
+            let verdict = o.verdict().unwrap_or(c.verdict);
+            writeln!(out, "{}: {verdict} ({counts})", plan.workload.name())?;
+            match &o.trace {
+                Some(trace) => {
+                    writeln!(out, "  history: {}: {}", c.verdict, c.summary)?;
+                    writeln!(out, "  trace:   {}: {}", trace.verdict, trace.summary)?;
+                    if trace.verdict != splitbrain::checker::Verdict::Valid {
+                        writeln!(
+                            out,
+                            "  explanation: splitbrain validate {}",
+                            o.store.display()
+                        )?;
+                    }
+                }
+                None => writeln!(out, "  {}", c.summary)?,
+            }
             if c.verdict == splitbrain::checker::Verdict::Invalid
                 && matches!(plan.workload, WorkloadName::LinKv | WorkloadName::Lock)
             {

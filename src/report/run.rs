@@ -61,8 +61,26 @@ pub fn run_report(input: &RunInput) -> String {
         input.check.as_ref(),
         Clock::of(&input.events).as_ref(),
     ));
+    let mark = trace_mark(results);
+    if let Some(trace) = results.get("validation") {
+        let text = |k: &str| trace.get(k).and_then(Json::as_str).unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<h2>Trace</h2>\n<p id=\"trace\">Validated against the model \
+             (<code>splitbrain validate</code>, <code>{}</code>): <span class=\"verdict {}\">{}</span> \
+             {}</p>",
+            escape(text("file")),
+            escape(text("verdict")),
+            escape(text("verdict")),
+            escape(text("summary")),
+        );
+    }
     match &input.journal {
-        Some(journal) => page.push_str(&lamport::section(journal, lamport::PER_WINDOW)),
+        Some(journal) => page.push_str(&lamport::section_marked(
+            journal,
+            lamport::PER_WINDOW,
+            mark.as_ref(),
+        )),
         None => page.push_str("<h2>Messages</h2><p>This run kept no messages.jsonl.</p>\n"),
     }
     if !input.logs.is_empty() {
@@ -78,6 +96,22 @@ pub fn run_report(input: &RunInput) -> String {
     }
     page.push_str(&tail());
     page
+}
+
+/// The first divergent step a run's trace validation found (`results.json`'s
+/// `validation.mark`), if any.
+fn trace_mark(results: &Json) -> Option<lamport::DiagramMark> {
+    let mark = results.pointer("/validation/mark")?;
+    Some(lamport::DiagramMark {
+        node: mark.get("node")?.as_str()?.to_string(),
+        message: mark.get("message").and_then(Json::as_u64),
+        time: mark.get("time").and_then(Json::as_i64),
+        summary: mark
+            .get("summary")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -132,6 +132,9 @@ pub struct RunPlan {
     pub seed: u64,
     /// The store root: runs go to `STORE/<workload>/<timestamp>/`.
     pub store: PathBuf,
+    /// Whether a run of reference nodes ([`NodeCommand::Named`]) is validated against their
+    /// model at its end (`splitbrain validate`; default true; other nodes keep no journal).
+    pub validate: bool,
 }
 
 impl RunPlan {
@@ -156,6 +159,7 @@ impl RunPlan {
             topology: w.topology,
             seed: 0,
             store: PathBuf::from("store"),
+            validate: true,
         }
     }
 

@@ -250,6 +250,7 @@ mod tests {
                     rng(0, Stream::Net),
                     Journal::new(None),
                     Clock::start(),
+                    false,
                 );
                 let (failures, _failed) = mpsc::unbounded_channel();
                 let cluster = Arc::new(Nodes::new(

@@ -1,7 +1,9 @@
 //! The end of a run, whatever ended it: `history.edn`, the workload's check (off the async
 //! threads; an interruption gives up on it), a `valid` that proves nothing demoted to
-//! `unknown`, the outcome, and `results.json`.
+//! `unknown`, the trace validation of a reference node run (`validation.json`; its verdict
+//! folds into the run's), the outcome, and `results.json`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +13,13 @@ use crate::checker::Verdict;
 use crate::history::{format, EventKind, Format, History};
 use crate::runner::backend::BackendSummary;
 use crate::runner::nemesis::Scheduled;
-use crate::runner::outcome::{OpStats, RunOutcome, RunStatus};
-use crate::runner::plan::RunPlan;
+use crate::runner::outcome::{OpStats, RunOutcome, RunStatus, TraceCheck};
+use crate::runner::plan::{NodeCommand, RunPlan};
 use crate::runner::recorder::Recorder;
 use crate::runner::store::Store;
 use crate::runner::workload::{Workload, WorkloadCheck};
 use crate::runner::{RunError, RunProgress, StopHandle};
+use crate::validate::{self, ValidateOptions};
 
 /// Everything the end of a run needs.
 pub(super) struct Ending<'a> {
@@ -56,6 +59,13 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
             }
         }
     };
+    let trace = match &status {
+        RunStatus::Checked(_) if wants_validation(end.plan) && !interrupted => {
+            end.progress.set_phase("validating");
+            Some(validate_trace(end.store.dir().to_path_buf()).await)
+        }
+        _ => None,
+    };
     let ops = OpStats::of(&history);
     let ok_per_second = ok_per_second(&history, end.client_time);
     let mut outcome = RunOutcome {
@@ -72,6 +82,7 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         backend: end.summary.section,
         notes: end.summary.notes,
         faults_without_effect: end.faults_without_effect,
+        trace,
     };
     if let RunStatus::Checked(c) = &mut outcome.status {
         demote_unproven(c, &outcome.ops, interrupted);
@@ -84,6 +95,49 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         error: source,
     })?;
     Ok(outcome)
+}
+
+/// Whether the run's nodes keep journals to validate: splitbrain's reference nodes, unless the
+/// plan says not to.
+fn wants_validation(plan: &RunPlan) -> bool {
+    plan.validate && matches!(plan.node, NodeCommand::Named { .. })
+}
+
+/// Validates the run in `dir` against the correct model (off the async threads), writes
+/// `validation.json`; a run that cannot be validated is `unknown`, never `valid`.
+async fn validate_trace(dir: PathBuf) -> TraceCheck {
+    let task = tokio::task::spawn_blocking(move || {
+        if !validate::has_journals(&dir) {
+            return Err(
+                "the nodes kept no journals (no data/n0/journal.jsonl beside a messages.jsonl)"
+                    .to_string(),
+            );
+        }
+        let validation =
+            validate::validate(&dir, &ValidateOptions::default()).map_err(|e| e.to_string())?;
+        let text = serde_json::to_vec_pretty(&validation).unwrap_or_default();
+        let path = dir.join(validate::VALIDATION_FILE);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(validation)
+    });
+    let result = match task.await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    match result {
+        Ok(v) => TraceCheck {
+            verdict: v.verdict,
+            summary: v.summary(),
+            mark: v.mark(),
+            error: None,
+        },
+        Err(why) => TraceCheck {
+            verdict: Verdict::Unknown,
+            summary: format!("not validated: {why}"),
+            mark: None,
+            error: Some(why),
+        },
+    }
 }
 
 /// A valid verdict needs successful operations and a whole run: a violation in a partial
