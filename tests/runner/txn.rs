@@ -242,3 +242,69 @@ fn raft_stale_local_reads_are_still_serializable() {
     );
     assert_eq!(r.code(), 0, "{}", r.text());
 }
+
+/// `splitbrain run -w txn-rw-register --node hat` on 2 nodes under partitions, read committed
+/// (Gossip Glomers 6c's shape).
+fn hat_run(bug: Option<&str>, extra: &[&str]) -> Run {
+    let store = tempfile::tempdir().expect("temp dir");
+    let tag = store.path().display().to_string();
+    let mut args = vec![
+        "--workload",
+        "txn-rw-register",
+        "--node-count",
+        "2",
+        "--concurrency",
+        "2n",
+        "--time-limit",
+        "3s",
+        "--rate",
+        "100",
+        "--nemesis",
+        "partition",
+        "--nemesis-interval",
+        "500ms",
+        "--recovery-time",
+        "300ms",
+        "--seed",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let mut node: Vec<String> = vec!["--node".into(), "hat".into()];
+    if let Some(bug) = bug {
+        node.extend(["--bug".into(), bug.into()]);
+    }
+    super::run_tagged(&args, &node, store, tag)
+}
+
+#[test]
+fn hat_node_is_totally_available_and_read_committed_under_partitions() {
+    let r = hat_run(
+        None,
+        &[
+            "--consistency-models",
+            "read-committed",
+            "--availability",
+            "total",
+        ],
+    );
+    assert_eq!(r.code(), 0, "{}", r.text());
+    let kinds: Vec<String> = r.faults().iter().map(|f| f[0].to_string()).collect();
+    assert!(kinds.iter().any(|k| k.contains("partition")), "{kinds:?}");
+    assert!(r.stdout().contains("required total: met"), "{}", r.text());
+}
+
+#[test]
+fn hat_node_is_not_serializable() {
+    let r = hat_run(None, &["--consistency-models", "serializable"]);
+    assert_eq!(r.code(), 1, "{}", r.text());
+}
+
+#[test]
+fn hat_node_keeping_aborted_writes_is_g1a() {
+    let r = hat_run(
+        Some("dirty-aborts"),
+        &["--consistency-models", "read-committed"],
+    );
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(anomaly_types(&r).iter().any(|t| t == "G1a"), "{}", r.text());
+}
