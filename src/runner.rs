@@ -22,6 +22,7 @@
 //! - [`nemesis`]: the fault menu, partition shapes, the seeded schedule, targeted nemeses (pure);
 //! - [`workload`]: generator + client protocol + checker per workload (pure);
 //! - [`protocol`]: Maelstrom's fixed parts (ids, addresses, envelopes, the error-code table);
+//! - [`effect`]: the evidence that a fault action took effect;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
 //! - [`Store`] (`store.rs`), [`RunOutcome`] (`outcome.rs`), [`NetStats`] (`net_stats.rs`): the
 //!   run's directory and results;
@@ -33,6 +34,7 @@
 
 mod backend;
 mod clock;
+pub mod effect;
 mod error;
 pub mod json;
 pub mod nemesis;

@@ -222,13 +222,7 @@ impl Protocol for HatNode {
         }
     }
 
-    fn on_timer(
-        &self,
-        me: NodeId,
-        state: &mut HatState,
-        _: GossipTimer,
-        out: &mut Effects<Self>,
-    ) {
+    fn on_timer(&self, me: NodeId, state: &mut HatState, _: GossipTimer, out: &mut Effects<Self>) {
         let registers = state
             .registers
             .iter()
@@ -321,6 +315,9 @@ mod tests {
         let r = txn(r#"{"type":"txn","msg_id":2,"txn":[["r",1,null]]}"#);
         node.on_msg(nodes[0], &mut state, NodeId::client(0), r, &mut out);
         let sent = replies(&mut out);
-        assert!(sent.iter().any(|s| s.contains(r#"[["r",1,2]]"#)), "{sent:?}");
+        assert!(
+            sent.iter().any(|s| s.contains(r#"[["r",1,2]]"#)),
+            "{sent:?}"
+        );
     }
 }

@@ -104,7 +104,9 @@ pub enum Op {
 impl fmt::Debug for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Op::Txn { ref txn } => write!(f, "txn {}", serde_json::to_string(txn).unwrap_or_default()),
+            Op::Txn { ref txn } => {
+                write!(f, "txn {}", serde_json::to_string(txn).unwrap_or_default())
+            }
             Op::Read { key } => write!(f, "read {key}"),
             Op::Write { key, value } => write!(f, "write {key}={value}"),
             Op::Cas { key, from, to } => write!(f, "cas {key}={from}→{to}"),

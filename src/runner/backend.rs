@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use tokio::sync::mpsc;
 
 use super::clock::Clock;
+use super::effect::Effect;
 use super::nemesis::targeted::Step;
 use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
 use super::net_stats::NetStats;
@@ -74,39 +75,42 @@ pub trait Cluster: Send + Sync + 'static {
     /// a handshake (Maelstrom's `init`), waits for it.
     fn start_node(&self, i: usize) -> impl Future<Output = Result<(), RunError>> + Send;
 
-    /// SIGKILLs node `i` (a no-op when it is down).
-    fn kill_node(&self, i: usize) -> impl Future<Output = ()> + Send;
+    /// SIGKILLs node `i` (a no-op when it is down); the exit seen.
+    fn kill_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
-    /// SIGSTOPs node `i`.
-    fn pause_node(&self, i: usize) -> impl Future<Output = ()> + Send;
+    /// SIGSTOPs node `i`; the process seen stopped.
+    fn pause_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
-    /// SIGCONTs node `i`.
-    fn resume_node(&self, i: usize) -> impl Future<Output = ()> + Send;
+    /// SIGCONTs node `i`; the process seen running again.
+    fn resume_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
     /// Waits until every started node serves clients (a readiness probe), or `stop`.
     fn wait_ready(&self, _stop: &StopHandle) -> impl Future<Output = Result<(), RunError>> + Send {
         async { Ok(()) }
     }
 
-    /// Starts (`Some`) or heals (`None`) a partition among the nodes.
+    /// Starts (`Some`) or heals (`None`) a partition among the nodes. Healing reports what it
+    /// dropped while it lasted.
     fn partition(
         &self,
         grudge: Option<&Grudge>,
-    ) -> impl Future<Output = Result<(), RunError>> + Send;
+    ) -> impl Future<Output = Result<Effect, RunError>> + Send;
 
-    /// Drops messages to and from `nodes` with probability `p` (`None`: stop dropping).
+    /// Drops messages to and from `nodes` with probability `p` (`None`: stop dropping, and
+    /// report what was dropped).
     fn loss(
         &self,
         nodes: &[usize],
         p: Option<f64>,
-    ) -> impl Future<Output = Result<(), RunError>> + Send;
+    ) -> impl Future<Output = Result<Effect, RunError>> + Send;
 
-    /// Delays messages to and from `nodes` by `extra` more (`None`: back to normal).
+    /// Delays messages to and from `nodes` by `extra` more (`None`: back to normal, and report
+    /// what was delayed).
     fn latency(
         &self,
         nodes: &[usize],
         extra: Option<Duration>,
-    ) -> impl Future<Output = Result<(), RunError>> + Send;
+    ) -> impl Future<Output = Result<Effect, RunError>> + Send;
 
     /// Installs a nemesis that sees every message and reports its steps. Only a backend that
     /// carries every message can; others refuse in [`Backend::validate`].

@@ -23,4 +23,8 @@ pub struct NetStats {
     pub client: u64,
     /// Messages to or from a service (sent).
     pub service: u64,
+    /// Of the lost: dropped by a loss fault (the evidence it took effect).
+    pub lost_by_fault: u64,
+    /// Messages given a latency fault's extra delay (the evidence it took effect).
+    pub slowed: u64,
 }

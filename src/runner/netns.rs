@@ -42,6 +42,7 @@ use self::nodes::Nodes;
 use self::proxy::Delays;
 use self::topology::Topology;
 use super::backend::{Backend, StartContext};
+use super::effect::Effect;
 use super::nemesis::{FaultKind, Grudge};
 use super::plan::{NodeCommand, RunPlan};
 use super::real::cluster_file::{splitbrain_exe, Fill};
@@ -158,15 +159,15 @@ impl Machines for Namespaces {
         &mut self.nodes
     }
 
-    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
         faults::partition(&self.topology, &self.config, grudge)
     }
 
-    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
+    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
         faults::loss(&self.topology, &self.config, nodes, p)
     }
 
-    fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError> {
+    fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
         faults::latency(self.delays.as_deref(), nodes, extra)
     }
 

@@ -90,6 +90,9 @@ pub struct RunOutcome {
     pub backend: Option<(&'static str, Json)>,
     /// What the backend wants the user told (a node that exited on its own, failover times).
     pub notes: Vec<String>,
+    /// The requested fault kinds that never took effect, each with why (a `valid` verdict of
+    /// such a run is demoted to `unknown`).
+    pub faults_without_effect: Vec<String>,
 }
 
 impl RunOutcome {
@@ -134,6 +137,7 @@ impl RunOutcome {
             "stats": self.ops,
             "net": self.net,
             "nemesis": self.faults,
+            "faults_without_effect": self.faults_without_effect,
             "workload": details,
             "ok_per_second": self.ok_per_second,
         });

@@ -14,8 +14,8 @@ pub use network::{LatencyDist, NetOptions};
 
 use super::nemesis::FaultKind;
 use super::workload::{Topology, TxnSettings, WorkloadName, WorkloadOptions};
-use crate::checker::transactional::ConsistencyModel;
 use super::RunError;
+use crate::checker::transactional::ConsistencyModel;
 use crate::units::format_duration;
 
 /// Which program runs as each node.

@@ -43,6 +43,7 @@ use self::clients::ClientIds;
 use self::nodes::{Nodes, StartOptions};
 use self::task::RouterHandle;
 use super::backend::{Backend, BackendSummary, Cluster, StartContext};
+use super::effect::Effect;
 use super::error::NodeFailure;
 use super::nemesis::targeted::Step;
 use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
@@ -94,6 +95,7 @@ impl Backend for RouterBackend {
         );
         Ok(RouterCluster {
             router,
+            baselines: faults::Baselines::default(),
             nodes,
             clients,
             failed: Mutex::new(failed),
@@ -104,6 +106,7 @@ impl Backend for RouterBackend {
 /// The router's running cluster: node processes and the router task.
 pub struct RouterCluster {
     router: RouterHandle,
+    baselines: faults::Baselines,
     nodes: Nodes,
     clients: Arc<ClientIds>,
     failed: Mutex<mpsc::UnboundedReceiver<NodeFailure>>,
@@ -116,31 +119,28 @@ impl Cluster for RouterCluster {
         self.nodes.start(i).await
     }
 
-    async fn kill_node(&self, i: usize) {
+    async fn kill_node(&self, i: usize) -> Effect {
         self.nodes.kill(i).await
     }
 
-    async fn pause_node(&self, i: usize) {
+    async fn pause_node(&self, i: usize) -> Effect {
         self.nodes.pause(i).await
     }
 
-    async fn resume_node(&self, i: usize) {
+    async fn resume_node(&self, i: usize) -> Effect {
         self.nodes.resume(i).await
     }
 
-    async fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
-        faults::partition(&self.router, grudge);
-        Ok(())
+    async fn partition(&self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
+        Ok(faults::partition(&self.router, &self.baselines, grudge).await)
     }
 
-    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
-        faults::loss(&self.router, nodes, p);
-        Ok(())
+    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
+        Ok(faults::loss(&self.router, &self.baselines, nodes, p).await)
     }
 
-    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError> {
-        faults::latency(&self.router, nodes, extra);
-        Ok(())
+    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
+        Ok(faults::latency(&self.router, &self.baselines, nodes, extra).await)
     }
 
     fn install_targeted(

@@ -100,6 +100,7 @@ pub(super) async fn run<B: Backend>(
         result,
         workload,
         applied: faults.applied().to_vec(),
+        faults_without_effect: faults.unproven(&plan.nemesis),
         summary,
         client_time,
         stop,

@@ -34,6 +34,7 @@ use self::faults::HostFaults;
 use self::nodes::Nodes;
 use self::session::Session;
 use super::backend::{Backend, StartContext};
+use super::effect::Effect;
 use super::nemesis::{FaultKind, Grudge};
 use super::plan::RunPlan;
 use super::protocol::node_id;
@@ -329,15 +330,15 @@ impl Machines for Remote {
         &mut self.nodes
     }
 
-    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
         self.faults().partition(grudge)
     }
 
-    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
+    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
         self.faults().loss(nodes, p)
     }
 
-    fn latency(&mut self, _nodes: &[usize], _extra: Option<Duration>) -> Result<(), RunError> {
+    fn latency(&mut self, _nodes: &[usize], _extra: Option<Duration>) -> Result<Effect, RunError> {
         Err(RunError::Ssh(
             "latency is not supported on ssh hosts".into(),
         ))

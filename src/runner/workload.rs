@@ -108,7 +108,10 @@ impl WorkloadName {
 
     /// Whether this is a transactional workload (txn-list-append, txn-rw-register).
     pub fn is_transactional(self) -> bool {
-        matches!(self, WorkloadName::TxnListAppend | WorkloadName::TxnRwRegister)
+        matches!(
+            self,
+            WorkloadName::TxnListAppend | WorkloadName::TxnRwRegister
+        )
     }
 
     /// A fresh instance with `options`.

@@ -40,7 +40,11 @@ fn anomaly_types(r: &Run) -> Vec<String> {
 fn a_lin_kv_backed_txn_node_is_strict_serializable_for_list_append() {
     let r = txn_run("txn_la_ok", "txn-list-append", "2", &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.text());
-    assert!(r.stdout().starts_with("txn-list-append: valid"), "{}", r.text());
+    assert!(
+        r.stdout().starts_with("txn-list-append: valid"),
+        "{}",
+        r.text()
+    );
     let results = r.results();
     assert!(results["stats"]["ok"].as_u64().unwrap() >= 50, "{results}");
     assert_eq!(results["workload"]["workload"], "list-append");
@@ -63,7 +67,11 @@ fn a_lin_kv_backed_txn_node_is_strict_serializable_for_rw_register_under_partiti
         &[],
     );
     assert_eq!(r.code(), 0, "{}", r.text());
-    assert!(r.stdout().starts_with("txn-rw-register: valid"), "{}", r.text());
+    assert!(
+        r.stdout().starts_with("txn-rw-register: valid"),
+        "{}",
+        r.text()
+    );
 }
 
 #[test]
@@ -111,7 +119,11 @@ fn reads_of_aborted_writes_are_g1a_under_read_committed_with_spaced_model_lists(
         "txn_dirty",
         "txn-rw-register",
         "1",
-        &["--consistency-models", "read-uncommitted,", "read-committed"],
+        &[
+            "--consistency-models",
+            "read-uncommitted,",
+            "read-committed",
+        ],
         &["--dirty"],
     );
     assert_eq!(r.code(), 1, "{}", r.text());
@@ -209,7 +221,8 @@ fn raft_rw_register_transactions_are_strict_serializable_under_partition_kill_an
 }
 
 #[test]
-fn raft_answering_read_only_transactions_locally_serves_stale_reads_strict_serializability_forbids() {
+fn raft_answering_read_only_transactions_locally_serves_stale_reads_strict_serializability_forbids()
+{
     // Node timing is not seeded: the claim is "within three bounded runs" (seeds 1, 4, 5
     // exposed it in every run tried).
     let mut outputs = Vec::new();
@@ -218,7 +231,9 @@ fn raft_answering_read_only_transactions_locally_serves_stale_reads_strict_seria
         if r.code() == 1 {
             let types = anomaly_types(&r);
             assert!(
-                types.iter().any(|t| t.contains("realtime") || t.contains("process")),
+                types
+                    .iter()
+                    .any(|t| t.contains("realtime") || t.contains("process")),
                 "{types:?}"
             );
             let (code, text) = check(&r.dir().join("history.jsonl"));
@@ -238,7 +253,12 @@ fn raft_stale_local_reads_are_still_serializable() {
         "txn-rw-register",
         "partition",
         "4",
-        &["--bug", "local-reads", "--consistency-models", "serializable"],
+        &[
+            "--bug",
+            "local-reads",
+            "--consistency-models",
+            "serializable",
+        ],
     );
     assert_eq!(r.code(), 0, "{}", r.text());
 }

@@ -26,7 +26,13 @@ pub fn stray_dash(args: &[OsString]) -> Option<String> {
         if let Some((_, name)) = LOOKALIKES.iter().find(|(c, _)| *c == first) {
             let fixed: String = text
                 .chars()
-                .map(|c| if LOOKALIKES.iter().any(|(l, _)| *l == c) { '-' } else { c })
+                .map(|c| {
+                    if LOOKALIKES.iter().any(|(l, _)| *l == c) {
+                        '-'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             let fixed = if fixed.starts_with("--") || fixed.len() <= 2 {
                 fixed

@@ -42,7 +42,19 @@ pub fn schedule(
         let fault = match active[k].take() {
             Some(stop) => stop,
             None => {
-                let (start, stop) = start(kinds[k], node_count, &mut rng);
+                // A pause must find its nodes running: a killed node cannot be stopped, and a
+                // pause that stops nothing proves nothing.
+                let killed: Vec<usize> = active
+                    .iter()
+                    .find_map(|f| match f {
+                        Some(Fault::Restart(nodes)) => Some(nodes.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let up: Vec<usize> = (0..node_count).filter(|i| !killed.contains(i)).collect();
+                let Some((start, stop)) = start(kinds[k], &up, node_count, &mut rng) else {
+                    continue;
+                };
                 active[k] = Some(stop);
                 start
             }
@@ -52,9 +64,11 @@ pub fn schedule(
     out
 }
 
-/// A random start action of `kind` and the action that ends it.
-fn start(kind: FaultKind, n: usize, rng: &mut impl Rng) -> (Fault, Fault) {
-    match kind {
+/// A random start action of `kind` and the action that ends it; `up` are the nodes not killed
+/// (`None`: nothing to pause).
+fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<(Fault, Fault)> {
+    let all: Vec<usize> = (0..n).collect();
+    Some(match kind {
         FaultKind::Partition => {
             let shape = *PartitionShape::ALL.choose(rng).expect("shapes");
             let grudge = shape.grudge(n, rng);
@@ -64,30 +78,32 @@ fn start(kind: FaultKind, n: usize, rng: &mut impl Rng) -> (Fault, Fault) {
             )
         }
         FaultKind::Kill => {
-            let nodes = targets(n, false, rng);
+            let nodes = targets(&all, false, rng);
             (Fault::Kill(nodes.clone()), Fault::Restart(nodes))
         }
+        FaultKind::Pause if up.is_empty() => return None,
         FaultKind::Pause => {
-            let nodes = targets(n, false, rng);
+            let nodes = targets(up, false, rng);
             (Fault::Pause(nodes.clone()), Fault::Resume(nodes))
         }
         FaultKind::Loss => {
-            let nodes = targets(n, true, rng);
+            let nodes = targets(&all, true, rng);
             let p = *[0.2, 0.5, 0.8].choose(rng).expect("probabilities");
             (Fault::StartLoss(nodes, p), Fault::StopLoss)
         }
         FaultKind::Latency => {
-            let nodes = targets(n, true, rng);
+            let nodes = targets(&all, true, rng);
             let extra = Duration::from_millis(rng.gen_range(20..=200));
             (Fault::StartLatency(nodes, extra), Fault::StopLatency)
         }
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
-    }
+    })
 }
 
-/// Jepsen's node specs: one node, a minority, a majority (and, when `all` is allowed, every
-/// node), in node order.
-fn targets(n: usize, all: bool, rng: &mut impl Rng) -> Vec<usize> {
+/// Jepsen's node specs, drawn from `candidates`: one node, a minority, a majority (and, when
+/// `all` is allowed, every node), in node order.
+fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
+    let n = candidates.len();
     let specs = if all { 4 } else { 3 };
     let size = match rng.gen_range(0..specs) {
         0 => 1,
@@ -96,7 +112,7 @@ fn targets(n: usize, all: bool, rng: &mut impl Rng) -> Vec<usize> {
         _ => n,
     }
     .min(n);
-    let mut nodes: Vec<usize> = (0..n).collect();
+    let mut nodes: Vec<usize> = candidates.to_vec();
     nodes.shuffle(rng);
     nodes.truncate(size);
     nodes.sort_unstable();
@@ -160,6 +176,33 @@ mod tests {
                 match (&a.fault, &b.fault) {
                     (Fault::Kill(x), Fault::Restart(y)) => assert_eq!(x, y),
                     other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pause_never_targets_a_killed_node() {
+        for seed in 0..50 {
+            let s = schedule(
+                seed,
+                &[FaultKind::Kill, FaultKind::Pause],
+                Duration::from_millis(100),
+                Duration::from_secs(10),
+                3,
+            );
+            let mut killed: Vec<usize> = Vec::new();
+            for x in &s {
+                match &x.fault {
+                    Fault::Kill(nodes) => killed = nodes.clone(),
+                    Fault::Restart(_) => killed.clear(),
+                    Fault::Pause(nodes) => {
+                        assert!(
+                            nodes.iter().all(|n| !killed.contains(n)),
+                            "seed {seed}: {s:?}"
+                        )
+                    }
+                    _ => {}
                 }
             }
         }

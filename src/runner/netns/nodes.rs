@@ -10,6 +10,8 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
 use super::topology::Topology;
+use crate::history::Value;
+use crate::runner::effect::{self, Effect};
 use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
 use crate::runner::real::ClusterFile;
@@ -55,9 +57,15 @@ impl Nodes {
         shell_join(&self.argvs[i])
     }
 
-    fn signal(&self, i: usize, signal: Signal) {
-        if let Some(child) = &self.children[i] {
-            let _ = killpg(Pid::from_raw(child.id() as i32), signal);
+    /// Sends `signal` to node `i`'s group; `seen` tells its effect on the process.
+    fn signal(&self, i: usize, signal: Signal, seen: fn(i32) -> Effect) -> Effect {
+        match &self.children[i] {
+            Some(child) => {
+                let pid = child.id() as i32;
+                let _ = killpg(Pid::from_raw(pid), signal);
+                seen(pid)
+            }
+            None => Effect::missed(vec![("state", Value::str("not running"))]),
         }
     }
 }
@@ -96,22 +104,26 @@ impl Processes for Nodes {
         Ok(())
     }
 
-    /// SIGKILLs node `i`'s group and reaps it.
-    fn kill(&mut self, i: usize) {
-        if let Some(mut child) = self.children[i].take() {
-            let group = Pid::from_raw(child.id() as i32);
-            let _ = killpg(group, Signal::SIGCONT);
-            let _ = killpg(group, Signal::SIGKILL);
-            let _ = child.wait();
+    /// SIGKILLs node `i`'s group and reaps it; the exit seen.
+    fn kill(&mut self, i: usize) -> Effect {
+        let Some(mut child) = self.children[i].take() else {
+            return Effect::missed(vec![("exit", Value::str("it was not running"))]);
+        };
+        let group = Pid::from_raw(child.id() as i32);
+        let _ = killpg(group, Signal::SIGCONT);
+        let _ = killpg(group, Signal::SIGKILL);
+        match child.wait() {
+            Ok(status) => Effect::took(vec![("exit", Value::str(status.to_string()))]),
+            Err(e) => Effect::missed(vec![("exit", Value::str(e.to_string()))]),
         }
     }
 
-    fn pause(&mut self, i: usize) {
-        self.signal(i, Signal::SIGSTOP);
+    fn pause(&mut self, i: usize) -> Effect {
+        self.signal(i, Signal::SIGSTOP, effect::paused)
     }
 
-    fn resume(&mut self, i: usize) {
-        self.signal(i, Signal::SIGCONT);
+    fn resume(&mut self, i: usize) -> Effect {
+        self.signal(i, Signal::SIGCONT, effect::resumed)
     }
 
     /// Reaps the nodes that exited on their own since the last call.

@@ -23,18 +23,33 @@ use crate::runner::real::namespace::enter;
 use crate::runner::{RunError, StopHandle};
 
 /// Extra delay per node in microseconds: a chunk on a link between i and j waits the larger of
-/// the two nodes' delays.
+/// the two nodes' delays. Counts the chunks it held back (the evidence latency took effect).
 #[derive(Debug)]
-pub struct Delays(Vec<AtomicU64>);
+pub struct Delays(Vec<AtomicU64>, AtomicU64, AtomicU64);
 
 impl Delays {
     /// No delay on any of `n` nodes.
     pub fn new(n: usize) -> Delays {
-        Delays((0..n).map(|_| AtomicU64::new(0)).collect())
+        Delays(
+            (0..n).map(|_| AtomicU64::new(0)).collect(),
+            AtomicU64::new(0),
+            AtomicU64::new(0),
+        )
+    }
+
+    /// Chunks held back by an extra delay since a delay was last set on some node.
+    pub fn delayed_since_set(&self) -> u64 {
+        self.1
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.2.load(Ordering::Relaxed))
     }
 
     /// Sets the extra delay of `nodes` (others: none).
     pub fn set(&self, nodes: &[usize], extra: Duration) {
+        if !nodes.is_empty() {
+            self.2
+                .store(self.1.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
         for (i, d) in self.0.iter().enumerate() {
             let v = if nodes.contains(&i) {
                 extra.as_micros() as u64
@@ -195,7 +210,11 @@ fn relay(
     let writer = std::thread::scope(|scope| {
         let w = scope.spawn(move || {
             while let Ok((at, chunk)) = rx.recv() {
-                let due = at + delays.link(i, j);
+                let extra = delays.link(i, j);
+                if !extra.is_zero() {
+                    delays.1.fetch_add(1, Ordering::Relaxed);
+                }
+                let due = at + extra;
                 let now = Instant::now();
                 if due > now {
                     std::thread::sleep(due - now);

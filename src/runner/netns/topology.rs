@@ -20,7 +20,7 @@ use super::teardown;
 use crate::runner::protocol::node_id;
 use crate::runner::real::cluster_file::ClusterFile;
 use crate::runner::real::marker::Marker;
-use crate::runner::real::rules::Chains;
+use crate::runner::real::rules::{dropped, listing_args, Chains};
 use crate::runner::RunError;
 
 /// The chains faults are written into: `SB-PART` and `SB-LOSS` (each namespace has its own
@@ -119,6 +119,13 @@ impl Topology {
             Some(rules),
         )
         .map(drop)
+    }
+
+    /// The packets the DROP rules of `chain` in node `i`'s namespace matched so far.
+    pub fn dropped(&self, i: usize, chain: &str) -> Result<u64, RunError> {
+        let mut args = vec!["netns", "exec", self.node_ns(i)];
+        args.extend(listing_args(chain));
+        Ok(dropped(&run("ip", &args, None)?))
     }
 
     /// Removes everything now (also done on drop); returns what it did.

@@ -15,6 +15,7 @@ use super::ready;
 use super::summary::{summary, Collected};
 use super::system::{System, Watching};
 use crate::runner::backend::{BackendSummary, Cluster};
+use crate::runner::effect::Effect;
 use crate::runner::nemesis::targeted::Step;
 use crate::runner::nemesis::{Grudge, Scheduled, TargetedNemesis};
 use crate::runner::store::Store;
@@ -28,14 +29,14 @@ pub trait Processes: Send {
     /// Starts (or restarts, with the same data directory) node `i`.
     fn start(&mut self, i: usize) -> Result<(), RunError>;
 
-    /// SIGKILLs node `i`'s process group (a no-op when it is down).
-    fn kill(&mut self, i: usize);
+    /// SIGKILLs node `i`'s process group (a no-op when it is down); the exit seen.
+    fn kill(&mut self, i: usize) -> Effect;
 
-    /// SIGSTOPs node `i`'s process group.
-    fn pause(&mut self, i: usize);
+    /// SIGSTOPs node `i`'s process group; the process seen stopped.
+    fn pause(&mut self, i: usize) -> Effect;
 
-    /// SIGCONTs node `i`'s process group.
-    fn resume(&mut self, i: usize);
+    /// SIGCONTs node `i`'s process group; the process seen running again.
+    fn resume(&mut self, i: usize) -> Effect;
 
     /// Nodes that exited on their own since the last call: `(index, status)`.
     fn exited(&mut self) -> Vec<(usize, String)>;
@@ -43,7 +44,7 @@ pub trait Processes: Send {
     /// Kills every node.
     fn kill_all(&mut self) {
         for i in 0..self.count() {
-            self.kill(i);
+            let _ = self.kill(i);
         }
     }
 }
@@ -57,14 +58,15 @@ pub trait Machines: Send + 'static {
     /// The node processes.
     fn processes(&mut self) -> &mut Self::Processes;
 
-    /// Starts (`Some`) or heals (`None`) a partition.
-    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<(), RunError>;
+    /// Starts (`Some`) or heals (`None`) a partition; healing reports the packets it dropped.
+    fn partition(&mut self, grudge: Option<&Grudge>) -> Result<Effect, RunError>;
 
-    /// Drops a share `p` of `nodes`' packets (`None`: every node stops dropping).
-    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError>;
+    /// Drops a share `p` of `nodes`' packets (`None`: every node stops dropping, and the
+    /// packets dropped are reported).
+    fn loss(&mut self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError>;
 
-    /// Delays `nodes`' links by `extra` (`None`: no delay).
-    fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError>;
+    /// Delays `nodes`' links by `extra` (`None`: no delay, and what was delayed is reported).
+    fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError>;
 
     /// The network namespace clients, probes and watchers work from (`None`: this process's).
     fn namespace(&self) -> Option<String>;
@@ -122,15 +124,15 @@ impl<M: Machines> Cluster for RealCluster<M> {
         block_in_place(|| self.machines().processes().start(i))
     }
 
-    async fn kill_node(&self, i: usize) {
+    async fn kill_node(&self, i: usize) -> Effect {
         block_in_place(|| self.machines().processes().kill(i))
     }
 
-    async fn pause_node(&self, i: usize) {
+    async fn pause_node(&self, i: usize) -> Effect {
         block_in_place(|| self.machines().processes().pause(i))
     }
 
-    async fn resume_node(&self, i: usize) {
+    async fn resume_node(&self, i: usize) -> Effect {
         block_in_place(|| self.machines().processes().resume(i))
     }
 
@@ -141,15 +143,15 @@ impl<M: Machines> Cluster for RealCluster<M> {
         block_in_place(|| ready::wait(config, ns.as_deref(), &addrs, exited, &self.store, stop))
     }
 
-    async fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+    async fn partition(&self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
         block_in_place(|| self.machines().partition(grudge))
     }
 
-    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
+    async fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
         block_in_place(|| self.machines().loss(nodes, p))
     }
 
-    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<(), RunError> {
+    async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
         block_in_place(|| self.machines().latency(nodes, extra))
     }
 

@@ -22,6 +22,11 @@ pub struct Chains {
     pub loss: String,
 }
 
+/// The `iptables` arguments that list `chain` with exact packet counts.
+pub fn listing_args(chain: &str) -> [&str; 6] {
+    ["iptables", "-L", chain, "-v", "-x", "-n"]
+}
+
 impl Chains {
     /// Chains named `<tag>-PART` and `<tag>-LOSS` (iptables allows 28 characters).
     pub fn tagged(tag: &str) -> Chains {
@@ -92,6 +97,18 @@ impl Chains {
     }
 }
 
+/// The packets the DROP rules of a chain matched, from `iptables -L CHAIN -v -x -n` output.
+pub fn dropped(listing: &str) -> u64 {
+    listing
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let pkts = words.next()?.parse::<u64>().ok()?;
+            (words.nth(1) == Some("DROP")).then_some(pkts)
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +153,16 @@ mod tests {
         assert_eq!(
             c.loss(None, Ipv4Addr::new(10, 77, 0, 254)),
             "*filter\n-F SB-LOSS\nCOMMIT\n"
+        );
+    }
+
+    #[test]
+    fn dropped_packets_are_summed_over_the_drop_rules_only() {
+        let listing = "Chain SB-LOSS (2 references)\n    pkts      bytes target     prot opt in     out     source               destination\n      12      900 RETURN     all  --  *      *       10.77.0.254          0.0.0.0/0\n       7      420 DROP       all  --  *      *       0.0.0.0/0            0.0.0.0/0            statistic mode random probability 0.5\n       3      180 DROP       all  --  *      *       10.77.0.2            0.0.0.0/0\n";
+        assert_eq!(dropped(listing), 10);
+        assert_eq!(
+            dropped("Chain SB-PART (1 references)\n pkts bytes target\n"),
+            0
         );
     }
 

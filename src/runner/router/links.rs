@@ -81,6 +81,26 @@ impl Links {
         }
     }
 
+    /// Whether a loss or latency fault applies to a message from `from` to `dest`: `(loss,
+    /// latency)`, for the evidence that each took effect.
+    pub(crate) fn faulted(&self, from: Endpoint, dest: Endpoint) -> (bool, bool) {
+        let (Endpoint::Node(a), Endpoint::Node(b)) = (from, dest) else {
+            let one = match (from, dest) {
+                (Endpoint::Node(a), Endpoint::Service(_))
+                | (Endpoint::Service(_), Endpoint::Node(a)) => Some(a),
+                _ => None,
+            };
+            let slowed =
+                one.is_some_and(|a| self.slow.as_ref().is_some_and(|(t, _)| t.contains(&a)));
+            return (false, slowed);
+        };
+        let hit = |targets: &[usize]| targets.contains(&a) || targets.contains(&b);
+        (
+            self.loss.as_ref().is_some_and(|(t, _)| hit(t)),
+            self.slow.as_ref().is_some_and(|(t, _)| hit(t)),
+        )
+    }
+
     /// Whether a partition makes `dest` drop a message from `from` (checked on delivery).
     pub(crate) fn blocked(&self, from: Endpoint, dest: Endpoint) -> bool {
         match (&self.grudge, from, dest) {

@@ -19,6 +19,8 @@ use tokio::sync::{mpsc, Mutex};
 
 use super::clients::{CallError, ClientIds, Conn};
 use super::task::{Control, RouterHandle};
+use crate::history::Value;
+use crate::runner::effect::{self, Effect};
 use crate::runner::error::{FailureKind, NodeFailure};
 use crate::runner::plan::NodeCommand;
 use crate::runner::protocol::{init_body, node_id, Endpoint};
@@ -139,7 +141,8 @@ impl Nodes {
     }
 
     /// SIGKILLs node `i` (a no-op when it is down). Messages to it are dropped until it restarts.
-    pub(crate) async fn kill(&self, i: usize) {
+    /// The effect: the exit status seen.
+    pub(crate) async fn kill(&self, i: usize) -> Effect {
         let mut slot = self.slots[i].lock().await;
         // Expected before the router drops its stdin writer: a node that sees stdin close exits
         // by itself (status 0), and that exit must not be reported as a failure.
@@ -147,28 +150,42 @@ impl Nodes {
             process.expect_exit();
         }
         self.router.control(Control::NodeDown { node: i });
-        if let Some(mut process) = slot.process.take() {
-            process.kill().await;
-        }
         slot.paused = false;
-    }
-
-    /// SIGSTOPs node `i`.
-    pub(crate) async fn pause(&self, i: usize) {
-        let mut slot = self.slots[i].lock().await;
-        if let Some(p) = &slot.process {
-            p.signal(Signal::SIGSTOP);
-            slot.paused = true;
+        match slot.process.take() {
+            Some(mut process) => match process.kill().await {
+                Some(status) => Effect::took(vec![("exit", Value::str(status))]),
+                None => Effect::missed(vec![("exit", Value::str("not seen within 5 s"))]),
+            },
+            None => Effect::missed(vec![("exit", Value::str("it was not running"))]),
         }
     }
 
-    /// SIGCONTs node `i`.
-    pub(crate) async fn resume(&self, i: usize) {
+    /// SIGSTOPs node `i`; the effect: its process seen stopped.
+    pub(crate) async fn pause(&self, i: usize) -> Effect {
         let mut slot = self.slots[i].lock().await;
-        if let Some(p) = &slot.process {
-            p.signal(Signal::SIGCONT);
-        }
+        let Some(p) = &slot.process else {
+            return Effect::missed(vec![("state", Value::str("not running"))]);
+        };
+        p.signal(Signal::SIGSTOP);
+        let pid = p.pid();
+        slot.paused = true;
+        tokio::task::spawn_blocking(move || effect::paused(pid))
+            .await
+            .unwrap_or_else(|_| Effect::missed(vec![("state", Value::str("not observed"))]))
+    }
+
+    /// SIGCONTs node `i`; the effect: its process seen running again.
+    pub(crate) async fn resume(&self, i: usize) -> Effect {
+        let mut slot = self.slots[i].lock().await;
         slot.paused = false;
+        let Some(p) = &slot.process else {
+            return Effect::missed(vec![("state", Value::str("not running"))]);
+        };
+        p.signal(Signal::SIGCONT);
+        let pid = p.pid();
+        tokio::task::spawn_blocking(move || effect::resumed(pid))
+            .await
+            .unwrap_or_else(|_| Effect::missed(vec![("state", Value::str("not observed"))]))
     }
 
     /// Kills every node (expected exits: no failures reported).

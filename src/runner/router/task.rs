@@ -61,6 +61,8 @@ pub(crate) enum Control {
     /// Install (Some) or remove (None) a targeted nemesis, which reports its steps to the
     /// sender. Removing it heals its partition and drops the sender.
     Targeted(Option<Targeted>),
+    /// Report the counters so far (the evidence that a fault took effect).
+    Stats(oneshot::Sender<NetStats>),
     /// Flush the journal, report the counters, stop.
     Finish(oneshot::Sender<NetStats>),
 }
@@ -91,6 +93,13 @@ impl RouterHandle {
     /// Sends a command.
     pub(crate) fn control(&self, control: Control) {
         let _ = self.tx.send(Input::Control(control));
+    }
+
+    /// The counters so far.
+    pub(crate) async fn stats(&self) -> NetStats {
+        let (tx, rx) = oneshot::channel();
+        self.control(Control::Stats(tx));
+        rx.await.unwrap_or_default()
     }
 
     /// Stops the router; returns its counters.
@@ -242,6 +251,9 @@ impl Router {
             Control::Loss(l) => self.links.set_loss(l),
             Control::Slow(s) => self.links.set_slow(s),
             Control::Targeted(t) => self.targeted = t,
+            Control::Stats(reply) => {
+                let _ = reply.send(self.stats.clone());
+            }
             Control::Finish(reply) => return Some(reply),
         }
         None
@@ -283,10 +295,18 @@ impl Router {
             dest,
             line: out.line,
         };
-        match self.links.on_send(message.from, dest, &mut self.rng) {
+        let (lossy, slowed) = self.links.faulted(message.from, dest);
+        let fate = self.links.on_send(message.from, dest, &mut self.rng);
+        if slowed && !matches!(fate, Fate::Lost) {
+            self.stats.slowed += 1;
+        }
+        match fate {
             Fate::Lost => {
                 self.journal.drop(now, id, DropReason::Lost);
                 self.stats.lost += 1;
+                if lossy {
+                    self.stats.lost_by_fault += 1;
+                }
             }
             Fate::Deliver(delay) => self.schedule(message, delay),
             Fate::Duplicate(first, second) => {

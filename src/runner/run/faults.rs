@@ -1,8 +1,9 @@
 //! The nemesis executor: applies scheduled faults through the backend's [`Cluster`], records
-//! each as a nemesis event (`"process":"nemesis"`, `info`), tracks what is active (for the
-//! progress bar and the final heal), and heals everything at the end. A targeted nemesis runs
-//! inside the backend instead; the executor installs it, records the steps it reports, and
-//! removes it.
+//! each as a nemesis event (`"process":"nemesis"`, `info`) with the [`Effect`] the backend saw
+//! (its `effect` field: the exit of a kill, the process seen stopped, the packets a partition
+//! dropped), tracks what is active (for the progress bar and the final heal) and which kinds
+//! were proved to take effect, and heals everything at the end. A targeted nemesis runs inside
+//! the backend instead; the executor installs it, records the steps it reports, and removes it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,9 +13,11 @@ use tokio::time::Instant;
 
 use crate::history::{Event, EventKind, Process};
 use crate::runner::backend::Cluster;
+use crate::runner::effect::Effect;
 use crate::runner::nemesis::targeted::Step;
 use crate::runner::nemesis::{Fault, FaultKind, Scheduled, TargetedNemesis};
 use crate::runner::progress::RunProgress;
+use crate::runner::protocol::node_id;
 use crate::runner::recorder::Recorder;
 use crate::runner::RunError;
 
@@ -26,6 +29,15 @@ pub(super) struct Faults {
     applied: Vec<Scheduled>,
     /// The installed targeted nemesis's kind and its step reports.
     targeted: Option<(FaultKind, mpsc::UnboundedReceiver<Step>)>,
+    /// Per kind, the actions whose effect was judged, and how many took.
+    proofs: BTreeMap<FaultKind, Proof>,
+}
+
+/// How many of a kind's judged actions took effect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Proof {
+    judged: u32,
+    took: u32,
 }
 
 impl Faults {
@@ -36,6 +48,7 @@ impl Faults {
             active: BTreeMap::new(),
             applied: Vec::new(),
             targeted: None,
+            proofs: BTreeMap::new(),
         }
     }
 
@@ -69,7 +82,7 @@ impl Faults {
         loop {
             tokio::select! {
                 step = reports.recv() => match step {
-                    Some(step) => self.record(&targeted_fault(kind, step), start),
+                    Some(step) => self.record(&targeted_fault(kind, step), None, start),
                     None => break,
                 },
                 _ = &mut deadline => break,
@@ -90,7 +103,7 @@ impl Faults {
             // then the channel closes.
             cluster.remove_targeted();
             while let Some(step) = reports.recv().await {
-                self.record(&targeted_fault(kind, step), start);
+                self.record(&targeted_fault(kind, step), None, start);
             }
         }
         let active: Vec<Fault> = self.active.values().cloned().collect();
@@ -105,10 +118,33 @@ impl Faults {
         &self.applied
     }
 
-    /// Records `fault` as a nemesis event and as applied, and notes what is active.
-    fn record(&mut self, fault: &Fault, start: Instant) {
+    /// Why a `valid` verdict proves nothing about the `requested` timed fault kinds that
+    /// never took effect: one reason per kind. A targeted nemesis's steps are the router's own
+    /// and are not judged here.
+    pub(super) fn unproven(&self, requested: &[FaultKind]) -> Vec<String> {
+        requested
+            .iter()
+            .filter(|k| !k.is_targeted())
+            .filter_map(|&kind| {
+                let proof = self.proofs.get(&kind).copied().unwrap_or_default();
+                (proof.took == 0).then(|| unproven_reason(kind, proof))
+            })
+            .collect()
+    }
+
+    /// Records `fault` as a nemesis event (with the `effect` seen, if any) and as applied, and
+    /// notes what is active and what took effect.
+    fn record(&mut self, fault: &Fault, effect: Option<&Effect>, start: Instant) {
         let mut event = Event::new(0, EventKind::Info, fault.f(), fault.value());
         event.process = Process::Nemesis;
+        if let Some(effect) = effect.filter(|e| e.took.is_some() || !e.evidence.is_empty()) {
+            event.extra.push(("effect".into(), effect.value()));
+            if let (Some(took), true) = (effect.took, judges(fault)) {
+                let proof = self.proofs.entry(fault.kind()).or_default();
+                proof.judged += 1;
+                proof.took += u32::from(took);
+            }
+        }
         self.recorder.record(event);
         self.applied.push(Scheduled {
             at: start.elapsed(),
@@ -123,44 +159,82 @@ impl Faults {
             .set_faults(self.active.values().map(Fault::describe).collect());
     }
 
+    /// Applies `fault`, then records it with what it was seen to do.
     async fn apply<C: Cluster>(
         &mut self,
         cluster: &C,
         fault: &Fault,
         start: Instant,
     ) -> Result<(), RunError> {
-        self.record(fault, start);
-        match fault {
-            Fault::StartPartition { grudge, .. } => cluster.partition(Some(grudge)).await?,
-            Fault::StopPartition => cluster.partition(None).await?,
+        let effect = match fault {
+            Fault::StartPartition { grudge, .. } => Some(cluster.partition(Some(grudge)).await?),
+            Fault::StopPartition => Some(cluster.partition(None).await?),
             Fault::Kill(nodes) => {
+                let mut effects = Vec::new();
                 for &i in nodes {
-                    cluster.kill_node(i).await;
+                    effects.push((node_id(i), cluster.kill_node(i).await));
                 }
+                Some(Effect::per_node(effects))
             }
             Fault::Restart(nodes) => {
                 for &i in nodes {
                     cluster.start_node(i).await?;
                 }
+                None
             }
             Fault::Pause(nodes) => {
+                let mut effects = Vec::new();
                 for &i in nodes {
-                    cluster.pause_node(i).await;
+                    effects.push((node_id(i), cluster.pause_node(i).await));
                 }
+                Some(Effect::per_node(effects))
             }
             Fault::Resume(nodes) => {
+                let mut effects = Vec::new();
                 for &i in nodes {
-                    cluster.resume_node(i).await;
+                    effects.push((node_id(i), cluster.resume_node(i).await));
                 }
+                Some(Effect::per_node(effects))
             }
-            Fault::StartLoss(nodes, p) => cluster.loss(nodes, Some(*p)).await?,
-            Fault::StopLoss => cluster.loss(&[], None).await?,
-            Fault::StartLatency(nodes, extra) => cluster.latency(nodes, Some(*extra)).await?,
-            Fault::StopLatency => cluster.latency(&[], None).await?,
+            Fault::StartLoss(nodes, p) => Some(cluster.loss(nodes, Some(*p)).await?),
+            Fault::StopLoss => Some(cluster.loss(&[], None).await?),
+            Fault::StartLatency(nodes, extra) => Some(cluster.latency(nodes, Some(*extra)).await?),
+            Fault::StopLatency => Some(cluster.latency(&[], None).await?),
             // The backend took the step itself (or, healing, has already been told).
-            Fault::Targeted { .. } => {}
-        }
+            Fault::Targeted { .. } => None,
+        };
+        self.record(fault, effect.as_ref(), start);
         Ok(())
+    }
+}
+
+/// Whether `fault`'s effect proves its kind took effect: the kill, the pause, and the end of a
+/// network fault (which counts what it dropped or delayed). A restart or a resume proves
+/// nothing about the fault it ends.
+fn judges(fault: &Fault) -> bool {
+    !matches!(fault, Fault::Restart(_) | Fault::Resume(_))
+}
+
+fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
+    let what = match kind {
+        FaultKind::Partition => "no partition dropped a packet or message",
+        FaultKind::Loss => "no loss fault dropped a packet or message",
+        FaultKind::Latency => "no latency fault delayed a message",
+        FaultKind::Kill => "no kill was seen to end a process",
+        FaultKind::Pause => "no paused process was seen stopped",
+        FaultKind::Figure8 => "the targeted nemesis took no step",
+    };
+    if proof.judged == 0 {
+        format!(
+            "--nemesis {} never took effect: none was applied",
+            kind.name()
+        )
+    } else {
+        format!(
+            "--nemesis {} never took effect: {what} ({} tried)",
+            kind.name(),
+            proof.judged
+        )
     }
 }
 

@@ -29,6 +29,8 @@ pub(super) struct Ending<'a> {
     /// The workload, if the clients got as far as being created.
     pub(super) workload: Option<Box<dyn Workload>>,
     pub(super) applied: Vec<Scheduled>,
+    /// The requested fault kinds that never took effect, with why.
+    pub(super) faults_without_effect: Vec<String>,
     pub(super) summary: BackendSummary,
     /// How long the client phase lasted.
     pub(super) client_time: Duration,
@@ -69,9 +71,11 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         ok_per_second,
         backend: end.summary.section,
         notes: end.summary.notes,
+        faults_without_effect: end.faults_without_effect,
     };
     if let RunStatus::Checked(c) = &mut outcome.status {
         demote_unproven(c, &outcome.ops, interrupted);
+        demote_without_faults(c, &outcome.faults_without_effect);
         if let Some(note) = check_availability(c, &outcome.ops, end.plan.availability) {
             outcome.notes.push(note);
         }
@@ -121,9 +125,25 @@ fn check_availability(c: &mut WorkloadCheck, ops: &OpStats, target: Option<f64>)
     );
     if !met && ops.count > 0 {
         c.verdict = Verdict::Invalid;
-        c.summary = format!("availability not met: ok-fraction {fraction:.4} < {target}; {}", c.summary);
+        c.summary = format!(
+            "availability not met: ok-fraction {fraction:.4} < {target}; {}",
+            c.summary
+        );
     }
     Some(note)
+}
+
+/// A valid verdict of a run whose requested faults never took effect says nothing about those
+/// faults: it is `unknown`, with the reasons.
+fn demote_without_faults(c: &mut WorkloadCheck, without_effect: &[String]) {
+    if c.verdict == Verdict::Valid && !without_effect.is_empty() {
+        c.verdict = Verdict::Unknown;
+        c.summary = format!(
+            "{}; valid so far ({})",
+            without_effect.join("; "),
+            c.summary
+        );
+    }
 }
 
 /// Completed (`ok`) client operations per second of the client phase.

@@ -6,8 +6,9 @@
 use std::net::Ipv4Addr;
 
 use super::session::Session;
+use crate::runner::effect::Effect;
 use crate::runner::nemesis::Grudge;
-use crate::runner::real::rules::Chains;
+use crate::runner::real::rules::{dropped, listing_args, Chains};
 use crate::runner::RunError;
 
 /// The hosts' fault chains.
@@ -32,22 +33,41 @@ impl HostFaults<'_> {
         (0..self.sessions.len()).try_for_each(|i| self.restore(i, &self.chains.create()))
     }
 
-    /// Starts (`Some`) or heals (`None`) a partition.
-    pub(super) fn partition(&self, grudge: Option<&Grudge>) -> Result<(), RunError> {
+    /// The packets `chain`'s DROP rules matched on every host.
+    fn dropped(&self, chain: &str) -> Result<Effect, RunError> {
+        let mut total = 0;
+        for session in self.sessions {
+            total += dropped(&session.run_privileged(&listing_args(chain), None)?);
+        }
+        Ok(Effect::counted("dropped_packets", total))
+    }
+
+    /// Starts (`Some`) or heals (`None`) a partition; healing reports the packets it dropped.
+    pub(super) fn partition(&self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
+        let effect = match grudge {
+            Some(_) => Effect::pending(Vec::new()),
+            None => self.dropped(&self.chains.partition)?,
+        };
         (0..self.sessions.len()).try_for_each(|i| {
             let rules = self.chains.partition(i, grudge, |j| vec![self.ips[j]]);
             self.restore(i, &rules)
-        })
+        })?;
+        Ok(effect)
     }
 
-    /// Drops a share `p` of `nodes`' packets (`None`: every host stops dropping).
-    pub(super) fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<(), RunError> {
-        let targets: Vec<usize> = match p {
-            Some(_) => nodes.to_vec(),
-            None => (0..self.sessions.len()).collect(),
+    /// Drops a share `p` of `nodes`' packets (`None`: every host stops dropping, and the packets
+    /// dropped are reported).
+    pub(super) fn loss(&self, nodes: &[usize], p: Option<f64>) -> Result<Effect, RunError> {
+        let (targets, effect): (Vec<usize>, Effect) = match p {
+            Some(_) => (nodes.to_vec(), Effect::pending(Vec::new())),
+            None => (
+                (0..self.sessions.len()).collect(),
+                self.dropped(&self.chains.loss)?,
+            ),
         };
         targets
             .into_iter()
-            .try_for_each(|i| self.restore(i, &self.chains.loss(p, self.harness[i])))
+            .try_for_each(|i| self.restore(i, &self.chains.loss(p, self.harness[i])))?;
+        Ok(effect)
     }
 }

@@ -5,7 +5,11 @@
 //! wrapper dies too, so no status is written); a restart runs the same argv with the same data
 //! directory; pause and resume are SIGSTOP and SIGCONT to the group.
 
+use std::time::{Duration, Instant};
+
 use super::session::{quote, Session};
+use crate::history::Value;
+use crate::runner::effect::Effect;
 use crate::runner::protocol::node_id;
 use crate::runner::real::Processes;
 use crate::runner::RunError;
@@ -41,6 +45,42 @@ impl Nodes {
     fn signal(&self, i: usize, signal: &str) {
         if let Some(group) = self.groups[i] {
             let _ = self.sessions[i].run(&["kill", signal, "--", &format!("-{group}")]);
+        }
+    }
+
+    /// Signals node `i`'s group, then waits up to 200 ms until every process of its session is
+    /// seen in a state `want` accepts (`T`: stopped); the effect is whether they were.
+    fn signal_and_watch(&self, i: usize, signal: &str, want: fn(char) -> bool) -> Effect {
+        let Some(group) = self.groups[i] else {
+            return Effect::missed(vec![("state", Value::str("not running"))]);
+        };
+        self.signal(i, signal);
+        let deadline = Instant::now() + Duration::from_millis(200);
+        loop {
+            // `ps` fails when the session has no process left.
+            let states = self.sessions[i]
+                .run(&["ps", "-o", "stat=", "--sid", &group.to_string()])
+                .map(|out| {
+                    out.lines()
+                        .filter_map(|l| l.trim().chars().next())
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            let good = !states.is_empty() && states.chars().all(want);
+            if good || Instant::now() >= deadline {
+                let shown = if states.is_empty() {
+                    "gone".into()
+                } else {
+                    states
+                };
+                let evidence = vec![("state", Value::str(shown))];
+                return if good {
+                    Effect::took(evidence)
+                } else {
+                    Effect::missed(evidence)
+                };
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -84,26 +124,34 @@ impl Processes for Nodes {
         Ok(())
     }
 
-    /// SIGKILLs node `i`'s group and waits until it is gone.
-    fn kill(&mut self, i: usize) {
-        if let Some(group) = self.groups[i].take() {
-            let g = format!("-{group}");
-            let script = format!(
-                "kill -CONT -- {g} 2>/dev/null; kill -KILL -- {g} 2>/dev/null; \
-                 n=0; while kill -0 -- {g} 2>/dev/null && [ $n -lt 100 ]; do sleep 0.02; n=$((n+1)); done; true"
-            );
-            let _ = self.sessions[i].run_script(&script, None);
+    /// SIGKILLs node `i`'s group and waits until it is gone; the effect: seen gone.
+    fn kill(&mut self, i: usize) -> Effect {
+        let Some(group) = self.groups[i].take() else {
+            return Effect::missed(vec![("exit", Value::str("it was not running"))]);
+        };
+        let g = format!("-{group}");
+        let script = format!(
+            "kill -CONT -- {g} 2>/dev/null; kill -KILL -- {g} 2>/dev/null; \
+             n=0; while kill -0 -- {g} 2>/dev/null && [ $n -lt 100 ]; do sleep 0.02; n=$((n+1)); done; \
+             if kill -0 -- {g} 2>/dev/null; then echo alive; else echo gone; fi"
+        );
+        match self.sessions[i].run_script(&script, None) {
+            Ok(out) if out.trim() == "gone" => {
+                Effect::took(vec![("exit", Value::str("killed by SIGKILL"))])
+            }
+            Ok(out) => Effect::missed(vec![("exit", Value::str(format!("still {}", out.trim())))]),
+            Err(e) => Effect::missed(vec![("exit", Value::str(e.to_string()))]),
         }
     }
 
-    /// SIGSTOPs node `i`'s group.
-    fn pause(&mut self, i: usize) {
-        self.signal(i, "-STOP");
+    /// SIGSTOPs node `i`'s group; the effect: its processes seen stopped.
+    fn pause(&mut self, i: usize) -> Effect {
+        self.signal_and_watch(i, "-STOP", |s| s == 'T')
     }
 
-    /// SIGCONTs node `i`'s group.
-    fn resume(&mut self, i: usize) {
-        self.signal(i, "-CONT");
+    /// SIGCONTs node `i`'s group; the effect: its processes seen running again.
+    fn resume(&mut self, i: usize) -> Effect {
+        self.signal_and_watch(i, "-CONT", |s| s != 'T')
     }
 
     /// The nodes whose wrapper wrote an exit status since the last call.

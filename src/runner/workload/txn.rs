@@ -191,7 +191,10 @@ fn summary(report: &TxnReport) -> String {
         ),
         Verdict::Unknown => format!(
             "unknown: {}",
-            report.reason.as_deref().unwrap_or("the check could not decide")
+            report
+                .reason
+                .as_deref()
+                .unwrap_or("the check could not decide")
         ),
     }
 }
@@ -266,7 +269,10 @@ mod tests {
         ));
         assert!(matches!(timeout_completion(&w, &op), Completion::Info(_)));
         let crash = json!({"type": "error", "code": 13});
-        assert!(matches!(w.complete(&op, "txn", &crash), Completion::Info(_)));
+        assert!(matches!(
+            w.complete(&op, "txn", &crash),
+            Completion::Info(_)
+        ));
         let ok = json!({"type": "txn_ok", "txn": [["append", 1, 5], ["r", 1, [5]]]});
         match w.complete(&op, "txn", &ok) {
             Completion::Ok(v) => assert_eq!(to_json(&v), ok["txn"]),

@@ -47,6 +47,8 @@ pub(crate) struct Spawn<'a> {
 /// A running (or exited) node process.
 pub(crate) struct NodeProcess {
     pgid: Pid,
+    /// How it exited, once the supervisor saw it.
+    exit: Arc<Mutex<Option<String>>>,
     expected_exit: Arc<AtomicBool>,
     initialised: Arc<AtomicBool>,
     stdout_tail: Arc<Mutex<VecDeque<Arc<[u8]>>>>,
@@ -88,6 +90,7 @@ impl NodeProcess {
         tokio::spawn(write_stdin(stdin, writer_rx));
         let mut process = NodeProcess {
             pgid: Pid::from_raw(pid),
+            exit: Arc::new(Mutex::new(None)),
             expected_exit: Arc::new(AtomicBool::new(false)),
             initialised: Arc::new(AtomicBool::new(false)),
             stdout_tail: Arc::new(Mutex::new(VecDeque::new())),
@@ -105,6 +108,7 @@ impl NodeProcess {
             expected_exit: process.expected_exit.clone(),
             initialised: process.initialised.clone(),
             tail: process.stdout_tail.clone(),
+            exit: process.exit.clone(),
         };
         process.supervisor = Some(tokio::spawn(supervisor.run(child, stdout)));
         Ok(process)
@@ -139,6 +143,11 @@ impl NodeProcess {
     }
 
     /// Sends `signal` to the node's whole process group (best effort).
+    /// Its pid (the leader of its process group).
+    pub(crate) fn pid(&self) -> i32 {
+        self.pgid.as_raw()
+    }
+
     pub(crate) fn signal(&self, signal: Signal) {
         let _ = killpg(self.pgid, signal);
     }
@@ -148,9 +157,9 @@ impl NodeProcess {
         self.expected_exit.store(true, Ordering::SeqCst);
     }
 
-    /// SIGKILLs the process group and waits (up to 5 s) for the supervisor to see the exit. The
-    /// exit is expected: no failure is reported.
-    pub(crate) async fn kill(&mut self) {
+    /// SIGKILLs the process group and waits (up to 5 s) for the supervisor to see the exit; how
+    /// it exited, if seen. The exit is expected: no failure is reported.
+    pub(crate) async fn kill(&mut self) -> Option<String> {
         self.expected_exit.store(true, Ordering::SeqCst);
         self.signal(Signal::SIGKILL);
         if let Some(handle) = self.supervisor.take() {
@@ -158,6 +167,7 @@ impl NodeProcess {
         }
         // Members of the group that outlived the leader.
         self.signal(Signal::SIGKILL);
+        self.exit.lock().ok().and_then(|e| e.clone())
     }
 }
 
@@ -198,6 +208,7 @@ struct Supervisor {
     expected_exit: Arc<AtomicBool>,
     initialised: Arc<AtomicBool>,
     tail: Arc<Mutex<VecDeque<Arc<[u8]>>>>,
+    exit: Arc<Mutex<Option<String>>>,
 }
 
 impl Supervisor {
@@ -210,6 +221,9 @@ impl Supervisor {
                 _ => Some("closed its stdout".to_string()),
             },
         };
+        if let (Some(status), Ok(mut exit)) = (&status, self.exit.lock()) {
+            *exit = Some(status.clone());
+        }
         if self.expected_exit.load(Ordering::SeqCst) {
             return;
         }
