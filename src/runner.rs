@@ -23,6 +23,8 @@
 //! - [`workload`]: generator + client protocol + checker per workload (pure);
 //! - [`protocol`]: Maelstrom's fixed parts (ids, addresses, envelopes, the error-code table);
 //! - [`effect`]: the evidence that a fault action took effect;
+//! - [`corrupt`]: the corrupt nemesis's file damage (a bit flip or a truncation, seeded) in a
+//!   down node's data directory;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
 //! - [`Store`] (`store.rs`), [`RunOutcome`] (`outcome.rs`), [`NetStats`] (`net_stats.rs`): the
 //!   run's directory and results;
@@ -34,6 +36,7 @@
 
 mod backend;
 mod clock;
+pub mod corrupt;
 pub mod effect;
 mod error;
 pub mod json;

@@ -9,10 +9,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use splitbrain::runner::nemesis::{schedule, Fault, FaultKind};
+use splitbrain::runner::nemesis::{schedule, Fault, FaultKind, Grudge};
 
 /// Maelstrom nodes under `splitbrain shim` on the same real network.
 mod maelstrom;
+/// Redis: a primary and replicas under Sentinel; a `SET NX PX` lease lock.
+mod redis;
+/// ZooKeeper: a 3-server ensemble, reads with and without `sync`.
+mod zookeeper;
 
 pub(crate) static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -61,19 +65,81 @@ const TIME_LIMIT: Duration = Duration::from_secs(8);
 const INTERVAL: Duration = Duration::from_secs(2);
 
 pub(crate) fn seed_isolating_one_node() -> u64 {
+    seed_with_partition(TIME_LIMIT, INTERVAL, |grudge, from, to| {
+        (0..3).any(|i| grudge.visible_from(i).len() == 1)
+            && to - from >= Duration::from_secs(2)
+            && from <= Duration::from_secs(5)
+    })
+}
+
+/// The first seed whose `--nemesis partition` schedule over 3 nodes (with `time_limit` and
+/// `interval`) has a partition, from its start to its heal, that `wanted` accepts.
+pub(crate) fn seed_with_partition(
+    time_limit: Duration,
+    interval: Duration,
+    wanted: impl Fn(&Grudge, Duration, Duration) -> bool,
+) -> u64 {
     (0..1000)
         .find(|&seed| {
-            let s = schedule(seed, &[FaultKind::Partition], INTERVAL, TIME_LIMIT, 3);
+            let s = schedule(seed, &[FaultKind::Partition], interval, time_limit, 3);
             s.windows(2).any(|w| match (&w[0].fault, &w[1].fault) {
                 (Fault::StartPartition { grudge, .. }, Fault::StopPartition) => {
-                    (0..3).any(|i| grudge.visible_from(i).len() == 1)
-                        && w[1].at - w[0].at >= Duration::from_secs(2)
-                        && w[0].at <= Duration::from_secs(5)
+                    wanted(grudge, w[0].at, w[1].at)
                 }
                 _ => false,
             })
         })
-        .expect("some seed isolates a node")
+        .expect("some seed has the partition")
+}
+
+/// Whether every program in `programs` is on `PATH`; the first missing one if not.
+pub(crate) fn missing_program(programs: &[&str]) -> Option<String> {
+    programs
+        .iter()
+        .find(|tool| {
+            !std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        })
+        .map(|tool| format!("`{tool}` is not installed"))
+}
+
+/// `splitbrain run --net netns --cluster FILE ARGS...`: its output, results.json and store;
+/// afterwards nothing of it may be left.
+pub(crate) fn run_cluster(file: &Path, args: &[&str]) -> (Output, Json, tempfile::TempDir) {
+    let store = tempfile::tempdir().unwrap();
+    let mut a: Vec<String> = vec![
+        "run".into(),
+        "--net".into(),
+        "netns".into(),
+        "--cluster".into(),
+        file.display().to_string(),
+        "--store".into(),
+        store.path().display().to_string(),
+    ];
+    a.extend(args.iter().map(|s| s.to_string()));
+    let out = splitbrain(&a).output().unwrap();
+    let r = results(store.path());
+    let prefix = r["netns"]["prefix"]
+        .as_str()
+        .unwrap_or("sb-none")
+        .to_string();
+    assert_nothing_left(&prefix, store.path());
+    (out, r, store)
+}
+
+/// The cluster file `examples/clusters/NAME`.
+pub(crate) fn example_cluster(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/clusters")
+        .join(name)
+}
+
+/// Why a test needing root and `programs` cannot run here, if it cannot.
+pub(crate) fn skip_without(programs: &[&str]) -> Option<String> {
+    if !nix::unistd::geteuid().is_root() {
+        return Some("not root (network namespaces and iptables need it)".into());
+    }
+    missing_program(&[&["ip", "iptables-restore"][..], programs].concat())
 }
 
 fn args(seed: u64, store: &Path) -> Vec<String> {

@@ -23,7 +23,7 @@ use splitbrain::runner::nemesis::FaultKind;
 use splitbrain::runner::netns::NetnsBackend;
 use splitbrain::runner::real::ClusterFile;
 use splitbrain::runner::ssh::SshBackend;
-use splitbrain::runner::systems::AdapterOptions;
+use splitbrain::runner::systems::{settings, AdapterOptions, ADAPTERS};
 use splitbrain::runner::workload::{Topology, WorkloadName};
 use splitbrain::runner::{
     self, Backend, LatencyDist, NodeCommand, Notices, RouterBackend, RunOptions, RunOutcome,
@@ -141,10 +141,27 @@ pub struct RunArgs {
     /// adapter), e.g. examples/clusters/etcd-3.toml.
     #[arg(long, value_name = "FILE.toml")]
     cluster: Option<PathBuf>,
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = settings::parse_assignment,
+          action = clap::ArgAction::Append, help = settings_help())]
+    settings: Vec<(String, String)>,
     /// With the etcd adapter: serializable (local, possibly stale) reads instead of
-    /// linearizable ones.
+    /// linearizable ones (the same as --set serializable-reads=true).
     #[arg(long)]
     etcd_serializable_reads: bool,
+}
+
+/// The help of `--set`: every adapter's settings, from the adapters' own declarations.
+fn settings_help() -> String {
+    let mut text = "With --cluster: a setting of the cluster's client adapter, overriding the \
+                    file's [settings] (repeatable). Each adapter's settings, with defaults:"
+        .to_string();
+    for kind in ADAPTERS.iter().filter(|k| !k.settings.is_empty()) {
+        let each: Vec<String> = (kind.settings.iter())
+            .map(|s| format!("{}={} ({})", s.name, s.default, s.help))
+            .collect();
+        text.push_str(&format!(" {}: {}.", kind.name, each.join("; ")));
+    }
+    text
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -268,6 +285,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     if args.net != "router" || args.cluster.is_some() {
         return run_real(args);
     }
+    if !args.settings.is_empty() || args.etcd_serializable_reads {
+        eprintln!("error: --set sets the client adapter of a --cluster file; give one");
+        return Ok(EXIT_ERROR);
+    }
     let plan = args.plan(None)?;
     run_on(&args, &plan, RouterBackend)
 }
@@ -306,9 +327,13 @@ fn run_real(args: RunArgs) -> anyhow::Result<u8> {
         return Ok(EXIT_ERROR);
     }
     let plan = args.plan(Some(&cluster))?;
-    let options = AdapterOptions {
-        etcd_serializable_reads: args.etcd_serializable_reads,
+    let mut options = AdapterOptions {
+        settings: args.settings.clone(),
     };
+    if args.etcd_serializable_reads {
+        let flag = ("serializable-reads".to_string(), "true".to_string());
+        options.settings.push(flag);
+    }
     let outcome = match args.net.as_str() {
         "ssh" => SshBackend::new(cluster, options).map(|b| run_on(&args, &plan, b)),
         _ => NetnsBackend::new(cluster, options).map(|b| run_on(&args, &plan, b)),

@@ -84,6 +84,8 @@ fn classify(f: &str) -> (String, bool) {
         "start" => ("kill".into(), false),
         "pause" => ("pause".into(), true),
         "resume" => ("pause".into(), false),
+        "corrupt" => ("corrupt".into(), true),
+        "recover" => ("corrupt".into(), false),
         _ => match (f.strip_prefix("start-"), f.strip_prefix("stop-")) {
             (Some(kind), _) => (kind.into(), true),
             (_, Some(kind)) => (kind.into(), false),
@@ -142,6 +144,7 @@ fn colour(kind: &str) -> &'static str {
         "pause" => "#fb8c00",
         "loss" => "#00897b",
         "latency" => "#1e88e5",
+        "corrupt" => "#6d4c41",
         _ => "#757575",
     }
 }

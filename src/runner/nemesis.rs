@@ -41,28 +41,32 @@ pub enum FaultKind {
     Loss,
     /// Add latency to the messages to and from some nodes.
     Latency,
+    /// Kill one node, flip a bit in or truncate one file of its data directory, restart it.
+    Corrupt,
     /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
     Figure8,
 }
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 6] = [
+    pub const ALL: [FaultKind; 7] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
+        FaultKind::Corrupt,
         FaultKind::Figure8,
     ];
 
     /// The kinds that follow the timed schedule.
-    pub const TIMED: [FaultKind; 5] = [
+    pub const TIMED: [FaultKind; 6] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
+        FaultKind::Corrupt,
     ];
 
     /// The kinds that react to messages (and run alone).
@@ -76,6 +80,7 @@ impl FaultKind {
             FaultKind::Pause => "pause",
             FaultKind::Loss => "loss",
             FaultKind::Latency => "latency",
+            FaultKind::Corrupt => "corrupt",
             FaultKind::Figure8 => "figure8",
         }
     }
@@ -119,6 +124,10 @@ pub enum Fault {
     StartLatency(Vec<usize>, Duration),
     /// Back to the configured latency.
     StopLatency,
+    /// SIGKILL these nodes and corrupt one file of each one's data directory, chosen by the seed.
+    Corrupt(Vec<usize>, u64),
+    /// Restart these (corrupted) nodes with the same ids.
+    Recover(Vec<usize>),
     /// A step of a targeted nemesis, taken by the router; `grudge` is the partition it leaves
     /// (`None`: healed).
     Targeted {
@@ -145,6 +154,8 @@ impl Fault {
             Fault::StopLoss => "stop-loss",
             Fault::StartLatency(..) => "start-latency",
             Fault::StopLatency => "stop-latency",
+            Fault::Corrupt(..) => "corrupt",
+            Fault::Recover(_) => "recover",
             Fault::Targeted {
                 grudge: Some(_), ..
             } => "start-partition",
@@ -160,6 +171,7 @@ impl Fault {
             Fault::Pause(_) | Fault::Resume(_) => FaultKind::Pause,
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
+            Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
             Fault::Targeted { kind, .. } => *kind,
         }
     }
@@ -173,6 +185,7 @@ impl Fault {
                 | Fault::Pause(_)
                 | Fault::StartLoss(..)
                 | Fault::StartLatency(..)
+                | Fault::Corrupt(..)
                 | Fault::Targeted {
                     grudge: Some(_),
                     ..
@@ -189,6 +202,7 @@ impl Fault {
             Fault::Pause(nodes) => Fault::Resume(nodes.clone()),
             Fault::StartLoss(..) => Fault::StopLoss,
             Fault::StartLatency(..) => Fault::StopLatency,
+            Fault::Corrupt(nodes, _) => Fault::Recover(nodes.clone()),
             Fault::Targeted { kind, .. } => Fault::Targeted {
                 kind: *kind,
                 step: format!("{}: end of the run: heal", kind.name()),
@@ -222,7 +236,15 @@ impl Fault {
                 ("drops", json::string_map(&grudge.describe())),
             ]),
             Fault::StopPartition => Value::str("network-healed"),
-            Fault::Kill(s) | Fault::Restart(s) | Fault::Pause(s) | Fault::Resume(s) => nodes(s),
+            Fault::Kill(s)
+            | Fault::Restart(s)
+            | Fault::Pause(s)
+            | Fault::Resume(s)
+            | Fault::Recover(s) => nodes(s),
+            Fault::Corrupt(s, seed) => map(vec![
+                ("nodes", nodes(s)),
+                ("seed", Value::Int(*seed as i64)),
+            ]),
             Fault::StartLoss(s, p) => {
                 map(vec![("nodes", nodes(s)), ("probability", Value::Float(*p))])
             }
@@ -251,6 +273,7 @@ impl Fault {
             Fault::StartPartition { shape, .. } => format!("partition {}", shape.name()),
             Fault::Kill(s) => format!("kill {}", nodes(s)),
             Fault::Pause(s) => format!("pause {}", nodes(s)),
+            Fault::Corrupt(s, _) => format!("corrupt {}", nodes(s)),
             Fault::StartLoss(s, p) => format!("loss {p} {}", nodes(s)),
             Fault::StartLatency(s, d) => format!("latency +{}ms {}", d.as_millis(), nodes(s)),
             Fault::Targeted { step, .. } => step.clone(),

@@ -88,7 +88,7 @@ impl Backend for NetnsBackend {
         let cluster = &self.system.config;
         let program = program(cluster, &plan.node, Path::new("."), plan.seed);
         let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
-        command::preflight(argv.first().map_or("", String::as_str))?;
+        command::preflight(argv.first().map_or("", String::as_str), &cluster.requires)?;
         Ok(teardown::clean_stale())
     }
 

@@ -64,7 +64,7 @@ pub(super) async fn run<B: Backend>(
         store: store.clone(),
         clock,
     };
-    let mut faults = Faults::new(recorder.clone(), progress.clone());
+    let mut faults = Faults::new(recorder.clone(), progress.clone(), Some(store.path("data")));
     let mut dispatch = None;
     let mut client_time = Duration::ZERO;
     let (result, summary) = tokio::select! {

@@ -120,6 +120,13 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
+        if plan.nemesis.contains(&FaultKind::Corrupt) {
+            return Err(RunError::Ssh(
+                "--nemesis corrupt damages files of the nodes' data directories on this \
+                 machine; the ssh backend's are on the hosts (use --net netns or the router)"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 
@@ -137,7 +144,8 @@ impl Backend for SshBackend {
                 .iter()
                 .map(|t| format!("command -v {t} >/dev/null || echo {t}"))
                 .collect();
-            if let Some(p) = &program {
+            let requires = &self.system.config.requires;
+            for p in program.iter().chain(requires) {
                 let q = session::quote(&[p]);
                 checks.push(format!("command -v {q} >/dev/null || echo {q}"));
             }

@@ -1,14 +1,24 @@
 //! System adapters: how the netns backend's clients speak to a real system. An adapter is one
 //! file implementing [`SystemAdapter`] (which workloads it speaks, how to connect to a node)
-//! and [`SystemClient`] (one operation in, one [`Reply`] out); the next real system is one
-//! adapter file plus a cluster file under `examples/clusters/`.
+//! and [`SystemClient`] (one operation in, one [`Reply`] out), plus its line in [`ADAPTERS`]
+//! (its name, its [`Setting`]s, how it is built); the next real system is one adapter file
+//! plus a cluster file under `examples/clusters/`.
 //!
 //! Map of this module:
-//! - [`SystemAdapter`], [`SystemClient`], [`adapter`], [`ADAPTERS`] (here);
+//! - [`SystemAdapter`], [`SystemClient`], [`AdapterKind`], [`ADAPTERS`] (here);
 //! - `etcd.rs`: etcd's v3 HTTP/JSON gateway (`lin-kv`), with leader reports;
 //! - `maelstrom.rs`: Maelstrom's own protocol over TCP, spoken by `splitbrain shim` on each
 //!   node — every workload, so any Maelstrom node runs on a real network;
-//! - `http.rs`: the keep-alive HTTP/1.1 client adapters and readiness probes use.
+//! - `redis.rs` (+ `redis/`): Redis — `lin-kv` with WATCH/MULTI/EXEC for `cas`, through
+//!   Sentinel to the primary; `lease-lock` as `SET NX PX` with fencing tokens; leader reports
+//!   from `ROLE`;
+//! - `zookeeper.rs`: ZooKeeper — `lin-kv` over znodes (versioned `setData` for `cas`, `sync`
+//!   before reads unless told otherwise);
+//! - `settings.rs`: [`Setting`], [`Settings`]: the knobs each adapter declares, given in a
+//!   cluster file's `[settings]` and overridden with `--set KEY=VALUE`;
+//! - `http.rs`: the keep-alive HTTP/1.1 client adapters and readiness probes use;
+//! - `plain.rs`: one request and its answer on a fresh TCP connection (four-letter words,
+//!   inline commands), for probes and ZooKeeper's leader reports.
 //!
 //! Clients are blocking: each runs on a thread of its own inside the client namespace (a
 //! socket belongs to the namespace of the thread that opened it), so an adapter can use any
@@ -17,39 +27,94 @@
 mod etcd;
 pub mod http;
 mod maelstrom;
+pub mod plain;
+mod redis;
+pub mod settings;
+mod zookeeper;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 pub use etcd::ReadMode;
+pub use settings::{Kind, Setting, Settings};
 
 use super::backend::Reply;
 use super::workload::{Invocation, WorkloadName};
 
-/// The adapters, by the name a cluster file gives in `client = "..."`.
-pub const ADAPTERS: [&str; 2] = ["etcd", "maelstrom"];
-
-/// What the command line says about adapters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AdapterOptions {
-    /// etcd: serializable (local, possibly stale) reads instead of linearizable ones.
-    pub etcd_serializable_reads: bool,
+/// One kind of adapter: its name in a cluster file (`client = "..."`), the settings it takes,
+/// and how it is built.
+#[derive(Clone, Copy)]
+pub struct AdapterKind {
+    /// Its name in a cluster file.
+    pub name: &'static str,
+    /// The settings it takes (`[settings]`, `--set KEY=VALUE`).
+    pub settings: &'static [Setting],
+    /// Builds the adapter for a cluster whose nodes' client addresses are `nodes`.
+    build: fn(&Settings, &[SocketAddr]) -> Box<dyn SystemAdapter>,
 }
 
-/// The adapter named `name` (one of [`ADAPTERS`]).
-pub fn adapter(name: &str, options: AdapterOptions) -> Option<Box<dyn SystemAdapter>> {
-    match name {
-        "etcd" => Some(Box::new(etcd::Etcd::new(
-            if options.etcd_serializable_reads {
-                ReadMode::Serializable
-            } else {
-                ReadMode::Linearizable
-            },
-        ))),
-        "maelstrom" => Some(Box::new(maelstrom::Maelstrom::default())),
-        _ => None,
+impl std::fmt::Debug for AdapterKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterKind")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every adapter, in the order `--help` lists them.
+pub const ADAPTERS: [AdapterKind; 4] = [
+    AdapterKind {
+        name: "etcd",
+        settings: etcd::SETTINGS,
+        build: etcd::build,
+    },
+    AdapterKind {
+        name: "maelstrom",
+        settings: &[],
+        build: maelstrom::build,
+    },
+    AdapterKind {
+        name: "redis",
+        settings: redis::SETTINGS,
+        build: redis::build,
+    },
+    AdapterKind {
+        name: "zookeeper",
+        settings: zookeeper::SETTINGS,
+        build: zookeeper::build,
+    },
+];
+
+/// The adapter kind named `name`.
+pub fn kind(name: &str) -> Option<&'static AdapterKind> {
+    ADAPTERS.iter().find(|a| a.name == name)
+}
+
+/// The names of every adapter, joined with `, ` (for messages).
+pub fn names() -> String {
+    ADAPTERS.map(|a| a.name).join(", ")
+}
+
+/// What the command line says about adapters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdapterOptions {
+    /// `--set KEY=VALUE`, in the order given: overrides the cluster file's `[settings]`.
+    pub settings: Vec<(String, String)>,
+}
+
+impl AdapterKind {
+    /// The adapter with its settings resolved: the declared defaults, then `file` (the cluster
+    /// file's `[settings]`), then `options` (the command line); for nodes at `nodes`.
+    pub fn build(
+        &self,
+        file: &[(String, String)],
+        options: &AdapterOptions,
+        nodes: &[SocketAddr],
+    ) -> Result<(Box<dyn SystemAdapter>, Settings), String> {
+        let settings = Settings::resolve(self.name, self.settings, &[file, &options.settings])?;
+        Ok(((self.build)(&settings, nodes), settings))
     }
 }
 
@@ -65,19 +130,18 @@ pub trait SystemAdapter: Send + Sync + 'static {
     /// network namespace).
     fn connect(&self, node: usize, addr: SocketAddr) -> Box<dyn SystemClient>;
 
-    /// Words of `splitbrain run` that select this adapter's options, for the replay command.
-    fn replay_args(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     /// Whether its clients answer [`SystemClient::leader`] (then failover times are measured).
     fn reports_leaders(&self) -> bool {
         false
     }
+}
 
-    /// Its settings, for the backend's section of `results.json`.
-    fn settings(&self) -> Map<String, Json> {
-        Map::new()
+/// A node's member id in leader reports, for systems whose nodes have no ids of their own to
+/// report: its address as a number.
+pub(crate) fn member_id(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => u64::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6) as u64,
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{assert_nothing_left, results, splitbrain, text, ONE_AT_A_TIME};
+use super::{run_cluster, splitbrain, text, ONE_AT_A_TIME};
 
 fn cluster_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/maelstrom.toml")
@@ -46,25 +46,7 @@ macro_rules! require_root {
 /// `splitbrain run --net netns --cluster maelstrom.toml ARGS...`: its output, results.json and
 /// store; afterwards nothing of it may be left.
 fn run(args: &[&str]) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
-    let store = tempfile::tempdir().unwrap();
-    let mut a: Vec<String> = vec![
-        "run".into(),
-        "--net".into(),
-        "netns".into(),
-        "--cluster".into(),
-        cluster_file().display().to_string(),
-        "--store".into(),
-        store.path().display().to_string(),
-    ];
-    a.extend(args.iter().map(|s| s.to_string()));
-    let out = splitbrain(&a).output().unwrap();
-    let r = results(store.path());
-    let prefix = r["netns"]["prefix"]
-        .as_str()
-        .unwrap_or("sb-none")
-        .to_string();
-    assert_nothing_left(&prefix, store.path());
-    (out, r, store)
+    run_cluster(&cluster_file(), args)
 }
 
 #[test]

@@ -46,11 +46,11 @@ pub fn schedule(
                 // pause that stops nothing proves nothing.
                 let killed: Vec<usize> = active
                     .iter()
-                    .find_map(|f| match f {
-                        Some(Fault::Restart(nodes)) => Some(nodes.clone()),
-                        _ => None,
+                    .flat_map(|f| match f {
+                        Some(Fault::Restart(nodes) | Fault::Recover(nodes)) => nodes.clone(),
+                        _ => Vec::new(),
                     })
-                    .unwrap_or_default();
+                    .collect();
                 let up: Vec<usize> = (0..node_count).filter(|i| !killed.contains(i)).collect();
                 let Some((start, stop)) = start(kinds[k], &up, node_count, &mut rng) else {
                     continue;
@@ -65,7 +65,7 @@ pub fn schedule(
 }
 
 /// A random start action of `kind` and the action that ends it; `up` are the nodes not killed
-/// (`None`: nothing to pause).
+/// or corrupted (`None`: nothing to pause or corrupt).
 fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<(Fault, Fault)> {
     let all: Vec<usize> = (0..n).collect();
     Some(match kind {
@@ -78,7 +78,9 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
             )
         }
         FaultKind::Kill => {
-            let nodes = targets(&all, false, rng);
+            // A corrupted node is down until it recovers; a kill restarting it early would cut
+            // the corruption short.
+            let nodes = targets(up, false, rng);
             (Fault::Kill(nodes.clone()), Fault::Restart(nodes))
         }
         FaultKind::Pause if up.is_empty() => return None,
@@ -95,6 +97,15 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
             let nodes = targets(&all, true, rng);
             let extra = Duration::from_millis(rng.gen_range(20..=200));
             (Fault::StartLatency(nodes, extra), Fault::StopLatency)
+        }
+        // One node at a time, and never a node already down: corruption stays on a minority.
+        FaultKind::Corrupt if up.len() < n || n < 2 => return None,
+        FaultKind::Corrupt => {
+            let node = up[rng.gen_range(0..up.len())];
+            (
+                Fault::Corrupt(vec![node], rng.gen()),
+                Fault::Recover(vec![node]),
+            )
         }
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
@@ -123,7 +134,7 @@ fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    const ALL: [FaultKind; 6] = FaultKind::ALL;
+    const ALL: [FaultKind; 7] = FaultKind::ALL;
 
     #[test]
     fn same_seed_gives_the_same_schedule_and_another_seed_another() {
@@ -201,6 +212,33 @@ mod tests {
                             nodes.iter().all(|n| !killed.contains(n)),
                             "seed {seed}: {s:?}"
                         )
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn corruption_hits_one_node_while_every_other_node_is_up() {
+        for seed in 0..50 {
+            let s = schedule(
+                seed,
+                &[FaultKind::Kill, FaultKind::Corrupt, FaultKind::Pause],
+                Duration::from_millis(100),
+                Duration::from_secs(10),
+                3,
+            );
+            let mut down: Vec<usize> = Vec::new();
+            for x in &s {
+                match &x.fault {
+                    Fault::Corrupt(nodes, _) => {
+                        assert!(down.is_empty() && nodes.len() == 1, "seed {seed}: {s:?}");
+                        down = nodes.clone();
+                    }
+                    Fault::Kill(nodes) => down.extend(nodes),
+                    Fault::Restart(nodes) | Fault::Recover(nodes) => {
+                        down.retain(|n| !nodes.contains(n))
                     }
                     _ => {}
                 }

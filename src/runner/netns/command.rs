@@ -37,9 +37,10 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Checks that the backend can run: root, `ip`, `iptables-restore`, and the node program. The
-/// error lists everything that is missing, with how to get it.
-pub fn preflight(node_program: &str) -> Result<(), RunError> {
+/// Checks that the backend can run: root, `ip`, `iptables-restore`, the node program and the
+/// other programs its start command runs (`requires`). The error lists everything that is
+/// missing, with how to get it.
+pub fn preflight(node_program: &str, requires: &[String]) -> Result<(), RunError> {
     let mut missing = Vec::new();
     if !nix::unistd::geteuid().is_root() {
         missing.push(
@@ -58,6 +59,11 @@ pub fn preflight(node_program: &str) -> Result<(), RunError> {
             ""
         };
         missing.push(format!("the node program `{node_program}`{hint}"));
+    }
+    for program in requires.iter().filter(|p| which(p).is_none()) {
+        missing.push(format!(
+            "the program `{program}` (named in the cluster file's [start] requires)"
+        ));
     }
     if missing.is_empty() {
         Ok(())

@@ -192,6 +192,7 @@ impl<M: Machines> Cluster for RealCluster<M> {
                 cluster: &self.system.config.path,
                 prefix: &self.prefix,
                 adapter: &*self.system.adapter,
+                settings: &self.system.settings,
                 exits: &exits,
                 reports: &reports,
                 applied,

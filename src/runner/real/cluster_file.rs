@@ -16,7 +16,13 @@
 //! timeout = "30s"
 //! ```
 //!
-//! Instead of `http_get`, `tcp = true` waits until the client port accepts connections.
+//! Instead of `http_get`, `tcp = true` waits until the client port accepts connections, and
+//! `send = "srvr\n"` with `expect = "Mode: "` writes a line on a fresh connection and waits for
+//! an answer containing `expect` (ZooKeeper's four-letter words, Redis's inline commands);
+//! `port` probes another port than `client_port` (a Redis Sentinel's). `[start] requires`
+//! lists more programs the start command runs (checked before anything starts, as the first
+//! word of `argv` is), and `[settings]` gives the client adapter's settings (see
+//! [`systems::settings`]; `--set KEY=VALUE` overrides them).
 //! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed),
 //! `{dir}` (the run's directory on the node's machine), `{splitbrain}` (this executable — on
 //! ssh hosts, the copy uploaded to them — for `splitbrain shim` and `splitbrain node`), and
@@ -36,7 +42,7 @@ mod hosts;
 pub use hosts::{Host, Hosts, Install};
 
 use crate::runner::protocol::node_id;
-use crate::runner::systems::ADAPTERS;
+use crate::runner::systems::{self, Settings};
 use crate::runner::RunError;
 use crate::units::parse_duration;
 
@@ -52,6 +58,13 @@ pub enum Ready {
     },
     /// The client port accepts a TCP connection.
     Tcp,
+    /// A fresh connection, sent `send`, answers with something containing `expect`.
+    Send {
+        /// What is written (a ZooKeeper four-letter word, a Redis inline command).
+        send: String,
+        /// What the answer must contain.
+        expect: String,
+    },
 }
 
 /// A parsed, validated cluster file.
@@ -61,7 +74,7 @@ pub struct ClusterFile {
     pub path: PathBuf,
     /// Number of nodes.
     pub nodes: usize,
-    /// The client adapter (one of [`ADAPTERS`]).
+    /// The client adapter (one of [`ADAPTERS`](systems::ADAPTERS)).
     pub client: String,
     /// The port the adapter and the probe connect to on each node.
     pub client_port: u16,
@@ -76,6 +89,12 @@ pub struct ClusterFile {
     pub peer: String,
     /// The readiness probe.
     pub ready: Ready,
+    /// The port the probe connects to (the client port unless `[ready] port` says otherwise).
+    pub ready_port: u16,
+    /// Programs the start command runs besides its first word (`[start] requires`).
+    pub requires: Vec<String>,
+    /// The adapter's settings (`[settings]`), as `(key, value)` sorted by key.
+    pub settings: Vec<(String, String)>,
     /// Probe: how long every node together has to become ready.
     pub ready_timeout: Duration,
     /// The machines, for `--net ssh` (`None`: the file has no `[[hosts]]`).
@@ -116,6 +135,8 @@ struct Raw {
     hosts: Vec<hosts::RawHost>,
     #[serde(default)]
     install: Option<hosts::RawInstall>,
+    #[serde(default)]
+    settings: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +145,8 @@ struct RawStart {
     argv: Vec<String>,
     #[serde(default)]
     peer: Option<String>,
+    #[serde(default)]
+    requires: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +156,10 @@ struct RawReady {
     http_get: Option<String>,
     #[serde(default)]
     tcp: bool,
+    #[serde(default)]
+    send: Option<String>,
+    #[serde(default)]
+    port: Option<u16>,
     #[serde(default)]
     expect: String,
     #[serde(default)]
@@ -203,16 +230,26 @@ impl ClusterFile {
                 format!("nodes must be 1..={MAX_NODES}, found {nodes}"),
             ));
         }
-        if !ADAPTERS.contains(&raw.client.as_str()) {
+        let Some(kind) = systems::kind(&raw.client) else {
             return Err(error(
                 at("client"),
                 format!(
                     "unknown client adapter {:?}; expected one of: {}",
                     raw.client,
-                    ADAPTERS.join(", ")
+                    systems::names()
                 ),
             ));
-        }
+        };
+        let settings = settings(&raw.settings)
+            .and_then(|pairs| {
+                for pair in &pairs {
+                    let one = std::slice::from_ref(pair);
+                    Settings::resolve(kind.name, kind.settings, &[one])
+                        .map_err(|e| (pair.0.clone(), e))?;
+                }
+                Ok(pairs)
+            })
+            .map_err(|(key, message)| error(at(&key), message))?;
         if raw.client_port == 0 {
             return Err(error(at("client_port"), "client_port must not be 0".into()));
         }
@@ -246,25 +283,40 @@ impl ClusterFile {
                 ));
             }
         }
-        let ready = match (raw.ready.http_get, raw.ready.tcp) {
-            (Some(path), false) if path.starts_with('/') => Ready::HttpGet {
+        let ready = match (raw.ready.http_get, raw.ready.tcp, raw.ready.send) {
+            (Some(path), false, None) if path.starts_with('/') => Ready::HttpGet {
                 path,
                 expect: raw.ready.expect,
             },
-            (Some(path), false) => {
+            (Some(path), false, None) => {
                 return Err(error(
                     at("http_get"),
                     format!("ready.http_get must be a path starting with /, found {path:?}"),
                 ))
             }
-            (None, true) => Ready::Tcp,
+            (None, true, None) => Ready::Tcp,
+            (None, false, Some(send)) if !raw.ready.expect.is_empty() => Ready::Send {
+                send,
+                expect: raw.ready.expect,
+            },
+            (None, false, Some(_)) => {
+                return Err(error(
+                    at("send"),
+                    "ready.send needs `expect`: what the answer must contain".into(),
+                ))
+            }
             _ => {
                 return Err(error(
                     at("[ready]"),
-                    "[ready] needs exactly one probe: http_get = \"/path\" or tcp = true".into(),
+                    "[ready] needs exactly one probe: http_get = \"/path\", tcp = true, or \
+                     send = \"...\" with expect = \"...\""
+                        .into(),
                 ))
             }
         };
+        if raw.ready.port == Some(0) {
+            return Err(error(at("port"), "ready.port must not be 0".into()));
+        }
         let ready_timeout = match &raw.ready.timeout {
             None => Duration::from_secs(30),
             Some(t) => parse_duration(t).ok().ok_or_else(|| {
@@ -284,8 +336,11 @@ impl ClusterFile {
             argv: raw.start.argv,
             peer,
             ready,
+            ready_port: raw.ready.port.unwrap_or(raw.client_port),
+            requires: raw.start.requires,
             ready_timeout,
             hosts,
+            settings,
         })
     }
 
@@ -366,6 +421,28 @@ impl ClusterFile {
         }
         argv
     }
+}
+
+/// `[settings]` as `(key, value)` pairs, scalars written as text; or the key whose value is not
+/// a scalar and why.
+fn settings(table: &toml::Table) -> Result<Vec<(String, String)>, (String, String)> {
+    (table.iter())
+        .map(|(key, value)| {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => {
+                    return Err((
+                        key.clone(),
+                        format!("setting {key} must be a string, number or boolean"),
+                    ))
+                }
+            };
+            Ok((key.clone(), text))
+        })
+        .collect()
 }
 
 /// The first `{...}` in `word` that is not a known placeholder.

@@ -5,7 +5,9 @@
 //! `/v3/maintenance/status`) and records each change of the leader that node reports. [`failovers`] (pure) then measures,
 //! for every fault that took the leader away (a partition leaving it without a majority, a kill,
 //! a pause), the time from the fault to the first report of a different leader by a node on the
-//! majority side. The resolution is the poll interval plus one request.
+//! majority side. The resolution is the poll interval plus one request. [`overlaps`]
+//! (`leader/overlap.rs`, pure) finds the times when two or more nodes each said they lead at
+//! once: a split brain, such as two Redis primaries.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -14,13 +16,18 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+mod overlap;
+
+pub use overlap::{overlaps, Overlap};
+
 use super::namespace::enter_if;
 use crate::runner::nemesis::{Fault, Scheduled};
 use crate::runner::protocol::node_id;
 use crate::runner::systems::SystemAdapter;
 use crate::runner::StopHandle;
 
-/// Node `node` reported, at `at` (from the client phase start), that `leader` leads (`0`: none).
+/// Node `node` reported, at `at` (from the client phase start), that `leader` leads (`0`: none,
+/// or the node stopped answering).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Report {
     /// When.
@@ -134,19 +141,26 @@ fn poll(
     }
     let mut client = adapter.connect(node, addr);
     let mut last = None;
+    let mut member = 0;
     while !stop.is_stopped() {
         let asked = Instant::now();
-        if let Some(status) = client.leader(Duration::from_millis(250)) {
-            if last != Some(status.leader) {
-                last = Some(status.leader);
-                let r = Report {
-                    at: asked.saturating_duration_since(start),
-                    node,
-                    leader: status.leader,
-                    member: status.member,
-                };
-                reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+        // A node that stops answering (killed, paused) no longer claims anything.
+        let leader = match client.leader(Duration::from_millis(250)) {
+            Some(status) => {
+                member = status.member;
+                Some(status.leader)
             }
+            None => last.map(|_| 0),
+        };
+        if leader.is_some() && leader != last {
+            last = leader;
+            let r = Report {
+                at: asked.saturating_duration_since(start),
+                node,
+                leader: leader.unwrap_or(0),
+                member,
+            };
+            reports.lock().unwrap_or_else(|e| e.into_inner()).push(r);
         }
         std::thread::sleep(Duration::from_millis(50).saturating_sub(asked.elapsed()));
     }

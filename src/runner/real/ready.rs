@@ -1,5 +1,6 @@
 //! Waiting for the nodes to be ready: a prober thread (in the client namespace, on netns) asks
-//! each node in turn — an HTTP `GET` whose body must contain a string, or a TCP connection —
+//! each node in turn — an HTTP `GET` whose body must contain a string, a TCP connection, or a
+//! line sent on a fresh connection whose answer must contain a string —
 //! until all answer, the cluster file's timeout passes, or the run is stopped; a node that exits
 //! first is an error naming its log.
 
@@ -12,6 +13,7 @@ use super::namespace::enter_if;
 use crate::runner::protocol::node_id;
 use crate::runner::store::Store;
 use crate::runner::systems::http::HttpConn;
+use crate::runner::systems::plain;
 use crate::runner::{RunError, StopHandle};
 
 /// Whether node at `addr` passes `probe` now.
@@ -21,6 +23,10 @@ fn probe(ready: &Ready, addr: SocketAddr, conn: &mut HttpConn) -> bool {
             .get(path, Duration::from_millis(500))
             .is_ok_and(|(_, body)| String::from_utf8_lossy(&body).contains(expect.as_str())),
         Ready::Tcp => TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok(),
+        Ready::Send { send, expect } => {
+            let timeout = Duration::from_millis(500);
+            plain::ask(addr, send.as_bytes(), expect.as_bytes(), timeout).is_some()
+        }
     }
 }
 
@@ -38,9 +44,12 @@ pub fn wait(
     let (tx, rx) = mpsc::channel();
     // The prober stops on the run's stop, or on this one when a node exits.
     let give_up = StopHandle::default();
+    let probed = addrs
+        .iter()
+        .map(|a| SocketAddr::new(a.ip(), cluster.ready_port));
     let (ns, addrs_owned, ready) = (
         namespace.map(str::to_string),
-        addrs.to_vec(),
+        probed.collect::<Vec<_>>(),
         cluster.ready.clone(),
     );
     let (stop_run, give_up_probe) = (stop.clone(), give_up.clone());
@@ -94,7 +103,11 @@ pub fn wait(
         Some(i) => {
             let what = match &cluster.ready {
                 Ready::HttpGet { path, expect } => format!("answer GET {path} with {expect:?}"),
-                Ready::Tcp => format!("accept a connection on port {}", cluster.client_port),
+                Ready::Tcp => format!("accept a connection on port {}", cluster.ready_port),
+                Ready::Send { send, expect } => format!(
+                    "answer {send:?} on port {} with {expect:?}",
+                    cluster.ready_port
+                ),
             };
             Err(RunError::Real(format!(
                 "node {} did not {what} within {:?}; see {}",

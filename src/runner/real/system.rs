@@ -10,7 +10,7 @@ use super::clients::AdapterClient;
 use super::cluster_file::ClusterFile;
 use super::leader::{Report, Watcher};
 use crate::runner::plan::{NetOptions, RunPlan};
-use crate::runner::systems::{self, AdapterOptions, SystemAdapter};
+use crate::runner::systems::{self, AdapterOptions, Settings, SystemAdapter};
 use crate::runner::RunError;
 
 /// A cluster file and its adapter.
@@ -19,6 +19,10 @@ pub struct System {
     pub config: ClusterFile,
     /// The adapter named in it.
     pub adapter: Arc<dyn SystemAdapter>,
+    /// The adapter's settings: its defaults, the file's `[settings]`, the command line's.
+    pub settings: Settings,
+    /// The command line's `--set KEY=VALUE` (for the replay command).
+    overrides: Vec<(String, String)>,
     /// The backend's name (`netns`, `ssh`), for messages and replay commands.
     pub net: &'static str,
     /// How the backend's errors are made (`RunError::Netns`, `RunError::Ssh`).
@@ -33,11 +37,17 @@ impl System {
         net: &'static str,
         error: fn(String) -> RunError,
     ) -> Result<System, RunError> {
-        let adapter = systems::adapter(&config.client, options)
+        let kind = systems::kind(&config.client)
             .ok_or_else(|| error(format!("no client adapter {:?}", config.client)))?;
+        let addrs = client_addrs(&config);
+        let (adapter, settings) = kind
+            .build(&config.settings, &options, &addrs)
+            .map_err(|e| RunError::Plan(format!("--set: {e}")))?;
         Ok(System {
             config,
             adapter: Arc::from(adapter),
+            settings,
+            overrides: options.settings,
             net,
             error,
         })
@@ -79,8 +89,8 @@ impl System {
         ))
     }
 
-    /// `--net NET --cluster FILE`, the adapter's options, and the node program when the file
-    /// runs the command line's (last: `--bin` takes the rest of the line).
+    /// `--net NET --cluster FILE`, the command line's `--set`s, and the node program when the
+    /// file runs the command line's (last: `--bin` takes the rest of the line).
     pub fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
         let mut args = vec![
             "--net".to_string(),
@@ -88,7 +98,9 @@ impl System {
             "--cluster".into(),
             self.config.path.display().to_string(),
         ];
-        args.extend(self.adapter.replay_args());
+        for (key, value) in &self.overrides {
+            args.extend(["--set".to_string(), format!("{key}={value}")]);
+        }
         if self.config.takes_program() {
             args.extend(plan.node.replay_args());
         }
@@ -97,20 +109,20 @@ impl System {
 
     /// Each node's client address.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        (0..self.config.nodes)
-            .map(|i| {
-                SocketAddr::V4(SocketAddrV4::new(
-                    self.config.ip(i),
-                    self.config.client_port,
-                ))
-            })
-            .collect()
+        client_addrs(&self.config)
     }
 
     /// A client whose thread works in `namespace` (if any).
     pub fn client(&self, namespace: Option<String>) -> AdapterClient {
         AdapterClient::start(namespace, self.addrs(), self.adapter.clone())
     }
+}
+
+/// Each node's client address in `config`.
+fn client_addrs(config: &ClusterFile) -> Vec<SocketAddr> {
+    (0..config.nodes)
+        .map(|i| SocketAddr::V4(SocketAddrV4::new(config.ip(i), config.client_port)))
+        .collect()
 }
 
 /// The leader watcher of a running cluster, if its adapter reports leaders.

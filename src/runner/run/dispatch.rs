@@ -6,7 +6,8 @@
 //! One dispatcher owns the workload, so the generator and the client logic stay plain `&mut`
 //! code; only the wait for each reply runs in its own task, on the worker's [`Client`].
 //! Invocations are recorded before the request leaves and completions after the reply is back,
-//! so recorded intervals contain the real ones.
+//! so recorded intervals contain the real ones. An operation goes to the node its workload
+//! targets, folded onto the nodes there are (node `k` of `n` is `k mod n`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -126,7 +127,9 @@ impl<C: Client> Dispatch<C> {
             let ctx = self.context(&worker);
             match self.workload.next(&ctx, &mut self.rng) {
                 Some(op) => {
-                    let node = self.workload.target(&op, ctx.node);
+                    // A role beyond the nodes there are folds onto them: one instance may serve
+                    // every role (lease-lock's lock server and storage on one Redis).
+                    let node = self.workload.target(&op, ctx.node) % self.env.node_count.max(1);
                     self.dispatch(worker, op, node);
                     next_at += mean.mul_f64(self.rng.gen_range(0.0..2.0));
                     // After a stall (a paused machine), do not burst to catch up.

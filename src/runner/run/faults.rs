@@ -6,13 +6,15 @@
 //! the backend instead; the executor installs it, records the steps it reports, and removes it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::history::{Event, EventKind, Process};
+use crate::history::{Event, EventKind, Process, Value};
 use crate::runner::backend::Cluster;
+use crate::runner::corrupt;
 use crate::runner::effect::Effect;
 use crate::runner::nemesis::targeted::Step;
 use crate::runner::nemesis::{Fault, FaultKind, Scheduled, TargetedNemesis};
@@ -31,6 +33,8 @@ pub(super) struct Faults {
     targeted: Option<(FaultKind, mpsc::UnboundedReceiver<Step>)>,
     /// Per kind, the actions whose effect was judged, and how many took.
     proofs: BTreeMap<FaultKind, Proof>,
+    /// The nodes' data directories (`<data>/n0`, ...), for the corrupt nemesis.
+    data: Option<PathBuf>,
 }
 
 /// How many of a kind's judged actions took effect.
@@ -41,8 +45,13 @@ struct Proof {
 }
 
 impl Faults {
-    pub(super) fn new(recorder: Arc<Recorder>, progress: Arc<RunProgress>) -> Faults {
+    pub(super) fn new(
+        recorder: Arc<Recorder>,
+        progress: Arc<RunProgress>,
+        data: Option<PathBuf>,
+    ) -> Faults {
         Faults {
+            data,
             recorder,
             progress,
             active: BTreeMap::new(),
@@ -159,6 +168,28 @@ impl Faults {
             .set_faults(self.active.values().map(Fault::describe).collect());
     }
 
+    /// Kills node `i`, then corrupts a file of its data directory (chosen by `seed` and the
+    /// node); the effect is the corruption's, with the exit seen.
+    async fn corrupt<C: Cluster>(&self, cluster: &C, i: usize, seed: u64) -> Effect {
+        let killed = cluster.kill_node(i).await;
+        let Some(root) = self.data.clone() else {
+            return Effect::missed(vec![("file", Value::str("no local data directories"))]);
+        };
+        let dir = root.join(node_id(i));
+        let seed = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let corrupted = tokio::task::spawn_blocking(move || corrupt::corrupt(&dir, seed))
+            .await
+            .unwrap_or_else(|_| Effect::missed(vec![("file", Value::str("not corrupted"))]));
+        Effect {
+            took: corrupted.took,
+            evidence: corrupted
+                .evidence
+                .into_iter()
+                .chain(killed.evidence)
+                .collect(),
+        }
+    }
+
     /// Applies `fault`, then records it with what it was seen to do.
     async fn apply<C: Cluster>(
         &mut self,
@@ -200,6 +231,19 @@ impl Faults {
             Fault::StopLoss => Some(cluster.loss(&[], None).await?),
             Fault::StartLatency(nodes, extra) => Some(cluster.latency(nodes, Some(*extra)).await?),
             Fault::StopLatency => Some(cluster.latency(&[], None).await?),
+            Fault::Corrupt(nodes, seed) => {
+                let mut effects = Vec::new();
+                for &i in nodes {
+                    effects.push((node_id(i), self.corrupt(cluster, i, *seed).await));
+                }
+                Some(Effect::per_node(effects))
+            }
+            Fault::Recover(nodes) => {
+                for &i in nodes {
+                    cluster.start_node(i).await?;
+                }
+                None
+            }
             // The backend took the step itself (or, healing, has already been told).
             Fault::Targeted { .. } => None,
         };
@@ -208,11 +252,14 @@ impl Faults {
     }
 }
 
-/// Whether `fault`'s effect proves its kind took effect: the kill, the pause, and the end of a
-/// network fault (which counts what it dropped or delayed). A restart or a resume proves
-/// nothing about the fault it ends.
+/// Whether `fault`'s effect proves its kind took effect: the kill, the pause, the corruption
+/// read back, and the end of a network fault (which counts what it dropped or delayed). A
+/// restart or a resume proves nothing about the fault it ends.
 fn judges(fault: &Fault) -> bool {
-    !matches!(fault, Fault::Restart(_) | Fault::Resume(_))
+    !matches!(
+        fault,
+        Fault::Restart(_) | Fault::Resume(_) | Fault::Recover(_)
+    )
 }
 
 fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
@@ -222,6 +269,7 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Latency => "no latency fault delayed a message",
         FaultKind::Kill => "no kill was seen to end a process",
         FaultKind::Pause => "no paused process was seen stopped",
+        FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };
     if proof.judged == 0 {

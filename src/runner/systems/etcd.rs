@@ -2,8 +2,9 @@
 //! gateway, and each response (or its absence) a completion; leader reports come from
 //! `/v3/maintenance/status` (served locally, so an isolated member still answers).
 //!
-//! - `read` → `POST /v3/kv/range {key}` (with `serializable: true` under
-//!   `--etcd-serializable-reads`); no `kvs` in the response means the key is absent: `nil`.
+//! - `read` → `POST /v3/kv/range {key}` (with `serializable: true` under the setting
+//!   `serializable-reads`, or `--etcd-serializable-reads`); no `kvs` in the response means the
+//!   key is absent: `nil`.
 //! - `write` → `POST /v3/kv/put {key, value}`.
 //! - `cas [from to]` → `POST /v3/kv/txn` comparing the VALUE with `from`, putting `to`; a
 //!   response without `succeeded` (proto3 omits `false`) is a definite failure.
@@ -18,13 +19,22 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use super::http::{base64_decode, base64_encode, HttpConn, HttpError};
+use super::settings::{Kind, Setting, Settings};
 use super::{LeaderStatus, SystemAdapter, SystemClient};
 use crate::history::Value;
 use crate::runner::backend::Reply;
 use crate::runner::workload::{Completion, Invocation, WorkloadName};
+
+/// The etcd adapter's settings.
+pub(super) const SETTINGS: &[Setting] = &[Setting {
+    name: "serializable-reads",
+    kind: Kind::Flag,
+    default: "false",
+    help: "serve reads from the member's local state (possibly stale) instead of linearizably",
+}];
 
 /// The etcd adapter.
 #[derive(Clone, Copy, Debug)]
@@ -32,10 +42,14 @@ pub(super) struct Etcd {
     mode: ReadMode,
 }
 
-impl Etcd {
-    pub(super) fn new(mode: ReadMode) -> Etcd {
-        Etcd { mode }
-    }
+/// The adapter with `settings`.
+pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+    let mode = if settings.flag("serializable-reads") {
+        ReadMode::Serializable
+    } else {
+        ReadMode::Linearizable
+    };
+    Box::new(Etcd { mode })
 }
 
 impl SystemAdapter for Etcd {
@@ -62,21 +76,6 @@ impl SystemAdapter for Etcd {
 
     fn reports_leaders(&self) -> bool {
         true
-    }
-
-    fn replay_args(&self) -> Vec<String> {
-        match self.mode {
-            ReadMode::Linearizable => Vec::new(),
-            ReadMode::Serializable => vec!["--etcd-serializable-reads".into()],
-        }
-    }
-
-    fn settings(&self) -> Map<String, Json> {
-        let mode = match self.mode {
-            ReadMode::Linearizable => "linearizable",
-            ReadMode::Serializable => "serializable",
-        };
-        Map::from_iter([("read_mode".to_string(), Json::from(mode))])
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
+use super::settings::Settings;
 use super::{SystemAdapter, SystemClient};
 use crate::history::Value;
 use crate::runner::backend::Reply;
@@ -35,6 +36,11 @@ impl Default for Maelstrom {
             next_client: Arc::new(AtomicU32::new(1)),
         }
     }
+}
+
+/// The adapter (it takes no settings).
+pub(super) fn build(_settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+    Box::new(Maelstrom::default())
 }
 
 impl SystemAdapter for Maelstrom {
