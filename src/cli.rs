@@ -101,7 +101,12 @@ enum Command {
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let args = run::expand_bin(std::env::args_os().collect());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = run::stray_dash(&args) {
+        let _ = writeln!(std::io::stderr(), "error: {message}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let args = run::expand_bin(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -26,7 +26,9 @@
 //!   log replication and a key-value store), [`lease_lock`] (a lease
 //!   lock service with fencing tokens), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
-//!   happens-before).
+//!   happens-before);
+//! - [`hat`]: a deployable node only (no spec): totally available read-committed transactions
+//!   for Maelstrom's `txn-rw-register`.
 //!
 //! ```no_run
 //! use splitbrain_models::{check, CheckRequest, Status};
@@ -41,6 +43,7 @@ mod catalog;
 pub mod check;
 pub mod crdt;
 mod error;
+pub mod hat;
 pub mod history;
 pub mod lease_lock;
 pub mod lift;

@@ -34,6 +34,9 @@ pub struct RunInput {
     pub logs: Vec<(String, String)>,
     /// Why there is no counterexample although the run was invalid, if so.
     pub note: Option<String>,
+    /// For an invalid transactional run: per anomaly type (with its count), the text of its
+    /// first cases (each cycle step by step, "because ...").
+    pub anomalies: Vec<(String, Vec<String>)>,
 }
 
 /// The run's page.
@@ -52,6 +55,17 @@ pub fn run_report(input: &RunInput) -> String {
     page.push_str(&facts::section(results));
     if let Some(note) = &input.note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
+    }
+    if !input.anomalies.is_empty() {
+        page.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n");
+        for (kind, lines) in &input.anomalies {
+            let _ = writeln!(
+                page,
+                "<h3>{}</h3><pre class=\"anomaly\">{}</pre>",
+                escape(kind),
+                escape(&lines.join("\n"))
+            );
+        }
     }
     let faults = nemesis::intervals(&input.events);
     page.push_str(&plots::section(&input.events, &faults));
@@ -143,10 +157,12 @@ mod tests {
             journal: Some(journal),
             logs: vec![("n0".into(), "<panic>".into())],
             note: None,
+            anomalies: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
         };
         let html = run_report(&input);
         assert!(html.contains("class=\"verdict valid\""));
         assert!(html.contains("3 keys &lt;ok&gt;") && html.contains("&lt;panic&gt;"));
+        assert!(html.contains("id=\"anomalies\"") && html.contains("T1 &lt;read&gt; T2"));
         assert!(html.contains("id=\"timeline\"") && html.contains("id=\"lamport\""));
         assert!(html.contains("id=\"latency-read\"") && html.contains("id=\"throughput\""));
     }
@@ -178,6 +194,7 @@ mod tests {
             journal: Some(journal),
             logs: Vec::new(),
             note: None,
+            anomalies: Vec::new(),
         };
         let html = run_report(&input);
         let at = |needle: &str| {

@@ -164,6 +164,7 @@ impl Spec for Raft {
                 heartbeats: false,
                 vote_without_log_check: self.vote_without_log_check,
                 commit_old_term: self.commit_old_term,
+                local_reads: false,
             })
         });
         let clients = (0..self.clients)

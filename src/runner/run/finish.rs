@@ -87,6 +87,9 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
     if let RunStatus::Checked(c) = &mut outcome.status {
         demote_unproven(c, &outcome.ops, interrupted);
         demote_without_faults(c, &outcome.faults_without_effect);
+        if let Some(note) = check_availability(c, &outcome.ops, end.plan.availability) {
+            outcome.notes.push(note);
+        }
     }
     let results = serde_json::to_vec_pretty(&outcome.results_json()).unwrap_or_default();
     let path = end.store.path("results.json");
@@ -150,6 +153,38 @@ fn demote_unproven(c: &mut WorkloadCheck, ops: &OpStats, interrupted: bool) {
         c.verdict = Verdict::Unknown;
         c.summary = format!("interrupted; valid so far ({})", c.summary);
     }
+}
+
+/// Maelstrom's `--availability`: the fraction of client operations that completed `ok` must
+/// reach `target`; below it the run is invalid whatever the workload's verdict. Returns the note
+/// that reports the fraction.
+fn check_availability(c: &mut WorkloadCheck, ops: &OpStats, target: Option<f64>) -> Option<String> {
+    let target = target?;
+    let fraction = if ops.count == 0 {
+        0.0
+    } else {
+        ops.ok as f64 / ops.count as f64
+    };
+    let met = fraction >= target;
+    let note = format!(
+        "availability: {} of {} operations ok (ok-fraction {fraction:.4}); required {}: {}",
+        ops.ok,
+        ops.count,
+        if target >= 1.0 {
+            "total".to_string()
+        } else {
+            target.to_string()
+        },
+        if met { "met" } else { "NOT met" }
+    );
+    if !met && ops.count > 0 {
+        c.verdict = Verdict::Invalid;
+        c.summary = format!(
+            "availability not met: ok-fraction {fraction:.4} < {target}; {}",
+            c.summary
+        );
+    }
+    Some(note)
 }
 
 /// A valid verdict of a run whose requested faults never took effect says nothing about those
@@ -217,6 +252,25 @@ mod tests {
             summary: "ok".into(),
             details: Json::Null,
         }
+    }
+
+    #[test]
+    fn total_availability_makes_one_failed_operation_invalid() {
+        let ops = OpStats {
+            count: 10,
+            ok: 9,
+            fail: 1,
+            ..OpStats::default()
+        };
+        let mut c = valid();
+        let note = check_availability(&mut c, &ops, Some(1.0)).unwrap();
+        assert_eq!(c.verdict, Verdict::Invalid);
+        assert!(note.contains("NOT met"), "{note}");
+        let mut c = valid();
+        check_availability(&mut c, &ops, Some(0.9));
+        assert_eq!(c.verdict, Verdict::Valid);
+        let mut c = valid();
+        assert!(check_availability(&mut c, &ops, None).is_none());
     }
 
     #[test]
