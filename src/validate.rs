@@ -41,6 +41,7 @@ use std::path::Path;
 pub use error::ValidateError;
 pub use gap::Limits;
 pub use outcome::{Divergence, Gap, Mark, PropertyResult, PropertyViolation, Validation};
+pub use registry::VALIDATABLE;
 
 /// Where `splitbrain run` writes its validation in the store.
 pub const VALIDATION_FILE: &str = "validation.json";

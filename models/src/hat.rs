@@ -92,7 +92,7 @@ pub enum HatReplica {
 }
 
 /// The anti-entropy timer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct GossipTimer;
 
 const GOSSIP_EVERY: std::ops::Range<Duration> =

@@ -100,10 +100,12 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
     Ok(outcome)
 }
 
-/// Whether the run's nodes keep journals to validate: splitbrain's reference nodes, unless the
-/// plan says not to.
+/// Whether the run's nodes keep journals to validate: splitbrain's reference nodes that have a
+/// model spec, unless the plan says not to.
 fn wants_validation(plan: &RunPlan) -> bool {
-    plan.validate && matches!(plan.node, NodeCommand::Named { .. })
+    plan.validate
+        && matches!(&plan.node, NodeCommand::Named { name, .. }
+            if validate::VALIDATABLE.contains(&name.as_str()))
 }
 
 /// Validates the run in `dir` against the correct model (off the async threads), writes
