@@ -33,8 +33,8 @@ const LIBFAKETIME: [&str; 4] = [
     "/usr/local/lib/faketime/libfaketime.so.1",
 ];
 
-/// The magic that starts a Go binary's build information (the `.go.buildinfo` section).
-const GO_BUILDINFO: &[u8] = b"\xff Go buildinf:";
+/// The section that holds a Go binary's build information (it starts `\xff Go buildinf:`).
+const GO_BUILDINFO: &[u8] = b".go.buildinfo";
 
 /// A read-back offset within this much of the one written (plus the read's own duration) is
 /// the offset written.
@@ -85,41 +85,78 @@ pub fn classify(bytes: &[u8]) -> Binary {
     if !bytes.starts_with(b"\x7fELF") || bytes.len() < 0x40 {
         return Binary::Other;
     }
-    if memchr::memmem::find(bytes, GO_BUILDINFO).is_some() {
+    let elf = Elf(bytes);
+    if elf.section_names().is_some_and(|names| names.contains(&GO_BUILDINFO)) {
         return Binary::Go;
     }
-    if has_interp(bytes).unwrap_or(false) {
+    if elf.has_interp().unwrap_or(false) {
         Binary::Dynamic
     } else {
         Binary::Static
     }
 }
 
-/// Whether the ELF has a `PT_INTERP` program header (`None`: malformed).
-fn has_interp(b: &[u8]) -> Option<bool> {
-    let wide = b[4] == 2;
-    let little = b[5] == 1;
-    let int = |at: usize, len: usize| -> Option<u64> {
-        let bytes = b.get(at..at + len)?;
-        let mut v = 0u64;
-        for i in 0..len {
+/// An ELF file's bytes (either class, either byte order).
+struct Elf<'a>(&'a [u8]);
+
+impl Elf<'_> {
+    fn wide(&self) -> bool {
+        self.0[4] == 2
+    }
+
+    /// The unsigned integer of `len` bytes at `at` (`None`: past the end).
+    fn int(&self, at: u64, len: usize) -> Option<u64> {
+        let at = usize::try_from(at).ok()?;
+        let bytes = self.0.get(at..at.checked_add(len)?)?;
+        let little = self.0[5] == 1;
+        Some((0..len).fold(0u64, |v, i| {
             let byte = if little { bytes[len - 1 - i] } else { bytes[i] };
-            v = (v << 8) | u64::from(byte);
-        }
-        Some(v)
-    };
-    let (phoff, phentsize, phnum) = if wide {
-        (int(0x20, 8)?, int(0x36, 2)?, int(0x38, 2)?)
-    } else {
-        (int(0x1C, 4)?, int(0x2A, 2)?, int(0x2C, 2)?)
-    };
-    for i in 0..phnum {
-        let at = usize::try_from(phoff + i * phentsize).ok()?;
-        if int(at, 4)? == 3 {
-            return Some(true);
+            (v << 8) | u64::from(byte)
+        }))
+    }
+
+    /// A header field: at `wide_at` (`len` 8 or 2) in ELF64, at `narrow_at` (4 or 2) in ELF32.
+    fn field(&self, wide_at: u64, narrow_at: u64, len: usize) -> Option<u64> {
+        if self.wide() {
+            self.int(wide_at, len)
+        } else {
+            self.int(narrow_at, len.min(4))
         }
     }
-    Some(false)
+
+    /// Whether a `PT_INTERP` program header is present (`None`: malformed).
+    fn has_interp(&self) -> Option<bool> {
+        let phoff = self.field(0x20, 0x1C, 8)?;
+        let phentsize = self.field(0x36, 0x2A, 2)?;
+        let phnum = self.field(0x38, 0x2C, 2)?;
+        for i in 0..phnum {
+            if self.int(phoff + i * phentsize, 4)? == 3 {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+
+    /// The names of the sections (`None`: no section headers, or malformed).
+    fn section_names(&self) -> Option<Vec<&[u8]>> {
+        let shoff = self.field(0x28, 0x20, 8)?;
+        let shentsize = self.field(0x3A, 0x2E, 2)?;
+        let shnum = self.field(0x3C, 0x30, 2)?;
+        let shstrndx = self.field(0x3E, 0x32, 2)?;
+        if shoff == 0 || shstrndx >= shnum {
+            return None;
+        }
+        let (off_at, off_len) = if self.wide() { (0x18, 8) } else { (0x10, 4) };
+        let strtab = self.int(shoff + shstrndx * shentsize + off_at, off_len)?;
+        let mut names = Vec::new();
+        for i in 0..shnum {
+            let name = self.int(shoff + i * shentsize, 4)?;
+            let start = usize::try_from(strtab + name).ok()?;
+            let rest = self.0.get(start..)?;
+            names.push(&rest[..memchr::memchr(0, rest).unwrap_or(rest.len())]);
+        }
+        Some(names)
+    }
 }
 
 /// Why libfaketime cannot move `program`'s clock (`None`: it can, or the program cannot be
@@ -277,7 +314,9 @@ pub fn bump(dir: &Path, node: &str, lib: &Path, offset_ms: i64, pid: Option<i32>
 mod tests {
     use super::*;
 
-    fn elf64(interp: bool) -> Vec<u8> {
+    /// A little-endian ELF64 with two program headers (the second `PT_INTERP` when `interp`)
+    /// and two sections, the second named `section`.
+    fn elf64(interp: bool, section: &str) -> Vec<u8> {
         let mut b = vec![0u8; 0x40 + 2 * 0x38];
         b[..4].copy_from_slice(b"\x7fELF");
         b[4] = 2;
@@ -287,20 +326,45 @@ mod tests {
         b[0x38] = 2; // e_phnum
         b[0x40] = 1; // PT_LOAD
         b[0x40 + 0x38] = if interp { 3 } else { 1 };
+        // The names, then the section headers: [0] the names (.shstrtab), [1] `section`.
+        let strtab = b.len() as u64;
+        let names = format!(".shstrtab\0{section}\0");
+        b.extend_from_slice(names.as_bytes());
+        let shoff = b.len() as u64;
+        b[0x28..0x30].copy_from_slice(&shoff.to_le_bytes());
+        b[0x3A] = 0x40; // e_shentsize
+        b[0x3C] = 2; // e_shnum
+        b[0x3E] = 0; // e_shstrndx
+        for name in [0u32, 10] {
+            let mut sh = vec![0u8; 0x40];
+            sh[..4].copy_from_slice(&name.to_le_bytes());
+            sh[0x18..0x20].copy_from_slice(&strtab.to_le_bytes());
+            b.extend_from_slice(&sh);
+        }
         b
     }
 
     #[test]
     fn an_elf_with_an_interpreter_is_dynamic_and_one_without_is_static() {
-        assert_eq!(classify(&elf64(true)), Binary::Dynamic);
-        assert_eq!(classify(&elf64(false)), Binary::Static);
+        assert_eq!(classify(&elf64(true, ".text")), Binary::Dynamic);
+        assert_eq!(classify(&elf64(false, ".text")), Binary::Static);
     }
 
     #[test]
-    fn go_build_info_makes_a_dynamic_elf_a_go_program() {
-        let mut b = elf64(true);
-        b.extend_from_slice(b"....\xff Go buildinf:\x08\x02");
-        assert_eq!(classify(&b), Binary::Go);
+    fn a_go_buildinfo_section_makes_a_dynamic_elf_a_go_program() {
+        assert_eq!(classify(&elf64(true, ".go.buildinfo")), Binary::Go);
+        let mut b = elf64(true, ".rodata");
+        b.extend_from_slice(b"\xff Go buildinf:");
+        assert_eq!(classify(&b), Binary::Dynamic, "the magic alone, as data, is not Go");
+    }
+
+    #[test]
+    fn this_test_binary_is_dynamic_and_etcd_if_installed_is_go() {
+        let me = std::env::current_exe().unwrap();
+        assert_eq!(classify(&fs::read(me).unwrap()), Binary::Dynamic);
+        if let Ok(etcd) = fs::read("/usr/bin/etcd") {
+            assert_eq!(classify(&etcd), Binary::Go);
+        }
     }
 
     #[test]
@@ -328,9 +392,7 @@ mod tests {
     fn a_fake_go_program_is_refused_by_path() {
         let dir = tempfile::tempdir().unwrap();
         let go = dir.path().join("gonode");
-        let mut b = elf64(true);
-        b.extend_from_slice(GO_BUILDINFO);
-        fs::write(&go, b).unwrap();
+        fs::write(&go, elf64(true, ".go.buildinfo")).unwrap();
         let why = refusal(go.to_str().unwrap()).expect("refused");
         assert!(why.contains("Go program"), "{why}");
         let script = dir.path().join("node.sh");
