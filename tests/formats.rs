@@ -3,6 +3,7 @@
 //!
 //! - `corpus.rs`: every corpus file parses; event counts match line counts;
 //! - `roundtrip.rs`: jsonl → edn → jsonl is the identity, edn → jsonl → edn keeps every field;
+//! - `flat.rs`: the Plume and AWDIT register formats, and verdicts kept through them;
 //! - `errors.rs`: detection of each format and the exact message for malformed inputs;
 //! - `fuzz.rs`: proptest over arbitrary and mutated bytes: every parser answers, none panics;
 //! - `rate.rs`: `cargo test --release --test integration -- --ignored parse_rate` measures the
@@ -10,6 +11,7 @@
 
 mod corpus;
 mod errors;
+mod flat;
 mod fuzz;
 mod rate;
 mod roundtrip;

@@ -12,6 +12,8 @@ mod formats;
 mod generate;
 /// Hand-written valid/invalid cases under `histories/`.
 mod histories;
+/// The complete read-committed / read-atomic / causal checks against a brute-force reference.
+mod isolation_differential;
 /// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
 /// `splitbrain model`: the model checker's command line.

@@ -11,6 +11,8 @@ mod cli;
 mod elle_cases;
 /// Hand-written histories under `histories/txn/`.
 mod histories;
+/// The complete read-committed / read-atomic / causal checks on hand-written histories.
+mod isolation;
 /// rw-register inference, including maelstrom#56.
 mod rw_register;
 /// No false alarms on histories of simulated databases that keep their promises.

@@ -39,6 +39,7 @@
 
 mod adya;
 mod axiomatic;
+pub mod biswas_enea;
 pub mod build;
 mod cases;
 pub mod selfcheck;

@@ -42,6 +42,7 @@ mod explain;
 mod extract;
 mod graph;
 mod infer;
+pub mod isolation;
 mod models;
 mod options;
 mod report;
@@ -123,6 +124,15 @@ impl Transactions {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.history.txns.is_empty()
+    }
+
+    /// Decides `level` completely (see [`isolation`]), alone: no cycle search.
+    pub fn isolation(
+        &self,
+        level: isolation::Level,
+        deadline: Option<Instant>,
+    ) -> isolation::IsolationResult {
+        isolation::check(&self.history, &self.writes, level, deadline)
     }
 
     /// The text lines describing one case of a report made from these transactions.
@@ -284,7 +294,88 @@ pub fn check_transactions(
         notes,
         txns: views,
         stats: stats(txns, graph.edge_count, &found, start.elapsed()),
-    })
+        isolation: Vec::new(),
+    }
+    .with_isolation(txns, options, deadline))
+}
+
+impl TxnReport {
+    /// Adds the complete answers for the levels asked for (read-committed, read-atomic,
+    /// causal) and folds them into the verdict: an invalid level makes the history invalid; a
+    /// valid one makes `valid` exact when every model asked for is decided completely. The
+    /// complete answer never overrides an anomaly the cycle checker proved; if the two
+    /// disagree, a note says so.
+    fn with_isolation(
+        mut self,
+        txns: &Transactions,
+        options: &TxnOptions,
+        deadline: Option<Instant>,
+    ) -> TxnReport {
+        let levels: std::collections::BTreeSet<isolation::Level> = (options.consistency_models)
+            .iter()
+            .filter_map(|m| isolation::Level::of(*m))
+            .collect();
+        if levels.is_empty() || !options.complete_levels {
+            return self;
+        }
+        let assumptions = options.sequential_keys || options.linearizable_keys;
+        for level in levels {
+            let result = isolation::check(&txns.history, &txns.writes, level, deadline);
+            match result.verdict {
+                Verdict::Invalid => {
+                    self.verdict = Verdict::Invalid;
+                    for &m in &options.consistency_models {
+                        if isolation::Level::of(m) == Some(level)
+                            && !self.not.contains(&m)
+                            && !self.also_not.contains(&m)
+                        {
+                            self.not.insert(m);
+                        }
+                    }
+                }
+                Verdict::Unknown if self.verdict == Verdict::Valid => {
+                    self.verdict = Verdict::Unknown;
+                    self.reason = Some(format!(
+                        "the complete {level} check stopped: {}",
+                        result.reason.as_deref().unwrap_or("limit")
+                    ));
+                }
+                Verdict::Valid if !assumptions => {
+                    let model = match level {
+                        isolation::Level::ReadCommitted => ConsistencyModel::ReadCommitted,
+                        isolation::Level::ReadAtomic => ConsistencyModel::ReadAtomic,
+                        isolation::Level::Causal => ConsistencyModel::CausalCerone,
+                    };
+                    let forbidden = prohibited_by(&[model]);
+                    let seen: Vec<&str> = (self.found.iter())
+                        .filter(|a| forbidden.contains(a))
+                        .map(|a| a.name())
+                        .collect();
+                    if !seen.is_empty() {
+                        self.notes.push(format!(
+                            "disagreement: the cycle checker found {}, which {} forbids, but \
+                             the complete {level} check found a commit order",
+                            seen.join(", "),
+                            model.name()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            self.isolation.push(result);
+        }
+        let all_decided =
+            (options.consistency_models.iter()).all(|m| isolation::Level::of(*m).is_some());
+        if self.verdict == Verdict::Valid && all_decided {
+            let names: Vec<&str> = self.isolation.iter().map(|r| r.level.name()).collect();
+            self.scope.exact = true;
+            self.scope.statement = format!(
+                "valid: decided completely for {} (Biswas–Enea axioms: a commit order exists)",
+                names.join(", ")
+            );
+        }
+        self
+    }
 }
 
 enum Order {
@@ -431,6 +522,7 @@ fn unknown_report(
         notes: Vec::new(),
         txns: Default::default(),
         stats: stats(txns, 0, &cycles::Found::default(), start.elapsed()),
+        isolation: Vec::new(),
     }
 }
 

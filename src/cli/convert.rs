@@ -18,14 +18,16 @@ pub struct ConvertArgs {
     /// Input format (detected when omitted).
     #[arg(long, value_parser = parse_format)]
     from: Option<Format>,
-    /// Output format: jsonl or edn (from OUTPUT's extension when omitted; jsonl for `-`).
+    /// Output format: jsonl, edn, plume or awdit (from OUTPUT's extension when omitted; jsonl
+    /// for `-`).
     #[arg(long, value_parser = parse_format)]
     to: Option<Format>,
 }
 
 fn parse_format(name: &str) -> Result<Format, String> {
-    Format::from_name(name)
-        .ok_or_else(|| format!("unknown format {name:?}; expected jsonl, edn or porcupine-etcd"))
+    Format::from_name(name).ok_or_else(|| {
+        format!("unknown format {name:?}; expected jsonl, edn, porcupine-etcd, plume or awdit")
+    })
 }
 
 /// Runs `convert`; returns the exit code.
@@ -42,7 +44,10 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<u8> {
         })?,
     };
     if !to.can_write() {
-        bail!("{} is a read-only format; write jsonl or edn", to.name());
+        bail!(
+            "{} is a read-only format; write jsonl, edn, plume or awdit",
+            to.name()
+        );
     }
     let (_, history) = format::read(&args.input, args.from)?;
     if to_stdout {

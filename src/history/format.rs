@@ -5,6 +5,8 @@
 //! | `jsonl` | yes | yes | native: one JSON object per line, Jepsen's op-map fields |
 //! | `edn` | yes | yes | Jepsen's `history.edn`, Knossos vectors, Porcupine's kv logs (EDN maps) |
 //! | `porcupine-etcd` | yes | no | the `INFO  jepsen.util - ...` etcd logs in Porcupine's test data |
+//! | `plume` | yes | yes | Plume's `r(key,value,session,txn)` lines (Plume, PolySI, IsoVista, AWDIT) |
+//! | `awdit` | yes | yes | AWDIT's `test` format (`r K V` / `w K V`, `---` and `===` separators) |
 //!
 //! Map of this module, in reading order:
 //! - [`Format`] (here): names, file extensions, detection, and the entry points [`for_each_event`],
@@ -17,7 +19,9 @@
 //! - `jsonl.rs` + `jsonl/`: native JSON lines (serde_json with our own visitors; large files are
 //!   parsed in blocks on all cores, events still delivered in order);
 //! - `edn.rs` + `edn/`: Jepsen EDN, including independent-key `[k v]` tuples;
-//! - `porcupine.rs`: Porcupine's etcd logs (read only, strict grammar).
+//! - `porcupine.rs`: Porcupine's etcd logs (read only, strict grammar);
+//! - `flat.rs`, `plume.rs`, `awdit.rs`: the flat register formats of the weak-isolation
+//!   checkers (read into whole transactions; no real time).
 //!
 //! Every reader streams: [`for_each_event`] hands events to a sink one at a time. The line formats
 //! (`jsonl`, `porcupine-etcd`) never hold the whole file or all events. EDN reads the file into
@@ -29,12 +33,15 @@
 //! than a fixed bound are errors (never panics); every error names the file (when known), the
 //! 1-based line and column, what was expected and what was found.
 
+mod awdit;
 mod detect;
 mod edn;
+mod flat;
 mod implied;
 mod intern;
 mod jsonl;
 mod lines;
+mod plume;
 mod porcupine;
 mod text;
 
@@ -58,11 +65,21 @@ pub enum Format {
     Edn,
     /// Porcupine's etcd Jepsen logs (read only).
     PorcupineEtcd,
+    /// Plume's `r(key,value,session,txn)` lines.
+    Plume,
+    /// AWDIT's `test` format.
+    Awdit,
 }
 
 impl Format {
     /// Every format, for help texts.
-    pub const ALL: [Format; 3] = [Format::Jsonl, Format::Edn, Format::PorcupineEtcd];
+    pub const ALL: [Format; 5] = [
+        Format::Jsonl,
+        Format::Edn,
+        Format::PorcupineEtcd,
+        Format::Plume,
+        Format::Awdit,
+    ];
 
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
@@ -70,6 +87,8 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Edn => "edn",
             Format::PorcupineEtcd => "porcupine-etcd",
+            Format::Plume => "plume",
+            Format::Awdit => "awdit",
         }
     }
 
@@ -80,6 +99,8 @@ impl Format {
             "jsonl" | "json" | "native" => Format::Jsonl,
             "edn" | "jepsen" => Format::Edn,
             "porcupine-etcd" | "porcupine" => Format::PorcupineEtcd,
+            "plume" => Format::Plume,
+            "awdit" | "awdit-test" | "test" => Format::Awdit,
             _ => return None,
         })
     }
@@ -120,7 +141,9 @@ impl FromStr for Format {
 
     fn from_str(s: &str) -> Result<Format, String> {
         Format::from_name(s).ok_or_else(|| {
-            format!("unknown history format {s:?}; expected jsonl, edn or porcupine-etcd")
+            format!(
+                "unknown history format {s:?}; expected jsonl, edn, porcupine-etcd, plume or awdit"
+            )
         })
     }
 }
@@ -148,6 +171,16 @@ pub fn for_each_event(
     match format {
         Format::Jsonl => jsonl::read(reader, Some(&file_name), sink)?,
         Format::PorcupineEtcd => porcupine::read(
+            BufReader::with_capacity(1 << 16, reader),
+            Some(&file_name),
+            sink,
+        )?,
+        Format::Plume => plume::read(
+            BufReader::with_capacity(1 << 16, reader),
+            Some(&file_name),
+            sink,
+        )?,
+        Format::Awdit => awdit::read(
             BufReader::with_capacity(1 << 16, reader),
             Some(&file_name),
             sink,
@@ -221,6 +254,8 @@ pub fn parse(
         Format::Jsonl => jsonl::read(text, file, &mut sink)?,
         Format::Edn => edn::read(text, file, &mut sink)?,
         Format::PorcupineEtcd => porcupine::read(text, file, &mut sink)?,
+        Format::Plume => plume::read(text, file, &mut sink)?,
+        Format::Awdit => awdit::read(text, file, &mut sink)?,
     }
     Ok(History::new(events))
 }
@@ -245,6 +280,8 @@ pub fn write(history: &History, format: Format, out: &mut dyn Write) -> io::Resu
     match format {
         Format::Jsonl => jsonl::write(history, out),
         Format::Edn => edn::write(history, out),
+        Format::Plume => plume::write(history, out),
+        Format::Awdit => awdit::write(history, out),
         Format::PorcupineEtcd => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "the porcupine-etcd format is read only; write jsonl or edn instead",

@@ -63,6 +63,8 @@ pub struct Txn {
     pub ret: u64,
     /// Its micro-ops, in order.
     pub mops: Vec<Mop>,
+    /// The client process (its session).
+    pub process: u64,
 }
 
 impl Txn {
@@ -283,6 +285,7 @@ fn parse_txn(op: &Op, kind: Kind, interner: &mut Interner) -> Result<Txn, RefErr
             op.ret
         },
         mops,
+        process: op.process,
     })
 }
 

@@ -77,6 +77,10 @@ pub struct TxnOptions {
     pub cycle_search_budget: u64,
     /// The file the history came from, named in errors and explanations.
     pub file: Option<Arc<Path>>,
+    /// Decide read-committed, read-atomic and causal (also `causal-cerone`) completely, by
+    /// Biswas and Enea's axioms, besides the cycle search (see `isolation.rs`). On by default;
+    /// off, those models mean Elle's (Adya's PL-2; Cerone's without session order).
+    pub complete_levels: bool,
 }
 
 impl Default for TxnOptions {
@@ -90,6 +94,7 @@ impl Default for TxnOptions {
             memory_limit: None,
             cycle_search_budget: 20_000_000,
             file: None,
+            complete_levels: true,
         }
     }
 }

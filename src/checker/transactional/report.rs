@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::anomaly::Anomaly;
 use super::case::{Case, TxnId};
 use super::infer::OrderCoverage;
+use super::isolation::IsolationResult;
 use super::models::{
     boundary_of, implied_anomalies, impossible_models, prohibited_by, ConsistencyModel,
 };
@@ -53,6 +54,9 @@ pub struct TxnReport {
     pub txns: BTreeMap<TxnId, TxnView>,
     /// Sizes.
     pub stats: Stats,
+    /// The levels decided completely (read-committed, read-atomic, causal), when asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub isolation: Vec<IsolationResult>,
 }
 
 /// How far the verdict holds. Elle is sound (an anomaly reported is present in every
@@ -116,7 +120,7 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
-fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 

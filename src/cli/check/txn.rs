@@ -150,6 +150,23 @@ fn render(file: &Path, format: Format, txns: &Transactions, report: &TxnReport) 
     for anomaly in &report.anomaly_types {
         render_cases(&mut out, txns, report, *anomaly);
     }
+    for r in &report.isolation {
+        let what = match (r.verdict, r.pattern) {
+            (Verdict::Invalid, Some(p)) => format!("invalid, {}", p.name()),
+            (Verdict::Unknown, _) => format!("unknown, {}", r.reason.as_deref().unwrap_or("")),
+            (v, _) => format!("{v}, a commit order exists"),
+        };
+        out.push_str(&format!(
+            "  {} (complete check, {} forced edges, {}): {what}\n",
+            r.level,
+            r.forced_edges,
+            seconds(r.elapsed)
+        ));
+        for (i, line) in r.explanation.iter().enumerate() {
+            let bullet = if i == 0 { "  * " } else { "    " };
+            out.push_str(&format!("  {bullet}{line}\n"));
+        }
+    }
     if report.verdict == Verdict::Valid {
         out.push_str(&format!("  {}\n", report.scope.statement));
         for gap in &report.scope.order_gaps {

@@ -5,6 +5,7 @@
 //! - `[` then (after whitespace) `{` then `"` → `jsonl` (elle-cli's JSON: an array of op maps);
 //! - `[`, `(`, `;` or `#` → `edn` (a Knossos vector, a list, a comment, a tagged op or set);
 //! - a line starting with `INFO` → `porcupine-etcd`;
+//! - `r(` or `w(` → `plume`; `r ` or `w ` (then a digit), or a line of `=` or `-` → `awdit`;
 //! - nothing at all → `jsonl` (an empty history);
 //! - anything else → unknown: the caller reports the first line and asks for `--format`.
 
@@ -44,6 +45,13 @@ pub(super) fn detect(bytes: &[u8], at_end: bool) -> Option<Option<Format>> {
             }
         }
         b'(' | b';' | b'#' => Some(Format::Edn),
+        b'r' | b'w' => match rest.get(1) {
+            None if !at_end => return None,
+            Some(b'(') => Some(Format::Plume),
+            Some(b' ' | b'\t') => Some(Format::Awdit),
+            _ => None,
+        },
+        b'=' | b'-' => Some(Format::Awdit),
         b'I' => {
             if rest.len() < 4 && !at_end && b"INFO".starts_with(rest) {
                 return None;

@@ -1,4 +1,4 @@
-//! The line reader shared by the line formats (`jsonl`, `porcupine-etcd`).
+//! The line reader shared by the line formats (`jsonl`, `porcupine-etcd`, `plume`, `awdit`).
 //!
 //! One reused buffer, so reading a line does not allocate. A UTF-8 byte order mark at the start
 //! of the input, the `\n` and a `\r` before it are removed; blank lines are skipped (they still

@@ -41,6 +41,7 @@ pub fn txn_label(history: &TxnHistory, t: u32) -> String {
     let lines = match txn.lines {
         (0, _) => "built in memory".to_string(),
         (a, 0) => format!("line {a}, never completed"),
+        (a, b) if a == b => format!("line {a}"),
         (a, b) => format!("lines {a}–{b}"),
     };
     let outcome = match txn.outcome {

@@ -1,0 +1,251 @@
+//! Causal consistency (Biswas–Enea): if `t2` reads `x` from `t1` and `t3`, a writer of `x`,
+//! happens before `t2` (session order and write-read, transitively), then `t3` commits before
+//! `t1`; and happens-before itself is acyclic.
+//!
+//! AWDIT's algorithm walks happens-before in topological order with vector clocks and, per
+//! read, adds an edge from the last writer of the key in every session, O(n·k) edges kept in
+//! memory (23 GB at 10^6 events and 1,000 sessions). Here the edges are thinned without
+//! losing any consequence:
+//!
+//! - an edge from a writer that already happens before `t1` is implied by happens-before;
+//! - per session `s'` and key `x`, only a writer that entered the past since the previous
+//!   read of `x` in `s'` needs an edge (found where a clock entry moved). The writers of the others were
+//!   candidates then and already precede `t1_prev`, the writer that read returned; and
+//!   `t1_prev` itself, a writer of `x` that happens before `t2`, gets the edge
+//!   `t1_prev → t1`. So every instance of the axiom is implied by the edges added.
+//!
+//! Vector clocks are shared (`Rc`) and freed as soon as no unvisited successor and no
+//! per-session memory of a previous read needs them.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use hashbrown::HashMap;
+
+use super::graph::Edge;
+use super::view::{View, INIT};
+use crate::checker::transactional::extract::NONE;
+
+/// Why the edges could not all be computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// Happens-before is cyclic (the caller finds the cycle in the base edges).
+    Cyclic,
+    /// The deadline passed.
+    Deadline,
+}
+
+/// Per key: the sessions writing it and, for each, the positions (in the session) of its
+/// writers, ascending.
+struct Writers {
+    /// Per key: range into `sessions`.
+    at: Vec<u32>,
+    /// `(session, start in positions)`; the end is the next entry's start.
+    sessions: Vec<(u32, u32)>,
+    positions: Vec<u32>,
+}
+
+impl Writers {
+    fn new(view: &View) -> Writers {
+        let mut triples: Vec<(u32, u32, u32)> = Vec::new();
+        for (s, session) in view.sessions.iter().enumerate() {
+            for (p, &t) in session.iter().enumerate() {
+                for &k in view.wkeys_of(t) {
+                    triples.push((k, s as u32, p as u32));
+                }
+            }
+        }
+        triples.sort_unstable();
+        let mut at = vec![0u32; view.keys + 1];
+        let mut sessions = Vec::new();
+        let mut positions = Vec::with_capacity(triples.len());
+        let mut prev: Option<(u32, u32)> = None;
+        for &(k, s, p) in &triples {
+            if prev != Some((k, s)) {
+                sessions.push((s, positions.len() as u32));
+                at[k as usize + 1] += 1;
+                prev = Some((k, s));
+            }
+            positions.push(p);
+        }
+        sessions.push((NONE, positions.len() as u32));
+        for i in 0..view.keys {
+            at[i + 1] += at[i];
+        }
+        Writers {
+            at,
+            sessions,
+            positions,
+        }
+    }
+
+    /// The entries (indices) of the sessions writing `key`.
+    fn of(&self, key: u32) -> std::ops::Range<usize> {
+        self.at[key as usize] as usize..self.at[key as usize + 1] as usize
+    }
+
+    /// Entry `i`: its session and the positions of its writers of the key.
+    fn entry(&self, i: usize) -> (u32, &[u32]) {
+        let (s, a) = self.sessions[i];
+        let b = self.sessions[i + 1].1;
+        (s, &self.positions[a as usize..b as usize])
+    }
+}
+
+/// What a session remembers of its previous read of a key.
+struct Previous {
+    clock: Rc<[u32]>,
+    writer: u32,
+}
+
+/// Appends the edges causal consistency forces (thinned as the module says).
+pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Result<(), Stop> {
+    let n = view.len();
+    let k = view.sessions.len();
+    let writers = Writers::new(view);
+    // Topological order of session order ∪ write-read (Kahn, depth first).
+    let mut indeg = vec![0u32; n];
+    let mut uses = vec![0u32; n]; // how many successors will read this clock
+    let mut readers: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for t in 0..n as u32 {
+        if !view.committed[t as usize] {
+            continue;
+        }
+        if view.pos[t as usize] > 0 {
+            indeg[t as usize] += 1;
+            let prev = view.sessions[view.session_of[t as usize] as usize]
+                [view.pos[t as usize] as usize - 1];
+            uses[prev as usize] += 1;
+        }
+        for r in view.reads_of(t) {
+            if r.writer != INIT {
+                indeg[t as usize] += 1;
+                uses[r.writer as usize] += 1;
+                readers[r.writer as usize].push(t);
+            }
+        }
+    }
+    let mut ready: Vec<u32> = (view.sessions.iter())
+        .map(|s| s[0])
+        .filter(|&t| indeg[t as usize] == 0)
+        .collect();
+    let mut clocks: Vec<Option<Rc<[u32]>>> = vec![None; n];
+    let mut previous: HashMap<(u32, u32), Previous> = HashMap::new();
+    let zero: Rc<[u32]> = vec![0u32; k].into();
+    let mut stamp = vec![NONE; n];
+    let mut done = 0usize;
+    let mut changed: Vec<(u32, u32, u32)> = Vec::new();
+    while let Some(t2) = ready.pop() {
+        done += 1;
+        if done % 4096 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(Stop::Deadline);
+        }
+        let s2 = view.session_of[t2 as usize];
+        let p2 = view.pos[t2 as usize];
+        // The clock of t2's strict past.
+        let mut clock: Vec<u32> = if p2 > 0 {
+            let prev = view.sessions[s2 as usize][p2 as usize - 1];
+            clocks[prev as usize].as_deref().expect("visited").to_vec()
+        } else {
+            vec![0u32; k]
+        };
+        clock[s2 as usize] = p2;
+        for r in view.reads_of(t2) {
+            let w = r.writer;
+            if w == INIT || stamp[w as usize] == t2 {
+                continue;
+            }
+            stamp[w as usize] = t2;
+            let wc = clocks[w as usize].as_deref().expect("visited");
+            for (a, b) in clock.iter_mut().zip(wc) {
+                *a = (*a).max(*b);
+            }
+            let ws = view.session_of[w as usize] as usize;
+            clock[ws] = clock[ws].max(view.pos[w as usize] + 1);
+        }
+        let clock: Rc<[u32]> = clock.into();
+        // The forced edges, per read.
+        for r in view.reads_of(t2) {
+            let (x, t1) = (r.key, r.writer);
+            let prev = previous.get(&(s2, x));
+            let before: &[u32] = prev.map_or(&zero, |p| &p.clock);
+            changed.clear();
+            for i in writers.of(x) {
+                let (s, positions) = writers.entry(i);
+                let now = clock[s as usize];
+                if now != before[s as usize] {
+                    changed.push((s, positions.partition_point(|&p| p < now) as u32, i as u32));
+                }
+            }
+            let t1_clock = (t1 != INIT).then(|| clocks[t1 as usize].as_deref().expect("visited"));
+            let precedes_t1 = |s: u32, p: u32| t1_clock.is_some_and(|c| c[s as usize] > p);
+            for &(s, count, i) in &changed {
+                if count == 0 {
+                    continue;
+                }
+                let (_, positions) = writers.entry(i as usize);
+                let p = positions[count as usize - 1];
+                if p < before[s as usize] {
+                    // Already in the past at the previous read of the key: implied.
+                    continue;
+                }
+                let w = view.sessions[s as usize][p as usize];
+                if w != t1 && !precedes_t1(s, p) {
+                    out.push(Edge::co(w, t1, t2, x));
+                }
+            }
+            if let Some(p) = prev {
+                let w = p.writer;
+                if w != t1 && w != INIT {
+                    let (s, pw) = (view.session_of[w as usize], view.pos[w as usize]);
+                    if !precedes_t1(s, pw) {
+                        out.push(Edge::co(w, t1, t2, x));
+                    }
+                }
+            }
+            previous.insert(
+                (s2, x),
+                Previous {
+                    clock: clock.clone(),
+                    writer: t1,
+                },
+            );
+        }
+        // Release the clocks no one will read again; keep t2's if someone will.
+        let mut release = |w: u32, clocks: &mut Vec<Option<Rc<[u32]>>>| {
+            uses[w as usize] -= 1;
+            if uses[w as usize] == 0 {
+                clocks[w as usize] = None;
+            }
+        };
+        if p2 > 0 {
+            release(view.sessions[s2 as usize][p2 as usize - 1], &mut clocks);
+        }
+        for r in view.reads_of(t2) {
+            if r.writer != INIT {
+                release(r.writer, &mut clocks);
+            }
+        }
+        if uses[t2 as usize] > 0 {
+            clocks[t2 as usize] = Some(clock);
+        }
+        // Successors.
+        let mut free = |t: u32, ready: &mut Vec<u32>| {
+            indeg[t as usize] -= 1;
+            if indeg[t as usize] == 0 {
+                ready.push(t);
+            }
+        };
+        for &t in &readers[t2 as usize] {
+            free(t, &mut ready);
+        }
+        if let Some(&next) = view.sessions[s2 as usize].get(p2 as usize + 1) {
+            free(next, &mut ready);
+        }
+    }
+    let committed = view.committed.iter().filter(|&&c| c).count();
+    if done < committed {
+        return Err(Stop::Cyclic);
+    }
+    Ok(())
+}
