@@ -86,7 +86,10 @@ pub fn classify(bytes: &[u8]) -> Binary {
         return Binary::Other;
     }
     let elf = Elf(bytes);
-    if elf.section_names().is_some_and(|names| names.contains(&GO_BUILDINFO)) {
+    if elf
+        .section_names()
+        .is_some_and(|names| names.contains(&GO_BUILDINFO))
+    {
         return Binary::Go;
     }
     if elf.has_interp().unwrap_or(false) {
@@ -355,7 +358,11 @@ mod tests {
         assert_eq!(classify(&elf64(true, ".go.buildinfo")), Binary::Go);
         let mut b = elf64(true, ".rodata");
         b.extend_from_slice(b"\xff Go buildinf:");
-        assert_eq!(classify(&b), Binary::Dynamic, "the magic alone, as data, is not Go");
+        assert_eq!(
+            classify(&b),
+            Binary::Dynamic,
+            "the magic alone, as data, is not Go"
+        );
     }
 
     #[test]

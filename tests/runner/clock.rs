@@ -96,13 +96,24 @@ fn clock_faults_on_a_go_program_are_refused_with_exit_3_naming_it() {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
     let r = run_tagged(
-        &["--workload", "echo", "--nemesis", "clock", "--time-limit", "1s"],
+        &[
+            "--workload",
+            "echo",
+            "--nemesis",
+            "clock",
+            "--time-limit",
+            "1s",
+        ],
         &["--bin".into(), go.display().to_string()],
         store,
         tag,
     );
     assert_eq!(r.code(), 3, "{}", r.text());
-    assert!(r.stderr().contains("gonode is a Go program"), "{}", r.text());
+    assert!(
+        r.stderr().contains("gonode is a Go program"),
+        "{}",
+        r.text()
+    );
 }
 
 /// etcd is Go (Debian's /usr/bin/etcd is "dynamically linked", yet never calls libc's clock).
@@ -115,13 +126,29 @@ fn clock_faults_on_etcd_are_refused_with_exit_3() {
     let tag = store.path().display().to_string();
     let cluster = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/clusters/etcd-3.toml");
     let r = run_tagged(
-        &["--workload", "lin-kv", "--nemesis", "clock", "--time-limit", "1s"],
-        &["--net".into(), "netns".into(), "--cluster".into(), cluster.display().to_string()],
+        &[
+            "--workload",
+            "lin-kv",
+            "--nemesis",
+            "clock",
+            "--time-limit",
+            "1s",
+        ],
+        &[
+            "--net".into(),
+            "netns".into(),
+            "--cluster".into(),
+            cluster.display().to_string(),
+        ],
         store,
         tag,
     );
     assert_eq!(r.code(), 3, "{}", r.text());
-    assert!(r.stderr().contains("/usr/bin/etcd is a Go program"), "{}", r.text());
+    assert!(
+        r.stderr().contains("/usr/bin/etcd is a Go program"),
+        "{}",
+        r.text()
+    );
 }
 
 /// A little-endian ELF64 with a `PT_INTERP` header and a `.go.buildinfo` section.

@@ -199,7 +199,11 @@ impl Faults {
             Ok(lib) => lib,
             Err(why) => return Effect::missed(vec![("error", Value::str(why))]),
         };
-        let Some(dir) = self.data.as_ref().and_then(|d| d.parent()).map(|s| s.join("clock"))
+        let Some(dir) = self
+            .data
+            .as_ref()
+            .and_then(|d| d.parent())
+            .map(|s| s.join("clock"))
         else {
             return Effect::missed(vec![("error", Value::str("no local clock files"))]);
         };
@@ -207,11 +211,12 @@ impl Faults {
         for &(i, ms) in offsets {
             let pid = cluster.node_pid(i);
             let (dir, lib, node) = (dir.clone(), lib.clone(), node_id(i));
-            let effect = tokio::task::spawn_blocking(move || {
-                clock_skew::bump(&dir, &node, &lib, ms, pid)
-            })
-            .await
-            .unwrap_or_else(|_| Effect::missed(vec![("error", Value::str("no read-back"))]));
+            let effect =
+                tokio::task::spawn_blocking(move || clock_skew::bump(&dir, &node, &lib, ms, pid))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Effect::missed(vec![("error", Value::str("no read-back"))])
+                    });
             effects.push((node_id(i), effect));
         }
         Effect::per_node(effects)
