@@ -1,7 +1,10 @@
 //! `--nemesis clock`: nodes' clocks stepped by libfaketime (one timestamp file per node), the
 //! offset read back as evidence; programs whose clock libfaketime cannot move are refused.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use super::{run_tagged, Run};
 
@@ -174,4 +177,58 @@ fn fake_go_elf() -> Vec<u8> {
         b.extend_from_slice(&sh);
     }
     b
+}
+
+/// How long the lock server `splitbrain node lock` (200 ms leases) makes a second client wait
+/// when its clock is stepped `offset_ms` right after granting the first lease.
+fn second_grant_after(offset_ms: i64) -> Duration {
+    use splitbrain::runner::clock_skew;
+    let lib = clock_skew::libfaketime().expect("libfaketime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = clock_skew::node_env(dir.path(), "n0", &lib).expect("env");
+    let mut node = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(["node", "lock", "--seed", "1", "--data-dir"])
+        .arg(dir.path())
+        .envs(env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = node.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(node.stdout.take().expect("stdout"));
+    let mut call = |src: &str, body: &str| {
+        writeln!(stdin, r#"{{"src":"{src}","dest":"n0","body":{body}}}"#).expect("send");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("reply");
+        assert!(line.contains("_ok"), "{line}");
+    };
+    call(
+        "c0",
+        r#"{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}"#,
+    );
+    call("c1", r#"{"type":"acquire","msg_id":2}"#);
+    let start = Instant::now();
+    clock_skew::write_offset(&clock_skew::file(dir.path(), "n0"), offset_ms).expect("bump");
+    call("c2", r#"{"type":"acquire","msg_id":3}"#);
+    let waited = start.elapsed();
+    let _ = node.kill();
+    let _ = node.wait();
+    waited
+}
+
+/// libfaketime moves the reference nodes' tokio timers too (it fakes the monotonic clock):
+/// stepped 2 s forward, the lock server ends a 200 ms lease at once; stepped 2 s back, it
+/// holds it 2.2 s.
+#[test]
+fn a_lock_server_stepped_forward_ends_the_lease_early_and_stepped_back_holds_it_longer() {
+    if splitbrain::runner::clock_skew::libfaketime().is_err() {
+        return;
+    }
+    let normal = second_grant_after(0);
+    let ahead = second_grant_after(2000);
+    let behind = second_grant_after(-2000);
+    assert!(normal >= Duration::from_millis(150), "{normal:?}");
+    assert!(ahead < Duration::from_millis(100), "{ahead:?}");
+    assert!(behind >= Duration::from_millis(2100), "{behind:?}");
 }
