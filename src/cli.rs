@@ -8,6 +8,7 @@
 //! - `report.rs`: `splitbrain report STORE_DIR` (re-render a run's report.html)
 //! - `run.rs`: `splitbrain run --workload W (--bin CMD... | --node NAME | --net netns --cluster F)`
 //! - `shim.rs`: `splitbrain shim`: a Maelstrom program on a real network (for `--net netns`)
+//! - `validate.rs`: `splitbrain validate STORE_DIR` (a reference node run against its model)
 
 mod check;
 mod convert;
@@ -17,6 +18,7 @@ mod node;
 mod report;
 mod run;
 mod shim;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,13 +42,25 @@ Exit codes:
 
 const RUN_EXIT_CODES: &str = "\
 Exit codes:
-  0  valid: the workload's checker accepts the history
-  1  invalid: it found a violation
-  2  unknown: no answer (no operation succeeded, no final read, interrupted)
+  0  valid: the workload's checker accepts the history (and, for --node runs, the nodes'
+     trace validates against the correct model)
+  1  invalid: it found a violation (or the trace left the model: a node did something its
+     correct protocol does not, or a property of its spec failed)
+  2  unknown: no answer (no operation succeeded, no final read, interrupted, a gap in the
+     trace no search could bridge)
   3  error: a node broke the protocol (exited, printed non-JSON, never answered init), bad
      usage, or a harness failure
 
 Every run prints its seed and the command that replays its fault schedule.";
+
+const VALIDATE_EXIT_CODES: &str = "\
+Exit codes:
+  0  valid: every node did what its model does, and every property of its spec holds on
+     every state of the joined path (gaps, if any, bridged)
+  1  invalid: a node's effects differ from its model's (the first divergent step is shown
+     with the path up to it), or a property of the spec fails
+  2  unknown: a gap in the journals no bounded search could bridge
+  3  error: a missing or malformed store file (named with its line), or bad usage";
 
 /// splitbrain: a Jepsen-style verification harness.
 #[derive(Debug, Parser)]
@@ -80,11 +94,19 @@ enum Command {
     /// nodes' shims and to clients (what `--net netns` cluster files with `client = "maelstrom"`
     /// start on each node).
     Shim(shim::ShimArgs),
+    /// Check a run of reference nodes step by step against their model (trace validation).
+    #[command(after_help = VALIDATE_EXIT_CODES)]
+    Validate(validate::ValidateArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let args = run::expand_bin(std::env::args_os().collect());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(message) = run::stray_dash(&args) {
+        let _ = writeln!(std::io::stderr(), "error: {message}");
+        return ExitCode::from(EXIT_ERROR);
+    }
+    let args = run::expand_bin(args);
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -101,6 +123,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Run(args) => run::run(*args),
         Command::Shim(args) => shim::run(args),
+        Command::Validate(args) => validate::run(args),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),

@@ -13,6 +13,9 @@ mod register;
 mod txn;
 
 pub use register::{generate, Anomaly, GenOptions, Values, Workload};
+/// Elle's transaction generator (keys, unique writes, retiring keys), for the runner's txn
+/// workloads.
+pub(crate) use txn::KeyPool;
 pub use txn::{
     for_each_txn_event, generate_txn, KeyDist, SimDb, TxnGenError, TxnOptions, TxnWorkload,
 };

@@ -9,6 +9,8 @@
 //! - [`runner`]: `splitbrain run`: real nodes under faults, recorded and checked, on one run
 //!   skeleton with pluggable backends;
 //! - [`shim`]: `splitbrain shim`: a Maelstrom-protocol program on a real network;
+//! - [`validate`]: `splitbrain validate`: a reference node run's journals replayed through its
+//!   model and judged by its spec's properties;
 //! - [`report`]: self-contained HTML reports;
 //! - [`units`]: durations and sizes, parsed and printed;
 //! - `cli` (in the binary): one file per verb.
@@ -23,3 +25,4 @@ pub mod report;
 pub mod runner;
 pub mod shim;
 pub mod units;
+pub mod validate;

@@ -11,6 +11,8 @@
 //! Map:
 //! - `error.rs`: [`NodeError`];
 //! - `durable.rs`: [`DurableStore`], the atomic write and the read-back;
+//! - `journal.rs`: [`InputJournal`], `journal.jsonl`: every input the host executes and the
+//!   effects it produced (what `splitbrain validate` replays);
 //! - `wire.rs`: parsing input lines and rendering output lines;
 //! - `host.rs`: [`Host`], the pure-ish core: one input line or fired timer in, output lines out;
 //! - `event_loop.rs`: [`serve`], the tokio loop joining stdin, timers and stdout;
@@ -20,6 +22,7 @@ mod durable;
 mod error;
 mod event_loop;
 mod host;
+mod journal;
 mod registry;
 mod wire;
 
@@ -27,4 +30,6 @@ pub use durable::DurableStore;
 pub use error::NodeError;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};
+pub use journal::{durable_hash, hash_text, DurableHasher, InputJournal, JOURNAL_FILE};
 pub use registry::{serve_named, NODE_NAMES};
+pub use wire::body_text;

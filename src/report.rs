@@ -42,6 +42,7 @@ use crate::history::Op;
 
 pub use error::ReportError;
 pub use escape::escape;
+pub use lamport::DiagramMark;
 pub use model::model_report;
 pub use nemesis::{intervals, Interval};
 pub use run::{run_report, RunInput};
@@ -63,6 +64,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;
 .error{background:#424242}h3{font-size:1em;margin:1em 0 .2em}
 .msg{stroke:#444;stroke-width:.8;marker-end:url(#arrow)}.msg.dropped{stroke:#c62828;stroke-dasharray:3 2}
 .msg.lost{stroke:#999;stroke-dasharray:2 2}#lamport-overview rect{cursor:pointer}
+.msg.divergent{stroke:#c62828;stroke-width:3}.divergent-mark{fill:none;stroke:#c62828;stroke-width:2}
+p.trace-mark{border-left:4px solid #c62828;padding-left:.5em}
 pre.log{max-height:20em;overflow:auto;background:#f5f5f5;padding:.5em;font-size:12px}
 ";
 

@@ -69,7 +69,7 @@ pub use backend::{Backend, BackendSummary, Call, Client, Cluster, Reply, StartCo
 pub use clock::Clock;
 pub use error::{FailureKind, NodeFailure, RunError};
 pub use net_stats::NetStats;
-pub use outcome::{OpStats, RunOutcome, RunStatus};
+pub use outcome::{OpStats, RunOutcome, RunStatus, TraceCheck};
 pub use plan::{shell_join, LatencyDist, NetOptions, NodeCommand, RunPlan};
 pub use progress::RunProgress;
 pub use router::RouterBackend;

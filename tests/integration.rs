@@ -38,6 +38,8 @@ mod txn_generate;
 mod txn_reference;
 /// Unix manners: a closed stdout ends quietly; an error says each cause once.
 mod unix;
+/// `splitbrain validate`: reference node runs replayed through their models.
+mod validate;
 
 use std::process::{Command, Output};
 

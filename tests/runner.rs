@@ -23,6 +23,8 @@ mod misbehaving;
 mod reference_nodes;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.
 mod replay;
+/// txn-list-append and txn-rw-register against the Python txn node and its bugs.
+mod txn;
 /// Each workload's happy path is valid.
 mod workloads;
 

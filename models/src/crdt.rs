@@ -17,11 +17,14 @@
 //!   `splitbrain node`; [`LwwKvNode`] (`lww_kv.rs`): one LWW register per `lin-kv` key, for
 //!   `splitbrain node lww-register`;
 //! - `laws.rs`: the merge laws (commutative, associative, idempotent) over given states;
+//! - `lift.rs`: deployed replicas' states (with the ghost data the judge keeps) as the specs',
+//!   for judging real runs;
 //! - [`CrdtSpec`] (`model.rs`): the four specs (`g-counter`, `pn-counter`, `or-set`,
 //!   `lww-register`) and their properties.
 
 mod g_counter;
 mod laws;
+mod lift;
 mod lww_kv;
 mod lww_register;
 mod model;
@@ -39,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 pub use g_counter::GCounter;
 pub use laws::{merge_law_violation, LawViolation};
+pub use lift::{CrdtGhost, LwwKvGhost};
 pub use lww_kv::{LwwKvGossip, LwwKvMsg, LwwKvNode};
 pub use lww_register::{LwwRegister, LwwWrite};
 pub use model::CrdtSpec;

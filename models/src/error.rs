@@ -77,6 +77,12 @@ pub enum ModelError {
     /// The parameters make no sense together.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// A deployed run could not be lifted onto its spec.
+    #[error("cannot judge the run with its spec's properties: {what}")]
+    Lift {
+        /// Why.
+        what: String,
+    },
     /// The spec's code panicked during the search (a bug in the spec or the framework).
     #[error("the model of `{spec}` panicked (the panic message is on stderr): {message}")]
     Panicked {

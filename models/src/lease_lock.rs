@@ -17,10 +17,12 @@
 //! - [`LockServer`] (`lock_server.rs`), [`Storage`] (`storage.rs`), [`LockClient`]
 //!   (`client.rs`): the roles;
 //! - [`LeaseNode`] (`node.rs`): the roles as one [`Protocol`](crate::Protocol);
-//! - [`LeaseLock`] (`model.rs`): the spec, its properties and the `no-fencing` bug.
+//! - [`LeaseLock`] (`model.rs`): the spec, its properties and the `no-fencing` bug;
+//! - `lift.rs`: the deployed nodes' states as the spec's, for judging real runs.
 
 mod client;
 mod deploy;
+mod lift;
 mod lock_server;
 mod model;
 mod node;

@@ -19,12 +19,16 @@
 //!   time limit and symmetry; the only stateright actor adapter lives here;
 //! - [`check`](mod@check): [`CheckRequest`] → [`CheckOutcome`] (verdicts, statistics,
 //!   counterexample [`Trace`]s), and their text rendering;
+//! - [`lift`]: a deployed node's real run lifted onto its spec ([`Lift`], [`Judge`]), so the
+//!   spec's properties judge every state of it (what `splitbrain validate` uses);
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`raft`] (leader election,
 //!   log replication and a key-value store), [`lease_lock`] (a lease
 //!   lock service with fencing tokens), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
-//!   happens-before).
+//!   happens-before);
+//! - [`hat`]: a deployable node only (no spec): totally available read-committed transactions
+//!   for Maelstrom's `txn-rw-register`.
 //!
 //! ```no_run
 //! use splitbrain_models::{check, CheckRequest, Status};
@@ -39,8 +43,10 @@ mod catalog;
 pub mod check;
 pub mod crdt;
 mod error;
+pub mod hat;
 pub mod history;
 pub mod lease_lock;
+pub mod lift;
 pub mod maelstrom;
 pub mod paxos;
 pub mod protocol;
@@ -55,5 +61,6 @@ pub use check::{
     Strategy, Trace,
 };
 pub use error::ModelError;
+pub use lift::{Judge, Lift};
 pub use protocol::{Deployable, Effects, NodeId, Protocol};
 pub use spec::{NetworkKind, Spec, SpecInfo};

@@ -5,7 +5,9 @@
 //! - [`ERROR_TABLE`], [`ErrorCode`] (`error_code.rs`): Maelstrom's error table, with
 //!   definiteness (the one copy: the runner judges replies by it too);
 //! - [`KvBody`] (`kv.rs`): the `lin-kv` workload: `read`/`read_ok`, `write`/`write_ok`,
-//!   `cas`/`cas_ok`, `error`;
+//!   `cas`/`cas_ok`, `error`; and the `txn` workloads' `txn`/`txn_ok`;
+//! - [`Mop`], [`TxnStore`] (`txn.rs`): a `txn` micro-op as Maelstrom's array, and a store that
+//!   applies transactions atomically;
 //! - [`KvClient`] (`kv_client.rs`): a scripted model client that issues `lin-kv` operations one
 //!   at a time and waits for each reply;
 //! - [`KvSystemNode`] (`kv_system.rs`): a server of any protocol or a scripted client, as one
@@ -15,8 +17,10 @@ mod error_code;
 mod kv;
 mod kv_client;
 mod kv_system;
+mod txn;
 
 pub use error_code::{ErrorCode, ErrorRow, ERROR_TABLE};
 pub use kv::{KvBody, KvMsg};
 pub use kv_client::{KvCall, KvClient, KvClientState, KvOp};
 pub use kv_system::{KvSystemNode, KvSystemState};
+pub use txn::{Mop, ReadValue, TxnStore};

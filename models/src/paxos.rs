@@ -18,10 +18,13 @@
 //! proposers can then each get a majority of accepted votes for different values.
 //!
 //! Shared vocabulary (here): [`Ballot`], [`Vote`], [`PaxosMsg`], [`Msg`], [`Timer`],
-//! [`Durable`]; the properties live in `properties.rs`.
+//! [`Durable`]; the properties live in `properties.rs`. [`KeyedPaxos`] (`keyed.rs`, deployed by
+//! `deploy.rs`) runs one register instance per `lin-kv` key as `splitbrain node paxos`;
+//! `lift.rs` judges its real runs key by key with the register spec's properties.
 
 mod deploy;
 mod keyed;
+mod lift;
 mod properties;
 mod register;
 mod server;

@@ -21,14 +21,20 @@
 //! - [`RaftNode`] (`node.rs`): servers and clients as one `Protocol`;
 //! - [`Raft`] (`model.rs`): the `raft` spec: parameters, client scripts, bug variants;
 //! - `deploy.rs`: `splitbrain node raft`, the same server unbounded, with heartbeats;
+//! - `lift.rs`: a deployed server's state as the spec's, for judging real runs;
 //! - `properties.rs`: election safety, log matching, leader completeness, state-machine safety
 //!   (Figure 3), and the `sometimes` checks.
 //!
-//! Bug variants: [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
+//! Transactions (`txn`, Maelstrom's `txn-list-append` and `txn-rw-register`) are one log entry
+//! each, applied atomically to a [`TxnStore`](crate::maelstrom::TxnStore): strict serializable.
+//!
+//! Bug variants: [`LOCAL_READS`] (real nodes: read-only transactions answered from local
+//! state), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
 //! up-to-date check) and [`COMMIT_OLD_TERM`] (a leader commits an entry of an earlier term by
 //! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
 
 mod deploy;
+mod lift;
 mod model;
 mod node;
 mod properties;
@@ -42,12 +48,17 @@ pub use model::Raft;
 pub use node::{RaftNode, RaftNodeState};
 pub use server::{Progress, RaftServer, Role, ServerState};
 
-use crate::maelstrom::{KvBody, KvMsg};
+use crate::maelstrom::{KvBody, KvMsg, Mop};
 use crate::protocol::NodeId;
 
 /// Bug variant: votes are granted without checking that the candidate's log is at least as
 /// up-to-date as the voter's (§5.4.1).
 pub const VOTE_WITHOUT_LOG_CHECK: &str = "vote-without-log-check";
+
+/// Bug variant (real nodes only): a read-only transaction is answered at once from the
+/// receiving server's own applied state, leader or not, without a log entry: reads may be stale,
+/// which strict serializability forbids (G-single-realtime and kin).
+pub const LOCAL_READS: &str = "local-reads";
 
 /// Bug variant: a leader commits an entry from an earlier term once a majority stores it,
 /// which §5.4.2 and Figure 8 show to be unsafe.
@@ -60,7 +71,7 @@ pub type Term = u64;
 pub type Index = u64;
 
 /// A client operation carried by a log entry: what the key-value store applies.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "snake_case")]
 pub enum Op {
     /// Read `key`.
@@ -84,11 +95,20 @@ pub enum Op {
         /// The new value.
         to: u64,
     },
+    /// A transaction (`txn-list-append`, `txn-rw-register`): one log entry, applied atomically,
+    /// so transactions are strict serializable.
+    Txn {
+        /// The micro-ops.
+        txn: Vec<Mop>,
+    },
 }
 
 impl fmt::Debug for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
+            Op::Txn { ref txn } => {
+                write!(f, "txn {}", serde_json::to_string(txn).unwrap_or_default())
+            }
             Op::Read { key } => write!(f, "read {key}"),
             Op::Write { key, value } => write!(f, "write {key}={value}"),
             Op::Cas { key, from, to } => write!(f, "cas {key}={from}→{to}"),

@@ -240,6 +240,14 @@ impl<S: Spec> System<S> {
 }
 
 impl<S: Spec> SystemState<S> {
+    /// Replaces the state of the actor at `index` (a lifted real-run state; see
+    /// [`crate::lift`]).
+    pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {
+        if let Some(slot) = self.actors.actor_states.get_mut(index) {
+            *slot = std::sync::Arc::new(state);
+        }
+    }
+
     /// The clients' operations so far (empty when the spec keeps the history out of the state;
     /// see [`Spec::history_in_state`]).
     pub fn history(&self) -> &ClientHistory {

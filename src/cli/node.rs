@@ -21,6 +21,10 @@ pub struct NodeArgs {
     /// Seed of every random choice (timer durations, picks); default derived from the node id.
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
+    /// Keep no input journal (`journal.jsonl` in the data directory, what `splitbrain validate`
+    /// replays).
+    #[arg(long)]
+    no_journal: bool,
 }
 
 /// Runs the node until stdin closes.
@@ -33,6 +37,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<u8> {
         bug: args.bug,
         data_dir: args.data_dir,
         seed: args.seed,
+        no_journal: args.no_journal,
     };
     runtime.block_on(async {
         let input = tokio::io::BufReader::new(tokio::io::stdin());

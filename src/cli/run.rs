@@ -1,12 +1,18 @@
 //! `splitbrain run`: run real nodes under faults, record the history, check it.
 //!
 //! - `run/bin_args.rs`: `--bin CMD ARGS...`, whose arguments may look like options;
+//! - `run/dashes.rs`: an option typed with an en-dash (`–-nemesis`, pasted from a web page) is
+//!   an error that says so, never an argument passed on to the node;
+//! - `run/txn_args.rs`: `--consistency-models` and `--availability`, as Maelstrom spells them;
 //! - `run/bar.rs`: the progress bar.
 
 mod bar;
 mod bin_args;
+mod dashes;
+mod txn_args;
 
 pub use bin_args::expand_bin;
+pub use dashes::stray_dash;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -45,6 +51,10 @@ pub struct RunArgs {
     /// The reference node's bug variant.
     #[arg(long, requires = "node")]
     bug: Option<String>,
+    /// Do not validate a --node run's trace against the correct model at its end (by default
+    /// it is, and an invalid trace makes the run invalid; see `splitbrain validate`).
+    #[arg(long)]
+    no_validate: bool,
     /// Number of nodes, named n0, n1, ... (default 3; with --cluster, the file's `nodes`).
     #[arg(long)]
     node_count: Option<usize>,
@@ -87,9 +97,23 @@ pub struct RunArgs {
     /// Probability that a message between nodes is held back behind later ones.
     #[arg(long, default_value_t = 0.0)]
     reorder: f64,
-    /// Keys of the lin-kv workload (with --ops-per-key: keys in use at once).
-    #[arg(long, default_value_t = 4)]
-    key_count: usize,
+    /// Keys: lin-kv's (default 4; with --ops-per-key: keys in use at once); the txn workloads'
+    /// keys active at a time (default 10, Maelstrom's).
+    #[arg(long)]
+    key_count: Option<usize>,
+    /// txn workloads: most micro-ops per transaction.
+    #[arg(long, default_value_t = splitbrain::runner::workload::DEFAULT_MAX_TXN_LENGTH)]
+    max_txn_length: usize,
+    /// txn workloads: writes a key gets before a fresh key takes its place.
+    #[arg(long, default_value_t = splitbrain::runner::workload::DEFAULT_MAX_WRITES_PER_KEY)]
+    max_writes_per_key: usize,
+    #[arg(long, num_args = 1.., action = clap::ArgAction::Append, value_name = "MODELS",
+          help = txn_args::models_help())]
+    consistency_models: Vec<String>,
+    /// Fraction of client operations that must succeed, `total` (= 1) or a number in 0..1; below
+    /// it the run is invalid (Maelstrom's --availability).
+    #[arg(long, value_parser = txn_args::parse_availability)]
+    availability: Option<f64>,
     /// lin-kv: retire a key after this many operations and take a fresh one, as Jepsen's
     /// independent-key generator does, so every new key sees its first writes race (0: never).
     #[arg(long, default_value_t = 0)]
@@ -233,11 +257,21 @@ impl RunArgs {
         plan.nemesis = self.nemesis.clone();
         plan.nemesis_interval = self.nemesis_interval;
         plan.recovery_time = self.recovery_time;
-        plan.key_count = self.key_count;
+        if let Some(k) = self.key_count {
+            plan.key_count = k;
+        }
+        plan.max_txn_length = self.max_txn_length;
+        plan.max_writes_per_key = self.max_writes_per_key;
+        if !self.consistency_models.is_empty() {
+            plan.consistency_models = txn_args::parse_models(&self.consistency_models)
+                .map_err(|e| anyhow::anyhow!("--consistency-models: {e}"))?;
+        }
+        plan.availability = self.availability;
         plan.ops_per_key = self.ops_per_key;
         plan.topology = self.topology;
         plan.seed = self.seed.unwrap_or_else(random_seed);
         plan.store = self.store.clone();
+        plan.validate = !self.no_validate;
         Ok(plan)
     }
 }
@@ -357,10 +391,25 @@ fn report(plan: &RunPlan, o: &RunOutcome) -> anyhow::Result<()> {
     );
     match &o.status {
         RunStatus::Checked(c) => {
-            writeln!(out, "{}: {} ({counts})", plan.workload.name(), c.verdict)?;
-            writeln!(out, "  {}", c.summary)?;
+            let verdict = o.verdict().unwrap_or(c.verdict);
+            writeln!(out, "{}: {verdict} ({counts})", plan.workload.name())?;
+            match &o.trace {
+                Some(trace) => {
+                    writeln!(out, "  history: {}: {}", c.verdict, c.summary)?;
+                    writeln!(out, "  trace:   {}: {}", trace.verdict, trace.summary)?;
+                    if trace.verdict != splitbrain::checker::Verdict::Valid {
+                        writeln!(
+                            out,
+                            "  explanation: splitbrain validate {}",
+                            o.store.display()
+                        )?;
+                    }
+                }
+                None => writeln!(out, "  {}", c.summary)?,
+            }
             if c.verdict == splitbrain::checker::Verdict::Invalid
-                && matches!(plan.workload, WorkloadName::LinKv | WorkloadName::Lock)
+                && (matches!(plan.workload, WorkloadName::LinKv | WorkloadName::Lock)
+                    || plan.workload.is_transactional())
             {
                 writeln!(
                     out,

@@ -38,6 +38,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::history::{Event, History};
 use datum::{List, Register};
 
+pub(crate) use keys::KeyPool;
+
 /// Which micro-ops transactions perform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxnWorkload {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::journal::durable_hash;
 use super::NodeError;
 
 /// The durable file of one node, in its data directory.
@@ -38,19 +39,27 @@ impl DurableStore {
 
     /// The last persisted value, or `None` on a fresh directory.
     pub fn load<D: DeserializeOwned>(&self) -> Result<Option<D>, NodeError> {
+        Ok(self.load_hashed()?.map(|(value, _)| value))
+    }
+
+    /// The last persisted value and the [`durable_hash`] of its file's bytes, or `None` on a
+    /// fresh directory.
+    pub fn load_hashed<D: DeserializeOwned>(&self) -> Result<Option<(D, u64)>, NodeError> {
         let path = self.path();
         let text = match fs::read(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(NodeError::Durable { path, error }),
         };
+        let hash = durable_hash(&text);
         serde_json::from_slice(&text)
-            .map(Some)
+            .map(|value| Some((value, hash)))
             .map_err(|error| NodeError::DurableFormat { path, error })
     }
 
-    /// Replaces the persisted value, durably, before returning.
-    pub fn save<D: Serialize>(&self, value: &D) -> Result<(), NodeError> {
+    /// Replaces the persisted value, durably, before returning; returns the [`durable_hash`] of
+    /// the bytes written.
+    pub fn save<D: Serialize>(&self, value: &D) -> Result<u64, NodeError> {
         let path = self.path();
         let tmp = self.dir.join("durable.json.tmp");
         let io = |error| NodeError::Durable {
@@ -58,6 +67,7 @@ impl DurableStore {
             error,
         };
         let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
+        let hash = durable_hash(&bytes);
         let mut file = File::create(&tmp).map_err(io)?;
         file.write_all(&bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -65,7 +75,7 @@ impl DurableStore {
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(io)?;
-        Ok(())
+        Ok(hash)
     }
 }
 

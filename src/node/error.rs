@@ -36,6 +36,14 @@ pub enum NodeError {
         /// Why.
         error: serde_json::Error,
     },
+    /// The input journal could not be opened.
+    #[error("input journal {}: {error}", path.display())]
+    Journal {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
     /// stdin or stdout failed.
     #[error("stdio: {0}")]
     Io(std::io::Error),

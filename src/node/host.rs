@@ -1,10 +1,11 @@
 //! [`Host`]: one protocol node's state machine between the wire and the protocol.
 //!
 //! The host is I/O-light on purpose: it takes one input line (or a fired timer) and returns the
-//! output lines to write; the only I/O it does itself is the durable write, which therefore
-//! completes before the caller can write any line the same handler call produced.
+//! output lines to write; the only I/O it does itself is the durable write and the input
+//! journal's line (`journal.rs`), which therefore complete before the caller can write any line
+//! the same handler call produced.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use splitbrain_models::protocol::Effect;
 use splitbrain_models::{Deployable, Effects, NodeId};
 use tokio::time::Instant;
 
+use super::journal::{self, InputJournal};
 use super::wire::{self, Envelope};
 use super::{DurableStore, NodeError};
 
@@ -31,6 +33,9 @@ pub struct NodeOptions {
     pub data_dir: Option<PathBuf>,
     /// The seed of every random choice; `None` derives one from the node id.
     pub seed: Option<u64>,
+    /// No input journal (`journal.jsonl` in the data directory), which is otherwise kept
+    /// whenever there is a data directory.
+    pub no_journal: bool,
 }
 
 /// The running part of a node, once `init` has told it who it is.
@@ -49,6 +54,7 @@ struct Running<P: Deployable> {
 pub struct Host<P: Deployable> {
     options: NodeOptions,
     store: Option<DurableStore>,
+    journal: Option<InputJournal>,
     running: Option<Running<P>>,
     line_number: u64,
 }
@@ -72,9 +78,14 @@ impl<P: Deployable> Host<P> {
             .as_deref()
             .map(DurableStore::open)
             .transpose()?;
+        let journal = match (&options.data_dir, options.no_journal) {
+            (Some(dir), false) => Some(InputJournal::open(dir)?),
+            _ => None,
+        };
         Ok(Host {
             options,
             store,
+            journal,
             running: None,
             line_number: 0,
         })
@@ -91,14 +102,20 @@ impl<P: Deployable> Host<P> {
             Ok(envelope) => envelope,
             Err(why) => {
                 self.complain(&format!("{why}; got {}", abbreviate(line)));
+                self.journal_skip(&format!("\"line\":{}", journal::json(&line)), "bad line");
                 return Ok(Vec::new());
             }
         };
+        let head = match envelope.id {
+            Some(id) => format!("\"m\":{id}"),
+            None => format!("\"msg\":{line}"),
+        };
         if wire::body_type(&envelope.body) == Some("init") {
-            return self.on_init(envelope);
+            return self.on_init(envelope, &head);
         }
         let Some(running) = self.running.as_mut() else {
             self.complain("message before init; skipped");
+            self.journal_skip(&head, "before init");
             return Ok(Vec::new());
         };
         let msg: P::Msg = match serde_json::from_value(envelope.body.clone()) {
@@ -107,24 +124,45 @@ impl<P: Deployable> Host<P> {
                 let why = format!("{} does not know this message ({e})", P::NODE_NAME);
                 let me = running.me;
                 self.complain(&why);
-                return Ok(match wire::msg_id(&envelope.body) {
-                    Some(id) if envelope.src.is_client() => vec![wire::line(
-                        me,
-                        envelope.src,
-                        wire::error_body(id, NOT_SUPPORTED, &why),
-                    )],
-                    _ => Vec::new(),
-                });
+                let reply = match wire::msg_id(&envelope.body) {
+                    Some(id) if envelope.src.is_client() => {
+                        Some((envelope.src, wire::error_body(id, NOT_SUPPORTED, &why)))
+                    }
+                    _ => None,
+                };
+                if let Some(journal) = &mut self.journal {
+                    journal.begin(&head);
+                    journal.field("unknown", &journal::json(&why));
+                    if let Some((to, body)) = &reply {
+                        journal.field("reply", &reply_json(*to, body));
+                    }
+                    journal.commit(None);
+                }
+                return Ok(reply
+                    .map(|(to, body)| vec![wire::line(me, to, body)])
+                    .unwrap_or_default());
             }
         };
         let mut out = Effects::new();
         running
             .protocol
             .on_msg(running.me, &mut running.state, envelope.src, msg, &mut out);
-        self.execute(out)
+        if let Some(journal) = &mut self.journal {
+            journal.begin(&head);
+        }
+        self.execute(out, Vec::new())
     }
 
-    fn on_init(&mut self, envelope: Envelope) -> Result<Vec<String>, NodeError> {
+    /// Journals an input the protocol never saw.
+    fn journal_skip(&mut self, head: &str, why: &str) {
+        if let Some(journal) = &mut self.journal {
+            journal.begin(head);
+            journal.field("skip", &journal::json(&why));
+            journal.commit(None);
+        }
+    }
+
+    fn on_init(&mut self, envelope: Envelope, head: &str) -> Result<Vec<String>, NodeError> {
         let body = &envelope.body;
         let parsed = (|| {
             let me: NodeId = serde_json::from_value(body.get("node_id")?.clone()).ok()?;
@@ -133,20 +171,26 @@ impl<P: Deployable> Host<P> {
         })();
         let Some((me, nodes)) = parsed else {
             self.complain("init needs `node_id` (like \"n0\") and `node_ids` (a list of them)");
+            self.journal_skip(head, "bad init");
             return Ok(Vec::new());
         };
-        let reply = wire::line(
-            me,
-            envelope.src,
-            serde_json::json!({ "type": "init_ok", "in_reply_to": wire::msg_id(body) }),
-        );
+        let reply_body =
+            serde_json::json!({ "type": "init_ok", "in_reply_to": wire::msg_id(body) });
+        let reply_field = reply_json(envelope.src, &reply_body);
+        let reply = wire::line(me, envelope.src, reply_body);
         if self.running.is_some() {
             self.complain("second init; answered, configuration kept");
+            if let Some(journal) = &mut self.journal {
+                journal.begin(head);
+                journal.field("skip", "\"second init\"");
+                journal.field("reply", &reply_field);
+                journal.commit(None);
+            }
             return Ok(vec![reply]);
         }
         let protocol = P::deploy(me, &nodes, self.options.bug.as_deref())?;
-        let recovered: Option<P::Durable> = match &self.store {
-            Some(store) => store.load()?,
+        let recovered: Option<(P::Durable, u64)> = match &self.store {
+            Some(store) => store.load_hashed()?,
             None => None,
         };
         if recovered.is_some() {
@@ -161,7 +205,20 @@ impl<P: Deployable> Host<P> {
             .wrapping_add((me.index() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             ^ u64::from(me.is_client());
         let mut out = Effects::new();
-        let state = protocol.on_start(me, recovered.as_ref(), &mut out);
+        let state = protocol.on_start(me, recovered.as_ref().map(|(d, _)| d), &mut out);
+        if let Some(journal) = &mut self.journal {
+            let start = serde_json::json!({
+                "node": P::NODE_NAME,
+                "me": me,
+                "nodes": nodes,
+                "bug": self.options.bug,
+                "seed": self.options.seed,
+                "recovered": recovered.as_ref().map(|(d, _)| d),
+                "recovered_hash": recovered.as_ref().map(|(_, h)| journal::hash_text(*h)),
+            });
+            journal.begin(&format!("\"start\":{start},{head}"));
+            journal.field("reply", &reply_field);
+        }
         self.running = Some(Running {
             protocol,
             me,
@@ -170,9 +227,7 @@ impl<P: Deployable> Host<P> {
             chosen: BTreeMap::new(),
             rng: ChaCha8Rng::seed_from_u64(seed),
         });
-        let mut lines = vec![reply];
-        lines.extend(self.execute(out)?);
-        Ok(lines)
+        self.execute(out, vec![reply])
     }
 
     /// When the next timer or pending choice is due (`None`: nothing armed).
@@ -184,59 +239,106 @@ impl<P: Deployable> Host<P> {
         running.timers.values().min().copied()
     }
 
-    /// Delivers every pending choice and every timer due by `now`; returns the lines to write.
+    /// Delivers every pending choice and every timer due by `now`, one handler call each;
+    /// returns the lines to write. A timer or choice that an earlier call of the same batch
+    /// disarmed, re-armed or replaced is not delivered (the model never fires a cancelled
+    /// timer).
     pub fn fire_due(&mut self, now: Instant) -> Result<Vec<String>, NodeError> {
-        let Some(running) = self.running.as_mut() else {
+        let Some(running) = self.running.as_ref() else {
             return Ok(Vec::new());
         };
-        let mut due: VecDeque<P::Timer> =
-            std::mem::take(&mut running.chosen).into_values().collect();
-        let expired: Vec<P::Timer> = running
+        let picks: Vec<(&'static str, P::Timer)> = running
+            .chosen
+            .iter()
+            .map(|(key, pick)| (*key, pick.clone()))
+            .collect();
+        let expired: Vec<(P::Timer, Instant)> = running
             .timers
             .iter()
             .filter(|(_, at)| **at <= now)
-            .map(|(timer, _)| timer.clone())
+            .map(|(timer, at)| (timer.clone(), *at))
             .collect();
-        for timer in expired {
-            running.timers.remove(&timer);
-            due.push_back(timer);
-        }
         let mut lines = Vec::new();
-        for timer in due {
+        for (key, pick) in picks {
             let running = self.running.as_mut().expect("running checked above");
+            if running.chosen.get(key) != Some(&pick) {
+                continue;
+            }
+            running.chosen.remove(key);
             let mut out = Effects::new();
             running
                 .protocol
-                .on_timer(running.me, &mut running.state, timer, &mut out);
-            lines.extend(self.execute(out)?);
+                .on_timer(running.me, &mut running.state, pick.clone(), &mut out);
+            if let Some(journal) = &mut self.journal {
+                let head = format!(
+                    "\"pick\":{{\"key\":{},\"timer\":{}}}",
+                    journal::json(&key),
+                    journal::json(&pick)
+                );
+                journal.begin(&head);
+            }
+            lines.extend(self.execute(out, Vec::new())?);
+        }
+        for (timer, at) in expired {
+            let running = self.running.as_mut().expect("running checked above");
+            if running.timers.get(&timer) != Some(&at) {
+                continue;
+            }
+            running.timers.remove(&timer);
+            let mut out = Effects::new();
+            running
+                .protocol
+                .on_timer(running.me, &mut running.state, timer.clone(), &mut out);
+            if let Some(journal) = &mut self.journal {
+                journal.begin(&format!("\"timer\":{}", journal::json(&timer)));
+            }
+            lines.extend(self.execute(out, Vec::new())?);
         }
         Ok(lines)
     }
 
-    /// Executes one handler call's effects in order. The last `Persist` is written (durably)
-    /// before this returns, and so before any of the returned sends can leave.
-    fn execute(&mut self, mut out: Effects<P>) -> Result<Vec<String>, NodeError> {
+    /// Executes one handler call's effects in order, after the host's own `lines` (an
+    /// `init_ok`). The last `Persist` is written (durably) before this returns, and so before
+    /// any of the returned sends can leave; then the call's journal line, begun by the caller,
+    /// is written.
+    fn execute(
+        &mut self,
+        mut out: Effects<P>,
+        mut lines: Vec<String>,
+    ) -> Result<Vec<String>, NodeError> {
         let running = self
             .running
             .as_mut()
             .expect("effects come from a running node");
-        let mut lines = Vec::new();
+        let mut journal = self.journal.as_mut();
         let mut persist = None;
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, msg } => {
-                    let body = serde_json::to_value(&msg).unwrap_or(Value::Null);
-                    lines.push(wire::line(running.me, to, body));
+                    let body = wire::body_text(&msg);
+                    if let Some(j) = journal.as_deref_mut() {
+                        j.send(&to.to_string(), &body);
+                    }
+                    lines.push(wire::line_text(running.me, to, &body));
                 }
                 Effect::SetTimer { timer, after } => {
                     let delay = draw(&mut running.rng, after);
+                    if let Some(j) = journal.as_deref_mut() {
+                        j.set_timer(&timer, delay.as_nanos());
+                    }
                     running.timers.insert(timer, Instant::now() + delay);
                 }
                 Effect::CancelTimer(timer) => {
+                    if let Some(j) = journal.as_deref_mut() {
+                        j.cancel_timer(&timer);
+                    }
                     running.timers.remove(&timer);
                 }
                 Effect::Persist(durable) => persist = Some(durable),
                 Effect::Choose { key, options } => {
+                    if let Some(j) = journal.as_deref_mut() {
+                        j.choose(key, &options);
+                    }
                     if options.is_empty() {
                         running.chosen.remove(key);
                     } else {
@@ -246,8 +348,12 @@ impl<P: Deployable> Host<P> {
                 }
             }
         }
-        if let (Some(durable), Some(store)) = (persist, &self.store) {
-            store.save(&durable)?;
+        let persisted = match (persist, &self.store) {
+            (Some(durable), Some(store)) => Some(store.save(&durable)?),
+            _ => None,
+        };
+        if let Some(j) = journal {
+            j.commit(persisted);
         }
         Ok(lines)
     }
@@ -275,6 +381,11 @@ fn draw(rng: &mut ChaCha8Rng, range: Range<Duration>) -> Duration {
     }
     let nanos = rng.gen_range(range.start.as_nanos()..range.end.as_nanos());
     Duration::from_nanos(nanos as u64)
+}
+
+/// A host reply (`init_ok`, an error) as the journal's `reply` field.
+fn reply_json(to: NodeId, body: &Value) -> String {
+    format!("{{\"to\":\"{to}\",\"body\":{body}}}")
 }
 
 fn abbreviate(line: &str) -> String {

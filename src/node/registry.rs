@@ -2,6 +2,7 @@
 
 use splitbrain_models::crdt::ServedCrdt;
 use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
+use splitbrain_models::hat::HatNode;
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
 use splitbrain_models::raft::RaftServer;
@@ -20,6 +21,7 @@ pub const NODE_NAMES: &[&str] = &[
     OrSet::NODE_NAME,
     "or-set",
     LwwKvNode::NODE_NAME,
+    HatNode::NODE_NAME,
 ];
 
 /// Runs the node called `name` over `input`/`output` until `input` ends.
@@ -38,6 +40,7 @@ pub async fn serve_named(
         // The OR-Set serves the g-set workload's adds; `or-set` names what it is.
         "g-set" | "or-set" => serve::<CrdtNode<OrSet>>(options, input, output).await,
         LwwKvNode::NODE_NAME => serve::<LwwKvNode>(options, input, output).await,
+        HatNode::NODE_NAME => serve::<HatNode>(options, input, output).await,
         _ => Err(NodeError::UnknownNode {
             name: name.to_string(),
             known: NODE_NAMES.join(", "),

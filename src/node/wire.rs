@@ -7,6 +7,9 @@ use splitbrain_models::NodeId;
 /// One input line, parsed as far as the host needs before it knows the protocol.
 #[derive(Debug, Deserialize)]
 pub(super) struct Envelope {
+    /// The router's message id (Maelstrom's top-level `id`), when the line has one.
+    #[serde(default)]
+    pub id: Option<u64>,
     pub src: NodeId,
     #[allow(dead_code)]
     pub dest: NodeId,
@@ -32,7 +35,19 @@ pub(super) fn msg_id(body: &Value) -> Option<u64> {
 
 /// Renders one output line.
 pub(super) fn line(src: NodeId, dest: NodeId, body: Value) -> String {
-    json!({ "src": src, "dest": dest, "body": body }).to_string()
+    line_text(src, dest, &body.to_string())
+}
+
+/// A protocol message as the body text the host writes: through `serde_json::Value`, so its
+/// keys are sorted (the validator renders expected messages with this same function).
+pub fn body_text<M: serde::Serialize>(msg: &M) -> String {
+    serde_json::to_value(msg).unwrap_or(Value::Null).to_string()
+}
+
+/// Renders one output line around a body already rendered: exactly what
+/// `json!({"src","dest","body"}).to_string()` writes (keys sorted).
+pub(super) fn line_text(src: NodeId, dest: NodeId, body: &str) -> String {
+    format!("{{\"body\":{body},\"dest\":\"{dest}\",\"src\":\"{src}\"}}")
 }
 
 /// An `error` reply body.

@@ -11,6 +11,8 @@ use super::ReportError;
 /// One message, from its send to its delivery or drop.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
+    /// The router's id of the message (what node journals and `splitbrain validate` name).
+    pub id: u64,
     /// Index of the sender in [`Journal::endpoints`].
     pub from: usize,
     /// Index of the receiver in [`Journal::endpoints`].
@@ -102,6 +104,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Journal, ReportError> {
                     .unwrap_or_default();
                 by_id.insert(id, messages.len());
                 messages.push(Message {
+                    id,
                     from: intern(from),
                     to: intern(dest),
                     sent: time,
@@ -128,6 +131,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Journal, ReportError> {
                     )
                 })?;
                 let mut copy = messages[original].clone();
+                copy.id = id;
                 copy.sent = time;
                 copy.delivered = None;
                 copy.dropped = None;

@@ -8,6 +8,10 @@
 //! window is rendered here; every message is embedded once as compact JSON arrays and a few
 //! lines of inline JS (`lamport.js`) draw the window picked in the selector or in the overview
 //! strip (message density per time bucket). `#lamport-window=N` in the address opens window N.
+//!
+//! A [`DiagramMark`] (the first divergent step of a run's trace validation) is drawn in red:
+//! the message it names as a thick arrow with a circle at its end, or, without a message, a
+//! circle on its node's lane at its time; the window holding it is the one shown first.
 
 use std::fmt::Write;
 
@@ -23,8 +27,55 @@ const TOP: f64 = 30.0;
 const STEP: f64 = 5.0;
 const BUCKETS: usize = 200;
 
-/// The diagram's section: overview strip, window selector, first window, data, script.
-pub fn section(journal: &Journal, per_window: usize) -> String {
+/// Where a run's trace left its model, to mark on the diagram.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DiagramMark {
+    /// The node (`n1`).
+    pub node: String,
+    /// The router's id of the message involved, if any.
+    pub message: Option<u64>,
+    /// The time on the run's clock (ns), if known.
+    pub time: Option<i64>,
+    /// What went wrong, one line.
+    pub summary: String,
+}
+
+/// Where a mark is drawn: the message's index, or a lane and a time.
+struct Placed {
+    message: Option<usize>,
+    lane: Option<usize>,
+    time: Option<i64>,
+    window: usize,
+}
+
+fn place(journal: &Journal, windows: &[(usize, usize)], mark: &DiagramMark) -> Option<Placed> {
+    let messages = &journal.messages;
+    let message = mark
+        .message
+        .and_then(|id| messages.iter().position(|m| m.id == id));
+    let lane = journal.endpoints.iter().position(|e| *e == mark.node);
+    let at = match message {
+        Some(i) => i,
+        None => {
+            let time = mark.time?;
+            lane?;
+            messages
+                .partition_point(|m| m.sent < time)
+                .min(messages.len().checked_sub(1)?)
+        }
+    };
+    let window = windows.iter().position(|(a, b)| (*a..*b).contains(&at))?;
+    Some(Placed {
+        message,
+        lane,
+        time: mark.time,
+        window,
+    })
+}
+
+/// The diagram's section: overview strip, window selector, first window, data, script; `mark`
+/// drawn, and its window shown first.
+pub fn section_marked(journal: &Journal, per_window: usize, mark: Option<&DiagramMark>) -> String {
     let per_window = per_window.max(1);
     let messages = &journal.messages;
     let windows: Vec<(usize, usize)> = (0..messages.len())
@@ -32,6 +83,7 @@ pub fn section(journal: &Journal, per_window: usize) -> String {
         .map(|start| (start, (start + per_window).min(messages.len())))
         .collect();
     let t0 = messages.first().map_or(0, |m| m.sent);
+    let placed = mark.and_then(|m| place(journal, &windows, m));
     let mut html = String::new();
     let _ = writeln!(
         html,
@@ -42,12 +94,24 @@ pub fn section(journal: &Journal, per_window: usize) -> String {
         windows.len(),
         per_window
     );
+    if let (Some(mark), Some(p)) = (mark, &placed) {
+        let _ = writeln!(
+            html,
+            "<p class=\"trace-mark\">Marked in red, in window {}: where the trace left its \
+             model ({}): {}</p>",
+            p.window + 1,
+            escape(&mark.node),
+            escape(&mark.summary)
+        );
+    }
     html.push_str(&overview(messages, &windows, t0));
     html.push_str("<p><select id=\"lamport-window\">");
+    let shown = placed.as_ref().map_or(0, |p| p.window);
     for (i, (start, end)) in windows.iter().enumerate() {
+        let selected = if i == shown { " selected" } else { "" };
         let _ = write!(
             html,
-            "<option value=\"{i}\">window {n}: {a:.3}–{b:.3} s ({c} messages)</option>",
+            "<option value=\"{i}\"{selected}>window {n}: {a:.3}–{b:.3} s ({c} messages)</option>",
             n = i + 1,
             a = seconds(messages[*start].sent - t0),
             b = seconds(messages[end - 1].sent - t0),
@@ -55,11 +119,23 @@ pub fn section(journal: &Journal, per_window: usize) -> String {
         );
     }
     html.push_str("</select></p>\n<div id=\"lamport\">");
-    if let Some(&(start, end)) = windows.first() {
-        html.push_str(&window_svg(journal, &messages[start..end], t0));
+    if let Some(&(start, end)) = windows.get(shown) {
+        let local = placed.as_ref().map(|p| Placed {
+            message: p.message.map(|i| i - start),
+            lane: p.lane,
+            time: p.time,
+            window: p.window,
+        });
+        html.push_str(&window_svg(
+            journal,
+            &messages[start..end],
+            t0,
+            local.as_ref(),
+            mark,
+        ));
     }
     html.push_str("</div>\n<script type=\"application/json\" id=\"lamport-data\">");
-    html.push_str(&data(journal, &windows, t0));
+    html.push_str(&data(journal, &windows, t0, placed.as_ref(), mark));
     html.push_str("</script>\n");
     let _ = writeln!(
         html,
@@ -107,8 +183,15 @@ fn overview(messages: &[Message], windows: &[(usize, usize)], t0: i64) -> String
     svg
 }
 
-/// One window as SVG (the JS draws the same for the others).
-fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
+/// One window as SVG (the JS draws the same for the others), with `placed` (indices local to
+/// the window) marked.
+fn window_svg(
+    journal: &Journal,
+    messages: &[Message],
+    t0: i64,
+    placed: Option<&Placed>,
+    mark: Option<&DiagramMark>,
+) -> String {
     // Logical time: every distinct send or delivery time is one row, so a burst of fast
     // messages is as readable as a slow one and the order of events is kept.
     // In µs, like the embedded data, so the script draws the same rows.
@@ -117,6 +200,7 @@ fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
         .iter()
         .flat_map(|m| [Some(m.sent), m.delivered])
         .flatten()
+        .chain(placed.filter(|p| p.message.is_none()).and_then(|p| p.time))
         .map(micros)
         .collect();
     times.sort_unstable();
@@ -142,13 +226,23 @@ fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
             b = bottom,
         );
     }
-    for m in messages {
+    let title = mark.map(|m| escape(&m.summary)).unwrap_or_default();
+    for (i, m) in messages.iter().enumerate() {
         let (x1, y1, x2) = (x(m.from), y(m.sent), x(m.to));
         let (class, x2, y2) = match (&m.dropped, m.delivered) {
             (Some(_), _) => ("msg dropped", (x1 + x2) / 2.0, y1 + 4.0),
             (None, Some(t)) => ("msg", x2, y(t)),
             (None, None) => ("msg lost", x2, y1 + 4.0),
         };
+        let marked = placed.is_some_and(|p| p.message == Some(i));
+        let class = if marked { "msg divergent" } else { class };
+        if marked {
+            let _ = write!(
+                svg,
+                "<circle id=\"divergent-step\" class=\"divergent-mark\" cx=\"{x2:.1}\" \
+                 cy=\"{y2:.1}\" r=\"7\"><title>{title}</title></circle>"
+            );
+        }
         let _ = write!(
             svg,
             "<line class=\"{class}\" x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\">\
@@ -164,13 +258,31 @@ fn window_svg(journal: &Journal, messages: &[Message], t0: i64) -> String {
                 .unwrap_or_default(),
         );
     }
+    if let Some(p) = placed.filter(|p| p.message.is_none()) {
+        if let (Some(lane), Some(t)) = (p.lane, p.time) {
+            let _ = write!(
+                svg,
+                "<circle id=\"divergent-step\" class=\"divergent-mark\" cx=\"{:.1}\" \
+                 cy=\"{:.1}\" r=\"7\"><title>{title}</title></circle>",
+                x(lane),
+                y(t)
+            );
+        }
+    }
     svg.push_str("</svg>");
     svg
 }
 
 /// Every message once, as `[from, to, sent µs, delivered µs or -1, drop reason or -1, kind]`
-/// (reasons and kinds index the `k` table), with the endpoints and the windows.
-fn data(journal: &Journal, windows: &[(usize, usize)], t0: i64) -> String {
+/// (reasons and kinds index the `k` table), with the endpoints and the windows; the mark as
+/// `x`: `[message index or -1, lane or -1, time µs or -1, window, summary]` (or `null`).
+fn data(
+    journal: &Journal,
+    windows: &[(usize, usize)],
+    t0: i64,
+    placed: Option<&Placed>,
+    mark: Option<&DiagramMark>,
+) -> String {
     let mut table: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut intern = |text: &str| -> usize {
@@ -194,8 +306,19 @@ fn data(journal: &Journal, windows: &[(usize, usize)], t0: i64) -> String {
             micros(m.sent)
         );
     }
+    let marked = match (placed, mark) {
+        (Some(p), Some(m)) => serde_json::json!([
+            p.message.map_or(-1, |i| i as i64),
+            p.lane.map_or(-1, |l| l as i64),
+            p.time.map_or(-1, |t| (t - t0) / 1000),
+            p.window,
+            m.summary,
+        ])
+        .to_string(),
+        _ => "null".to_string(),
+    };
     let json = format!(
-        "{{\"e\":{},\"k\":{},\"w\":{},\"m\":[{rows}]}}",
+        "{{\"e\":{},\"k\":{},\"w\":{},\"x\":{marked},\"m\":[{rows}]}}",
         serde_json::to_string(&journal.endpoints).unwrap_or_default(),
         serde_json::to_string(&table).unwrap_or_default(),
         serde_json::to_string(windows).unwrap_or_default(),
@@ -243,7 +366,7 @@ mod tests {
     #[test]
     fn a_hundred_thousand_messages_fit_a_bounded_page_with_a_bounded_first_window() {
         let journal = journal::parse(&synthetic(100_000), Path::new("m.jsonl")).unwrap();
-        let html = section(&journal, PER_WINDOW);
+        let html = section_marked(&journal, PER_WINDOW, None);
         assert!(html.len() < 15_000_000, "{} bytes", html.len());
         let first = html.split("<div id=\"lamport\">").nth(1).unwrap();
         let first = first.split("</div>").next().unwrap();
@@ -257,7 +380,7 @@ mod tests {
     fn endpoint_names_are_escaped_in_svg_and_cannot_end_the_data_script() {
         let text = "{\"time\":1,\"id\":1,\"type\":\"send\",\"from\":\"</script><b>\",\"message\":{\"dest\":\"n0\"}}\n";
         let journal = journal::parse(text, Path::new("m.jsonl")).unwrap();
-        let html = section(&journal, 10);
+        let html = section_marked(&journal, 10, None);
         assert!(!html.contains("</script><b>"));
         assert!(html.contains("&lt;/script&gt;&lt;b&gt;"));
     }

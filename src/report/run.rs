@@ -34,6 +34,9 @@ pub struct RunInput {
     pub logs: Vec<(String, String)>,
     /// Why there is no counterexample although the run was invalid, if so.
     pub note: Option<String>,
+    /// For an invalid transactional run: per anomaly type (with its count), the text of its
+    /// first cases (each cycle step by step, "because ...").
+    pub anomalies: Vec<(String, Vec<String>)>,
 }
 
 /// The run's page.
@@ -53,6 +56,17 @@ pub fn run_report(input: &RunInput) -> String {
     if let Some(note) = &input.note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
+    if !input.anomalies.is_empty() {
+        page.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n");
+        for (kind, lines) in &input.anomalies {
+            let _ = writeln!(
+                page,
+                "<h3>{}</h3><pre class=\"anomaly\">{}</pre>",
+                escape(kind),
+                escape(&lines.join("\n"))
+            );
+        }
+    }
     let faults = nemesis::intervals(&input.events);
     page.push_str(&plots::section(&input.events, &faults));
     page.push_str(&timeline_and_counterexamples(
@@ -61,8 +75,26 @@ pub fn run_report(input: &RunInput) -> String {
         input.check.as_ref(),
         Clock::of(&input.events).as_ref(),
     ));
+    let mark = trace_mark(results);
+    if let Some(trace) = results.get("validation") {
+        let text = |k: &str| trace.get(k).and_then(Json::as_str).unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<h2>Trace</h2>\n<p id=\"trace\">Validated against the model \
+             (<code>splitbrain validate</code>, <code>{}</code>): <span class=\"verdict {}\">{}</span> \
+             {}</p>",
+            escape(text("file")),
+            escape(text("verdict")),
+            escape(text("verdict")),
+            escape(text("summary")),
+        );
+    }
     match &input.journal {
-        Some(journal) => page.push_str(&lamport::section(journal, lamport::PER_WINDOW)),
+        Some(journal) => page.push_str(&lamport::section_marked(
+            journal,
+            lamport::PER_WINDOW,
+            mark.as_ref(),
+        )),
         None => page.push_str("<h2>Messages</h2><p>This run kept no messages.jsonl.</p>\n"),
     }
     if !input.logs.is_empty() {
@@ -78,6 +110,22 @@ pub fn run_report(input: &RunInput) -> String {
     }
     page.push_str(&tail());
     page
+}
+
+/// The first divergent step a run's trace validation found (`results.json`'s
+/// `validation.mark`), if any.
+fn trace_mark(results: &Json) -> Option<lamport::DiagramMark> {
+    let mark = results.pointer("/validation/mark")?;
+    Some(lamport::DiagramMark {
+        node: mark.get("node")?.as_str()?.to_string(),
+        message: mark.get("message").and_then(Json::as_u64),
+        time: mark.get("time").and_then(Json::as_i64),
+        summary: mark
+            .get("summary")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -109,10 +157,12 @@ mod tests {
             journal: Some(journal),
             logs: vec![("n0".into(), "<panic>".into())],
             note: None,
+            anomalies: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
         };
         let html = run_report(&input);
         assert!(html.contains("class=\"verdict valid\""));
         assert!(html.contains("3 keys &lt;ok&gt;") && html.contains("&lt;panic&gt;"));
+        assert!(html.contains("id=\"anomalies\"") && html.contains("T1 &lt;read&gt; T2"));
         assert!(html.contains("id=\"timeline\"") && html.contains("id=\"lamport\""));
         assert!(html.contains("id=\"latency-read\"") && html.contains("id=\"throughput\""));
     }
@@ -144,6 +194,7 @@ mod tests {
             journal: Some(journal),
             logs: Vec::new(),
             note: None,
+            anomalies: Vec::new(),
         };
         let html = run_report(&input);
         let at = |needle: &str| {

@@ -53,7 +53,12 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
         Err(ReportError::Missing { .. }) => None,
         Err(e) => return Err(e),
     };
-    let (check, note) = recheck(&results, &ops);
+    let anomalies = txn_anomalies(&results, &history);
+    let (check, note) = if anomalies.is_empty() {
+        recheck(&results, &ops)
+    } else {
+        (None, None)
+    };
     Ok(RunInput {
         title: dir.display().to_string(),
         results,
@@ -63,7 +68,70 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
         journal,
         logs: logs(&dir.join("node-logs")),
         note,
+        anomalies,
     })
+}
+
+/// Cases shown per anomaly type.
+const CASES_SHOWN: usize = 3;
+
+/// For an invalid transactional run (`results.json`'s `workload.workload` is `list-append` or
+/// `rw-register`): the history checked again against the run's models, and per anomaly type the
+/// text of its first cases. Empty otherwise, or if the re-check fails.
+fn txn_anomalies(results: &Json, history: &crate::history::History) -> Vec<(String, Vec<String>)> {
+    use crate::checker::transactional::{self, ConsistencyModel, Transactions, TxnOptions};
+    if results.get("verdict").and_then(Json::as_str) != Some("invalid") {
+        return Vec::new();
+    }
+    let Some(workload) = results
+        .pointer("/workload/workload")
+        .and_then(Json::as_str)
+        .and_then(transactional::Workload::from_name)
+    else {
+        return Vec::new();
+    };
+    let models: Vec<ConsistencyModel> = results
+        .pointer("/workload/consistency_models")
+        .and_then(Json::as_array)
+        .map(|ms| {
+            ms.iter()
+                .filter_map(|m| m.as_str().and_then(ConsistencyModel::from_name))
+                .collect()
+        })
+        .unwrap_or_default();
+    if models.is_empty() {
+        return Vec::new();
+    }
+    let Ok(txns) = Transactions::from_history(history, Some(workload), None) else {
+        return Vec::new();
+    };
+    let mut options = TxnOptions::with_models(&models);
+    options.workload = Some(workload);
+    options.time_limit = Some(RECHECK_LIMIT);
+    let Ok(report) = transactional::check_transactions(&txns, &options) else {
+        return Vec::new();
+    };
+    report
+        .anomalies
+        .iter()
+        .map(|(anomaly, cases)| {
+            let count = report
+                .anomaly_counts
+                .get(anomaly)
+                .copied()
+                .unwrap_or(cases.len());
+            let lines = cases
+                .iter()
+                .take(CASES_SHOWN)
+                .flat_map(|case| {
+                    let mut lines = txns.case_lines(*anomaly, case);
+                    lines.push(String::new());
+                    lines
+                })
+                .collect();
+            (format!("{anomaly} ({count} found)"), lines)
+        })
+        .collect()
 }
 
 /// For an invalid run whose workload names its spec (`results.json`'s `workload.model`, or

@@ -65,7 +65,9 @@ pub fn corrupt(dir: &Path, seed: u64) -> Effect {
     }
 }
 
-/// Regular files below `dir` with their sizes (links are not followed).
+/// Regular files below `dir` with their sizes (links are not followed), except the input
+/// journal a reference node keeps for `splitbrain validate`: the node never reads it, so
+/// damaging it would claim a fault the node never felt and destroy the validator's evidence.
 fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -76,7 +78,7 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
         };
         if kind.is_dir() {
             walk(&entry.path(), out);
-        } else if kind.is_file() {
+        } else if kind.is_file() && entry.file_name() != crate::node::JOURNAL_FILE {
             if let Ok(meta) = entry.metadata() {
                 out.push((entry.path(), meta.len()));
             }
@@ -190,6 +192,16 @@ mod tests {
                 .map(|f| f.1)
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_reference_node_journal_is_never_corrupted() {
+        let dir = dir_with(&[(crate::node::JOURNAL_FILE, b"{\"m\":0}\n")]);
+        let before = contents(dir.path());
+        for seed in 0..20 {
+            assert_eq!(corrupt(dir.path(), seed).took, Some(false));
+        }
+        assert_eq!(contents(dir.path()), before);
     }
 
     #[test]

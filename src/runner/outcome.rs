@@ -93,13 +93,33 @@ pub struct RunOutcome {
     /// The requested fault kinds that never took effect, each with why (a `valid` verdict of
     /// such a run is demoted to `unknown`).
     pub faults_without_effect: Vec<String>,
+    /// The trace check of a reference node run (`splitbrain validate`), when it ran.
+    pub trace: Option<TraceCheck>,
+}
+
+/// The end-of-run trace validation of a reference node run: its verdict is folded into the
+/// run's (an invalid trace makes the run invalid even when the history is valid).
+#[derive(Clone, Debug)]
+pub struct TraceCheck {
+    /// valid, invalid or unknown (unknown also when validation could not run).
+    pub verdict: Verdict,
+    /// One line.
+    pub summary: String,
+    /// Where the first divergent step is, for the report.
+    pub mark: Option<crate::validate::Mark>,
+    /// Why validation could not run, if it could not.
+    pub error: Option<String>,
 }
 
 impl RunOutcome {
-    /// The verdict, when the history was checked.
+    /// The verdict, when the history was checked: the history's, combined with the trace's
+    /// when the run was validated (either invalid: invalid; else either unknown: unknown).
     pub fn verdict(&self) -> Option<Verdict> {
         match &self.status {
-            RunStatus::Checked(c) => Some(c.verdict),
+            RunStatus::Checked(c) => Some(match &self.trace {
+                Some(trace) => c.verdict.combine(trace.verdict),
+                None => c.verdict,
+            }),
             RunStatus::Failed(_) => None,
         }
     }
@@ -113,7 +133,7 @@ impl RunOutcome {
     pub fn results_json(&self) -> Json {
         let (verdict, summary, details, error) = match &self.status {
             RunStatus::Checked(c) => (
-                c.verdict.to_string(),
+                self.verdict().unwrap_or(c.verdict).to_string(),
                 c.summary.clone(),
                 c.details.clone(),
                 Json::Null,
@@ -128,6 +148,7 @@ impl RunOutcome {
         let mut results = json!({
             "verdict": verdict,
             "summary": summary,
+            "checks": self.checks(),
             "error": error,
             "interrupted": self.interrupted,
             "seed": self.seed,
@@ -144,6 +165,28 @@ impl RunOutcome {
         if let Some((name, section)) = &self.backend {
             results[*name] = section.clone();
         }
+        if let Some(trace) = &self.trace {
+            results["validation"] = json!({
+                "verdict": trace.verdict,
+                "summary": trace.summary,
+                "error": trace.error,
+                "mark": trace.mark,
+                "file": crate::validate::VALIDATION_FILE,
+            });
+        }
         results
+    }
+
+    /// Each check's verdict: `history` (the workload's checker) and, for reference nodes,
+    /// `trace` (validation against the model).
+    fn checks(&self) -> Json {
+        let mut checks = serde_json::Map::new();
+        if let RunStatus::Checked(c) = &self.status {
+            checks.insert("history".into(), json!(c.verdict));
+        }
+        if let Some(trace) = &self.trace {
+            checks.insert("trace".into(), json!(trace.verdict));
+        }
+        Json::Object(checks)
     }
 }

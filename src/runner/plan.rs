@@ -13,8 +13,9 @@ use std::time::Duration;
 pub use network::{LatencyDist, NetOptions};
 
 use super::nemesis::FaultKind;
-use super::workload::{Topology, WorkloadName, WorkloadOptions};
+use super::workload::{Topology, TxnSettings, WorkloadName, WorkloadOptions};
 use super::RunError;
+use crate::checker::transactional::ConsistencyModel;
 use crate::units::format_duration;
 
 /// Which program runs as each node.
@@ -122,22 +123,41 @@ pub struct RunPlan {
     pub nemesis_interval: Duration,
     /// Quiet period after healing, before the final reads (default 5 s).
     pub recovery_time: Duration,
-    /// Keys of the lin-kv workload (default 4); with `ops_per_key`, the keys in use at once.
+    /// Keys of the lin-kv workload (default 4; 10 for the txn workloads, Maelstrom's); with
+    /// `ops_per_key`, the keys in use at once.
     pub key_count: usize,
     /// lin-kv: operations after which a key is retired for a fresh one (0, the default: never).
     pub ops_per_key: usize,
     /// Broadcast topology (default grid).
     pub topology: Topology,
+    /// txn workloads: most micro-ops per transaction (default 4, Maelstrom's).
+    pub max_txn_length: usize,
+    /// txn workloads: writes a key gets before a fresh key takes its place (default 16).
+    pub max_writes_per_key: usize,
+    /// txn workloads: the consistency models the history must satisfy (default
+    /// strict-serializable, Maelstrom's).
+    pub consistency_models: Vec<ConsistencyModel>,
+    /// The fraction of client operations that must succeed (`ok`), Maelstrom's
+    /// `--availability`: `Some(1.0)` for `total`; `None` (the default) checks nothing.
+    pub availability: Option<f64>,
     /// The seed every random choice derives from.
     pub seed: u64,
     /// The store root: runs go to `STORE/<workload>/<timestamp>/`.
     pub store: PathBuf,
+    /// Whether a run of reference nodes ([`NodeCommand::Named`]) is validated against their
+    /// model at its end (`splitbrain validate`; default true; other nodes keep no journal).
+    pub validate: bool,
 }
 
 impl RunPlan {
     /// A plan with defaults.
     pub fn new(workload: WorkloadName, node: NodeCommand, node_count: usize) -> RunPlan {
         let w = WorkloadOptions::default();
+        let key_count = if workload.is_transactional() {
+            w.txn.key_count
+        } else {
+            w.key_count
+        };
         RunPlan {
             workload,
             node,
@@ -151,11 +171,16 @@ impl RunPlan {
             nemesis: Vec::new(),
             nemesis_interval: Duration::from_secs(5),
             recovery_time: Duration::from_secs(5),
-            key_count: w.key_count,
+            key_count,
             ops_per_key: w.ops_per_key,
             topology: w.topology,
+            max_txn_length: w.txn.max_txn_length,
+            max_writes_per_key: w.txn.max_writes_per_key,
+            consistency_models: w.txn.consistency_models,
+            availability: None,
             seed: 0,
             store: PathBuf::from("store"),
+            validate: true,
         }
     }
 
@@ -179,6 +204,22 @@ impl RunPlan {
         }
         if self.key_count == 0 {
             return bad("--key-count must be at least 1".into());
+        }
+        if self.max_txn_length == 0 {
+            return bad("--max-txn-length must be at least 1".into());
+        }
+        if self.max_writes_per_key == 0 {
+            return bad("--max-writes-per-key must be at least 1".into());
+        }
+        if self.consistency_models.is_empty() {
+            return bad("--consistency-models needs at least one model".into());
+        }
+        if let Some(a) = self.availability {
+            if !(0.0..=1.0).contains(&a) {
+                return bad(format!(
+                    "--availability must be `total` or a fraction in 0..1, found {a}"
+                ));
+            }
         }
         if let NodeCommand::Bin(argv) = &self.node {
             if argv.is_empty() || argv[0].is_empty() {
@@ -222,6 +263,12 @@ impl RunPlan {
             key_count: self.key_count,
             ops_per_key: self.ops_per_key,
             topology: self.topology,
+            txn: TxnSettings {
+                key_count: self.key_count,
+                max_txn_length: self.max_txn_length,
+                max_writes_per_key: self.max_writes_per_key,
+                consistency_models: self.consistency_models.clone(),
+            },
         }
     }
 
@@ -283,6 +330,18 @@ impl RunPlan {
             if self.ops_per_key > 0 {
                 opt("--ops-per-key", self.ops_per_key.to_string());
             }
+        }
+        if self.workload.is_transactional() {
+            opt("--key-count", self.key_count.to_string());
+            opt("--max-txn-length", self.max_txn_length.to_string());
+            opt("--max-writes-per-key", self.max_writes_per_key.to_string());
+            let models: Vec<&str> = self.consistency_models.iter().map(|m| m.name()).collect();
+            opt("--consistency-models", models.join(","));
+        }
+        match self.availability {
+            Some(a) if a >= 1.0 => opt("--availability", "total".into()),
+            Some(a) => opt("--availability", format_number(a)),
+            None => {}
         }
         if self.workload == WorkloadName::Broadcast && self.topology != Topology::Grid {
             opt("--topology", self.topology.name().into());

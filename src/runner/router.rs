@@ -84,6 +84,7 @@ impl Backend for RouterBackend {
             rng(plan.seed, Stream::Net),
             journal,
             ctx.clock,
+            matches!(plan.node, super::plan::NodeCommand::Named { .. }),
         );
         let clients = Arc::new(ClientIds::default());
         let (failures, failed) = mpsc::unbounded_channel();

@@ -5,7 +5,8 @@
 //! Map of this module:
 //! - [`Workload`], [`WorkloadName`], [`Invocation`], [`Completion`], [`WorkloadCheck`] (here);
 //! - one workload per file: `echo.rs`, `unique_ids.rs`, `broadcast.rs` (with [`Topology`]),
-//!   `g_set.rs`, `g_counter.rs`, `pn_counter.rs`, `lin_kv.rs`, `lock.rs`;
+//!   `g_set.rs`, `g_counter.rs`, `pn_counter.rs`, `lin_kv.rs`, `lock.rs`, `txn.rs`
+//!   (txn-list-append and txn-rw-register, with [`TxnSettings`]);
 //! - shared checkers: `sets.rs` (every acknowledged element in every final read), `counters.rs`
 //!   (final reads within the sums the adds allow).
 //!
@@ -23,12 +24,17 @@ mod lin_kv;
 mod lock;
 mod pn_counter;
 mod sets;
+mod txn;
 mod unique_ids;
 
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value as Json;
 
 pub use broadcast::Topology;
+pub use txn::{
+    TxnKind, TxnSettings, DEFAULT_KEY_COUNT as TXN_DEFAULT_KEY_COUNT, DEFAULT_MAX_TXN_LENGTH,
+    DEFAULT_MAX_WRITES_PER_KEY,
+};
 
 use super::json::to_value;
 use super::protocol::{error_name, is_definite};
@@ -56,11 +62,15 @@ pub enum WorkloadName {
     Lock,
     /// `lease-lock`: a fenced lease lock (acquire, write with the token, release).
     LeaseLock,
+    /// `txn-list-append`: transactions appending to and reading lists (Elle's list-append).
+    TxnListAppend,
+    /// `txn-rw-register`: transactions writing and reading registers (Elle's rw-register).
+    TxnRwRegister,
 }
 
 impl WorkloadName {
     /// Every workload.
-    pub const ALL: [WorkloadName; 9] = [
+    pub const ALL: [WorkloadName; 11] = [
         WorkloadName::Echo,
         WorkloadName::UniqueIds,
         WorkloadName::Broadcast,
@@ -70,6 +80,8 @@ impl WorkloadName {
         WorkloadName::LinKv,
         WorkloadName::Lock,
         WorkloadName::LeaseLock,
+        WorkloadName::TxnListAppend,
+        WorkloadName::TxnRwRegister,
     ];
 
     /// Its name in `--workload`.
@@ -84,12 +96,22 @@ impl WorkloadName {
             WorkloadName::LinKv => "lin-kv",
             WorkloadName::Lock => "lock",
             WorkloadName::LeaseLock => "lease-lock",
+            WorkloadName::TxnListAppend => "txn-list-append",
+            WorkloadName::TxnRwRegister => "txn-rw-register",
         }
     }
 
     /// The workload named `name`.
     pub fn from_name(name: &str) -> Option<WorkloadName> {
         WorkloadName::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// Whether this is a transactional workload (txn-list-append, txn-rw-register).
+    pub fn is_transactional(self) -> bool {
+        matches!(
+            self,
+            WorkloadName::TxnListAppend | WorkloadName::TxnRwRegister
+        )
     }
 
     /// A fresh instance with `options`.
@@ -106,12 +128,18 @@ impl WorkloadName {
             }
             WorkloadName::Lock => Box::new(lock::Lock::default()),
             WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
+            WorkloadName::TxnListAppend => {
+                Box::new(txn::Txn::new(TxnKind::ListAppend, options.txn.clone()))
+            }
+            WorkloadName::TxnRwRegister => {
+                Box::new(txn::Txn::new(TxnKind::RwRegister, options.txn.clone()))
+            }
         }
     }
 }
 
 /// The settings workloads take (from the plan).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadOptions {
     /// lin-kv: keys (with `ops_per_key`: keys in use at once).
     pub key_count: usize,
@@ -119,6 +147,9 @@ pub struct WorkloadOptions {
     pub ops_per_key: usize,
     /// broadcast: the topology.
     pub topology: Topology,
+    /// txn-list-append, txn-rw-register: the generator's knobs and the models checked (its
+    /// `key_count` is the one used).
+    pub txn: TxnSettings,
 }
 
 impl Default for WorkloadOptions {
@@ -127,6 +158,7 @@ impl Default for WorkloadOptions {
             key_count: 4,
             ops_per_key: 0,
             topology: Topology::Grid,
+            txn: TxnSettings::default(),
         }
     }
 }

@@ -49,7 +49,7 @@ pub enum LwwKvGossip {
 }
 
 /// The replica's one timer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct GossipTimer;
 
 const GOSSIP_EVERY: std::ops::Range<Duration> =

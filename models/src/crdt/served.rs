@@ -190,7 +190,7 @@ impl<C> Clone for CrdtNode<C> {
 }
 
 /// The served replica's one timer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct GossipTimer;
 
 /// Maelstrom's `malformed-request` (definite).

@@ -31,6 +31,9 @@ impl KvBody {
                 in_reply_to,
                 completion: Completion::Error(code),
             },
+            // Transactions are checked by the runner's transactional checker, not by the
+            // models' register histories.
+            KvBody::Txn { .. } | KvBody::TxnOk { .. } => Observed::Nothing,
         }
     }
 }

@@ -31,6 +31,16 @@ pub struct LeaseLock {
 }
 
 impl LeaseLock {
+    /// The spec judging a deployed lock server and storage (`splitbrain validate`): one idle
+    /// client; `bug` as the nodes are judged.
+    pub(crate) fn deployed(bug: Option<&str>) -> LeaseLock {
+        LeaseLock {
+            clients: 1,
+            rounds: 1,
+            fencing: bug != Some(NO_FENCING),
+        }
+    }
+
     /// The lock server.
     pub const LOCK: NodeId = NodeId::Node(0);
     /// The storage.

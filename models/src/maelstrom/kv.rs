@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ErrorCode;
+use super::{ErrorCode, Mop};
 
 /// A `lin-kv` request or reply body, exactly as Maelstrom shapes it (`doc/workloads.md`):
 /// `{"type":"write","msg_id":1,"key":0,"value":3}` → `{"type":"write_ok","in_reply_to":1}`.
@@ -58,6 +58,21 @@ pub enum KvBody {
         /// The request's `msg_id`.
         in_reply_to: u64,
     },
+    /// A transaction (`txn-list-append`, `txn-rw-register`): micro-ops applied atomically, in
+    /// order.
+    Txn {
+        /// Request id, unique per client.
+        msg_id: u64,
+        /// The micro-ops, reads with `null` values.
+        txn: Vec<Mop>,
+    },
+    /// The transaction committed; its micro-ops with the reads filled in.
+    TxnOk {
+        /// The request's `msg_id`.
+        in_reply_to: u64,
+        /// The completed micro-ops.
+        txn: Vec<Mop>,
+    },
     /// The request failed; see [`ErrorCode`] for which failures are definite.
     Error {
         /// The request's `msg_id`.
@@ -73,7 +88,8 @@ impl KvBody {
         match *self {
             KvBody::Read { msg_id, .. }
             | KvBody::Write { msg_id, .. }
-            | KvBody::Cas { msg_id, .. } => Some(msg_id),
+            | KvBody::Cas { msg_id, .. }
+            | KvBody::Txn { msg_id, .. } => Some(msg_id),
             _ => None,
         }
     }
@@ -84,6 +100,7 @@ impl KvBody {
             KvBody::ReadOk { in_reply_to, .. }
             | KvBody::WriteOk { in_reply_to }
             | KvBody::CasOk { in_reply_to }
+            | KvBody::TxnOk { in_reply_to, .. }
             | KvBody::Error { in_reply_to, .. } => Some(in_reply_to),
             _ => None,
         }

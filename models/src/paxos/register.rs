@@ -1,6 +1,8 @@
 //! [`Register`]: the `paxos-register` spec: clients write and read a register replicated by
 //! single-decree Paxos.
 
+use std::collections::BTreeSet;
+
 use super::properties::{self, PaxosSpec};
 use super::{Msg, PaxosServer, ServerState, IGNORE_PROMISE};
 use crate::history::{Observed, SequentialSpecKind};
@@ -21,6 +23,26 @@ pub struct Register {
     clients: usize,
     rounds: u32,
     ignore_promise: bool,
+    /// The values clients proposed, when they are not the scripted clients' (a deployed run).
+    proposed: Option<BTreeSet<u64>>,
+}
+
+impl Register {
+    /// The spec judging one key of a deployed cluster of `servers` (`splitbrain validate`):
+    /// `proposed` are the values clients wrote to that key; one idle client.
+    pub(crate) fn deployed(
+        servers: usize,
+        ignore_promise: bool,
+        proposed: BTreeSet<u64>,
+    ) -> Register {
+        Register {
+            servers,
+            clients: 1,
+            rounds: u32::MAX,
+            ignore_promise,
+            proposed: Some(proposed),
+        }
+    }
 }
 
 /// An actor of the register system: a Paxos server or a scripted client.
@@ -92,6 +114,7 @@ impl Spec for Register {
             clients: config.count("clients"),
             rounds: config.get("rounds") as u32,
             ignore_promise: config.bug() == Some(IGNORE_PROMISE),
+            proposed: None,
         })
     }
 
@@ -138,6 +161,9 @@ impl PaxosSpec for Register {
     }
 
     fn was_proposed(&self, value: u64) -> bool {
-        (1..=self.clients as u64).contains(&value)
+        match &self.proposed {
+            Some(proposed) => proposed.contains(&value),
+            None => (1..=self.clients as u64).contains(&value),
+        }
     }
 }

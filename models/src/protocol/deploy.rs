@@ -1,5 +1,8 @@
 //! [`Deployable`]: a protocol that `splitbrain node NAME` can run as a real Maelstrom node.
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
 use super::{NodeId, Protocol};
 use crate::ModelError;
 
@@ -15,7 +18,9 @@ use crate::ModelError;
 /// Timer ranges given to [`Effects::set_timer`](super::Effects::set_timer) are real durations
 /// to a deployed node, so they must be realistic (election timeouts of hundreds of
 /// milliseconds, not zero).
-pub trait Deployable: Protocol {
+///
+/// Timers serialize, so the host can journal which timer fired and a validator can replay it.
+pub trait Deployable: Protocol<Timer: Serialize + DeserializeOwned> {
     /// The name `splitbrain node NAME` knows this protocol by (`raft`, `g-counter`, …).
     const NODE_NAME: &'static str;
 

@@ -57,6 +57,22 @@ impl Raft {
     }
 }
 
+impl Raft {
+    /// The spec judging a deployed cluster of `servers` (`splitbrain validate`): unbounded
+    /// terms, every server a candidate, one idle client; `bug` as the nodes are judged.
+    pub(crate) fn deployed(servers: usize, bug: Option<&str>) -> Raft {
+        Raft {
+            servers,
+            clients: 1,
+            ops: 1,
+            terms: u64::MAX,
+            candidates: servers,
+            vote_without_log_check: bug == Some(VOTE_WITHOUT_LOG_CHECK),
+            commit_old_term: bug == Some(COMMIT_OLD_TERM),
+        }
+    }
+}
+
 impl Spec for Raft {
     type Node = RaftNode;
 
@@ -148,6 +164,7 @@ impl Spec for Raft {
                 heartbeats: false,
                 vote_without_log_check: self.vote_without_log_check,
                 commit_old_term: self.commit_old_term,
+                local_reads: false,
             })
         });
         let clients = (0..self.clients)

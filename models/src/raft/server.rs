@@ -27,6 +27,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Entry, Index, Msg, Persistent, RaftMsg, Term, Timer};
+use crate::maelstrom::TxnStore;
 use crate::protocol::{Effects, NodeId, NodeSet, Protocol};
 
 /// The election timeout range (§5.2: randomized, 150–300 ms in the paper's experiments). A real
@@ -67,6 +68,8 @@ pub struct RaftServer {
     /// Bug `commit-old-term`: commit entries of earlier terms by counting replicas (§5.4.2,
     /// Figure 8).
     pub commit_old_term: bool,
+    /// Bug `local-reads` (real nodes): read-only transactions answered from local state.
+    pub local_reads: bool,
 }
 
 /// A server's state: the persistent part of Figure 2 (also persisted as [`Persistent`]) and the
@@ -87,6 +90,8 @@ pub struct ServerState {
     pub last_applied: Index,
     /// The key-value store: the state machine.
     pub kv: BTreeMap<u64, u64>,
+    /// The transactional store (registers and lists), the state machine of `txn` entries.
+    pub txn: TxnStore,
     /// The leader last heard from (volatile; where client requests are forwarded). Cleared when
     /// a higher term is seen; kept while this server campaigns, as the best guess it has (a
     /// deposed leader refuses forwarded requests, it never forwards them on).

@@ -12,18 +12,18 @@ use super::KeyDist;
 
 /// One micro-op as invoked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Mop {
+pub(crate) struct Mop {
     /// A write (append or `w`) rather than a read.
-    pub(super) write: bool,
+    pub(crate) write: bool,
     /// The key.
-    pub(super) key: usize,
+    pub(crate) key: usize,
     /// The value written (unused by reads).
-    pub(super) value: i64,
+    pub(crate) value: i64,
 }
 
 /// The active keys and how often each key was written.
 #[derive(Debug)]
-pub(super) struct KeyPool {
+pub(crate) struct KeyPool {
     active: Vec<usize>,
     writes: Vec<i64>,
     max_writes: i64,
@@ -32,7 +32,7 @@ pub(super) struct KeyPool {
 
 impl KeyPool {
     /// Keys `0..count` active, none written yet.
-    pub(super) fn new(count: usize, max_writes: usize, dist: KeyDist) -> KeyPool {
+    pub(crate) fn new(count: usize, max_writes: usize, dist: KeyDist) -> KeyPool {
         KeyPool {
             active: (0..count).collect(),
             writes: vec![0; count],
@@ -58,7 +58,7 @@ impl KeyPool {
     }
 
     /// The next micro-op.
-    pub(super) fn mop<R: Rng>(&mut self, rng: &mut R) -> Mop {
+    pub(crate) fn mop<R: Rng>(&mut self, rng: &mut R) -> Mop {
         let slot = self.pick(rng);
         let key = self.active[slot];
         if !rng.gen_bool(0.5) {
@@ -82,7 +82,7 @@ impl KeyPool {
     }
 
     /// A transaction of `min..=max` micro-ops.
-    pub(super) fn txn<R: Rng>(&mut self, rng: &mut R, min: usize, max: usize) -> Vec<Mop> {
+    pub(crate) fn txn<R: Rng>(&mut self, rng: &mut R, min: usize, max: usize) -> Vec<Mop> {
         let len = rng.gen_range(min..=max);
         (0..len).map(|_| self.mop(rng)).collect()
     }

@@ -30,7 +30,9 @@ pub(super) fn read(
         if text.is_empty() {
             continue;
         }
-        let (op, rest) = text.split_at(1.min(text.len()));
+        // The first character, whatever its width (the text may be any UTF-8).
+        let first = text.chars().next().map_or(0, char::len_utf8);
+        let (op, rest) = text.split_at(first);
         let fields = rest
             .strip_prefix('(')
             .and_then(|r| r.strip_suffix(')'))

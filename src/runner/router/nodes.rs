@@ -272,6 +272,7 @@ mod tests {
                     rng(0, Stream::Net),
                     Journal::new(None),
                     Clock::start(),
+                    false,
                 );
                 let (failures, _failed) = mpsc::unbounded_channel();
                 let cluster = Arc::new(Nodes::new(

@@ -7,6 +7,11 @@
 //! messages and control commands is the order they were sent; the network RNG is drawn in that
 //! order. Delivery to a node goes into that node's writer channel (never blocks: a paused node
 //! only makes its own queue grow).
+//!
+//! With `stamp_ids` (the run's nodes are splitbrain's reference nodes), a line delivered to a
+//! node carries the message's id in `messages.jsonl` as Maelstrom's top-level `"id"`
+//! (`{"id":7,"src":..}`), so the node's input journal names what it consumed; other nodes get
+//! every line exactly as it was sent.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -110,16 +115,18 @@ impl RouterHandle {
     }
 }
 
-/// Starts the router task on the current runtime.
+/// Starts the router task on the current runtime; `stamp_ids`: see the module docs.
 pub(crate) fn start(
     node_count: usize,
     links: Links,
     rng: ChaCha8Rng,
     journal: Journal,
     clock: Clock,
+    stamp_ids: bool,
 ) -> RouterHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let router = Router {
+        stamp_ids,
         links,
         rng,
         journal,
@@ -148,6 +155,7 @@ enum NodeSlot {
 }
 
 struct Router {
+    stamp_ids: bool,
     links: Links,
     rng: ChaCha8Rng,
     journal: Journal,
@@ -397,8 +405,13 @@ impl Router {
                         Some(writer.clone())
                     }
                 };
+                let line = if self.stamp_ids {
+                    stamp(m.id, &m.line)
+                } else {
+                    m.line
+                };
                 match writer {
-                    Some(w) if w.send(m.line).is_ok() => self.delivered(m.id),
+                    Some(w) if w.send(line).is_ok() => self.delivered(m.id),
                     _ => self.dropped(m.id, DropReason::NodeDown),
                 }
             }
@@ -417,5 +430,47 @@ impl Router {
                 }
             }
         }
+    }
+}
+
+/// `line` with `"id":id` as its first field (unchanged if it is not a JSON object).
+fn stamp(id: u64, line: &Line) -> Line {
+    let Some(open) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return line.clone();
+    };
+    if line[open] != b'{' {
+        return line.clone();
+    }
+    let rest = &line[open + 1..];
+    let empty = rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+    let mut out = Vec::with_capacity(line.len() + 24);
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_stamped_line_carries_the_id_first_and_stays_json() {
+        let line: Line = Arc::from(&br#"{"src":"c1","dest":"n0","body":{}}"#[..]);
+        let stamped = stamp(7, &line);
+        assert_eq!(
+            &stamped[..],
+            &br#"{"id":7,"src":"c1","dest":"n0","body":{}}"#[..]
+        );
+        assert_eq!(
+            &stamp(1, &Arc::from(&b" { }"[..]))[..],
+            &br#"{"id":1 }"#[..]
+        );
+        assert_eq!(&stamp(1, &Arc::from(&b"[1]"[..]))[..], &b"[1]"[..]);
     }
 }

@@ -1,7 +1,9 @@
 //! The end of a run, whatever ended it: `history.edn`, the workload's check (off the async
 //! threads; an interruption gives up on it), a `valid` that proves nothing demoted to
-//! `unknown`, the outcome, and `results.json`.
+//! `unknown`, the trace validation of a reference node run (`validation.json`; its verdict
+//! folds into the run's), the outcome, and `results.json`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +13,13 @@ use crate::checker::Verdict;
 use crate::history::{format, EventKind, Format, History};
 use crate::runner::backend::BackendSummary;
 use crate::runner::nemesis::Scheduled;
-use crate::runner::outcome::{OpStats, RunOutcome, RunStatus};
-use crate::runner::plan::RunPlan;
+use crate::runner::outcome::{OpStats, RunOutcome, RunStatus, TraceCheck};
+use crate::runner::plan::{NodeCommand, RunPlan};
 use crate::runner::recorder::Recorder;
 use crate::runner::store::Store;
 use crate::runner::workload::{Workload, WorkloadCheck};
 use crate::runner::{RunError, RunProgress, StopHandle};
+use crate::validate::{self, ValidateOptions};
 
 /// Everything the end of a run needs.
 pub(super) struct Ending<'a> {
@@ -56,6 +59,13 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
             }
         }
     };
+    let trace = match &status {
+        RunStatus::Checked(_) if wants_validation(end.plan) && !interrupted => {
+            end.progress.set_phase("validating");
+            Some(validate_trace(end.store.dir().to_path_buf()).await)
+        }
+        _ => None,
+    };
     let ops = OpStats::of(&history);
     let ok_per_second = ok_per_second(&history, end.client_time);
     let mut outcome = RunOutcome {
@@ -72,10 +82,14 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         backend: end.summary.section,
         notes: end.summary.notes,
         faults_without_effect: end.faults_without_effect,
+        trace,
     };
     if let RunStatus::Checked(c) = &mut outcome.status {
         demote_unproven(c, &outcome.ops, interrupted);
         demote_without_faults(c, &outcome.faults_without_effect);
+        if let Some(note) = check_availability(c, &outcome.ops, end.plan.availability) {
+            outcome.notes.push(note);
+        }
     }
     let results = serde_json::to_vec_pretty(&outcome.results_json()).unwrap_or_default();
     let path = end.store.path("results.json");
@@ -84,6 +98,51 @@ pub(super) async fn finish(end: Ending<'_>) -> Result<RunOutcome, RunError> {
         error: source,
     })?;
     Ok(outcome)
+}
+
+/// Whether the run's nodes keep journals to validate: splitbrain's reference nodes that have a
+/// model spec, unless the plan says not to.
+fn wants_validation(plan: &RunPlan) -> bool {
+    plan.validate
+        && matches!(&plan.node, NodeCommand::Named { name, .. }
+            if validate::VALIDATABLE.contains(&name.as_str()))
+}
+
+/// Validates the run in `dir` against the correct model (off the async threads), writes
+/// `validation.json`; a run that cannot be validated is `unknown`, never `valid`.
+async fn validate_trace(dir: PathBuf) -> TraceCheck {
+    let task = tokio::task::spawn_blocking(move || {
+        if !validate::has_journals(&dir) {
+            return Err(
+                "the nodes kept no journals (no data/n0/journal.jsonl beside a messages.jsonl)"
+                    .to_string(),
+            );
+        }
+        let validation =
+            validate::validate(&dir, &ValidateOptions::default()).map_err(|e| e.to_string())?;
+        let text = serde_json::to_vec_pretty(&validation).unwrap_or_default();
+        let path = dir.join(validate::VALIDATION_FILE);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(validation)
+    });
+    let result = match task.await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    match result {
+        Ok(v) => TraceCheck {
+            verdict: v.verdict,
+            summary: v.summary(),
+            mark: v.mark(),
+            error: None,
+        },
+        Err(why) => TraceCheck {
+            verdict: Verdict::Unknown,
+            summary: format!("not validated: {why}"),
+            mark: None,
+            error: Some(why),
+        },
+    }
 }
 
 /// A valid verdict needs successful operations and a whole run: a violation in a partial
@@ -96,6 +155,38 @@ fn demote_unproven(c: &mut WorkloadCheck, ops: &OpStats, interrupted: bool) {
         c.verdict = Verdict::Unknown;
         c.summary = format!("interrupted; valid so far ({})", c.summary);
     }
+}
+
+/// Maelstrom's `--availability`: the fraction of client operations that completed `ok` must
+/// reach `target`; below it the run is invalid whatever the workload's verdict. Returns the note
+/// that reports the fraction.
+fn check_availability(c: &mut WorkloadCheck, ops: &OpStats, target: Option<f64>) -> Option<String> {
+    let target = target?;
+    let fraction = if ops.count == 0 {
+        0.0
+    } else {
+        ops.ok as f64 / ops.count as f64
+    };
+    let met = fraction >= target;
+    let note = format!(
+        "availability: {} of {} operations ok (ok-fraction {fraction:.4}); required {}: {}",
+        ops.ok,
+        ops.count,
+        if target >= 1.0 {
+            "total".to_string()
+        } else {
+            target.to_string()
+        },
+        if met { "met" } else { "NOT met" }
+    );
+    if !met && ops.count > 0 {
+        c.verdict = Verdict::Invalid;
+        c.summary = format!(
+            "availability not met: ok-fraction {fraction:.4} < {target}; {}",
+            c.summary
+        );
+    }
+    Some(note)
 }
 
 /// A valid verdict of a run whose requested faults never took effect says nothing about those
@@ -163,6 +254,25 @@ mod tests {
             summary: "ok".into(),
             details: Json::Null,
         }
+    }
+
+    #[test]
+    fn total_availability_makes_one_failed_operation_invalid() {
+        let ops = OpStats {
+            count: 10,
+            ok: 9,
+            fail: 1,
+            ..OpStats::default()
+        };
+        let mut c = valid();
+        let note = check_availability(&mut c, &ops, Some(1.0)).unwrap();
+        assert_eq!(c.verdict, Verdict::Invalid);
+        assert!(note.contains("NOT met"), "{note}");
+        let mut c = valid();
+        check_availability(&mut c, &ops, Some(0.9));
+        assert_eq!(c.verdict, Verdict::Valid);
+        let mut c = valid();
+        assert!(check_availability(&mut c, &ops, None).is_none());
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The key-value state machine and its clients (§5.3, §8).
 //!
+//! - A `txn` request is one log entry, applied atomically to the transactional store when it
+//!   commits and answered `txn_ok` with the reads filled in (strict serializable). With the
+//!   `local-reads` bug a read-only `txn` is answered at once from the receiving server's store.
 //! - A `lin-kv` request (`read`, `write`, `cas`) reaching a leader becomes a log entry of the
 //!   leader's term, carrying the client and its `msg_id`. Reads go through the log too, so a
 //!   deposed leader can never answer one from a stale store (§8 offers no-op entries plus
@@ -21,7 +24,7 @@
 use std::collections::BTreeMap;
 
 use super::{RaftServer, ServerState, Step};
-use crate::maelstrom::{ErrorCode, KvBody};
+use crate::maelstrom::{ErrorCode, KvBody, Mop, TxnStore};
 use crate::protocol::NodeId;
 use crate::raft::{Entry, Op, RaftMsg};
 
@@ -47,6 +50,17 @@ impl RaftServer {
                 from,
                 to,
             } => (msg_id, Op::Cas { key, from, to }),
+            KvBody::Txn { msg_id, txn } => {
+                if self.local_reads && txn.iter().all(Mop::is_read) {
+                    let reply = KvBody::TxnOk {
+                        in_reply_to: msg_id,
+                        txn: state.txn.read_only(&txn),
+                    };
+                    step.send(client, reply);
+                    return;
+                }
+                (msg_id, Op::Txn { txn })
+            }
             // Replies are for clients; a server ignores them.
             _ => return,
         };
@@ -87,7 +101,7 @@ impl RaftServer {
         while state.last_applied < commit {
             state.last_applied += 1;
             let entry = &state.log[state.last_applied as usize - 1];
-            let reply = apply(&mut state.kv, entry);
+            let reply = apply(&mut state.kv, &mut state.txn, entry);
             if state.is_leader() {
                 step.send(entry.client, reply);
             }
@@ -96,9 +110,13 @@ impl RaftServer {
 }
 
 /// Applies `entry` to the store and returns the reply its client is owed.
-fn apply(kv: &mut BTreeMap<u64, u64>, entry: &Entry) -> KvBody {
+fn apply(kv: &mut BTreeMap<u64, u64>, txns: &mut TxnStore, entry: &Entry) -> KvBody {
     let in_reply_to = entry.msg_id;
     match entry.op {
+        Op::Txn { ref txn } => KvBody::TxnOk {
+            in_reply_to,
+            txn: txns.apply(txn),
+        },
         Op::Read { key } => KvBody::ReadOk {
             in_reply_to,
             value: kv.get(&key).copied(),

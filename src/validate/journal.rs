@@ -1,0 +1,314 @@
+//! A node's `journal.jsonl` (written by `node::journal`, whose module docs define the format),
+//! read into [`Entry`]s that borrow the file's text.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::ValidateError;
+
+/// Which message an input was: the router's id, or the whole line.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum MsgRef<'a> {
+    /// The id in `messages.jsonl`.
+    Id(u64),
+    /// A line without an id (not from the router), as text.
+    Inline(&'a str),
+}
+
+/// What the node started with.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct Start<'a> {
+    /// The reference node's name.
+    #[serde(borrow)]
+    pub(crate) node: Cow<'a, str>,
+    /// Who it was.
+    #[serde(borrow)]
+    pub(crate) me: Cow<'a, str>,
+    /// The cluster.
+    pub(crate) nodes: Vec<String>,
+    /// The bug variant it ran.
+    #[serde(default)]
+    pub(crate) bug: Option<String>,
+    /// The durable value it recovered.
+    #[serde(borrow, default)]
+    pub(crate) recovered: Option<&'a RawValue>,
+    /// The hash of that value's file.
+    #[serde(borrow, default)]
+    pub(crate) recovered_hash: Option<Cow<'a, str>>,
+}
+
+/// One input the host executed.
+#[derive(Clone, Debug)]
+pub(crate) enum Input<'a> {
+    /// `init` arrived; the protocol started.
+    Start(Box<Start<'a>>, MsgRef<'a>),
+    /// A message the protocol handled.
+    Msg(MsgRef<'a>),
+    /// A message whose body the protocol does not know (`why`), answered by the host.
+    Unknown(MsgRef<'a>),
+    /// An armed timer fired (its JSON text).
+    Timer(&'a str),
+    /// A `Choose` pick was delivered: the key, the timer's JSON text.
+    Pick(Cow<'a, str>, &'a str),
+    /// An input the protocol never saw (`before init`, `second init`, `bad line`, `bad init`).
+    Skip(Option<MsgRef<'a>>, Cow<'a, str>),
+}
+
+/// One effect as the host executed it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Fx<'a> {
+    /// A message to `to`, its body text as written.
+    Send { to: Cow<'a, str>, body: &'a str },
+    /// A timer (JSON text) armed for `ns`.
+    Set { timer: &'a str, ns: u64 },
+    /// A timer (JSON text) disarmed.
+    Cancel { timer: &'a str },
+    /// A choice offered: key, options (JSON text).
+    Choose { key: Cow<'a, str>, options: &'a str },
+}
+
+/// A host reply (not a protocol effect): `init_ok`, an error.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply<'a> {
+    pub(crate) to: Cow<'a, str>,
+    pub(crate) body: &'a str,
+}
+
+/// One line of the journal.
+#[derive(Clone, Debug)]
+pub(crate) struct Entry<'a> {
+    /// 1-based line number.
+    pub(crate) line: usize,
+    pub(crate) input: Input<'a>,
+    pub(crate) fx: Vec<Fx<'a>>,
+    /// The hash of what the call made durable.
+    pub(crate) persist: Option<u64>,
+    pub(crate) reply: Option<Reply<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawEntry<'a> {
+    #[serde(borrow, default)]
+    start: Option<Box<Start<'a>>>,
+    #[serde(default)]
+    m: Option<u64>,
+    #[serde(borrow, default)]
+    msg: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    timer: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pick: Option<RawPick<'a>>,
+    #[serde(borrow, default)]
+    unknown: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    skip: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    fx: Vec<RawFx<'a>>,
+    #[serde(borrow, default)]
+    persist: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    reply: Option<RawReply<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawPick<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    #[serde(borrow)]
+    timer: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct RawReply<'a> {
+    #[serde(borrow)]
+    to: Cow<'a, str>,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct RawFx<'a> {
+    #[serde(borrow, default)]
+    send: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    set: Option<&'a RawValue>,
+    #[serde(default)]
+    ns: Option<u64>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    cancel: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    choose: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    options: Option<&'a RawValue>,
+}
+
+/// A field that is there, even as `null` (a unit timer serializes as `null`): `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// Parses a hash as the journal writes it (16 hex digits).
+pub(crate) fn parse_hash(text: &str) -> Option<u64> {
+    (text.len() == 16)
+        .then(|| u64::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+/// Parses `text`, the contents of `file`; errors name the file and line.
+pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, ValidateError> {
+    let mut entries = Vec::with_capacity(text.len() / 128);
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let malformed = |what: String| ValidateError::Malformed {
+            file: file.to_path_buf(),
+            line,
+            what,
+        };
+        let e: RawEntry<'a> = serde_json::from_str(raw).map_err(|e| {
+            malformed(format!(
+                "{e}; expected one input of the node's journal (see `splitbrain validate --help`)"
+            ))
+        })?;
+        let msg = match (e.m, e.msg) {
+            (Some(id), _) => Some(MsgRef::Id(id)),
+            (None, Some(line)) => Some(MsgRef::Inline(line.get())),
+            (None, None) => None,
+        };
+        let needs_msg = |what: &str| {
+            msg.ok_or_else(|| malformed(format!("{what} needs \"m\" (a message id) or \"msg\"")))
+        };
+        let input = match (e.start, e.timer, e.pick, e.unknown, e.skip) {
+            (Some(start), None, None, None, None) => Input::Start(start, needs_msg("a start")?),
+            (None, Some(timer), None, None, None) => Input::Timer(timer.get()),
+            (None, None, Some(pick), None, None) => Input::Pick(pick.key, pick.timer.get()),
+            (None, None, None, Some(_), None) => Input::Unknown(needs_msg("an unknown message")?),
+            (None, None, None, None, Some(why)) => Input::Skip(msg, why),
+            (None, None, None, None, None) => Input::Msg(needs_msg("an input")?),
+            _ => {
+                return Err(malformed(
+                    "an input is one of start, timer, pick, unknown, skip or a message".into(),
+                ))
+            }
+        };
+        let mut fx = Vec::with_capacity(e.fx.len());
+        for f in e.fx {
+            fx.push(match f {
+                RawFx {
+                    send: Some(to),
+                    body: Some(body),
+                    ..
+                } => Fx::Send {
+                    to,
+                    body: body.get(),
+                },
+                RawFx {
+                    set: Some(timer),
+                    ns: Some(ns),
+                    ..
+                } => Fx::Set {
+                    timer: timer.get(),
+                    ns,
+                },
+                RawFx {
+                    cancel: Some(timer),
+                    ..
+                } => Fx::Cancel { timer: timer.get() },
+                RawFx {
+                    choose: Some(key),
+                    options: Some(options),
+                    ..
+                } => Fx::Choose {
+                    key,
+                    options: options.get(),
+                },
+                _ => {
+                    return Err(malformed(
+                        "an effect is {\"send\",\"body\"}, {\"set\",\"ns\"}, {\"cancel\"} or \
+                         {\"choose\",\"options\"}"
+                            .into(),
+                    ))
+                }
+            });
+        }
+        let persist =
+            match e.persist {
+                None => None,
+                Some(text) => Some(parse_hash(&text).ok_or_else(|| {
+                    malformed(format!("persist {text:?}: expected 16 hex digits"))
+                })?),
+            };
+        entries.push(Entry {
+            line,
+            input,
+            fx,
+            persist,
+            reply: e.reply.map(|r| Reply {
+                to: r.to,
+                body: r.body.get(),
+            }),
+        });
+    }
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_input_parses_with_its_effects() {
+        let text = r#"{"start":{"bug":null,"me":"n0","node":"raft","nodes":["n0","n1"],"recovered":null,"recovered_hash":null,"seed":1},"m":0,"reply":{"to":"c0","body":{"type":"init_ok"}},"fx":[{"set":"Election","ns":5}]}
+{"m":6,"fx":[{"send":"c3","body":{"code":11,"type":"error"}}],"persist":"00000000000000ab"}
+{"timer":"Heartbeat","fx":[{"cancel":"Election"},{"choose":"k","options":[1,2]}]}
+{"pick":{"key":"k","timer":2}}
+{"timer":null,"fx":[{"set":null,"ns":1}]}
+{"m":9,"unknown":"nope","reply":{"to":"c3","body":{}}}
+{"m":4,"skip":"before init"}
+"#;
+        let entries = parse(text, Path::new("journal.jsonl")).unwrap();
+        assert_eq!(entries.len(), 7);
+        assert!(matches!(entries[4].input, Input::Timer("null")));
+        assert_eq!(
+            entries[4].fx[0],
+            Fx::Set {
+                timer: "null",
+                ns: 1
+            }
+        );
+        assert!(matches!(entries[0].input, Input::Start(_, MsgRef::Id(0))));
+        assert_eq!(entries[1].persist, Some(0xab));
+        assert_eq!(
+            entries[1].fx[0],
+            Fx::Send {
+                to: "c3".into(),
+                body: r#"{"code":11,"type":"error"}"#
+            }
+        );
+        assert!(matches!(entries[2].input, Input::Timer("\"Heartbeat\"")));
+        assert!(matches!(entries[3].input, Input::Pick(_, "2")));
+        assert!(matches!(entries[5].input, Input::Unknown(MsgRef::Id(9))));
+        assert!(matches!(
+            entries[6].input,
+            Input::Skip(Some(MsgRef::Id(4)), _)
+        ));
+    }
+
+    #[test]
+    fn a_bad_effect_names_the_file_and_line() {
+        let err = parse(
+            "{\"m\":1}\n{\"m\":2,\"fx\":[{\"sned\":\"n1\"}]}\n",
+            Path::new("data/n0/journal.jsonl"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("data/n0/journal.jsonl:2:"), "{err}");
+    }
+}
