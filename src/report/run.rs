@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 
 use super::journal::Journal;
 use super::timeline::Clock;
-use super::{escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
+use super::{anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
+use super::anomalies::TxnAnomalies;
 use crate::checker::Report;
 use crate::history::{Event, Op};
 
@@ -35,8 +36,8 @@ pub struct RunInput {
     /// Why there is no counterexample although the run was invalid, if so.
     pub note: Option<String>,
     /// For an invalid transactional run: per anomaly type (with its count), the text of its
-    /// first cases (each cycle step by step, "because ...").
-    pub anomalies: Vec<(String, Vec<String>)>,
+    /// first cases (each cycle step by step, "because ..."), and their cycles drawn.
+    pub anomalies: TxnAnomalies,
 }
 
 /// The run's page.
@@ -56,17 +57,7 @@ pub fn run_report(input: &RunInput) -> String {
     if let Some(note) = &input.note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
-    if !input.anomalies.is_empty() {
-        page.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n");
-        for (kind, lines) in &input.anomalies {
-            let _ = writeln!(
-                page,
-                "<h3>{}</h3><pre class=\"anomaly\">{}</pre>",
-                escape(kind),
-                escape(&lines.join("\n"))
-            );
-        }
-    }
+    page.push_str(&anomalies::section(&input.anomalies));
     let faults = nemesis::intervals(&input.events);
     page.push_str(&plots::section(&input.events, &faults));
     page.push_str(&timeline_and_counterexamples(
@@ -74,6 +65,7 @@ pub fn run_report(input: &RunInput) -> String {
         &faults,
         input.check.as_ref(),
         Clock::of(&input.events).as_ref(),
+        &input.anomalies.targets(),
     ));
     let mark = trace_mark(results);
     if let Some(trace) = results.get("validation") {
@@ -157,7 +149,10 @@ mod tests {
             journal: Some(journal),
             logs: vec![("n0".into(), "<panic>".into())],
             note: None,
-            anomalies: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
+            anomalies: TxnAnomalies {
+                text: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
+                cycles: Vec::new(),
+            },
         };
         let html = run_report(&input);
         assert!(html.contains("class=\"verdict valid\""));
@@ -194,7 +189,7 @@ mod tests {
             journal: Some(journal),
             logs: Vec::new(),
             note: None,
-            anomalies: Vec::new(),
+            anomalies: TxnAnomalies::default(),
         };
         let html = run_report(&input);
         let at = |needle: &str| {
