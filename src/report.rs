@@ -204,7 +204,8 @@ pub fn txn_check_report(
     let names = |models: &mut dyn Iterator<Item = &str>| models.collect::<Vec<_>>().join(", ");
     let _ = write!(
         page,
-        "<p id="summary">workload <code>{workload}</code>, models <code>{models}</code>,          {n} transactions, checked in {ms:.1} ms",
+        "<p id=\"summary\">workload <code>{workload}</code>, models <code>{models}</code>, \
+         {n} transactions, checked in {ms:.1} ms",
         workload = report.workload.map_or("none", |w| w.name()),
         models = escape(&names(&mut report.consistency_models.iter().map(|m| m.name()))),
         n = report.stats.txns,
