@@ -211,4 +211,51 @@ mod tests {
             "elapsed rounded with its unit"
         );
     }
+
+    #[test]
+    fn an_invalid_txn_run_page_draws_its_cycles_and_marks_them_on_the_timeline() {
+        use crate::report::{CycleEdge, CycleNode, DrawnCycle};
+        let mut events = Vec::new();
+        for process in [0, 1] {
+            events.push(Event::new(process, EventKind::Invoke, "txn", Value::Nil));
+            events.push(Event::new(process, EventKind::Ok, "txn", Value::Nil));
+        }
+        let ops = crate::history::pair(events.clone(), None).unwrap();
+        let node = |i: usize, call: u64| CycleNode {
+            label: format!("T{i}"),
+            process: i as u64 - 1,
+            describe: "[[r 1 []]]".into(),
+            target: Some(format!("op-c{call}")),
+        };
+        let edge = |from, to| CycleEdge {
+            from,
+            to,
+            kind: "rw",
+            key: Some("1".into()),
+            explanation: "T1 read <nothing>".into(),
+        };
+        let input = RunInput {
+            title: "store/txn".into(),
+            results: serde_json::json!({"verdict":"invalid"}),
+            events,
+            ops,
+            check: None,
+            journal: None,
+            logs: Vec::new(),
+            note: None,
+            anomalies: TxnAnomalies {
+                text: vec![("G2-item (1 found)".into(), vec!["T1 ...".into()])],
+                cycles: vec![DrawnCycle {
+                    anomaly: "G2-item".into(),
+                    nodes: vec![node(1, 0), node(2, 2)],
+                    edges: vec![edge(0, 1), edge(1, 0)],
+                }],
+            },
+        };
+        let html = run_report(&input);
+        assert!(html.contains("<svg class=\"cycle\" id=\"cycle-0-svg\""), "{html}");
+        assert!(html.contains("<a href=\"#op-c2\" data-op=\"op-c2\">"));
+        assert!(html.contains("T1 read &lt;nothing&gt;"));
+        assert!(html.contains("class=\"op ok in-cycle cycle-0\" id=\"op-c2\""), "{html}");
+    }
 }
