@@ -18,7 +18,9 @@ const RING: f64 = 110.0;
 /// Radius of a node.
 const NODE: f64 = 20.0;
 /// How far an arrow bows out of the straight line, so that `a → b` and `b → a` stay apart.
-const BOW: f64 = 28.0;
+const BOW: f64 = 40.0;
+/// How far an arrow's label sits outside its curve.
+const LABEL: f64 = 16.0;
 
 /// One transaction of a drawn cycle.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,8 +164,8 @@ pub(super) fn svg(n: usize, cycle: &DrawnCycle) -> String {
         let (sx, sy) = toward((ax, ay), (cx, cy));
         let (tx, ty) = toward((bx, by), (cx, cy));
         let (lx, ly) = (
-            0.25 * sx + 0.5 * cx + 0.25 * tx,
-            0.25 * sy + 0.5 * cy + 0.25 * ty,
+            0.25 * sx + 0.5 * cx + 0.25 * tx - dy / len * LABEL,
+            0.25 * sy + 0.5 * cy + 0.25 * ty + dx / len * LABEL + 4.0,
         );
         let label = match &edge.key {
             Some(key) => format!("{} {key}", edge.kind),
