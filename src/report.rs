@@ -207,7 +207,9 @@ pub fn txn_check_report(
         "<p id=\"summary\">workload <code>{workload}</code>, models <code>{models}</code>, \
          {n} transactions, checked in {ms:.1} ms",
         workload = report.workload.map_or("none", |w| w.name()),
-        models = escape(&names(&mut report.consistency_models.iter().map(|m| m.name()))),
+        models = escape(&names(
+            &mut report.consistency_models.iter().map(|m| m.name())
+        )),
         n = report.stats.txns,
         ms = report.stats.elapsed.as_secs_f64() * 1e3,
     );

@@ -8,10 +8,12 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
+use super::anomalies::TxnAnomalies;
 use super::journal::Journal;
 use super::timeline::Clock;
-use super::{anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
-use super::anomalies::TxnAnomalies;
+use super::{
+    anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples,
+};
 use crate::checker::Report;
 use crate::history::{Event, Op};
 
@@ -253,9 +255,15 @@ mod tests {
             },
         };
         let html = run_report(&input);
-        assert!(html.contains("<svg class=\"cycle\" id=\"cycle-0-svg\""), "{html}");
+        assert!(
+            html.contains("<svg class=\"cycle\" id=\"cycle-0-svg\""),
+            "{html}"
+        );
         assert!(html.contains("<a href=\"#op-c2\" data-op=\"op-c2\">"));
         assert!(html.contains("T1 read &lt;nothing&gt;"));
-        assert!(html.contains("class=\"op ok in-cycle cycle-0\" id=\"op-c2\""), "{html}");
+        assert!(
+            html.contains("class=\"op ok in-cycle cycle-0\" id=\"op-c2\""),
+            "{html}"
+        );
     }
 }
