@@ -23,6 +23,8 @@
 //! - [`workload`]: generator + client protocol + checker per workload (pure);
 //! - [`protocol`]: Maelstrom's fixed parts (ids, addresses, envelopes, the error-code table);
 //! - [`effect`]: the evidence that a fault action took effect;
+//! - [`clock_skew`]: the clock nemesis's per-node skew (libfaketime preloaded, one timestamp
+//!   file per node), its read-back, and the refusal of programs it cannot move (Go, static);
 //! - [`corrupt`]: the corrupt nemesis's file damage (a bit flip or a truncation, seeded) in a
 //!   down node's data directory;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
@@ -36,6 +38,7 @@
 
 mod backend;
 mod clock;
+pub mod clock_skew;
 pub mod corrupt;
 pub mod effect;
 mod error;

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
+/// `--nemesis clock`: libfaketime per node, the offset read back; Go programs refused.
+mod clock;
 /// Faults: bugs found under partitions, correct nodes stay valid under every fault.
 mod faults;
 /// SIGINT mid-run: every process gone, the partial history saved.

@@ -86,6 +86,8 @@ fn classify(f: &str) -> (String, bool) {
         "resume" => ("pause".into(), false),
         "corrupt" => ("corrupt".into(), true),
         "recover" => ("corrupt".into(), false),
+        "bump" => ("clock".into(), true),
+        "reset" => ("clock".into(), false),
         _ => match (f.strip_prefix("start-"), f.strip_prefix("stop-")) {
             (Some(kind), _) => (kind.into(), true),
             (_, Some(kind)) => (kind.into(), false),
@@ -145,6 +147,7 @@ fn colour(kind: &str) -> &'static str {
         "loss" => "#00897b",
         "latency" => "#1e88e5",
         "corrupt" => "#6d4c41",
+        "clock" => "#3949ab",
         _ => "#757575",
     }
 }

@@ -84,6 +84,12 @@ pub trait Cluster: Send + Sync + 'static {
     /// SIGCONTs node `i`; the process seen running again.
     fn resume_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
+    /// Node `i`'s process id on this machine, when the backend knows it (the clock nemesis
+    /// checks libfaketime is mapped in it).
+    fn node_pid(&self, _i: usize) -> Option<i32> {
+        None
+    }
+
     /// Waits until every started node serves clients (a readiness probe), or `stop`.
     fn wait_ready(&self, _stop: &StopHandle) -> impl Future<Output = Result<(), RunError>> + Send {
         async { Ok(()) }

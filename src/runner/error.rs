@@ -50,6 +50,10 @@ pub enum RunError {
     /// The ssh backend (`--net ssh`) cannot run, or a command on a host failed.
     #[error("--net ssh: {0}")]
     Ssh(String),
+    /// `--nemesis clock` cannot move the nodes' clocks: libfaketime is missing, or a node
+    /// program does not read the time through libc.
+    #[error("--nemesis clock: {0}")]
+    Clock(String),
     /// A real-network backend's setup failed (a probe, a thread): what went wrong.
     #[error("{0}")]
     Real(String),

@@ -43,30 +43,34 @@ pub enum FaultKind {
     Latency,
     /// Kill one node, flip a bit in or truncate one file of its data directory, restart it.
     Corrupt,
+    /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
+    Clock,
     /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
     Figure8,
 }
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 8] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::Clock,
         FaultKind::Figure8,
     ];
 
     /// The kinds that follow the timed schedule.
-    pub const TIMED: [FaultKind; 6] = [
+    pub const TIMED: [FaultKind; 7] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::Clock,
     ];
 
     /// The kinds that react to messages (and run alone).
@@ -81,6 +85,7 @@ impl FaultKind {
             FaultKind::Loss => "loss",
             FaultKind::Latency => "latency",
             FaultKind::Corrupt => "corrupt",
+            FaultKind::Clock => "clock",
             FaultKind::Figure8 => "figure8",
         }
     }
@@ -128,6 +133,10 @@ pub enum Fault {
     Corrupt(Vec<usize>, u64),
     /// Restart these (corrupted) nodes with the same ids.
     Recover(Vec<usize>),
+    /// Set these nodes' clocks this many milliseconds off the real time (signed).
+    ClockBump(Vec<(usize, i64)>),
+    /// Set these nodes' clocks back to the real time.
+    ClockReset(Vec<usize>),
     /// A step of a targeted nemesis, taken by the router; `grudge` is the partition it leaves
     /// (`None`: healed).
     Targeted {
@@ -156,6 +165,8 @@ impl Fault {
             Fault::StopLatency => "stop-latency",
             Fault::Corrupt(..) => "corrupt",
             Fault::Recover(_) => "recover",
+            Fault::ClockBump(_) => "bump",
+            Fault::ClockReset(_) => "reset",
             Fault::Targeted {
                 grudge: Some(_), ..
             } => "start-partition",
@@ -172,6 +183,7 @@ impl Fault {
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
+            Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
             Fault::Targeted { kind, .. } => *kind,
         }
     }
@@ -186,6 +198,7 @@ impl Fault {
                 | Fault::StartLoss(..)
                 | Fault::StartLatency(..)
                 | Fault::Corrupt(..)
+                | Fault::ClockBump(_)
                 | Fault::Targeted {
                     grudge: Some(_),
                     ..
@@ -203,6 +216,9 @@ impl Fault {
             Fault::StartLoss(..) => Fault::StopLoss,
             Fault::StartLatency(..) => Fault::StopLatency,
             Fault::Corrupt(nodes, _) => Fault::Recover(nodes.clone()),
+            Fault::ClockBump(offsets) => {
+                Fault::ClockReset(offsets.iter().map(|&(i, _)| i).collect())
+            }
             Fault::Targeted { kind, .. } => Fault::Targeted {
                 kind: *kind,
                 step: format!("{}: end of the run: heal", kind.name()),
@@ -240,7 +256,14 @@ impl Fault {
             | Fault::Restart(s)
             | Fault::Pause(s)
             | Fault::Resume(s)
-            | Fault::Recover(s) => nodes(s),
+            | Fault::Recover(s)
+            | Fault::ClockReset(s) => nodes(s),
+            Fault::ClockBump(offsets) => Value::Map(
+                offsets
+                    .iter()
+                    .map(|&(i, ms)| (Value::str(node_id(i)), Value::Int(ms)))
+                    .collect(),
+            ),
             Fault::Corrupt(s, seed) => map(vec![
                 ("nodes", nodes(s)),
                 ("seed", Value::Int(*seed as i64)),
@@ -274,6 +297,13 @@ impl Fault {
             Fault::Kill(s) => format!("kill {}", nodes(s)),
             Fault::Pause(s) => format!("pause {}", nodes(s)),
             Fault::Corrupt(s, _) => format!("corrupt {}", nodes(s)),
+            Fault::ClockBump(offsets) => {
+                let each: Vec<String> = offsets
+                    .iter()
+                    .map(|&(i, ms)| format!("{}{:+}ms", node_id(i), ms))
+                    .collect();
+                format!("clock {}", each.join(" "))
+            }
             Fault::StartLoss(s, p) => format!("loss {p} {}", nodes(s)),
             Fault::StartLatency(s, d) => format!("latency +{}ms {}", d.as_millis(), nodes(s)),
             Fault::Targeted { step, .. } => step.clone(),
@@ -325,6 +355,7 @@ mod tests {
             Fault::Pause(vec![0, 2]),
             Fault::StartLoss(vec![1], 0.5),
             Fault::StartLatency(vec![2], Duration::from_millis(50)),
+            Fault::ClockBump(vec![(0, 250), (2, -4000)]),
             Fault::StartPartition {
                 shape: PartitionShape::One,
                 grudge: Grudge::none(3),

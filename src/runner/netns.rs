@@ -42,6 +42,7 @@ use self::nodes::Nodes;
 use self::proxy::Delays;
 use self::topology::Topology;
 use super::backend::{Backend, StartContext};
+use super::clock_skew;
 use super::effect::Effect;
 use super::nemesis::{FaultKind, Grudge};
 use super::plan::{NodeCommand, RunPlan};
@@ -74,6 +75,11 @@ impl Backend for NetnsBackend {
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
         self.system.validate(plan)?;
         let cluster = &self.system.config;
+        if plan.nemesis.contains(&FaultKind::Clock) {
+            let program = program(cluster, &plan.node, Path::new("."), plan.seed);
+            let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
+            clock_skew::check(argv.first().map_or("", String::as_str))?;
+        }
         if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
             return Err(RunError::Netns(format!(
                 "the latency fault delays node-to-node traffic in a proxy, which needs \

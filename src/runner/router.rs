@@ -43,10 +43,11 @@ use self::clients::ClientIds;
 use self::nodes::{Nodes, StartOptions};
 use self::task::RouterHandle;
 use super::backend::{Backend, BackendSummary, Cluster, StartContext};
+use super::clock_skew;
 use super::effect::Effect;
 use super::error::NodeFailure;
 use super::nemesis::targeted::Step;
-use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
+use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
 use super::plan::RunPlan;
 use super::{rng, RunError, Stream};
 
@@ -61,7 +62,12 @@ pub struct RouterBackend;
 impl Backend for RouterBackend {
     type Cluster = RouterCluster;
 
-    fn validate(&self, _plan: &RunPlan) -> Result<(), RunError> {
+    fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
+        if plan.nemesis.contains(&FaultKind::Clock) {
+            let argv = plan.node.argv(std::path::Path::new("."), plan.seed);
+            let program = argv.first().map(|p| p.to_string_lossy().into_owned());
+            clock_skew::check(program.as_deref().unwrap_or(""))?;
+        }
         Ok(())
     }
 
@@ -92,6 +98,11 @@ impl Backend for RouterBackend {
             StartOptions {
                 init_timeout: plan.init_timeout,
                 seed: plan.seed,
+                libfaketime: if plan.nemesis.contains(&FaultKind::Clock) {
+                    Some(clock_skew::libfaketime().map_err(RunError::Clock)?)
+                } else {
+                    None
+                },
             },
         );
         Ok(RouterCluster {
@@ -122,6 +133,10 @@ impl Cluster for RouterCluster {
 
     async fn kill_node(&self, i: usize) -> Effect {
         self.nodes.kill(i).await
+    }
+
+    fn node_pid(&self, i: usize) -> Option<i32> {
+        self.nodes.pid(i)
     }
 
     async fn pause_node(&self, i: usize) -> Effect {

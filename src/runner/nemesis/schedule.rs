@@ -107,8 +107,24 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
                 Fault::Recover(vec![node]),
             )
         }
+        FaultKind::Clock => {
+            let nodes = targets(&all, true, rng);
+            let offsets: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, bump_ms(rng))).collect();
+            (Fault::ClockBump(offsets), Fault::ClockReset(nodes))
+        }
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
+}
+
+/// A clock bump, Jepsen's way: ±1.5^k ms, here for k in 12..=22 (130 ms to 7.5 s), either
+/// sign.
+fn bump_ms(rng: &mut impl Rng) -> i64 {
+    let ms = 1.5f64.powi(rng.gen_range(12..=22)).round() as i64;
+    if rng.gen_bool(0.5) {
+        ms
+    } else {
+        -ms
+    }
 }
 
 /// Jepsen's node specs, drawn from `candidates`: one node, a minority, a majority (and, when
@@ -134,7 +150,7 @@ fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    const ALL: [FaultKind; 7] = FaultKind::ALL;
+    const ALL: [FaultKind; 8] = FaultKind::ALL;
 
     #[test]
     fn same_seed_gives_the_same_schedule_and_another_seed_another() {
@@ -244,6 +260,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn clock_bumps_are_between_130ms_and_7_5s_either_way_and_reset_the_same_nodes() {
+        let (mut ahead, mut behind) = (0, 0);
+        for seed in 0..30 {
+            let s = schedule(
+                seed,
+                &[FaultKind::Clock],
+                Duration::from_millis(100),
+                Duration::from_secs(5),
+                3,
+            );
+            for pair in s.chunks(2) {
+                let Fault::ClockBump(offsets) = &pair[0].fault else {
+                    panic!("seed {seed}: {s:?}");
+                };
+                for &(_, ms) in offsets {
+                    assert!((130..=7482).contains(&ms.abs()), "{ms}");
+                    if ms > 0 {
+                        ahead += 1;
+                    } else {
+                        behind += 1;
+                    }
+                }
+                if let Some(reset) = pair.get(1) {
+                    assert_eq!(reset.fault, pair[0].fault.healing());
+                }
+            }
+        }
+        assert!(ahead > 0 && behind > 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! with the same data directory; pause and resume are SIGSTOP and SIGCONT to the group.
 
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use nix::sys::signal::{killpg, Signal};
@@ -11,7 +12,9 @@ use nix::unistd::Pid;
 
 use super::topology::Topology;
 use crate::history::Value;
+use crate::runner::clock_skew;
 use crate::runner::effect::{self, Effect};
+use crate::runner::nemesis::FaultKind;
 use crate::runner::plan::{shell_join, RunPlan};
 use crate::runner::protocol::node_id;
 use crate::runner::real::ClusterFile;
@@ -25,6 +28,8 @@ pub struct Nodes {
     namespaces: Vec<String>,
     children: Vec<Option<Child>>,
     store: Store,
+    /// libfaketime, when the run skews clocks: every node starts with it preloaded.
+    libfaketime: Option<PathBuf>,
 }
 
 impl Nodes {
@@ -49,6 +54,11 @@ impl Nodes {
                 .collect(),
             children: (0..cluster.nodes).map(|_| None).collect(),
             store,
+            libfaketime: if plan.nemesis.contains(&FaultKind::Clock) {
+                Some(clock_skew::libfaketime().map_err(RunError::Clock)?)
+            } else {
+                None
+            },
         })
     }
 
@@ -87,7 +97,13 @@ impl Processes for Nodes {
             path: self.store.node_log(&id),
             error: source,
         })?;
+        let env = match &self.libfaketime {
+            Some(lib) => clock_skew::node_env(&self.store.path("clock"), &id, lib)
+                .map_err(|e| RunError::Clock(e.to_string()))?,
+            None => Vec::new(),
+        };
         let child = Command::new("ip")
+            .envs(env)
             .args(["netns", "exec", &self.namespaces[i]])
             .args(&self.argvs[i])
             .stdin(Stdio::null())
@@ -116,6 +132,10 @@ impl Processes for Nodes {
             Ok(status) => Effect::took(vec![("exit", Value::str(status.to_string()))]),
             Err(e) => Effect::missed(vec![("exit", Value::str(e.to_string()))]),
         }
+    }
+
+    fn pid(&self, i: usize) -> Option<i32> {
+        self.children[i].as_ref().map(|c| c.id() as i32)
     }
 
     fn pause(&mut self, i: usize) -> Effect {

@@ -38,6 +38,11 @@ pub trait Processes: Send {
     /// SIGCONTs node `i`'s process group; the process seen running again.
     fn resume(&mut self, i: usize) -> Effect;
 
+    /// Node `i`'s pid on this machine, when it runs here.
+    fn pid(&self, _i: usize) -> Option<i32> {
+        None
+    }
+
     /// Nodes that exited on their own since the last call: `(index, status)`.
     fn exited(&mut self) -> Vec<(usize, String)>;
 
@@ -126,6 +131,10 @@ impl<M: Machines> Cluster for RealCluster<M> {
 
     async fn kill_node(&self, i: usize) -> Effect {
         block_in_place(|| self.machines().processes().kill(i))
+    }
+
+    fn node_pid(&self, i: usize) -> Option<i32> {
+        self.machines().processes().pid(i)
     }
 
     async fn pause_node(&self, i: usize) -> Effect {

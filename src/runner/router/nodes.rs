@@ -11,6 +11,7 @@
 
 mod process;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio::sync::{mpsc, Mutex};
 use super::clients::{CallError, ClientIds, Conn};
 use super::task::{Control, RouterHandle};
 use crate::history::Value;
+use crate::runner::clock_skew;
 use crate::runner::effect::{self, Effect};
 use crate::runner::error::{FailureKind, NodeFailure};
 use crate::runner::plan::NodeCommand;
@@ -37,10 +39,12 @@ struct Slot {
 
 /// How nodes are started: how long `init` may take, and the run's seed (reference nodes get it
 /// as `--seed`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct StartOptions {
     pub init_timeout: Duration,
     pub seed: u64,
+    /// libfaketime, when the run skews clocks: every node starts with it preloaded.
+    pub libfaketime: Option<PathBuf>,
 }
 
 /// The node processes of a run.
@@ -55,6 +59,7 @@ pub(crate) struct Nodes {
     clients: Arc<ClientIds>,
     failures: mpsc::UnboundedSender<NodeFailure>,
     init_timeout: Duration,
+    libfaketime: Option<PathBuf>,
 }
 
 impl Nodes {
@@ -67,8 +72,13 @@ impl Nodes {
         failures: mpsc::UnboundedSender<NodeFailure>,
         start: StartOptions,
     ) -> Nodes {
-        let StartOptions { init_timeout, seed } = start;
+        let StartOptions {
+            init_timeout,
+            seed,
+            libfaketime,
+        } = start;
         Nodes {
+            libfaketime,
             seed,
             command,
             ids: (0..node_count).map(node_id).collect(),
@@ -92,6 +102,11 @@ impl Nodes {
         let id = &self.ids[i];
         let data_dir = self.store.data_dir(id)?;
         let argv = self.command.argv(&data_dir, self.seed);
+        let env = match &self.libfaketime {
+            Some(lib) => clock_skew::node_env(&self.store.path("clock"), id, lib)
+                .map_err(|e| RunError::Clock(e.to_string()))?,
+            None => Vec::new(),
+        };
         let mut conn = Conn::open(&self.router, &self.clients);
         let process = NodeProcess::spawn(
             Spawn {
@@ -103,6 +118,7 @@ impl Nodes {
                 log: self.store.node_log(id),
                 log_file: self.store.open_node_log(id)?,
                 data_dir,
+                env,
                 init_client: conn.id(),
             },
             &self.router,
@@ -161,6 +177,12 @@ impl Nodes {
     }
 
     /// SIGSTOPs node `i`; the effect: its process seen stopped.
+    /// Node `i`'s pid, if it is running (and its slot is not busy).
+    pub(crate) fn pid(&self, i: usize) -> Option<i32> {
+        let slot = self.slots[i].try_lock().ok()?;
+        slot.process.as_ref().map(|p| p.pid())
+    }
+
     pub(crate) async fn pause(&self, i: usize) -> Effect {
         let mut slot = self.slots[i].lock().await;
         let Some(p) = &slot.process else {
@@ -263,6 +285,7 @@ mod tests {
                     StartOptions {
                         init_timeout: Duration::from_secs(30),
                         seed: 0,
+                        libfaketime: None,
                     },
                 ));
                 let c = cluster.clone();

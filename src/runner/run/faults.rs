@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::history::{Event, EventKind, Process, Value};
 use crate::runner::backend::Cluster;
+use crate::runner::clock_skew;
 use crate::runner::corrupt;
 use crate::runner::effect::Effect;
 use crate::runner::nemesis::targeted::Step;
@@ -190,6 +191,37 @@ impl Faults {
         }
     }
 
+    /// Sets each node's clock its offset off the real one (`<store>/clock/nX`, read by the
+    /// node's libfaketime); the effect: each offset read back, and libfaketime seen in the
+    /// node's process where the backend knows its pid.
+    async fn clock<C: Cluster>(&self, cluster: &C, offsets: &[(usize, i64)]) -> Effect {
+        let lib = match clock_skew::libfaketime() {
+            Ok(lib) => lib,
+            Err(why) => return Effect::missed(vec![("error", Value::str(why))]),
+        };
+        let Some(dir) = self
+            .data
+            .as_ref()
+            .and_then(|d| d.parent())
+            .map(|s| s.join("clock"))
+        else {
+            return Effect::missed(vec![("error", Value::str("no local clock files"))]);
+        };
+        let mut effects = Vec::new();
+        for &(i, ms) in offsets {
+            let pid = cluster.node_pid(i);
+            let (dir, lib, node) = (dir.clone(), lib.clone(), node_id(i));
+            let effect =
+                tokio::task::spawn_blocking(move || clock_skew::bump(&dir, &node, &lib, ms, pid))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Effect::missed(vec![("error", Value::str("no read-back"))])
+                    });
+            effects.push((node_id(i), effect));
+        }
+        Effect::per_node(effects)
+    }
+
     /// Applies `fault`, then records it with what it was seen to do.
     async fn apply<C: Cluster>(
         &mut self,
@@ -244,6 +276,11 @@ impl Faults {
                 }
                 None
             }
+            Fault::ClockBump(offsets) => Some(self.clock(cluster, offsets).await),
+            Fault::ClockReset(nodes) => {
+                let zeros: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, 0)).collect();
+                Some(self.clock(cluster, &zeros).await)
+            }
             // The backend took the step itself (or, healing, has already been told).
             Fault::Targeted { .. } => None,
         };
@@ -253,12 +290,12 @@ impl Faults {
 }
 
 /// Whether `fault`'s effect proves its kind took effect: the kill, the pause, the corruption
-/// read back, and the end of a network fault (which counts what it dropped or delayed). A
+/// read back, the clock offset read back, and the end of a network fault (which counts what it dropped or delayed). A
 /// restart or a resume proves nothing about the fault it ends.
 fn judges(fault: &Fault) -> bool {
     !matches!(
         fault,
-        Fault::Restart(_) | Fault::Resume(_) | Fault::Recover(_)
+        Fault::Restart(_) | Fault::Resume(_) | Fault::Recover(_) | Fault::ClockReset(_)
     )
 }
 
@@ -270,6 +307,7 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Kill => "no kill was seen to end a process",
         FaultKind::Pause => "no paused process was seen stopped",
         FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
+        FaultKind::Clock => "no node's clock was read back at the offset it was set to",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };
     if proof.judged == 0 {

@@ -41,6 +41,8 @@ pub(crate) struct Spawn<'a> {
     pub(crate) log: PathBuf,
     pub(crate) log_file: std::fs::File,
     pub(crate) data_dir: PathBuf,
+    /// More environment (libfaketime's, for clock faults).
+    pub(crate) env: Vec<(String, String)>,
     pub(crate) init_client: u32,
 }
 
@@ -71,6 +73,7 @@ impl NodeProcess {
             .stdout(Stdio::piped())
             .stderr(Stdio::from(spec.log_file))
             .env("SPLITBRAIN_DATA_DIR", &spec.data_dir)
+            .envs(spec.env)
             .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|source| RunError::Spawn {
