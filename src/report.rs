@@ -18,11 +18,18 @@
 //!   unit, operation and network counts as tables;
 //! - [`model_report`] (`model.rs`): `model check --html`, the counterexample trace as a Lamport
 //!   diagram and numbered steps;
+//! - [`txn_check_report`] (here): the page for `check --html` of a transactional history;
+//! - `anomalies.rs`: a transactional report's anomalies, in words and drawn
+//!   ([`TxnAnomalies`]), shared by that page and the run report;
+//! - `cycle.rs`: one anomaly's dependency cycle as an SVG, its transactions linked to the
+//!   timeline ([`DrawnCycle`]);
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
 //!   the longest linearizable prefix with the state after each step, the candidate states.
 
+mod anomalies;
 mod axis;
 mod counterexample;
+mod cycle;
 mod error;
 mod escape;
 mod facts;
@@ -37,9 +44,12 @@ mod timeline;
 
 use std::fmt::Write;
 
+use crate::checker::transactional::{Transactions, TxnReport};
 use crate::checker::{Report, Verdict};
 use crate::history::Op;
 
+pub use anomalies::TxnAnomalies;
+pub use cycle::{CycleEdge, CycleNode, DrawnCycle};
 pub use error::ReportError;
 pub use escape::escape;
 pub use lamport::DiagramMark;
@@ -59,7 +69,15 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;
 .lane-label{font:12px monospace;fill:#555}
 .op{stroke:#333;stroke-width:.5}.op.ok{fill:#81c784}.op.fail{fill:#e57373}.op.info{fill:#ffb74d}
 .op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
-.op.highlight{stroke:#000;stroke-width:3}
+.op.highlight{stroke:#000;stroke-width:3}.op.in-cycle{stroke:#6a1b9a;stroke-width:2}
+svg.cycle{display:block}.cycle text{font:12px monospace}.cycle-process{fill:#555;font-size:10px}
+.cycle-txn{fill:#fff;stroke:#333;stroke-width:1.5}.cycle a:hover .cycle-txn{fill:#e3f2fd}
+.cycle-edge path{stroke-width:1.8}.cycle-edge text{stroke:#fff;stroke-width:3px;paint-order:stroke}
+.cycle-edge.ww path{stroke:#1565c0}.cycle-edge.wr path{stroke:#2e7d32}.cycle-edge.rw path{stroke:#c62828}
+.cycle-edge.process path{stroke:#6a1b9a}.cycle-edge.realtime path{stroke:#ef6c00}.cycle-edge.other path{stroke:#555}
+span.ww,li.ww{color:#1565c0}span.wr,li.wr{color:#2e7d32}span.rw,li.rw{color:#c62828}
+span.process,li.process{color:#6a1b9a}span.realtime,li.realtime{color:#ef6c00}
+figure.cycle-figure{margin:1em 0;border-left:3px solid #eee;padding-left:1em}
 .culprit-row{background:#ffebee}code{font-size:12px}
 .error{background:#424242}h3{font-size:1em;margin:1em 0 .2em}
 .msg{stroke:#444;stroke-width:.8;marker-end:url(#arrow)}.msg.dropped{stroke:#c62828;stroke-dasharray:3 2}
@@ -76,6 +94,14 @@ document.querySelectorAll('[data-op]').forEach(function(el){
   });
   el.addEventListener('mouseleave',function(){
     document.querySelectorAll('#'+el.dataset.op).forEach(function(b){b.classList.remove('highlight')});
+  });
+});
+document.querySelectorAll('[data-cycle]').forEach(function(el){
+  el.addEventListener('mouseenter',function(){
+    document.querySelectorAll('.op.'+el.dataset.cycle).forEach(function(b){b.classList.add('highlight')});
+  });
+  el.addEventListener('mouseleave',function(){
+    document.querySelectorAll('.op.'+el.dataset.cycle).forEach(function(b){b.classList.remove('highlight')});
   });
 });
 document.body.dataset.ready='1';
@@ -119,12 +145,13 @@ fn tail() -> String {
 
 /// The timeline of `ops` with `faults` shaded (by time when there is a `clock`), and, when
 /// `report` found violations, one counterexample section per invalid key, linked to the
-/// timeline.
+/// timeline; `cycles` (each drawn cycle's bars) are marked.
 fn timeline_and_counterexamples(
     ops: &[Op],
     faults: &[Interval],
     report: Option<&Report>,
     clock: Option<&timeline::Clock>,
+    cycles: &[Vec<String>],
 ) -> String {
     let witnesses: Vec<_> = report
         .into_iter()
@@ -132,7 +159,7 @@ fn timeline_and_counterexamples(
         .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
         .collect();
     let mut html = String::from("<h2>Timeline</h2>\n");
-    html.push_str(&timeline::svg(ops, &witnesses, faults, clock));
+    html.push_str(&timeline::svg(ops, &witnesses, cycles, faults, clock));
     for (n, (key, witness)) in witnesses.iter().enumerate() {
         html.push_str(&counterexample::section(n, *key, witness));
     }
@@ -156,6 +183,62 @@ pub fn check_report(title: &str, ops: &[Op], faults: &[Interval], report: &Repor
         faults,
         Some(report),
         None,
+        &[],
+    ));
+    page.push_str(&tail());
+    page
+}
+
+/// The report of checking the transactional history `ops` (read from `title`, extracted as
+/// `txns`) into `report`: the verdict and the models ruled out, each anomaly type's first cases
+/// in words and their cycles drawn, then the timeline with each drawn cycle's transactions
+/// outlined.
+pub fn txn_check_report(
+    title: &str,
+    ops: &[Op],
+    faults: &[Interval],
+    txns: &Transactions,
+    report: &TxnReport,
+) -> String {
+    let mut page = head(title, verdict_class(report.verdict));
+    let names = |models: &mut dyn Iterator<Item = &str>| models.collect::<Vec<_>>().join(", ");
+    let _ = write!(
+        page,
+        "<p id=\"summary\">workload <code>{workload}</code>, models <code>{models}</code>, \
+         {n} transactions, checked in {ms:.1} ms",
+        workload = report.workload.map_or("none", |w| w.name()),
+        models = escape(&names(
+            &mut report.consistency_models.iter().map(|m| m.name())
+        )),
+        n = report.stats.txns,
+        ms = report.stats.elapsed.as_secs_f64() * 1e3,
+    );
+    if !report.not.is_empty() {
+        let _ = write!(
+            page,
+            "; not <code>{}</code>",
+            escape(&names(&mut report.not.iter().map(|m| m.name())))
+        );
+    }
+    if !report.also_not.is_empty() {
+        let _ = write!(
+            page,
+            "; also not <code>{}</code>",
+            escape(&names(&mut report.also_not.iter().map(|m| m.name())))
+        );
+    }
+    page.push_str("</p>\n");
+    if let Some(reason) = &report.reason {
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(reason));
+    }
+    let anomalies = TxnAnomalies::of(txns, report);
+    page.push_str(&anomalies::section(&anomalies));
+    page.push_str(&timeline_and_counterexamples(
+        ops,
+        faults,
+        None,
+        None,
+        &anomalies.targets(),
     ));
     page.push_str(&tail());
     page

@@ -71,7 +71,8 @@ pub struct CheckArgs {
     /// Skip computing witnesses (minimal failing sub-histories) for invalid keys.
     #[arg(long)]
     no_witness: bool,
-    /// Also write a self-contained HTML report (timeline, counterexample) to OUT; takes one
+    /// Also write a self-contained HTML report (timeline, counterexample; for a transactional
+    /// history, each anomaly's cycle drawn and linked to the timeline) to OUT; takes one
     /// history file.
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
@@ -138,9 +139,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
             }
         };
         if transactional {
-            if args.html.is_some() {
-                anyhow::bail!("--html is not available for transactional histories yet");
-            }
             let code = match txn::check_file(&args, file, &mut stdout, half_of_memory()) {
                 Ok(code) => code,
                 Err(e) => {

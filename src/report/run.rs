@@ -8,9 +8,12 @@ use std::fmt::Write;
 
 use serde_json::Value as Json;
 
+use super::anomalies::TxnAnomalies;
 use super::journal::Journal;
 use super::timeline::Clock;
-use super::{escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples};
+use super::{
+    anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples,
+};
 use crate::checker::Report;
 use crate::history::{Event, Op};
 
@@ -35,8 +38,8 @@ pub struct RunInput {
     /// Why there is no counterexample although the run was invalid, if so.
     pub note: Option<String>,
     /// For an invalid transactional run: per anomaly type (with its count), the text of its
-    /// first cases (each cycle step by step, "because ...").
-    pub anomalies: Vec<(String, Vec<String>)>,
+    /// first cases (each cycle step by step, "because ..."), and their cycles drawn.
+    pub anomalies: TxnAnomalies,
 }
 
 /// The run's page.
@@ -56,17 +59,7 @@ pub fn run_report(input: &RunInput) -> String {
     if let Some(note) = &input.note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
-    if !input.anomalies.is_empty() {
-        page.push_str("<h2 id=\"anomalies\">Anomalies</h2>\n");
-        for (kind, lines) in &input.anomalies {
-            let _ = writeln!(
-                page,
-                "<h3>{}</h3><pre class=\"anomaly\">{}</pre>",
-                escape(kind),
-                escape(&lines.join("\n"))
-            );
-        }
-    }
+    page.push_str(&anomalies::section(&input.anomalies));
     let faults = nemesis::intervals(&input.events);
     page.push_str(&plots::section(&input.events, &faults));
     page.push_str(&timeline_and_counterexamples(
@@ -74,6 +67,7 @@ pub fn run_report(input: &RunInput) -> String {
         &faults,
         input.check.as_ref(),
         Clock::of(&input.events).as_ref(),
+        &input.anomalies.targets(),
     ));
     let mark = trace_mark(results);
     if let Some(trace) = results.get("validation") {
@@ -157,7 +151,10 @@ mod tests {
             journal: Some(journal),
             logs: vec![("n0".into(), "<panic>".into())],
             note: None,
-            anomalies: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
+            anomalies: TxnAnomalies {
+                text: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
+                cycles: Vec::new(),
+            },
         };
         let html = run_report(&input);
         assert!(html.contains("class=\"verdict valid\""));
@@ -194,7 +191,7 @@ mod tests {
             journal: Some(journal),
             logs: Vec::new(),
             note: None,
-            anomalies: Vec::new(),
+            anomalies: TxnAnomalies::default(),
         };
         let html = run_report(&input);
         let at = |needle: &str| {
@@ -214,6 +211,59 @@ mod tests {
         assert!(
             html.contains("<td>3.0 s</td>"),
             "elapsed rounded with its unit"
+        );
+    }
+
+    #[test]
+    fn an_invalid_txn_run_page_draws_its_cycles_and_marks_them_on_the_timeline() {
+        use crate::report::{CycleEdge, CycleNode, DrawnCycle};
+        let mut events = Vec::new();
+        for process in [0, 1] {
+            events.push(Event::new(process, EventKind::Invoke, "txn", Value::Nil));
+            events.push(Event::new(process, EventKind::Ok, "txn", Value::Nil));
+        }
+        let ops = crate::history::pair(events.clone(), None).unwrap();
+        let node = |i: usize, call: u64| CycleNode {
+            label: format!("T{i}"),
+            process: i as u64 - 1,
+            describe: "[[r 1 []]]".into(),
+            target: Some(format!("op-c{call}")),
+        };
+        let edge = |from, to| CycleEdge {
+            from,
+            to,
+            kind: "rw",
+            key: Some("1".into()),
+            explanation: "T1 read <nothing>".into(),
+        };
+        let input = RunInput {
+            title: "store/txn".into(),
+            results: serde_json::json!({"verdict":"invalid"}),
+            events,
+            ops,
+            check: None,
+            journal: None,
+            logs: Vec::new(),
+            note: None,
+            anomalies: TxnAnomalies {
+                text: vec![("G2-item (1 found)".into(), vec!["T1 ...".into()])],
+                cycles: vec![DrawnCycle {
+                    anomaly: "G2-item".into(),
+                    nodes: vec![node(1, 0), node(2, 2)],
+                    edges: vec![edge(0, 1), edge(1, 0)],
+                }],
+            },
+        };
+        let html = run_report(&input);
+        assert!(
+            html.contains("<svg class=\"cycle\" id=\"cycle-0-svg\""),
+            "{html}"
+        );
+        assert!(html.contains("<a href=\"#op-c2\" data-op=\"op-c2\">"));
+        assert!(html.contains("T1 read &lt;nothing&gt;"));
+        assert!(
+            html.contains("class=\"op ok in-cycle cycle-0\" id=\"op-c2\""),
+            "{html}"
         );
     }
 }

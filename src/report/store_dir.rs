@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::{journal, run_report, ReportError, RunInput};
+use super::{journal, run_report, ReportError, RunInput, TxnAnomalies};
 use crate::checker::{self, CheckOptions, Model};
 use crate::history::{format, Format};
 
@@ -72,23 +72,20 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
     })
 }
 
-/// Cases shown per anomaly type.
-const CASES_SHOWN: usize = 3;
-
 /// For an invalid transactional run (`results.json`'s `workload.workload` is `list-append` or
 /// `rw-register`): the history checked again against the run's models, and per anomaly type the
-/// text of its first cases. Empty otherwise, or if the re-check fails.
-fn txn_anomalies(results: &Json, history: &crate::history::History) -> Vec<(String, Vec<String>)> {
+/// text of its first cases and their cycles drawn. Empty otherwise, or if the re-check fails.
+fn txn_anomalies(results: &Json, history: &crate::history::History) -> TxnAnomalies {
     use crate::checker::transactional::{self, ConsistencyModel, Transactions, TxnOptions};
     if results.get("verdict").and_then(Json::as_str) != Some("invalid") {
-        return Vec::new();
+        return TxnAnomalies::default();
     }
     let Some(workload) = results
         .pointer("/workload/workload")
         .and_then(Json::as_str)
         .and_then(transactional::Workload::from_name)
     else {
-        return Vec::new();
+        return TxnAnomalies::default();
     };
     let models: Vec<ConsistencyModel> = results
         .pointer("/workload/consistency_models")
@@ -100,38 +97,18 @@ fn txn_anomalies(results: &Json, history: &crate::history::History) -> Vec<(Stri
         })
         .unwrap_or_default();
     if models.is_empty() {
-        return Vec::new();
+        return TxnAnomalies::default();
     }
     let Ok(txns) = Transactions::from_history(history, Some(workload), None) else {
-        return Vec::new();
+        return TxnAnomalies::default();
     };
     let mut options = TxnOptions::with_models(&models);
     options.workload = Some(workload);
     options.time_limit = Some(RECHECK_LIMIT);
     let Ok(report) = transactional::check_transactions(&txns, &options) else {
-        return Vec::new();
+        return TxnAnomalies::default();
     };
-    report
-        .anomalies
-        .iter()
-        .map(|(anomaly, cases)| {
-            let count = report
-                .anomaly_counts
-                .get(anomaly)
-                .copied()
-                .unwrap_or(cases.len());
-            let lines = cases
-                .iter()
-                .take(CASES_SHOWN)
-                .flat_map(|case| {
-                    let mut lines = txns.case_lines(*anomaly, case);
-                    lines.push(String::new());
-                    lines
-                })
-                .collect();
-            (format!("{anomaly} ({count} found)"), lines)
-        })
-        .collect()
+    TxnAnomalies::of(&txns, &report)
 }
 
 /// For an invalid run whose workload names its spec (`results.json`'s `workload.model`, or

@@ -47,10 +47,18 @@ impl Clock {
 /// the checker's per-key renumbering (a witness's operations are the history's, re-indexed per
 /// key); from its position only for histories built in memory.
 pub(super) fn op_id(op: &Op) -> String {
-    match (op.source.invoke_index, op.source.invoke_line) {
-        (Some(index), _) => format!("op-i{index}"),
-        (None, 0) => format!("op-c{}", op.call),
-        (None, line) => format!("op-l{line}-p{}", op.process),
+    source_id(op.source.invoke_index, op.source.invoke_line, op.process)
+        .unwrap_or_else(|| format!("op-c{}", op.call))
+}
+
+/// The id of the bar of the operation invoked at Jepsen `:index` `index`, else at source line
+/// `line` (0: none) by `process` — how a transaction of a transactional report names its bar;
+/// `None` for an operation built in memory.
+pub(super) fn source_id(index: Option<u64>, line: u32, process: u64) -> Option<String> {
+    match (index, line) {
+        (Some(index), _) => Some(format!("op-i{index}")),
+        (None, 0) => None,
+        (None, line) => Some(format!("op-l{line}-p{process}")),
     }
 }
 
@@ -62,11 +70,14 @@ fn outcome(op: &Op) -> &'static str {
     }
 }
 
-/// The timeline of `ops`, with the operations of `witnesses` marked and the nemesis's `faults`
-/// shaded across every lane; by time, with a time axis, when there is a `clock`.
+/// The timeline of `ops`, with the operations of `witnesses` marked, and those of each drawn
+/// cycle (`cycles[n]`: the ids of its transactions' bars) classed `in-cycle cycle-n`, and the
+/// nemesis's `faults` shaded across every lane; by time, with a time axis, when there is a
+/// `clock`.
 pub(super) fn svg(
     ops: &[Op],
     witnesses: &[(Option<&Value>, &Witness)],
+    cycles: &[Vec<String>],
     faults: &[Interval],
     clock: Option<&Clock>,
 ) -> String {
@@ -144,6 +155,16 @@ pub(super) fn svg(
         } else {
             0
         };
+        let mut rank = rank;
+        for (n, cycle) in cycles.iter().enumerate() {
+            if cycle.contains(&id) {
+                if rank == 0 {
+                    class.push_str(" in-cycle");
+                    rank = 1;
+                }
+                let _ = write!(class, " cycle-{n}");
+            }
+        }
         let key = op
             .key
             .as_ref()
@@ -215,7 +236,7 @@ mod tests {
         let events = events();
         let ops = pair(events.clone(), None).unwrap();
         let clock = Clock::of(&events).unwrap();
-        let svg = svg(&ops, &[], &[], Some(&clock));
+        let svg = svg(&ops, &[], &[], &[], Some(&clock));
         assert_eq!(bar_x(&svg, 0), LEFT);
         assert_eq!(bar_x(&svg, 1), clock.scale.x(9_000_000_000), "{svg}");
         let axis = svg.split("id=\"timeline-axis\"").nth(1).unwrap();
@@ -230,8 +251,19 @@ mod tests {
         events[3].time = None;
         assert!(Clock::of(&events).is_none(), "one event without a time");
         let ops = pair(events, None).unwrap();
-        let svg = svg(&ops, &[], &[], None);
+        let svg = svg(&ops, &[], &[], &[], None);
         assert_eq!(bar_x(&svg, 1), LEFT + 2.0 * (WIDTH - LEFT) / 4.0);
         assert!(!svg.contains("time-axis"));
+    }
+
+    #[test]
+    fn the_bars_of_a_drawn_cycle_are_classed_with_it() {
+        let ops = pair(events(), None).unwrap();
+        let ids: Vec<String> = ops.iter().map(op_id).collect();
+        let svg = svg(&ops, &[], &[vec![ids[1].clone()]], &[], None);
+        let bar = svg.split("<rect").find(|r| r.contains(&ids[1])).unwrap();
+        assert!(bar.contains("class=\"op ok in-cycle cycle-0\""), "{bar}");
+        let other = svg.split("<rect").find(|r| r.contains(&ids[0])).unwrap();
+        assert!(!other.contains("in-cycle"), "{other}");
     }
 }

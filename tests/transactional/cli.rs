@@ -230,3 +230,37 @@ fn sequential_keys_turn_on_process_order_inference() {
     ]);
     assert_eq!(code(&seq), 1, "{}", stdout(&seq));
 }
+
+#[test]
+fn check_html_draws_each_cycle_with_labelled_edges_linked_to_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("skew.html");
+    let out = splitbrain(&[
+        "check",
+        "--consistency-models",
+        "serializable",
+        "histories/txn/invalid/list-append--write-skew.jsonl",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("class=\"verdict invalid\""));
+    assert!(html.contains("<h3>G2-item (1 found)</h3>"), "{html}");
+    let figure = html.split("id=\"cycle-0\"").nth(1).unwrap();
+    let svg = figure.split("</svg>").next().unwrap();
+    assert!(svg.contains("<svg class=\"cycle\""), "{svg}");
+    assert_eq!(svg.matches("<circle class=\"cycle-txn\"").count(), 2);
+    assert_eq!(svg.matches("<g class=\"cycle-edge rw\">").count(), 2);
+    assert!(svg.contains(">rw 1</text>") && svg.contains(">rw 2</text>"));
+    for bar in ["op-i0", "op-i1"] {
+        assert!(svg.contains(&format!("<a href=\"#{bar}\"")), "{svg}");
+        let timeline = html.split("id=\"timeline\"").nth(1).unwrap();
+        let rect = timeline
+            .split("<rect ")
+            .find(|r| r.contains(&format!("id=\"{bar}\"")))
+            .unwrap();
+        assert!(rect.contains("in-cycle cycle-0"), "{rect}");
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use anyhow::Context;
 use serde::Serialize;
 use splitbrain::checker::transactional::{
     self, Anomaly, ConsistencyModel, Transactions, TxnOptions, TxnReport, Workload,
@@ -89,6 +90,9 @@ pub fn check_file(
         o
     };
     let report = transactional::check_transactions(&txns, &options)?;
+    if let Some(out) = &args.html {
+        write_html(file, format, &txns, &report, out)?;
+    }
     if args.json {
         let valid = match report.verdict {
             Verdict::Valid => serde_json::Value::Bool(true),
@@ -106,6 +110,28 @@ pub fn check_file(
         write!(out, "{}", render(file, format, &txns, &report))?;
     }
     Ok(report.verdict.exit_code())
+}
+
+/// Writes the HTML report of `file` (checked into `report`) to `out`: the history is read again
+/// for the timeline's operations and the nemesis's faults.
+fn write_html(
+    file: &Path,
+    format: Format,
+    txns: &Transactions,
+    report: &TxnReport,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let (_, history) = splitbrain::history::format::read(file, Some(format))?;
+    let ops = history.ops(Some(file.into()))?;
+    let faults = splitbrain::report::intervals(&history.events);
+    let page = splitbrain::report::txn_check_report(
+        &file.display().to_string(),
+        &ops,
+        &faults,
+        txns,
+        report,
+    );
+    std::fs::write(out, page).with_context(|| format!("cannot write {}", out.display()))
 }
 
 /// At most this many cases per anomaly type are printed as text (all are in `--json`).
