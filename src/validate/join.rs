@@ -71,6 +71,7 @@ pub(crate) struct Settings {
     pub(crate) against: Option<String>,
     pub(crate) limits: Limits,
     pub(crate) tail: usize,
+    pub(crate) durable_hashing: super::DurableHashing,
 }
 
 /// A message a node sent, waiting for the router to see it.
@@ -213,7 +214,7 @@ pub(crate) fn validate<P: Lift>(
             outputs: VecDeque::new(),
             suspended: false,
             unexplained: false,
-            durable: DurableHashes::default(),
+            durable: DurableHashes::new(settings.durable_hashing),
         });
     }
     let requests = messages
