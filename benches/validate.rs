@@ -7,10 +7,7 @@
 //!   of the whole validation (reading the files, parsing, replaying, comparing, joining, the
 //!   spec's properties on every state);
 //! - the same without the file reads and parsing (the replay-and-judge core);
-//! - the run's wall time to validate (the goal: well under a second);
-//!
-//! each twice in the same run: before (every durable value the replay persists serialized whole
-//! into the hasher, `DurableHashing::Whole`) and after (incrementally, the default).
+//! - the run's wall time to validate (the goal: well under a second).
 //!
 //! `cargo bench --bench validate -- --test` records a 2 s run and validates it once (CI smoke).
 //! `cargo bench --bench validate -- STORE_DIR` measures an existing run instead.
@@ -22,7 +19,7 @@ use splitbrain::checker::Verdict;
 use splitbrain::runner::nemesis::FaultKind;
 use splitbrain::runner::workload::WorkloadName;
 use splitbrain::runner::{run, NodeCommand, RouterBackend, RunOptions, RunPlan};
-use splitbrain::validate::{self, DurableHashing, ValidateOptions};
+use splitbrain::validate::{self, ValidateOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,36 +57,13 @@ fn record(store: &Path, seconds: u64) -> PathBuf {
 }
 
 fn measure(dir: &Path, iterations: usize) {
-    let before = ValidateOptions {
-        durable_hashing: DurableHashing::Whole,
-        ..ValidateOptions::default()
-    };
-    let whole = measure_with(
-        dir,
-        iterations,
-        &before,
-        "before: each durable value hashed whole",
-    );
-    let after = measure_with(
-        dir,
-        iterations,
-        &ValidateOptions::default(),
-        "after: durable values hashed incrementally",
-    );
-    println!(
-        "  whole validation, before / after: {:.1}x faster",
-        whole.as_secs_f64() / after.as_secs_f64()
-    );
-}
-
-/// Validates `dir` `iterations` times with `options`, prints the figures; returns the best time.
-fn measure_with(dir: &Path, iterations: usize, options: &ValidateOptions, label: &str) -> Duration {
+    let options = ValidateOptions::default();
     let mut best = Duration::MAX;
     let mut core = Duration::MAX;
     let mut validation = None;
     for _ in 0..iterations {
         let started = Instant::now();
-        let v = validate::validate(dir, options).expect("validate");
+        let v = validate::validate(dir, &options).expect("validate");
         best = best.min(started.elapsed());
         core = core.min(v.replay_elapsed);
         validation = Some(v);
@@ -97,9 +71,8 @@ fn measure_with(dir: &Path, iterations: usize, options: &ValidateOptions, label:
     let v = validation.expect("at least one iteration");
     assert_eq!(v.verdict, Verdict::Valid, "{v}");
     let events = v.journal_entries + v.router_events;
-    println!("{label}");
     println!(
-        "  validate {}: {} journal lines + {} router events = {} events, {} steps, {} nodes",
+        "validate {}: {} journal lines + {} router events = {} events, {} steps, {} nodes",
         dir.display(),
         v.journal_entries,
         v.router_events,
@@ -118,5 +91,4 @@ fn measure_with(dir: &Path, iterations: usize, options: &ValidateOptions, label:
         core.as_secs_f64() * 1e3,
         events as f64 / core.as_secs_f64() / 1e6,
     );
-    best
 }

@@ -18,8 +18,7 @@
 //! - `messages.rs`, `journal.rs`: the router's and the nodes' journals, parsed;
 //! - `join.rs` + `join/`: the replay and the join, step by step (one concept a file), per
 //!   node name (`registry.rs`);
-//! - `compare.rs`: one handler call's effects against the journaled ones; `durable.rs`: the
-//!   hash of each value the replay persists, as the host hashes it, incrementally;
+//! - `compare.rs`: one handler call's effects against the journaled ones;
 //! - `gap.rs`: the bounded search that bridges a gap;
 //! - `outcome.rs`: [`Validation`] and its parts; `explain.rs`: as text.
 //!
@@ -28,7 +27,6 @@
 //! missing or malformed file, named with its line).
 
 mod compare;
-mod durable;
 mod error;
 mod explain;
 mod gap;
@@ -58,20 +56,6 @@ pub struct ValidateOptions {
     pub limits: Limits,
     /// Steps of the path shown before the problem (or the end).
     pub path_tail: usize,
-    /// How the replay hashes each durable value it persists. Both give the same hashes, so the
-    /// same answer; [`DurableHashing::Whole`] is the old, quadratic way, kept for the bench's
-    /// before/after figure (`cargo bench --bench validate`).
-    pub durable_hashing: DurableHashing,
-}
-
-/// How the replay hashes the durable values it persists (see `durable.rs`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum DurableHashing {
-    /// Once per distinct value, re-hashing only the bytes that changed.
-    #[default]
-    Incremental,
-    /// Each value serialized whole into the hasher.
-    Whole,
 }
 
 impl Default for ValidateOptions {
@@ -80,7 +64,6 @@ impl Default for ValidateOptions {
             against: None,
             limits: Limits::default(),
             path_tail: 20,
-            durable_hashing: DurableHashing::default(),
         }
     }
 }
@@ -123,7 +106,6 @@ pub fn validate(dir: &Path, options: &ValidateOptions) -> Result<Validation, Val
         against: options.against.clone(),
         limits: options.limits,
         tail: options.path_tail,
-        durable_hashing: options.durable_hashing,
     };
     let mut validation =
         registry::validate_named(&node, &messages, journals, settings).map_err(|e| match e {

@@ -38,7 +38,6 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<u8> {
             states: args.gap_states,
         },
         path_tail: args.path,
-        ..ValidateOptions::default()
     };
     let validation = validate::validate(&args.dir, &options)?;
     let mut out = std::io::stdout().lock();

@@ -12,7 +12,6 @@ use std::time::Duration;
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::Deployable;
 
-use super::durable::DurableHashes;
 use super::journal::Fx;
 #[cfg(doc)]
 use crate::node::durable_hash;
@@ -44,7 +43,7 @@ pub(crate) struct Rendered<P: Deployable> {
 }
 
 /// The [`durable_hash`] of `durable`'s JSON, as the host writes it, serialized straight into
-/// the hasher (the gap search's; a replayed node's go through [`DurableHashes`]).
+/// the hasher.
 pub(crate) fn hash_durable(durable: &impl serde::Serialize) -> u64 {
     let mut hasher = DurableHasher::default();
     let _ = serde_json::to_writer(&mut hasher, durable);
@@ -55,11 +54,8 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// Renders `effects` (the model's, in order), hashing a persisted value with `durable`.
-pub(crate) fn render<P: Deployable>(
-    effects: Vec<Effect<P>>,
-    durable: &mut DurableHashes<P::Durable>,
-) -> Rendered<P> {
+/// Renders `effects` (the model's, in order).
+pub(crate) fn render<P: Deployable>(effects: Vec<Effect<P>>) -> Rendered<P> {
     let mut out = Rendered {
         effects: Vec::with_capacity(effects.len()),
         persist: None,
@@ -82,7 +78,7 @@ pub(crate) fn render<P: Deployable>(
                 key: key.to_string(),
                 options: json(&options),
             }),
-            Effect::Persist(value) => out.persist = Some(durable.hash(value)),
+            Effect::Persist(durable) => out.persist = Some(hash_durable(&durable)),
         }
     }
     out
@@ -210,10 +206,6 @@ mod tests {
     use splitbrain_models::raft::{RaftMsg, RaftServer, Timer};
     use splitbrain_models::NodeId;
 
-    fn rendered(effects: Vec<Effect<RaftServer>>) -> Rendered<RaftServer> {
-        render(effects, &mut DurableHashes::default())
-    }
-
     fn vote(granted: bool) -> Effect<RaftServer> {
         Effect::Send {
             to: NodeId::node(1),
@@ -227,7 +219,7 @@ mod tests {
 
     #[test]
     fn equal_effects_agree_and_a_changed_vote_is_named() {
-        let expected = rendered(vec![
+        let expected = render::<RaftServer>(vec![
             Effect::SetTimer {
                 timer: Timer::Election,
                 after: Duration::from_millis(150)..Duration::from_millis(300),
@@ -261,7 +253,7 @@ mod tests {
 
     #[test]
     fn a_drawn_delay_outside_the_range_and_a_missing_persist_disagree() {
-        let expected = rendered(vec![Effect::SetTimer {
+        let expected = render::<RaftServer>(vec![Effect::SetTimer {
             timer: Timer::Election,
             after: Duration::from_millis(150)..Duration::from_millis(300),
         }]);
@@ -270,7 +262,7 @@ mod tests {
             ns: 1,
         }];
         assert!(compare(&expected, &early, None).is_some());
-        let persisting = rendered(vec![Effect::Persist(Default::default())]);
+        let persisting = render::<RaftServer>(vec![Effect::Persist(Default::default())]);
         let m = compare(&persisting, &[], None).unwrap();
         assert!(m.what.contains("persists"), "{}", m.what);
     }

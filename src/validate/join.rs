@@ -47,7 +47,6 @@ use serde::Deserialize;
 use splitbrain_models::lift::Cluster;
 use splitbrain_models::{Effects, Judge, Lift, NodeId};
 
-use super::durable::DurableHashes;
 use super::gap::{Limits, Snapshot};
 use super::journal::{Entry, Input};
 use super::messages::{Endpoint, Messages};
@@ -71,7 +70,6 @@ pub(crate) struct Settings {
     pub(crate) against: Option<String>,
     pub(crate) limits: Limits,
     pub(crate) tail: usize,
-    pub(crate) durable_hashing: super::DurableHashing,
 }
 
 /// A message a node sent, waiting for the router to see it.
@@ -124,8 +122,6 @@ struct NodeRun<'a, P: Lift> {
     suspended: bool,
     /// An unexplained send was reported for this node.
     unexplained: bool,
-    /// The hashes of what the replay persists.
-    durable: DurableHashes<P::Durable>,
 }
 
 struct Join<'a, 'm, P: Lift> {
@@ -214,7 +210,6 @@ pub(crate) fn validate<P: Lift>(
             outputs: VecDeque::new(),
             suspended: false,
             unexplained: false,
-            durable: DurableHashes::new(settings.durable_hashing),
         });
     }
     let requests = messages

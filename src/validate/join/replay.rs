@@ -306,7 +306,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 }
             }
         }
-        let rendered = compare::render(effects, &mut self.nodes[x].durable);
+        let rendered = compare::render(effects);
         if let Some(mismatch) = compare::compare(&rendered, &entry.fx, entry.persist) {
             let input = self.describe_input(self.steps.len());
             self.diverge(x, entry.line, input, id, None, mismatch);
