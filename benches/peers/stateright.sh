@@ -135,9 +135,9 @@ for pair in $only; do
             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
             return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
-        $1 == "sr-" p { sr[++ns] = $7; srb[ns] = $13 }
-        $1 == "sb-" p { sb[++nb] = $7; sbb[nb] = $13 }
-        $1 == "s0-" p { s0[++n0] = $7; s0b[n0] = $13 }
+        $1 == "sr-" p { sr[++ns] = $8; srb[ns] = $13 }
+        $1 == "sb-" p { sb[++nb] = $8; sbb[nb] = $13 }
+        $1 == "s0-" p { s0[++n0] = $8; s0b[n0] = $13 }
         END {
             r = median(sr, ns); b = median(sb, nb); rm = median(srb, ns); bm = median(sbb, nb)
             printf "%-10s stateright %6.0f K/s  splitbrain %6.0f K/s  speed ratio %.2f", p, r, b, b / r
