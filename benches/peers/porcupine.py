@@ -17,7 +17,9 @@ Then, for each round, runs every workload once per tool (the tool that goes firs
   cas       1,000 keys, 10^6 ops, cas over 5 values, 1 % crashes: the same.
 Splitbrain is timed end to end (the whole process, parsing included) and its check alone (the
 `elapsed` of --json); Porcupine's driver reports CheckEventsTimeout alone (parsing untimed, a GC
-before it) and is also timed as a process. Prints medians, peak RSS and the ratios, and fails
+before it) and is also timed as a process. CPU is the process's user + system time (what a
+loaded machine cannot take away, unlike wall time); the `check` column is Porcupine's check CPU
+time and splitbrain's check wall time (its `elapsed`). Prints medians, peak RSS and the ratios, and fails
 when the two tools disagree on a verdict. --baseline runs a second splitbrain binary (say, main's)
 in the same rounds, for before/after. Not part of CI: it needs Go and minutes.
 """
@@ -39,7 +41,7 @@ TAG = "v1.3.0"
 
 
 def run(cmd, **kw):
-    """Runs cmd, returns (stdout, wall seconds, peak RSS in MiB)."""
+    """Runs cmd, returns (stdout, wall seconds, peak RSS in MiB, CPU seconds)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **kw)
     out = proc.stdout.read()
@@ -48,7 +50,7 @@ def run(cmd, **kw):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1, 2):
         sys.exit(f"{' '.join(map(str, cmd))} exited with {proc.returncode}")
-    return out.decode(), wall, usage.ru_maxrss / 1024
+    return out.decode(), wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def build_porcupine(work, git_dir):
@@ -93,20 +95,21 @@ def histories(work, sb):
 
 
 def splitbrain(sb, files, *flags):
-    out, wall, rss = run([sb, "check", "--json", *flags, *map(str, files)])
+    out, wall, rss, cpu = run([sb, "check", "--json", *flags, *map(str, files)])
     lines = [json.loads(line) for line in out.splitlines()]
     verdicts = {Path(d["file"]).name: d["verdict"] for d in lines}
     ops = sum(d.get("ops", 0) for d in lines)
     return {"wall": wall, "check": sum(d.get("elapsed", 0) for d in lines), "rss": rss,
-            "verdicts": verdicts, "ops": ops}
+            "cpu": cpu, "verdicts": verdicts, "ops": ops}
 
 
 def porcupine(driver, files):
-    out, wall, rss = run([driver, *map(str, files)])
+    out, wall, rss, cpu = run([driver, *map(str, files)])
     lines = [json.loads(line) for line in out.splitlines()]
     verdicts = {Path(d["file"]).name: d["verdict"] for d in lines}
-    return {"wall": wall, "check": sum(d["check_seconds"] for d in lines), "rss": rss,
-            "verdicts": verdicts, "ops": sum(d["ops"] for d in lines)}
+    return {"wall": wall, "check": sum(d["check_seconds"] for d in lines),
+            "check_cpu": sum(d["check_cpu_seconds"] for d in lines), "rss": rss,
+            "cpu": cpu, "verdicts": verdicts, "ops": sum(d["ops"] for d in lines)}
 
 
 SAME = {"Ok": "valid", "Illegal": "invalid"}
@@ -117,6 +120,10 @@ def agree(ours, theirs, workload):
         if SAME.get(verdict) != ours["verdicts"].get(file):
             sys.exit(f"{workload}: {file}: Porcupine says {verdict}, splitbrain "
                      f"{ours['verdicts'].get(file)}")
+
+
+def ratio(name, value):
+    return "—" if name == "porcupine" else f"{value:.1f}×"
 
 
 def main():
@@ -162,20 +169,25 @@ def main():
             agree(runs[0], results[(workload, "porcupine")][0], workload)
     print(f"# {args.rounds} rounds, medians; load average now {os.getloadavg()}, "
           f"{os.cpu_count()} cores")
-    print("| workload | run | ops | end to end | check | peak RSS | ops/s end to end "
-          "| Porcupine check / this end to end |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workload | run | ops | end to end | CPU | check | peak RSS | ops/s end to end "
+          "| Porcupine check / this end to end: wall | CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for workload in workloads:
         peer = statistics.median(r["check"] for r in results[(workload, "porcupine")])
+        peer_cpu = statistics.median(r["check_cpu"] for r in results[(workload, "porcupine")])
         for (w, name), runs in results.items():
             if w != workload:
                 continue
             wall = statistics.median(r["wall"] for r in runs)
             check = statistics.median(r["check"] for r in runs)
+            if name == "porcupine":
+                check = statistics.median(r["check_cpu"] for r in runs)
             rss = statistics.median(r["rss"] for r in runs)
+            cpu = statistics.median(r["cpu"] for r in runs)
             ops = runs[0]["ops"]
-            print(f"| {workload} | {name} | {ops:,} | {wall:.3f} s | {check:.3f} s | "
-                  f"{rss:.0f} MiB | {ops / wall / 1e6:.2f} M | {peer / wall:.1f}× |")
+            print(f"| {workload} | {name} | {ops:,} | {wall:.3f} s | {cpu:.3f} s | {check:.3f} s | "
+                  f"{rss:.0f} MiB | {ops / wall / 1e6:.2f} M | {ratio(name, peer / wall)} | "
+                  f"{ratio(name, peer_cpu / cpu)} |")
 
 
 if __name__ == "__main__":

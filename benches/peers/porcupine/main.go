@@ -6,7 +6,7 @@
 // Usage: porcupine-driver [-runs N] [-timeout D] FILE...
 //
 // One JSON line per file: its ops, the verdict ("Ok", "Illegal", "Unknown"), the median check
-// time over the runs and the parse time. Models:
+// time (wall and CPU) over the runs and the parse time. Models:
 //   - *.log (Porcupine's etcd logs) and *.jsonl (splitbrain gen): a register per key with read,
 //     write and cas; an operation that never completed (:info, or open at the end) gets an
 //     unknown output at the end of the history, as Porcupine's own test suite does;
@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -345,11 +346,22 @@ func readJsonl(path string) ([]porcupine.Event, int, error) {
 	return b.finish(regOutput{}), b.ops, scanner.Err()
 }
 
+// cpuSeconds is the user + system time of the whole process so far (every goroutine and the GC):
+// what a loaded machine cannot take away, unlike wall time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
 type result struct {
 	File         string  `json:"file"`
 	Ops          int     `json:"ops"`
 	Verdict      string  `json:"verdict"`
 	CheckSeconds float64 `json:"check_seconds"`
+	CheckCPU     float64 `json:"check_cpu_seconds"`
 	ParseSeconds float64 `json:"parse_seconds"`
 }
 
@@ -380,13 +392,17 @@ func main() {
 		parse := time.Since(start).Seconds()
 		var verdict porcupine.CheckResult
 		times := make([]float64, *runs)
+		cpus := make([]float64, *runs)
 		for i := range times {
 			runtime.GC()
+			cpu := cpuSeconds()
 			start := time.Now()
 			verdict = porcupine.CheckEventsTimeout(model, events, *timeout)
 			times[i] = time.Since(start).Seconds()
+			cpus[i] = cpuSeconds() - cpu
 		}
 		sort.Float64s(times)
-		out.Encode(result{path, ops, string(verdict), times[len(times)/2], parse})
+		sort.Float64s(cpus)
+		out.Encode(result{path, ops, string(verdict), times[len(times)/2], cpus[len(cpus)/2], parse})
 	}
 }
