@@ -8,11 +8,9 @@
 //! linearizable the core's violation is genuine. The core alone is then not linearizable either
 //! (it has fewer possibilities still), so it can be checked on its own.
 //!
-//! The search over cores starts by narrowing to a short failing window of consecutive operations
-//! (binary search on each end: O(log n) runs of the engine, where delta debugging would spend
-//! O(n) runs discarding a long history's distant past), then runs delta debugging (Zeller &
-//! Hildebrandt, "Simplifying and Isolating Failure-Inducing Input", TSE 2002) inside it, which
-//! ends 1-minimal: weakening any single remaining operation makes the history linearizable.
+//! The search over cores is delta debugging (Zeller & Hildebrandt, "Simplifying and Isolating
+//! Failure-Inducing Input", TSE 2002), which ends 1-minimal: weakening any single remaining
+//! operation makes the history linearizable.
 
 use hashbrown::HashSet;
 use std::time::Instant;
@@ -57,13 +55,10 @@ pub fn shrink<S: Spec>(
             core = seed;
         }
     }
-    // First a short failing window (O(log n) runs), then delta debugging inside it.
-    let proven = narrow(&mut oracle, &mut core).is_some() && {
-        // Narrow the domain to what the core's check keeps after simplification; smaller cores
-        // observe less, so they would keep no more (`Spec::simplify` is monotone).
-        oracle.domain = oracle.relevant(&core);
-        ddmin(&mut oracle, &mut core)
-    };
+    // Narrow the domain to what the core's check keeps after simplification; smaller cores
+    // observe less, so they would keep no more (`Spec::simplify` is monotone).
+    oracle.domain = oracle.relevant(&core);
+    let proven = ddmin(&mut oracle, &mut core);
     let in_core: HashSet<usize> = core.iter().copied().collect();
     let context = oracle
         .history(&core)
@@ -130,40 +125,6 @@ impl<S: Spec> Oracle<'_, S> {
             Verdict::Unknown => None,
         }
     }
-}
-
-/// Narrows the core to its shortest failing window of consecutive entries (in invocation
-/// order), by binary search on each end; `None` when out of time.
-///
-/// The operation that cannot be linearized and what explains it are usually close together in
-/// time, while delta debugging pays O(n) runs of the engine just to discard a long history's
-/// distant past. A window is a core like any other (everything outside it is weakened), so the
-/// result is still a genuine failing core; ddmin then starts from it. Failure is not monotone in
-/// the window's ends, so the search finds *a* short failing window, not always the shortest.
-fn narrow<S: Spec>(oracle: &mut Oracle<'_, S>, core: &mut Vec<usize>) -> Option<()> {
-    // Invariant: core[start..] fails; core[too_late..] was not shown to (empty: trivially).
-    let (mut start, mut too_late) = (0, core.len());
-    while too_late - start > 1 {
-        let mid = start + (too_late - start) / 2;
-        if oracle.fails(&core[mid..])? {
-            start = mid;
-        } else {
-            too_late = mid;
-        }
-    }
-    core.drain(..start);
-    // The same from the other end: core[..end] fails.
-    let (mut too_early, mut end) = (0, core.len());
-    while end - too_early > 1 {
-        let mid = too_early + (end - too_early) / 2;
-        if oracle.fails(&core[..mid])? {
-            end = mid;
-        } else {
-            too_early = mid;
-        }
-    }
-    core.truncate(end);
-    Some(())
 }
 
 /// Delta debugging over the core; returns whether it finished (the core is 1-minimal).
