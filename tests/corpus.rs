@@ -85,7 +85,11 @@ fn every_key_of_c50_bad_gets_a_verdict() {
 /// gets there, its core must still be a genuine violation on its own.
 #[test]
 fn minimal_witnesses_of_etcd_057_etcd_099_and_c50_bad_are_invalid_alone() {
-    for file in ["jepsen/etcd_057.log", "jepsen/etcd_099.log", "kv/c50-bad.txt"] {
+    for file in [
+        "jepsen/etcd_057.log",
+        "jepsen/etcd_099.log",
+        "kv/c50-bad.txt",
+    ] {
         let (format, ops) = format::read_ops(&corpus().join(file), None).unwrap();
         let mut options = CheckOptions::default();
         options.format = Some(format);
