@@ -147,6 +147,7 @@ fn colour(kind: &str) -> &'static str {
         "loss" => "#00897b",
         "latency" => "#1e88e5",
         "corrupt" => "#6d4c41",
+        "lose-unsynced" => "#c62828",
         "clock" => "#3949ab",
         _ => "#757575",
     }

@@ -52,6 +52,19 @@ pub fn schedule(
                     })
                     .collect();
                 let up: Vec<usize> = (0..node_count).filter(|i| !killed.contains(i)).collect();
+                if kinds[k] == FaultKind::LoseUnsynced {
+                    // One action (kill, drop, restart): nothing stays active. Only running
+                    // nodes: restarting a killed one would cut its kill short.
+                    if up.is_empty() {
+                        continue;
+                    }
+                    let nodes = targets(&up, true, &mut rng);
+                    out.push(Scheduled {
+                        at,
+                        fault: Fault::LoseUnsynced(nodes, rng.gen()),
+                    });
+                    continue;
+                }
                 let Some((start, stop)) = start(kinds[k], &up, node_count, &mut rng) else {
                     continue;
                 };
@@ -112,6 +125,7 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
             let offsets: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, bump_ms(rng))).collect();
             (Fault::ClockBump(offsets), Fault::ClockReset(nodes))
         }
+        FaultKind::LoseUnsynced => unreachable!("a one-shot action, scheduled above"),
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
 }
