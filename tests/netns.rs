@@ -247,7 +247,10 @@ fn assert_nothing_left(prefix: &str, store: &Path) {
         .into_iter()
         .filter(|(source, _)| source.starts_with(&format!("{prefix}-")))
         .collect();
-    assert!(mounts.is_empty(), "lazy filesystems left mounted: {mounts:?}");
+    assert!(
+        mounts.is_empty(),
+        "lazy filesystems left mounted: {mounts:?}"
+    );
     assert!(!Path::new("/run/splitbrain")
         .join(format!("{prefix}.json"))
         .exists());

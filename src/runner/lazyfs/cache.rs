@@ -284,7 +284,11 @@ mod tests {
         assert_eq!(c.len(7), Some(6));
         assert_eq!(read_all(&c, 7, b"abcde"), b"abcXYZ");
         assert_eq!(c.read(7, 4, 1, b"e"), b"Y");
-        assert_eq!(read_all(&c, 8, b"other"), b"other", "an untouched file reads through");
+        assert_eq!(
+            read_all(&c, 8, b"other"),
+            b"other",
+            "an untouched file reads through"
+        );
     }
 
     #[test]
@@ -342,7 +346,11 @@ mod tests {
                 .collect();
             kept_writes.sort();
             for (k, &(offset, len)) in kept_writes.iter().enumerate() {
-                assert_eq!(offset, k as u64 * 4, "seed {seed}: a gap in the kept prefix");
+                assert_eq!(
+                    offset,
+                    k as u64 * 4,
+                    "seed {seed}: a gap in the kept prefix"
+                );
                 if k + 1 < kept_writes.len() {
                     assert_eq!(len, 4, "seed {seed}: only the last kept write is torn");
                 }

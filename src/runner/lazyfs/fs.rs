@@ -102,7 +102,12 @@ impl LazyFs {
     }
 
     /// The relative and backing paths of `name` in directory `parent`.
-    fn child(&self, state: &State, parent: INodeNo, name: &OsStr) -> Result<(PathBuf, PathBuf), Errno> {
+    fn child(
+        &self,
+        state: &State,
+        parent: INodeNo,
+        name: &OsStr,
+    ) -> Result<(PathBuf, PathBuf), Errno> {
         let dir = state.inodes.path(parent.0).ok_or(Errno::ENOENT)?;
         let rel = dir.join(name);
         Ok((self.backing.join(&rel), rel))
@@ -115,8 +120,16 @@ impl LazyFs {
         Ok(attr(ino, &meta, state.cache.len(ino)))
     }
 
-    fn getattr_locked(&self, state: &State, ino: INodeNo, fh: Option<FileHandle>) -> Result<FileAttr, Errno> {
-        let meta = match (self.path_of(state, ino), fh.and_then(|h| state.handles.get(&h.0))) {
+    fn getattr_locked(
+        &self,
+        state: &State,
+        ino: INodeNo,
+        fh: Option<FileHandle>,
+    ) -> Result<FileAttr, Errno> {
+        let meta = match (
+            self.path_of(state, ino),
+            fh.and_then(|h| state.handles.get(&h.0)),
+        ) {
             (_, Some(handle)) => handle.file.metadata(),
             (Ok(path), None) => fs::symlink_metadata(path),
             (Err(e), None) => return Err(e),
@@ -131,7 +144,13 @@ impl LazyFs {
         apply(file, &ops).map_err(Errno::from)
     }
 
-    fn open_handle(&self, state: &mut State, ino: u64, path: &Path, flags: i32) -> Result<u64, Errno> {
+    fn open_handle(
+        &self,
+        state: &mut State,
+        ino: u64,
+        path: &Path,
+        flags: i32,
+    ) -> Result<u64, Errno> {
         // Read and write whatever the caller asked for: a sync may come through any handle.
         // Never O_APPEND: the kernel gives every write its offset.
         let file = OpenOptions::new()
@@ -333,10 +352,12 @@ impl Filesystem for LazyFs {
         reply: ReplyEntry,
     ) {
         let mut state = self.state();
-        let result = self.child(&state, parent, link_name).and_then(|(path, rel)| {
-            std::os::unix::fs::symlink(target, &path).map_err(Errno::from)?;
-            self.entry(&mut state, &rel)
-        });
+        let result = self
+            .child(&state, parent, link_name)
+            .and_then(|(path, rel)| {
+                std::os::unix::fs::symlink(target, &path).map_err(Errno::from)?;
+                self.entry(&mut state, &rel)
+            });
         match result {
             Ok(a) => reply.entry(&TTL, &a, Generation(0)),
             Err(e) => reply.error(e),
@@ -358,12 +379,14 @@ impl Filesystem for LazyFs {
             return reply.error(Errno::EINVAL);
         }
         let mut state = self.state();
-        let result = self.child(&state, parent, name).and_then(|(from, from_rel)| {
-            let (to, to_rel) = self.child(&state, newparent, newname)?;
-            fs::rename(&from, &to).map_err(Errno::from)?;
-            state.inodes.renamed(&from_rel, &to_rel);
-            Ok(())
-        });
+        let result = self
+            .child(&state, parent, name)
+            .and_then(|(from, from_rel)| {
+                let (to, to_rel) = self.child(&state, newparent, newname)?;
+                fs::rename(&from, &to).map_err(Errno::from)?;
+                state.inodes.renamed(&from_rel, &to_rel);
+                Ok(())
+            });
         match result {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(e),
@@ -419,7 +442,10 @@ impl Filesystem for LazyFs {
         let mut backing = vec![0u8; size as usize];
         let mut got = 0;
         while got < backing.len() {
-            match handle.file.read_at(&mut backing[got..], offset + got as u64) {
+            match handle
+                .file
+                .read_at(&mut backing[got..], offset + got as u64)
+            {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -488,7 +514,14 @@ impl Filesystem for LazyFs {
         reply.ok();
     }
 
-    fn fsync(&self, _req: &Request, ino: INodeNo, fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
+    fn fsync(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
         let mut state = self.state();
         let state = &mut *state;
         let Some(handle) = state.handles.get(&fh.0) else {
@@ -548,7 +581,14 @@ impl Filesystem for LazyFs {
         reply.ok();
     }
 
-    fn fsyncdir(&self, _req: &Request, _ino: INodeNo, _fh: FileHandle, _datasync: bool, reply: ReplyEmpty) {
+    fn fsyncdir(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _datasync: bool,
+        reply: ReplyEmpty,
+    ) {
         // Names are never held back: there is nothing to sync.
         reply.ok();
     }
@@ -598,7 +638,9 @@ impl Filesystem for LazyFs {
             Ok((a, fh))
         });
         match result {
-            Ok((a, fh)) => reply.created(&TTL, &a, Generation(0), FileHandle(fh), FopenFlags::empty()),
+            Ok((a, fh)) => {
+                reply.created(&TTL, &a, Generation(0), FileHandle(fh), FopenFlags::empty())
+            }
             Err(e) => reply.error(e),
         }
     }

@@ -84,7 +84,11 @@ mod tests {
         assert_eq!(t.path(dir), Some(Path::new("wal")));
         assert_eq!(t.path(file), Some(Path::new("wal/0.wal")));
         assert_eq!(t.path(other), None, "the replaced entry lost its name");
-        assert_eq!(t.intern((1, 11), Path::new("wal/0.wal")), file, "same file, same number");
+        assert_eq!(
+            t.intern((1, 11), Path::new("wal/0.wal")),
+            file,
+            "same file, same number"
+        );
     }
 
     #[test]

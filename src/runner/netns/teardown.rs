@@ -36,7 +36,10 @@ pub fn remove(marker: &Marker) -> Vec<String> {
             }
         }
     }
-    done.extend(crate::runner::lazyfs::unmount_leftovers(&format!("{}-", marker.prefix)));
+    done.extend(crate::runner::lazyfs::unmount_leftovers(&format!(
+        "{}-",
+        marker.prefix
+    )));
     // Node namespaces first, the client namespace (with the bridge) last.
     for ns in existing.iter().rev() {
         match ip(&["netns", "del", ns]) {
