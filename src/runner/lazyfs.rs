@@ -29,8 +29,9 @@ pub use cache::{Crash, Loss, Op, WriteCache};
 
 use self::fs::{LazyFs, State};
 
-/// The filesystem type the mounts show in `/proc/self/mountinfo` (`fuse.` + this).
-pub const SUBTYPE: &str = "splitbrain-lazyfs";
+/// What the mounts' source in `/proc/self/mountinfo` starts with (then `:` and the disk's
+/// name). The source, not the type: mounted with mount(2) directly, the type is plain `fuse`.
+pub const SOURCE: &str = "splitbrain-lazyfs";
 
 /// Why the lazy filesystem could not do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -74,9 +75,9 @@ pub struct PowerFailure {
 }
 
 impl Disk {
-    /// Mounts `backing` on `mountpoint` (both directories, created if missing), named `fsname`
+    /// Mounts `backing` on `mountpoint` (both directories, created if missing), named `name`
     /// in the mount table (the run's prefix and the node, so leftovers can be found).
-    pub fn mount(backing: &Path, mountpoint: &Path, fsname: &str) -> Result<Disk, LazyfsError> {
+    pub fn mount(backing: &Path, mountpoint: &Path, name: &str) -> Result<Disk, LazyfsError> {
         for dir in [backing, mountpoint] {
             std::fs::create_dir_all(dir).map_err(|error| LazyfsError::Backing {
                 path: dir.to_path_buf(),
@@ -86,7 +87,7 @@ impl Disk {
         let mut disk = Disk {
             mountpoint: mountpoint.to_path_buf(),
             backing: backing.to_path_buf(),
-            fsname: fsname.to_string(),
+            fsname: format!("{SOURCE}:{name}"),
             session: None,
             state: Arc::new(Mutex::new(State::new(backing).map_err(|error| {
                 LazyfsError::Backing {
@@ -106,10 +107,7 @@ impl Disk {
         })?;
         self.state = Arc::new(Mutex::new(state));
         let mut config = fuser::Config::default();
-        config.mount_options = vec![
-            fuser::MountOption::FSName(self.fsname.clone()),
-            fuser::MountOption::Subtype(SUBTYPE.into()),
-        ];
+        config.mount_options = vec![fuser::MountOption::FSName(self.fsname.clone())];
         let fs = LazyFs::new(self.backing.clone(), self.state.clone());
         let session = fuser::spawn_mount(fs, &self.mountpoint, &config).map_err(|error| {
             LazyfsError::Mount {
@@ -183,23 +181,24 @@ impl Drop for Disk {
     }
 }
 
-/// The lazy filesystems mounted on this machine: `(fsname, mount point)`, from
+/// The lazy filesystems mounted on this machine: `(name, mount point)`, from
 /// `/proc/self/mountinfo`.
 pub fn mounted() -> Vec<(String, PathBuf)> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
     info.lines().filter_map(parse_mountinfo).collect()
 }
 
-/// One line of `mountinfo`, if it is a lazy filesystem's: its source and mount point.
+/// One line of `mountinfo`, if it is a lazy filesystem's: its name and mount point.
 fn parse_mountinfo(line: &str) -> Option<(String, PathBuf)> {
     let (left, right) = line.split_once(" - ")?;
     let mut right = right.split(' ');
-    if right.next()? != format!("fuse.{SUBTYPE}") {
+    if !right.next()?.starts_with("fuse") {
         return None;
     }
     let source = unescape(right.next()?);
+    let name = source.strip_prefix(SOURCE)?.strip_prefix(':')?;
     let point = unescape(left.split(' ').nth(4)?);
-    Some((source, PathBuf::from(point)))
+    Some((name.to_string(), PathBuf::from(point)))
 }
 
 /// mountinfo escapes space, tab, newline and backslash as `\ooo`.
@@ -251,13 +250,15 @@ mod tests {
 
     #[test]
     fn a_lazy_mount_is_found_in_mountinfo_with_its_escaped_path() {
-        let line = "77 25 0:51 / /tmp/a\\040b/data/n0 rw,relatime - fuse.splitbrain-lazyfs \
-                    sb1a-n0 rw,user_id=0,group_id=0";
+        let line = "77 25 0:51 / /tmp/a\\040b/data/n0 rw,relatime - fuse \
+                    splitbrain-lazyfs:sb1a-n0 rw,user_id=0,group_id=0";
         assert_eq!(
             parse_mountinfo(line),
             Some(("sb1a-n0".into(), PathBuf::from("/tmp/a b/data/n0")))
         );
         let other = "30 25 0:26 / /sys rw - sysfs sysfs rw";
         assert_eq!(parse_mountinfo(other), None);
+        let other_fuse = "31 25 0:27 / /mnt rw - fuse.sshfs me@host:/ rw";
+        assert_eq!(parse_mountinfo(other_fuse), None);
     }
 }

@@ -70,6 +70,13 @@ fn a_lazy_disk_drops_unsynced_writes_and_keeps_synced_ones_on_power_failure() {
     let dir = tempfile::tempdir().unwrap();
     let (backing, point) = (dir.path().join("backing"), dir.path().join("mnt"));
     let mut disk = Disk::mount(&backing, &point, "lazyfs-unit-test").unwrap();
+    assert!(
+        splitbrain::runner::lazyfs::mounted()
+            .iter()
+            .any(|(name, at)| name == "lazyfs-unit-test" && at.ends_with("mnt")),
+        "the mount is in the mount table, named: {:?}",
+        splitbrain::runner::lazyfs::mounted()
+    );
     let mut synced = fs::File::create(point.join("synced")).unwrap();
     synced.write_all(b"durable").unwrap();
     synced.sync_data().unwrap();

@@ -164,7 +164,7 @@ fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    const ALL: [FaultKind; 8] = FaultKind::ALL;
+    const ALL: [FaultKind; 9] = FaultKind::ALL;
 
     #[test]
     fn same_seed_gives_the_same_schedule_and_another_seed_another() {
@@ -191,7 +191,8 @@ mod tests {
             Duration::from_secs(60),
             5,
         );
-        for kind in ALL {
+        // lose-unsynced is one action (kill, drop, restart), never a start/stop pair.
+        for kind in ALL.into_iter().filter(|&k| k != FaultKind::LoseUnsynced) {
             let starts: Vec<bool> = s
                 .iter()
                 .filter(|x| x.fault.kind() == kind)
@@ -200,6 +201,34 @@ mod tests {
             for (i, is_start) in starts.iter().enumerate() {
                 assert_eq!(*is_start, i % 2 == 0, "{kind:?}: {starts:?}");
             }
+        }
+    }
+
+    #[test]
+    fn lose_unsynced_is_one_action_on_nodes_no_kill_holds_down() {
+        for seed in 0..50 {
+            let s = schedule(
+                seed,
+                &[FaultKind::Kill, FaultKind::LoseUnsynced],
+                Duration::from_millis(100),
+                Duration::from_secs(10),
+                3,
+            );
+            let mut killed: Vec<usize> = Vec::new();
+            let mut seen = 0;
+            for x in &s {
+                match &x.fault {
+                    Fault::Kill(nodes) => killed = nodes.clone(),
+                    Fault::Restart(_) => killed.clear(),
+                    Fault::LoseUnsynced(nodes, _) => {
+                        seen += 1;
+                        assert!(!x.fault.is_start() && !nodes.is_empty());
+                        assert!(nodes.iter().all(|n| !killed.contains(n)), "seed {seed}");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(seen > 0, "seed {seed}: {s:?}");
         }
     }
 
