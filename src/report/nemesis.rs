@@ -106,6 +106,22 @@ pub fn intervals(events: &[Event]) -> Vec<Interval> {
         if event.process != Process::Nemesis {
             continue;
         }
+        if &*event.f == "lose-unsynced" {
+            // One action (a power failure and the restart at once): an instant, not a span.
+            let mut instant = Interval {
+                kind: event.f.to_string(),
+                detail: event.value.to_string(),
+                start: position as u64,
+                end: position as u64 + 1,
+                start_time: event.time,
+                end_time: event.time,
+                evidence: Vec::new(),
+                took: None,
+            };
+            instant.note(event);
+            done.push(instant);
+            continue;
+        }
         let (kind, starts) = classify(&event.f);
         if let Some(i) = open.iter().position(|o| o.kind == kind) {
             // A stop (or a second start) closes the open interval of its kind.
