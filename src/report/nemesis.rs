@@ -106,6 +106,22 @@ pub fn intervals(events: &[Event]) -> Vec<Interval> {
         if event.process != Process::Nemesis {
             continue;
         }
+        if &*event.f == "lose-unsynced" {
+            // One action (a power failure and the restart at once): an instant, not a span.
+            let mut instant = Interval {
+                kind: event.f.to_string(),
+                detail: event.value.to_string(),
+                start: position as u64,
+                end: position as u64 + 1,
+                start_time: event.time,
+                end_time: event.time,
+                evidence: Vec::new(),
+                took: None,
+            };
+            instant.note(event);
+            done.push(instant);
+            continue;
+        }
         let (kind, starts) = classify(&event.f);
         if let Some(i) = open.iter().position(|o| o.kind == kind) {
             // A stop (or a second start) closes the open interval of its kind.
@@ -147,6 +163,7 @@ fn colour(kind: &str) -> &'static str {
         "loss" => "#00897b",
         "latency" => "#1e88e5",
         "corrupt" => "#6d4c41",
+        "lose-unsynced" => "#c62828",
         "clock" => "#3949ab",
         _ => "#757575",
     }

@@ -78,6 +78,19 @@ pub trait Cluster: Send + Sync + 'static {
     /// SIGKILLs node `i` (a no-op when it is down); the exit seen.
     fn kill_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
+    /// A power failure on node `i`: SIGKILL, then what it wrote but did not sync is dropped
+    /// (how much: from `seed`); it is not restarted. The evidence: the exit seen and the bytes
+    /// dropped. A backend without a lazy disk refuses `lose-unsynced` in
+    /// [`Backend::validate`]; this default says so if it is reached anyway.
+    fn lose_unsynced(&self, _i: usize, _seed: u64) -> impl Future<Output = Effect> + Send {
+        async {
+            Effect::missed(vec![(
+                "error",
+                crate::history::Value::str("this backend cannot drop unsynced writes"),
+            )])
+        }
+    }
+
     /// SIGSTOPs node `i`; the process seen stopped.
     fn pause_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 

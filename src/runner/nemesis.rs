@@ -43,6 +43,9 @@ pub enum FaultKind {
     Latency,
     /// Kill one node, flip a bit in or truncate one file of its data directory, restart it.
     Corrupt,
+    /// Kill nodes, drop what they wrote but did not fsync (all of it or a torn tail, seeded),
+    /// restart them (a power failure; netns with a lazy filesystem).
+    LoseUnsynced,
     /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
     Clock,
     /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
@@ -51,25 +54,27 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::LoseUnsynced,
         FaultKind::Clock,
         FaultKind::Figure8,
     ];
 
     /// The kinds that follow the timed schedule.
-    pub const TIMED: [FaultKind; 7] = [
+    pub const TIMED: [FaultKind; 8] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::LoseUnsynced,
         FaultKind::Clock,
     ];
 
@@ -85,6 +90,7 @@ impl FaultKind {
             FaultKind::Loss => "loss",
             FaultKind::Latency => "latency",
             FaultKind::Corrupt => "corrupt",
+            FaultKind::LoseUnsynced => "lose-unsynced",
             FaultKind::Clock => "clock",
             FaultKind::Figure8 => "figure8",
         }
@@ -133,6 +139,9 @@ pub enum Fault {
     Corrupt(Vec<usize>, u64),
     /// Restart these (corrupted) nodes with the same ids.
     Recover(Vec<usize>),
+    /// SIGKILL these nodes, drop what they wrote but did not sync (how much: from the seed),
+    /// and restart them: one action, a power failure and the reboot after it.
+    LoseUnsynced(Vec<usize>, u64),
     /// Set these nodes' clocks this many milliseconds off the real time (signed).
     ClockBump(Vec<(usize, i64)>),
     /// Set these nodes' clocks back to the real time.
@@ -165,6 +174,7 @@ impl Fault {
             Fault::StopLatency => "stop-latency",
             Fault::Corrupt(..) => "corrupt",
             Fault::Recover(_) => "recover",
+            Fault::LoseUnsynced(..) => "lose-unsynced",
             Fault::ClockBump(_) => "bump",
             Fault::ClockReset(_) => "reset",
             Fault::Targeted {
@@ -183,6 +193,7 @@ impl Fault {
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
+            Fault::LoseUnsynced(..) => FaultKind::LoseUnsynced,
             Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
             Fault::Targeted { kind, .. } => *kind,
         }
@@ -264,7 +275,7 @@ impl Fault {
                     .map(|&(i, ms)| (Value::str(node_id(i)), Value::Int(ms)))
                     .collect(),
             ),
-            Fault::Corrupt(s, seed) => map(vec![
+            Fault::Corrupt(s, seed) | Fault::LoseUnsynced(s, seed) => map(vec![
                 ("nodes", nodes(s)),
                 ("seed", Value::Int(*seed as i64)),
             ]),
@@ -297,6 +308,7 @@ impl Fault {
             Fault::Kill(s) => format!("kill {}", nodes(s)),
             Fault::Pause(s) => format!("pause {}", nodes(s)),
             Fault::Corrupt(s, _) => format!("corrupt {}", nodes(s)),
+            Fault::LoseUnsynced(s, _) => format!("lose-unsynced {}", nodes(s)),
             Fault::ClockBump(offsets) => {
                 let each: Vec<String> = offsets
                     .iter()

@@ -63,6 +63,14 @@ impl Backend for RouterBackend {
     type Cluster = RouterCluster;
 
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
+            return Err(RunError::Plan(
+                "--nemesis lose-unsynced drops what a node wrote but did not fsync, through a \
+                 lazy filesystem mounted on its data directory; that needs --net netns with \
+                 `lazyfs = true` in the cluster file"
+                    .into(),
+            ));
+        }
         if plan.nemesis.contains(&FaultKind::Clock) {
             let argv = plan.node.argv(std::path::Path::new("."), plan.seed);
             let program = argv.first().map(|p| p.to_string_lossy().into_owned());

@@ -122,6 +122,14 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
+            return Err(RunError::Ssh(
+                "--nemesis lose-unsynced mounts a lazy filesystem on each node's data directory \
+                 on this machine; the ssh backend's are on the hosts (use --net netns with \
+                 `lazyfs = true`)"
+                    .into(),
+            ));
+        }
         if plan.nemesis.contains(&FaultKind::Corrupt) {
             return Err(RunError::Ssh(
                 "--nemesis corrupt damages files of the nodes' data directories on this \

@@ -80,6 +80,12 @@ pub trait Machines: Send + 'static {
     /// Delays `nodes`' links by `extra` (`None`: no delay, and what was delayed is reported).
     fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError>;
 
+    /// A power failure on node `i`'s disk (the node is down): what it held unsynced is dropped
+    /// (how much: from `seed`). `None`: its data directory is no lazy filesystem.
+    fn lose_unsynced(&mut self, _i: usize, _seed: u64) -> Option<Effect> {
+        None
+    }
+
     /// The network namespace clients, probes and watchers work from (`None`: this process's).
     fn namespace(&self) -> Option<String>;
 
@@ -142,6 +148,23 @@ impl<M: Machines> Cluster for RealCluster<M> {
 
     fn node_pid(&self, i: usize) -> Option<i32> {
         self.machines().processes().pid(i)
+    }
+
+    async fn lose_unsynced(&self, i: usize, seed: u64) -> Effect {
+        block_in_place(|| {
+            let mut machines = self.machines();
+            let killed = machines.processes().kill(i);
+            let lost = machines.lose_unsynced(i, seed).unwrap_or_else(|| {
+                Effect::missed(vec![(
+                    "error",
+                    crate::history::Value::str("the data directory is no lazy filesystem"),
+                )])
+            });
+            Effect {
+                took: lost.took,
+                evidence: lost.evidence.into_iter().chain(killed.evidence).collect(),
+            }
+        })
     }
 
     async fn pause_node(&self, i: usize) -> Effect {

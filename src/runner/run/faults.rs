@@ -286,6 +286,19 @@ impl Faults {
                 }
                 None
             }
+            Fault::LoseUnsynced(nodes, seed) => {
+                let mut effects = Vec::new();
+                for &i in nodes {
+                    // The node's own draw, as for the corrupt nemesis: nodes lose different
+                    // amounts under one action.
+                    let seed = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    effects.push((node_id(i), cluster.lose_unsynced(i, seed).await));
+                }
+                for &i in nodes {
+                    cluster.start_node(i).await?;
+                }
+                Some(Effect::per_node(effects))
+            }
             Fault::ClockBump(offsets) => Some(self.clock(cluster, offsets).await),
             Fault::ClockReset(nodes) => {
                 let zeros: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, 0)).collect();
@@ -317,6 +330,7 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Kill => "no kill was seen to end a process",
         FaultKind::Pause => "no paused process was seen stopped",
         FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
+        FaultKind::LoseUnsynced => "no node was killed with its unsynced writes dropped",
         FaultKind::Clock => "no node's clock was read back at the offset it was set to",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };
