@@ -9,6 +9,9 @@
 //! - `etcd.rs`: etcd's v3 HTTP/JSON gateway (`lin-kv`), with leader reports;
 //! - `maelstrom.rs`: Maelstrom's own protocol over TCP, spoken by `splitbrain shim` on each
 //!   node — every workload, so any Maelstrom node runs on a real network;
+//! - `postgres.rs`, `mariadb.rs`: PostgreSQL and MariaDB (InnoDB) — `txn-list-append` and
+//!   `txn-rw-register` as SQL transactions at the cluster file's isolation level, on `sql.rs`
+//!   (what both share: tables, micro-ops as statements, which errors fail and which are `info`);
 //! - `redis.rs` (+ `redis/`): Redis — `lin-kv` with WATCH/MULTI/EXEC for `cas`, through
 //!   Sentinel to the primary; `lease-lock` as `SET NX PX` with fencing tokens; leader reports
 //!   from `ROLE`;
@@ -27,13 +30,16 @@
 mod etcd;
 pub mod http;
 mod maelstrom;
+mod mariadb;
 pub mod plain;
+mod postgres;
 mod redis;
 pub mod settings;
+mod sql;
 mod zookeeper;
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
@@ -64,7 +70,7 @@ impl std::fmt::Debug for AdapterKind {
 }
 
 /// Every adapter, in the order `--help` lists them.
-pub const ADAPTERS: [AdapterKind; 4] = [
+pub const ADAPTERS: [AdapterKind; 6] = [
     AdapterKind {
         name: "etcd",
         settings: etcd::SETTINGS,
@@ -74,6 +80,16 @@ pub const ADAPTERS: [AdapterKind; 4] = [
         name: "maelstrom",
         settings: &[],
         build: maelstrom::build,
+    },
+    AdapterKind {
+        name: "mariadb",
+        settings: mariadb::SETTINGS,
+        build: mariadb::build,
+    },
+    AdapterKind {
+        name: "postgres",
+        settings: postgres::SETTINGS,
+        build: postgres::build,
     },
     AdapterKind {
         name: "redis",
@@ -129,6 +145,13 @@ pub trait SystemAdapter: Send + Sync + 'static {
     /// A client of node `node` at `addr` (connected on first use, from the calling thread's
     /// network namespace).
     fn connect(&self, node: usize, addr: SocketAddr) -> Box<dyn SystemClient>;
+
+    /// Makes node `node` at `addr` ready for the workload, once, after it answers its readiness
+    /// probe and before any operation (a SQL adapter creates its tables), trying until
+    /// `deadline`; why it could not, if it could not. Called from the client namespace.
+    fn prepare(&self, _node: usize, _addr: SocketAddr, _deadline: Instant) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Whether its clients answer [`SystemClient::leader`] (then failover times are measured).
     fn reports_leaders(&self) -> bool {

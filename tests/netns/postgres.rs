@@ -1,0 +1,111 @@
+//! PostgreSQL 15 on a real network (needs root and Debian's `postgresql`; without them each
+//! test prints why and passes): `examples/clusters/postgres.toml`, one server, each operation
+//! one SQL transaction at the level `--set isolation=...` names. Few keys and many clients, so
+//! that transactions contend:
+//! - serializable, with the server killed and paused: valid;
+//! - repeatable read (snapshot isolation): write skew (G2-item) — not serializable, while
+//!   snapshot isolation holds;
+//! - read committed: lost updates (G-single, lost-update).
+
+use super::{example_cluster, missing_program, run_cluster, skip_without, text, ONE_AT_A_TIME};
+
+/// Why these tests cannot run here, if they cannot.
+fn skip() -> Option<String> {
+    skip_without(&["unshare"]).or_else(|| {
+        let installed = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|v| v.path().join("bin/postgres").is_file());
+        (!installed).then(|| "PostgreSQL is not installed (apt-get install postgresql)".into())
+    })
+}
+
+macro_rules! require {
+    () => {
+        if let Some(why) = skip().or_else(|| missing_program(&["id"])) {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+}
+
+/// A short contended run of `workload` at `isolation`, with `extra` options.
+fn txn(
+    workload: &str,
+    isolation: &str,
+    extra: &[&str],
+) -> (std::process::Output, serde_json::Value, tempfile::TempDir) {
+    let setting = format!("isolation={isolation}");
+    let mut args = vec![
+        "--workload",
+        workload,
+        "--set",
+        &setting,
+        "--time-limit",
+        "3s",
+        "--rate",
+        "400",
+        "--concurrency",
+        "10",
+        "--key-count",
+        "3",
+        "--seed",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    run_cluster(&example_cluster("postgres.toml"), &args)
+}
+
+/// The strings of `results.json`'s `workload[field]`.
+pub(crate) fn names(r: &serde_json::Value, field: &str) -> Vec<String> {
+    (r["workload"][field].as_array().into_iter().flatten())
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn postgres_serializable_with_kills_and_pauses_is_valid() {
+    require!();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (out, r, _store) = txn(
+        "txn-list-append",
+        "serializable",
+        &["--nemesis", "kill,pause", "--nemesis-interval", "1s"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(r["stats"]["ok"].as_u64().unwrap() > 100, "{r}");
+    // Contention made the server refuse some transactions (40001), and the faults hit it.
+    let history = std::fs::read_to_string(
+        std::path::Path::new(r["store"].as_str().unwrap_or(".")).join("history.jsonl"),
+    )
+    .unwrap_or_default();
+    assert!(history.contains("serialization-failure"), "no transaction was refused");
+    assert_eq!(r["netns"]["settings"]["isolation"], "serializable", "{r}");
+}
+
+#[test]
+fn postgres_repeatable_read_allows_write_skew_but_is_snapshot_isolation() {
+    require!();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (out, r, _store) = txn("txn-list-append", "repeatable-read", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(names(&r, "anomaly_types").contains(&"G2-item".into()), "{r}");
+    let not = names(&r, "not");
+    assert!(not.contains(&"serializable".into()), "{not:?}");
+    let ruled_out: Vec<String> = [not, names(&r, "also_not")].concat();
+    assert!(!ruled_out.contains(&"snapshot-isolation".into()), "{ruled_out:?}");
+}
+
+#[test]
+fn postgres_read_committed_loses_updates() {
+    require!();
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (out, r, _store) = txn("txn-list-append", "read-committed", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let found = names(&r, "anomaly_types");
+    assert!(
+        found.contains(&"G-single".into()) || found.contains(&"lost-update".into()),
+        "{found:?}"
+    );
+}
