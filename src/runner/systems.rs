@@ -57,8 +57,9 @@ pub struct AdapterKind {
     pub name: &'static str,
     /// The settings it takes (`[settings]`, `--set KEY=VALUE`).
     pub settings: &'static [Setting],
-    /// Builds the adapter for a cluster whose nodes' client addresses are `nodes`.
-    build: fn(&Settings, &[SocketAddr]) -> Box<dyn SystemAdapter>,
+    /// Builds the adapter for a cluster whose nodes' client addresses are `nodes`, for the
+    /// workload, when known.
+    build: fn(&Settings, &[SocketAddr], Option<WorkloadName>) -> Box<dyn SystemAdapter>,
 }
 
 impl std::fmt::Debug for AdapterKind {
@@ -118,6 +119,9 @@ pub fn names() -> String {
 pub struct AdapterOptions {
     /// `--set KEY=VALUE`, in the order given: overrides the cluster file's `[settings]`.
     pub settings: Vec<(String, String)>,
+    /// The run's workload (`--workload`): the SQL adapters keep lists and registers in
+    /// different tables, and a read-only transaction does not say which it reads.
+    pub workload: Option<WorkloadName>,
 }
 
 impl AdapterKind {
@@ -130,7 +134,7 @@ impl AdapterKind {
         nodes: &[SocketAddr],
     ) -> Result<(Box<dyn SystemAdapter>, Settings), String> {
         let settings = Settings::resolve(self.name, self.settings, &[file, &options.settings])?;
-        Ok(((self.build)(&settings, nodes), settings))
+        Ok(((self.build)(&settings, nodes, options.workload), settings))
     }
 }
 

@@ -49,13 +49,20 @@ const DATABASE: &str = "splitbrain";
 /// The MariaDB adapter.
 #[derive(Clone, Debug)]
 pub(super) struct MariaDb {
+    /// The table the run's workload uses.
+    table: Option<Table>,
     isolation: Isolation,
     snapshot_isolation: bool,
 }
 
 /// The adapter with `settings`.
-pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    _nodes: &[SocketAddr],
+    workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(MariaDb {
+        table: workload.and_then(Table::of),
         isolation: Isolation::from_setting(settings.word("isolation")),
         snapshot_isolation: settings.flag("snapshot-isolation"),
     })
@@ -87,7 +94,7 @@ impl SystemAdapter for MariaDb {
     }
 
     fn supports(&self, workload: WorkloadName) -> Result<(), String> {
-        sql::supports("mariadb", workload)
+        sql::supports("mariadb", self.table, workload)
     }
 
     fn prepare(&self, _node: usize, addr: SocketAddr, deadline: Instant) -> Result<(), String> {
@@ -141,7 +148,8 @@ struct MariaDbClient {
 impl MariaDbClient {
     /// Runs `op` as one transaction within `timeout`.
     fn transact(&mut self, op: &Invocation, timeout: Duration) -> Result<Value, Failure> {
-        let (mops, table) = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
+        let mops = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
+        let table = (self.adapter.table).ok_or_else(|| Failure::definite("no-workload", ""))?;
         if self.runtime.is_none() {
             self.runtime = Some(sql::runtime()?);
         }

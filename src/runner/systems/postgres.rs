@@ -43,13 +43,20 @@ pub(super) const SETTINGS: &[Setting] = &[
 /// The PostgreSQL adapter.
 #[derive(Clone, Debug)]
 pub(super) struct Postgres {
+    /// The table the run's workload uses.
+    table: Option<Table>,
     isolation: Isolation,
     synchronous_commit: bool,
 }
 
 /// The adapter with `settings`.
-pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    _nodes: &[SocketAddr],
+    workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(Postgres {
+        table: workload.and_then(Table::of),
         isolation: Isolation::from_setting(settings.word("isolation")),
         synchronous_commit: settings.flag("synchronous-commit"),
     })
@@ -79,7 +86,7 @@ impl SystemAdapter for Postgres {
     }
 
     fn supports(&self, workload: WorkloadName) -> Result<(), String> {
-        sql::supports("postgres", workload)
+        sql::supports("postgres", self.table, workload)
     }
 
     fn prepare(&self, _node: usize, addr: SocketAddr, deadline: Instant) -> Result<(), String> {
@@ -125,7 +132,8 @@ struct PgClient {
 impl PgClient {
     /// Runs `op` as one transaction within `timeout`.
     fn transact(&mut self, op: &Invocation, timeout: Duration) -> Result<Value, Failure> {
-        let (mops, table) = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
+        let mops = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
+        let table = (self.adapter.table).ok_or_else(|| Failure::definite("no-workload", ""))?;
         if self.runtime.is_none() {
             self.runtime = Some(sql::runtime()?);
         }

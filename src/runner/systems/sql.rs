@@ -77,14 +77,23 @@ impl Isolation {
     }
 }
 
-/// Whether a SQL adapter runs `workload`.
-pub(super) fn supports(adapter: &str, workload: WorkloadName) -> Result<(), String> {
-    match workload {
-        WorkloadName::TxnListAppend | WorkloadName::TxnRwRegister => Ok(()),
-        other => Err(format!(
+/// Whether a SQL adapter built for `built_for` (its [`Table`]) runs `workload`.
+pub(super) fn supports(
+    adapter: &str,
+    built_for: Option<Table>,
+    workload: WorkloadName,
+) -> Result<(), String> {
+    match (Table::of(workload), built_for) {
+        (Some(t), Some(built)) if t == built => Ok(()),
+        (Some(_), _) => Err(format!(
+            "the {adapter} client adapter was built without the run's workload ({}); it needs \
+             it to know which table a read-only transaction reads",
+            workload.name()
+        )),
+        (None, _) => Err(format!(
             "the {adapter} client adapter runs the txn-list-append and txn-rw-register \
              workloads, not {}",
-            other.name()
+            workload.name()
         )),
     }
 }
@@ -100,17 +109,28 @@ pub(super) enum MicroOp {
     Write(i64, i64),
 }
 
-/// Whether the transaction's keys are lists (list-append) or registers.
+/// Whether the transactions' keys are lists (list-append) or registers (rw-register): which
+/// table they use. A run's workload says; a read-only transaction could be either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Table {
     Append,
     Register,
 }
 
-/// The micro-ops of `op` (a `txn` whose value is `[[f, k, v], ...]`) and the table they use.
-pub(super) fn micro_ops(op: &Invocation) -> Result<(Vec<MicroOp>, Table), String> {
+impl Table {
+    /// The table `workload`'s transactions use, if it is transactional.
+    pub(super) fn of(workload: WorkloadName) -> Option<Table> {
+        match workload {
+            WorkloadName::TxnListAppend => Some(Table::Append),
+            WorkloadName::TxnRwRegister => Some(Table::Register),
+            _ => None,
+        }
+    }
+}
+
+/// The micro-ops of `op` (a `txn` whose value is `[[f, k, v], ...]`).
+pub(super) fn micro_ops(op: &Invocation) -> Result<Vec<MicroOp>, String> {
     let mops = op.value.as_list().ok_or("a txn's value should be a list")?;
-    let mut table = Table::Register;
     let mut out = Vec::with_capacity(mops.len());
     for m in mops {
         let bad = || format!("malformed micro-op {m}");
@@ -118,15 +138,12 @@ pub(super) fn micro_ops(op: &Invocation) -> Result<(Vec<MicroOp>, Table), String
         let key = parts[1].as_int().ok_or_else(bad)?;
         out.push(match parts[0].as_text() {
             Some("r") => MicroOp::Read(key),
-            Some("append") => {
-                table = Table::Append;
-                MicroOp::Append(key, parts[2].as_int().ok_or_else(bad)?)
-            }
+            Some("append") => MicroOp::Append(key, parts[2].as_int().ok_or_else(bad)?),
             Some("w") => MicroOp::Write(key, parts[2].as_int().ok_or_else(bad)?),
             _ => return Err(bad()),
         });
     }
-    Ok((out, table))
+    Ok(out)
 }
 
 /// A list as the append table stores it (`"1,2,3"`), as a history value.
@@ -314,13 +331,24 @@ mod tests {
     }
 
     #[test]
-    fn micro_ops_name_their_table_and_malformed_ones_are_refused() {
-        let (m, t) = micro_ops(&txn(&[("r", 1, None), ("append", 2, Some(5))])).unwrap();
-        assert_eq!((m, t), (vec![MicroOp::Read(1), MicroOp::Append(2, 5)], Table::Append));
-        let (m, t) = micro_ops(&txn(&[("w", 3, Some(1))])).unwrap();
-        assert_eq!((m, t), (vec![MicroOp::Write(3, 1)], Table::Register));
+    fn micro_ops_decode_and_malformed_ones_are_refused() {
+        let m = micro_ops(&txn(&[("r", 1, None), ("append", 2, Some(5))])).unwrap();
+        assert_eq!(m, vec![MicroOp::Read(1), MicroOp::Append(2, 5)]);
+        let m = micro_ops(&txn(&[("w", 3, Some(1))])).unwrap();
+        assert_eq!(m, vec![MicroOp::Write(3, 1)]);
         assert!(micro_ops(&txn(&[("append", 1, None)])).is_err());
         assert!(micro_ops(&txn(&[("cas", 1, Some(1))])).is_err());
+    }
+
+    #[test]
+    fn the_table_comes_from_the_workload_since_a_read_only_transaction_could_be_either() {
+        let la = WorkloadName::TxnListAppend;
+        assert_eq!(Table::of(la), Some(Table::Append));
+        assert!(supports("postgres", Some(Table::Append), la).is_ok());
+        let e = supports("postgres", None, la).unwrap_err();
+        assert!(e.contains("without the run's workload"), "{e}");
+        let e = supports("postgres", None, WorkloadName::LinKv).unwrap_err();
+        assert!(e.contains("not lin-kv"), "{e}");
     }
 
     #[test]
