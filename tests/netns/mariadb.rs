@@ -26,7 +26,7 @@ fn mariadb_repeatable_read_loses_updates() {
             "--workload",
             "txn-list-append",
             "--time-limit",
-            "3s",
+            "2s",
             "--rate",
             "400",
             "--concurrency",
