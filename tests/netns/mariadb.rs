@@ -38,6 +38,12 @@ fn mariadb_repeatable_read_loses_updates() {
         ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(names(&r, "anomaly_types").contains(&"lost-update".into()), "{r}");
-    assert_eq!(r["netns"]["settings"]["isolation"], "repeatable-read", "{r}");
+    assert!(
+        names(&r, "anomaly_types").contains(&"lost-update".into()),
+        "{r}"
+    );
+    assert_eq!(
+        r["netns"]["settings"]["isolation"], "repeatable-read",
+        "{r}"
+    );
 }

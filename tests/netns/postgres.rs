@@ -84,7 +84,10 @@ fn postgres_serializable_with_kills_and_pauses_is_valid() {
         std::path::Path::new(r["store"].as_str().unwrap_or(".")).join("history.jsonl"),
     )
     .unwrap_or_default();
-    assert!(history.contains("serialization-failure"), "no transaction was refused");
+    assert!(
+        history.contains("serialization-failure"),
+        "no transaction was refused"
+    );
     assert_eq!(r["netns"]["settings"]["isolation"], "serializable", "{r}");
 }
 
@@ -94,12 +97,18 @@ fn postgres_repeatable_read_allows_write_skew_but_is_snapshot_isolation() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (out, r, _store) = txn("txn-list-append", "repeatable-read", "2s", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(names(&r, "anomaly_types").contains(&"G2-item".into()), "{r}");
+    assert!(
+        names(&r, "anomaly_types").contains(&"G2-item".into()),
+        "{r}"
+    );
     // G2-item rules out Adya's repeatable read (`not`) and so serializable (`also_not`); no
     // anomaly found rules out snapshot isolation.
     let ruled_out: Vec<String> = [names(&r, "not"), names(&r, "also_not")].concat();
     assert!(ruled_out.contains(&"serializable".into()), "{ruled_out:?}");
-    assert!(!ruled_out.contains(&"snapshot-isolation".into()), "{ruled_out:?}");
+    assert!(
+        !ruled_out.contains(&"snapshot-isolation".into()),
+        "{ruled_out:?}"
+    );
 }
 
 #[test]
