@@ -123,3 +123,39 @@ fn postgres_read_committed_loses_updates() {
         "{found:?}"
     );
 }
+
+#[test]
+fn postgres_refuses_an_unknown_isolation_level_and_a_non_transactional_workload_before_starting() {
+    require!();
+    let cluster = example_cluster("postgres.toml").display().to_string();
+    let store = tempfile::tempdir().unwrap();
+    let store_arg = store.path().display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args: Vec<String> = ["run", "--net", "netns", "--cluster", &cluster, "--store"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.push(store_arg.clone());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        super::splitbrain(&args).output().unwrap()
+    };
+    let out = run(&[
+        "--workload",
+        "txn-list-append",
+        "--set",
+        "isolation=snapshot",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("expected one of serializable, repeatable-read, read-committed"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&["--workload", "lin-kv"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains("runs the txn-list-append and txn-rw-register workloads, not lin-kv"),
+        "{}",
+        text(&out)
+    );
+}
