@@ -10,8 +10,8 @@ use super::clients::AdapterClient;
 use super::cluster_file::ClusterFile;
 use super::leader::{Report, Watcher};
 use super::namespace::enter_if;
-use crate::runner::protocol::node_id;
 use crate::runner::plan::{NetOptions, RunPlan};
+use crate::runner::protocol::node_id;
 use crate::runner::systems::{self, AdapterOptions, Settings, SystemAdapter};
 use crate::runner::RunError;
 

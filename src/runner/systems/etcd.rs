@@ -44,7 +44,8 @@ pub(super) struct Etcd {
 
 /// The adapter with `settings`.
 pub(super) fn build(
-    settings: &Settings, _nodes: &[SocketAddr],
+    settings: &Settings,
+    _nodes: &[SocketAddr],
     _workload: Option<WorkloadName>,
 ) -> Box<dyn SystemAdapter> {
     let mode = if settings.flag("serializable-reads") {

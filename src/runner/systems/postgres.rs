@@ -143,9 +143,9 @@ impl PgClient {
         let (result, kept) = rt.block_on(sql::within(timeout, async {
             let mut session = match session {
                 Some(s) => s,
-                None => PgSession::open(adapter, addr, timeout).await.map_err(|e| {
-                    Failure::definite("connect", e.text)
-                })?,
+                None => PgSession::open(adapter, addr, timeout)
+                    .await
+                    .map_err(|e| Failure::definite("connect", e.text))?,
             };
             let (result, reusable) = sql::run(&mut session, &mops, table).await;
             Ok((result, reusable.then_some(session)))
@@ -175,7 +175,11 @@ struct PgSession {
 }
 
 impl PgSession {
-    async fn open(adapter: &Postgres, addr: SocketAddr, timeout: Duration) -> Result<Self, DbError> {
+    async fn open(
+        adapter: &Postgres,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> Result<Self, DbError> {
         let client = connect(&adapter.config(addr, timeout)).await?;
         let prepare = |sql: String| {
             let client = &client;

@@ -73,7 +73,8 @@ pub(super) struct Redis {
 
 /// The adapter with `settings`, for a cluster whose nodes serve clients at `nodes`.
 pub(super) fn build(
-    settings: &Settings, nodes: &[SocketAddr],
+    settings: &Settings,
+    nodes: &[SocketAddr],
     _workload: Option<WorkloadName>,
 ) -> Box<dyn SystemAdapter> {
     Box::new(Redis {

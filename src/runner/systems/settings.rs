@@ -221,8 +221,12 @@ mod tests {
         let e = Settings::resolve("postgres", LEVELS, &[&pairs(&[("isolation", "snapshot")])])
             .unwrap_err();
         assert!(e.contains("one of serializable, read-committed"), "{e}");
-        let s = Settings::resolve("postgres", LEVELS, &[&pairs(&[("isolation", "read-committed")])])
-            .unwrap();
+        let s = Settings::resolve(
+            "postgres",
+            LEVELS,
+            &[&pairs(&[("isolation", "read-committed")])],
+        )
+        .unwrap();
         assert_eq!(s.word("isolation"), "read-committed");
         assert!(parse_assignment("a=b").is_ok());
         assert!(parse_assignment("=b").is_err() && parse_assignment("ab").is_err());

@@ -325,7 +325,11 @@ mod tests {
 
     fn txn(mops: &[(&str, i64, Option<i64>)]) -> Invocation {
         let mops = mops.iter().map(|(f, k, v)| {
-            Value::list(vec![Value::str(*f), Value::Int(*k), v.map_or(Value::Nil, Value::Int)])
+            Value::list(vec![
+                Value::str(*f),
+                Value::Int(*k),
+                v.map_or(Value::Nil, Value::Int),
+            ])
         });
         Invocation::new("txn", Value::list(mops.collect::<Vec<_>>()))
     }
@@ -354,7 +358,10 @@ mod tests {
     #[test]
     fn stored_lists_parse_and_garbage_is_an_error() {
         let v = parse_list("1,2,30").unwrap();
-        assert_eq!(v, Value::list(vec![Value::Int(1), Value::Int(2), Value::Int(30)]));
+        assert_eq!(
+            v,
+            Value::list(vec![Value::Int(1), Value::Int(2), Value::Int(30)])
+        );
         assert!(parse_list("1,,2").is_err());
     }
 

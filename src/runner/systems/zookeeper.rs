@@ -49,7 +49,8 @@ pub(super) struct ZooKeeper {
 
 /// The adapter with `settings`.
 pub(super) fn build(
-    settings: &Settings, _nodes: &[SocketAddr],
+    settings: &Settings,
+    _nodes: &[SocketAddr],
     _workload: Option<WorkloadName>,
 ) -> Box<dyn SystemAdapter> {
     Box::new(ZooKeeper {
