@@ -57,10 +57,13 @@ pub struct AdapterKind {
     pub name: &'static str,
     /// The settings it takes (`[settings]`, `--set KEY=VALUE`).
     pub settings: &'static [Setting],
-    /// Builds the adapter for a cluster whose nodes' client addresses are `nodes`, for the
-    /// workload, when known.
-    build: fn(&Settings, &[SocketAddr], Option<WorkloadName>) -> Box<dyn SystemAdapter>,
+    /// Builds the adapter.
+    build: Build,
 }
+
+/// How an adapter is built: from its settings, for a cluster whose nodes' client addresses are
+/// given, for the run's workload when known.
+type Build = fn(&Settings, &[SocketAddr], Option<WorkloadName>) -> Box<dyn SystemAdapter>;
 
 impl std::fmt::Debug for AdapterKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
