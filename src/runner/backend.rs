@@ -90,6 +90,13 @@ pub trait Cluster: Send + Sync + 'static {
         None
     }
 
+    /// Sets node `i`'s clock `offset_ms` off the real one on the machine it runs on, with the
+    /// offset read back; `None` (the default): the node runs here, and the skeleton sets the
+    /// offset in the run's store, where the node's libfaketime reads it.
+    fn set_clock(&self, _i: usize, _offset_ms: i64) -> impl Future<Output = Option<Effect>> + Send {
+        async { None }
+    }
+
     /// Waits until every started node serves clients (a readiness probe), or `stop`.
     fn wait_ready(&self, _stop: &StopHandle) -> impl Future<Output = Result<(), RunError>> + Send {
         async { Ok(()) }

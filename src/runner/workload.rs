@@ -27,6 +27,8 @@ mod sets;
 mod txn;
 mod unique_ids;
 
+use std::time::Duration;
+
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value as Json;
 
@@ -127,7 +129,10 @@ impl WorkloadName {
                 Box::new(lin_kv::LinKv::new(options.key_count, options.ops_per_key))
             }
             WorkloadName::Lock => Box::new(lock::Lock::default()),
-            WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
+            WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::new(
+                options.hold,
+                options.holder_pause,
+            )),
             WorkloadName::TxnListAppend => {
                 Box::new(txn::Txn::new(TxnKind::ListAppend, options.txn.clone()))
             }
@@ -150,6 +155,10 @@ pub struct WorkloadOptions {
     /// txn-list-append, txn-rw-register: the generator's knobs and the models checked (its
     /// `key_count` is the one used).
     pub txn: TxnSettings,
+    /// lease-lock: how long every holder works between its token and its write.
+    pub hold: Duration,
+    /// lease-lock: how long one holder in five pauses on top of that.
+    pub holder_pause: Duration,
 }
 
 impl Default for WorkloadOptions {
@@ -159,6 +168,8 @@ impl Default for WorkloadOptions {
             ops_per_key: 0,
             topology: Topology::Grid,
             txn: TxnSettings::default(),
+            hold: Duration::ZERO,
+            holder_pause: lease_lock::PAUSE,
         }
     }
 }

@@ -43,6 +43,13 @@ pub trait Processes: Send {
         None
     }
 
+    /// Sets node `i`'s clock `offset_ms` off the real one where the node runs; the offset read
+    /// back. `None`: the node runs here and reads its offset from the run's store (the
+    /// skeleton sets it).
+    fn set_clock(&mut self, _i: usize, _offset_ms: i64) -> Option<Effect> {
+        None
+    }
+
     /// Nodes that exited on their own since the last call: `(index, status)`.
     fn exited(&mut self) -> Vec<(usize, String)>;
 
@@ -165,6 +172,10 @@ impl<M: Machines> Cluster for RealCluster<M> {
 
     async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
         block_in_place(|| self.machines().latency(nodes, extra))
+    }
+
+    async fn set_clock(&self, i: usize, offset_ms: i64) -> Option<Effect> {
+        block_in_place(|| self.machines().processes().set_clock(i, offset_ms))
     }
 
     fn install_targeted(

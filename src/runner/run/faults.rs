@@ -195,6 +195,16 @@ impl Faults {
     /// node's libfaketime); the effect: each offset read back, and libfaketime seen in the
     /// node's process where the backend knows its pid.
     async fn clock<C: Cluster>(&self, cluster: &C, offsets: &[(usize, i64)]) -> Effect {
+        let mut remote = Vec::new();
+        for &(i, ms) in offsets {
+            match cluster.set_clock(i, ms).await {
+                Some(effect) => remote.push((node_id(i), effect)),
+                None => break,
+            }
+        }
+        if remote.len() == offsets.len() && !offsets.is_empty() {
+            return Effect::per_node(remote);
+        }
         let lib = match clock_skew::libfaketime() {
             Ok(lib) => lib,
             Err(why) => return Effect::missed(vec![("error", Value::str(why))]),
