@@ -16,6 +16,10 @@ use splitbrain::runner::nemesis::{schedule, Fault, FaultKind, Grudge};
 mod lazyfs;
 /// Maelstrom nodes under `splitbrain shim` on the same real network.
 mod maelstrom;
+/// MariaDB: InnoDB's repeatable read loses updates.
+mod mariadb;
+/// PostgreSQL: serializable, repeatable read (write skew), read committed (lost updates).
+mod postgres;
 /// Redis: a primary and replicas under Sentinel; a `SET NX PX` lease lock.
 mod redis;
 /// ZooKeeper: a 3-server ensemble, reads with and without `sync`.

@@ -346,6 +346,7 @@ fn run_real(args: RunArgs) -> anyhow::Result<u8> {
     plan.validate = false;
     let mut options = AdapterOptions {
         settings: args.settings.clone(),
+        workload: Some(plan.workload),
     };
     if args.etcd_serializable_reads {
         let flag = ("serializable-reads".to_string(), "true".to_string());

@@ -179,7 +179,10 @@ impl<M: Machines> Cluster for RealCluster<M> {
         let (ns, addrs) = (self.machines().namespace(), self.system.addrs());
         let exited = || self.exited().into_iter().next();
         let config = &self.system.config;
-        block_in_place(|| ready::wait(config, ns.as_deref(), &addrs, exited, &self.store, stop))
+        block_in_place(|| {
+            ready::wait(config, ns.as_deref(), &addrs, exited, &self.store, stop)?;
+            self.system.prepare(ns.as_deref())
+        })
     }
 
     async fn partition(&self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {

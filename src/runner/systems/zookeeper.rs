@@ -48,7 +48,11 @@ pub(super) struct ZooKeeper {
 }
 
 /// The adapter with `settings`.
-pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    _nodes: &[SocketAddr],
+    _workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(ZooKeeper {
         sync_reads: settings.flag("sync-reads"),
     })
