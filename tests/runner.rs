@@ -21,6 +21,8 @@ mod interrupt;
 mod misbehaving;
 /// `--node NAME`: the models crate's protocols as real node processes.
 mod reference_nodes;
+/// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.
+mod primary_backup;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.
 mod replay;
 /// txn-list-append and txn-rw-register against the Python txn node and its bugs.

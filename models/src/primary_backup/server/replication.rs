@@ -111,11 +111,12 @@ impl PbServer {
         step: &mut Step,
     ) {
         if self.no_epoch {
-            if state.is_primary() {
+            // Neither a primary nor a candidate collecting its epoch listens to other
+            // primaries; a backup follows whichever primary speaks.
+            if !matches!(state.role, Role::Backup) {
                 return;
             }
             self.observe_epoch(state, epoch, step);
-            self.become_backup(state, step);
         } else {
             if epoch < state.epoch {
                 step.send(primary, PbMsg::Stale { epoch: state.epoch });
@@ -154,11 +155,12 @@ impl PbServer {
         step: &mut Step,
     ) {
         if self.no_epoch {
-            if state.is_primary() {
+            // Neither a primary nor a candidate collecting its epoch listens to other
+            // primaries; a backup follows whichever primary speaks.
+            if !matches!(state.role, Role::Backup) {
                 return;
             }
             self.observe_epoch(state, epoch, step);
-            self.become_backup(state, step);
         } else {
             if epoch < state.epoch {
                 step.send(primary, PbMsg::Stale { epoch: state.epoch });
