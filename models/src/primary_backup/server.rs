@@ -208,7 +208,12 @@ impl Protocol for PbServer {
 
     /// `n0` starts as the primary of epoch 0; everyone else, and every server after a crash, as
     /// a backup (a recovered primary does not resume: it waits for the next epoch's primary).
-    fn on_start(&self, me: NodeId, recovered: Option<&Persisted>, out: &mut Effects<Self>) -> PbState {
+    fn on_start(
+        &self,
+        me: NodeId,
+        recovered: Option<&Persisted>,
+        out: &mut Effects<Self>,
+    ) -> PbState {
         let persisted = recovered.cloned().unwrap_or_default();
         let mut state = PbState {
             epoch: persisted.epoch,
@@ -230,7 +235,14 @@ impl Protocol for PbServer {
         state
     }
 
-    fn on_msg(&self, me: NodeId, state: &mut PbState, from: NodeId, msg: Msg, out: &mut Effects<Self>) {
+    fn on_msg(
+        &self,
+        me: NodeId,
+        state: &mut PbState,
+        from: NodeId,
+        msg: Msg,
+        out: &mut Effects<Self>,
+    ) {
         let mut step = Step::new(me);
         match msg {
             Msg::Kv(body) => self.on_client_request(state, from, body, true, &mut step),

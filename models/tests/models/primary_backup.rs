@@ -21,7 +21,11 @@ fn no_epoch_lets_the_old_primary_commit_after_a_failover() {
     let outcome = run(CheckRequest::new("primary-backup").bug("no-epoch"));
     assert_eq!(outcome.status(), Status::Fail);
     for property in ["one primary per epoch", "linearizable"] {
-        assert_eq!(status(&outcome, property), PropertyStatus::Violated, "{property}");
+        assert_eq!(
+            status(&outcome, property),
+            PropertyStatus::Violated,
+            "{property}"
+        );
     }
     let trace = outcome
         .property("one primary per epoch")

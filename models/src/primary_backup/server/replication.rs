@@ -124,13 +124,25 @@ impl PbServer {
             }
             self.observe_epoch(state, epoch, step);
             if state.normal_epoch != epoch {
-                step.send(primary, PbMsg::Nack { epoch, len: state.len() });
+                step.send(
+                    primary,
+                    PbMsg::Nack {
+                        epoch,
+                        len: state.len(),
+                    },
+                );
                 return;
             }
         }
         step.out.set_timer(Timer::Failover, FAILOVER_TIMEOUT);
         if state.len() < index {
-            step.send(primary, PbMsg::Nack { epoch, len: state.len() });
+            step.send(
+                primary,
+                PbMsg::Nack {
+                    epoch,
+                    len: state.len(),
+                },
+            );
             return;
         }
         let end = index + entries.len() as u64;
@@ -203,7 +215,13 @@ impl PbServer {
     }
 
     /// `nack`: the backup cannot follow; send it the whole log.
-    pub(super) fn on_nack(&self, state: &mut PbState, backup: NodeId, epoch: Epoch, step: &mut Step) {
+    pub(super) fn on_nack(
+        &self,
+        state: &mut PbState,
+        backup: NodeId,
+        epoch: Epoch,
+        step: &mut Step,
+    ) {
         self.observe_epoch(state, epoch, step);
         if epoch == state.epoch && state.is_primary() {
             let sync = PbMsg::Sync {
