@@ -19,6 +19,8 @@ mod faults;
 mod interrupt;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
+/// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.
+mod primary_backup;
 /// `--node NAME`: the models crate's protocols as real node processes.
 mod reference_nodes;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.
