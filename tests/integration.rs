@@ -2,6 +2,8 @@
 
 /// The command line: exit codes, messages, JSON.
 mod cli;
+/// The kafka checker: hand-written histories, an independent cross-check, the command line.
+mod kafka;
 /// The Porcupine corpus with its published verdicts.
 mod corpus;
 /// The engine against the brute-force reference on seeded random histories.
