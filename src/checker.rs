@@ -19,10 +19,10 @@
 
 mod budget;
 mod error;
+pub mod kafka;
 mod linearizable;
 mod model;
 mod partition;
-pub mod kafka;
 pub mod spec;
 pub mod transactional;
 mod witness;

@@ -2,8 +2,6 @@
 
 /// The command line: exit codes, messages, JSON.
 mod cli;
-/// The kafka checker: hand-written histories, an independent cross-check, the command line.
-mod kafka;
 /// The Porcupine corpus with its published verdicts.
 mod corpus;
 /// The engine against the brute-force reference on seeded random histories.
@@ -18,6 +16,8 @@ mod histories;
 mod isolation_differential;
 /// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
+/// The kafka checker: hand-written histories, an independent cross-check, the command line.
+mod kafka;
 /// `splitbrain model`: the model checker's command line.
 mod model_cli;
 /// `splitbrain run --net netns`: real etcd in network namespaces (root only).

@@ -35,14 +35,29 @@ fn every_hand_written_kafka_history_gets_its_expected_verdict_and_error_types() 
         let exp: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let dir = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
-        assert_eq!(exp["verdict"], dir, "{name}: directory and expected verdict differ");
+        let dir = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(
+            exp["verdict"], dir,
+            "{name}: directory and expected verdict differ"
+        );
         let (_, report) = kafka::check_file(&path, None).unwrap();
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["verdict"], exp["verdict"], "{name}: {report:#?}");
-        assert_eq!(json["error_types"], exp["error_types"], "{name}: {report:#?}");
+        assert_eq!(
+            json["error_types"], exp["error_types"],
+            "{name}: {report:#?}"
+        );
         for cases in report.errors.values() {
-            assert!(cases.cases.iter().all(|c| !c.ops.is_empty()), "{name}: a case without ops");
+            assert!(
+                cases.cases.iter().all(|c| !c.ops.is_empty()),
+                "{name}: a case without ops"
+            );
         }
     }
 }
@@ -66,7 +81,12 @@ fn random_history(seed: u64, per_node: bool) -> History {
                 Value::str(key),
                 Value::Int(next_msg),
             ])]);
-            events.push(Event::new(process, EventKind::Invoke, "send", invoke.clone()));
+            events.push(Event::new(
+                process,
+                EventKind::Invoke,
+                "send",
+                invoke.clone(),
+            ));
             let log = logs[node].entry(key).or_default();
             log.push(next_msg);
             if per_node && rng.gen_bool(0.2) {
@@ -114,7 +134,11 @@ fn by_definition(history: &History) -> (bool, bool, bool) {
     for e in history.events.iter().filter(|e| e.kind == EventKind::Ok) {
         let mop = &json(&e.value)[0];
         if mop[0] == "send" {
-            let (k, o, m) = (mop[1].as_str().unwrap(), mop[2][0].as_i64().unwrap(), mop[2][1].as_i64().unwrap());
+            let (k, o, m) = (
+                mop[1].as_str().unwrap(),
+                mop[2][0].as_i64().unwrap(),
+                mop[2][1].as_i64().unwrap(),
+            );
             note(k, o, m);
             sent.insert((k.to_string(), m));
         } else {
@@ -158,13 +182,27 @@ fn inconsistent_offsets_duplicates_and_unseen_match_their_definitions_on_random_
                 let bad: Vec<_> = report
                     .bad_error_types
                     .iter()
-                    .filter(|e| !matches!(e, KafkaError::Unseen | KafkaError::LostWrite | KafkaError::PollSkip | KafkaError::NonmonotonicPoll))
+                    .filter(|e| {
+                        !matches!(
+                            e,
+                            KafkaError::Unseen
+                                | KafkaError::LostWrite
+                                | KafkaError::PollSkip
+                                | KafkaError::NonmonotonicPoll
+                        )
+                    })
                     .collect();
-                assert!(bad.is_empty(), "seed {seed}: a shared log is flagged {bad:?}");
+                assert!(
+                    bad.is_empty(),
+                    "seed {seed}: a shared log is flagged {bad:?}"
+                );
             }
         }
     }
-    assert!(seen.iter().all(|&n| n > 50), "the generator exercises every type: {seen:?}");
+    assert!(
+        seen.iter().all(|&n| n > 50),
+        "the generator exercises every type: {seen:?}"
+    );
 }
 
 #[test]
@@ -177,7 +215,10 @@ fn check_reads_a_kafka_history_prints_each_error_with_its_operations_and_exits_1
     assert_eq!(code(&out), 1, "{text}");
     assert!(text.contains("invalid (kafka;"), "{text}");
     assert!(text.contains("inconsistent-offsets (1 case)"), "{text}");
-    assert!(text.contains("lines 1–3"), "the operations are named by line: {text}");
+    assert!(
+        text.contains("lines 1–3"),
+        "the operations are named by line: {text}"
+    );
     let out = splitbrain(&[
         "check",
         "--workload",
@@ -208,5 +249,8 @@ fn a_malformed_poll_is_an_error_naming_its_line_and_exits_3() {
     let out = splitbrain(&["check", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(code(&out), 3, "{err}");
-    assert!(err.contains("line 2") && err.contains("offset"), "{err}");
+    assert!(
+        err.contains("bad.jsonl:2:") && err.contains("offset"),
+        "{err}"
+    );
 }

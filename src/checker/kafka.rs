@@ -89,8 +89,12 @@ fn stats(ops: &[KafkaOp], orders: &version_order::VersionOrders) -> KafkaStats {
     let ok = || ops.iter().filter(|op| op.outcome == Outcome::Ok);
     KafkaStats {
         ops: ops.len(),
-        sent: ok().map(|op| op.writes.values().map(Vec::len).sum::<usize>()).sum(),
-        polled: ok().map(|op| op.reads.values().map(Vec::len).sum::<usize>()).sum(),
+        sent: ok()
+            .map(|op| op.writes.values().map(Vec::len).sum::<usize>())
+            .sum(),
+        polled: ok()
+            .map(|op| op.reads.values().map(Vec::len).sum::<usize>())
+            .sum(),
         keys: orders.len(),
     }
 }
@@ -119,7 +123,10 @@ pub fn file_is_kafka(path: &Path, format: Option<Format>) -> Result<bool, Histor
 }
 
 /// Reads and checks the kafka history in `path`.
-pub fn check_file(path: &Path, format: Option<Format>) -> Result<(Format, KafkaReport), CheckError> {
+pub fn check_file(
+    path: &Path,
+    format: Option<Format>,
+) -> Result<(Format, KafkaReport), CheckError> {
     let (format, ops) = format::read_ops(path, format)?;
     let file: Arc<Path> = path.into();
     Ok((format, check_ops(&ops, Some(&file))?))

@@ -70,7 +70,10 @@ pub fn cases(ops: &[KafkaOp], facts: &Facts) -> (Vec<KafkaCase>, Vec<KafkaCase>)
         .collect();
     // Point j → the operations invoked after it and before point j+1.
     let mut after: Vec<Vec<u32>> = vec![Vec::new(); m];
-    for op in ops.iter().filter(|op| op.outcome != Outcome::Fail && is_data(op)) {
+    for op in ops
+        .iter()
+        .filter(|op| op.outcome != Outcome::Fail && is_data(op))
+    {
         let j = points.partition_point(|&(ret, _)| ret < op.call);
         if j > 0 {
             after[j - 1].push(op.id as u32);

@@ -33,7 +33,10 @@ pub fn cases(ops: &[KafkaOp], orders: &VersionOrders) -> Vec<KafkaCase> {
                 .collect();
             out.push(KafkaCase::new(
                 key.clone(),
-                format!("message {msg} of key {key} is at {} offsets: {at:?}", at.len()),
+                format!(
+                    "message {msg} of key {key} is at {} offsets: {at:?}",
+                    at.len()
+                ),
                 serde_json::json!({"value": msg, "count": at.len(), "offsets": at}),
                 shown,
             ));

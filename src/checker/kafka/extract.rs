@@ -118,12 +118,10 @@ fn extract_op(id: usize, op: &Op, file: Option<&Arc<Path>>) -> Result<KafkaOp, H
         Kind::Other => {}
         Kind::Assign | Kind::Subscribe => {
             // Only the invocation names the keys for sure; a completion may echo them.
-            let keys = op.input.as_list().ok_or_else(|| {
-                bad(format!(
-                    "{} takes a list of keys, found {}",
-                    op.f, op.input
-                ))
-            })?;
+            let keys = op
+                .input
+                .as_list()
+                .ok_or_else(|| bad(format!("{} takes a list of keys, found {}", op.f, op.input)))?;
             out.assigned = keys.to_vec();
         }
         Kind::Send | Kind::Poll | Kind::Txn => {
@@ -219,7 +217,10 @@ mod tests {
             "\n",
         ));
         let k = extract(&ops, None).unwrap();
-        assert_eq!(k[0].writes[&Value::str("a")], vec![(Some(3), Value::Int(5))]);
+        assert_eq!(
+            k[0].writes[&Value::str("a")],
+            vec![(Some(3), Value::Int(5))]
+        );
         assert_eq!(k[1].writes[&Value::str("a")], vec![(None, Value::Int(6))]);
     }
 
@@ -232,6 +233,9 @@ mod tests {
             "\n",
         ));
         let e = extract(&ops, None).unwrap_err().to_string();
-        assert!(e.contains("line 2") && e.contains("[offset, message]"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("[offset, message]"),
+            "{e}"
+        );
     }
 }

@@ -31,7 +31,12 @@ pub fn cases(ops: &[KafkaOp], orders: &VersionOrders, facts: &Facts) -> Vec<Kafk
                 last_index.insert(m, index);
             }
         }
-        let Some(bound) = read.iter().filter_map(|m| first_index.get(m)).max().copied() else {
+        let Some(bound) = read
+            .iter()
+            .filter_map(|m| first_index.get(m))
+            .max()
+            .copied()
+        else {
             continue;
         };
         // The messages that must have been read, in index order.

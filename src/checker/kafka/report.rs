@@ -209,8 +209,11 @@ impl KafkaReport {
             errors.insert(kind, ErrorCases { count, cases });
         }
         let error_types: Vec<KafkaError> = errors.keys().copied().collect();
-        let bad_error_types: Vec<KafkaError> =
-            error_types.iter().copied().filter(|e| !e.allowed()).collect();
+        let bad_error_types: Vec<KafkaError> = error_types
+            .iter()
+            .copied()
+            .filter(|e| !e.allowed())
+            .collect();
         KafkaReport {
             verdict: if bad_error_types.is_empty() {
                 Verdict::Valid
@@ -248,5 +251,9 @@ impl KafkaReport {
 }
 
 fn names(errors: &[KafkaError]) -> String {
-    errors.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
+    errors
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -20,8 +20,7 @@ fn pair(o: i64, m: i64) -> Value {
 
 impl Builder {
     fn op(&mut self, p: u64, f: &str, input: Value, kind: EventKind, output: Value) -> &mut Self {
-        self.events
-            .push(Event::new(p, EventKind::Invoke, f, input));
+        self.events.push(Event::new(p, EventKind::Invoke, f, input));
         self.events.push(Event::new(p, kind, f, output));
         self
     }
@@ -102,7 +101,11 @@ fn two_messages_at_one_offset_are_inconsistent_offsets() {
         .poll(2, "a", &[(0, 1)])
         .poll(3, "a", &[(0, 2)])
         .check();
-    assert!(types(&r).contains(&"inconsistent-offsets"), "{:?}", types(&r));
+    assert!(
+        types(&r).contains(&"inconsistent-offsets"),
+        "{:?}",
+        types(&r)
+    );
     assert_eq!(r.verdict, Verdict::Invalid);
     let case = &r.errors[&KafkaError::InconsistentOffsets].cases[0];
     assert_eq!(case.ops.len(), 4, "both sends and both polls show it");
@@ -118,7 +121,10 @@ fn a_poll_that_jumps_over_a_known_offset_is_an_int_poll_skip() {
         .poll(2, "a", &[(0, 1), (2, 3)])
         .check();
     assert_eq!(types(&r), vec!["int-poll-skip"]);
-    assert_eq!(r.errors[&KafkaError::IntPollSkip].cases[0].detail["delta"], 2);
+    assert_eq!(
+        r.errors[&KafkaError::IntPollSkip].cases[0].detail["delta"],
+        2
+    );
 }
 
 #[test]
@@ -129,7 +135,11 @@ fn a_poll_that_goes_backwards_is_an_int_nonmonotonic_poll() {
         .poll(1, "a", &[(0, 1), (1, 2)])
         .poll(2, "a", &[(1, 2), (0, 1)])
         .check();
-    assert!(types(&r).contains(&"int-nonmonotonic-poll"), "{:?}", types(&r));
+    assert!(
+        types(&r).contains(&"int-nonmonotonic-poll"),
+        "{:?}",
+        types(&r)
+    );
 }
 
 #[test]
@@ -156,13 +166,20 @@ fn a_process_whose_next_poll_repeats_is_a_nonmonotonic_poll_unless_it_assigned_i
     b.poll(1, "a", &[(0, 1), (1, 2)])
         .assign(1, &["a"])
         .poll(1, "a", &[(1, 2)]);
-    assert_eq!(types(&b.check()), vec!["nonmonotonic-poll"], "assign keeps named keys");
+    assert_eq!(
+        types(&b.check()),
+        vec!["nonmonotonic-poll"],
+        "assign keeps named keys"
+    );
     let mut b = Builder::default();
     b.send(0, "a", 1, 0).send(0, "a", 2, 1);
     b.poll(1, "a", &[(0, 1), (1, 2)])
         .assign(1, &["b"])
         .poll(1, "a", &[(1, 2)]);
-    assert!(b.check().error_types.is_empty(), "assign forgets other keys");
+    assert!(
+        b.check().error_types.is_empty(),
+        "assign forgets other keys"
+    );
 }
 
 #[test]
@@ -215,7 +232,10 @@ fn an_acknowledged_message_nobody_polled_is_unseen() {
         .poll(1, "a", &[(0, 1)])
         .check();
     assert_eq!(types(&r), vec!["unseen"]);
-    assert_eq!(r.errors[&KafkaError::Unseen].cases[0].detail["unseen"]["b"], 1);
+    assert_eq!(
+        r.errors[&KafkaError::Unseen].cases[0].detail["unseen"]["b"],
+        1
+    );
 }
 
 #[test]
@@ -241,9 +261,11 @@ fn a_poll_concurrent_with_the_send_it_saw_is_valid() {
         key("a"),
         pair(0, 1),
     ])]);
-    b.events.push(Event::new(0, EventKind::Invoke, "send", send_in));
+    b.events
+        .push(Event::new(0, EventKind::Invoke, "send", send_in));
     b.poll(1, "a", &[(0, 1)]);
-    b.events.push(Event::new(0, EventKind::Ok, "send", send_out));
+    b.events
+        .push(Event::new(0, EventKind::Ok, "send", send_out));
     assert!(b.check().error_types.is_empty(), "{:?}", types(&b.check()));
 }
 
@@ -268,7 +290,11 @@ fn a_transaction_reading_its_own_send_is_a_precommitted_read() {
 #[test]
 fn a_micro_op_that_is_neither_send_nor_poll_is_an_error() {
     let mut b = Builder::default();
-    let bad = Value::list(vec![Value::list(vec![Value::str("r"), key("a"), Value::Nil])]);
+    let bad = Value::list(vec![Value::list(vec![
+        Value::str("r"),
+        key("a"),
+        Value::Nil,
+    ])]);
     b.op(0, "send", bad.clone(), EventKind::Ok, bad);
     let e = check(&History::new(b.events)).unwrap_err().to_string();
     assert!(e.contains("\"send\" or \"poll\""), "{e}");

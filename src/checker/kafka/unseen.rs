@@ -14,7 +14,9 @@ pub fn cases(ops: &[KafkaOp]) -> Vec<KafkaCase> {
     let mut polled: HashSet<(&Value, &Value)> = HashSet::new();
     for op in ops.iter().filter(|op| op.outcome == Outcome::Ok) {
         for (key, pairs) in &op.writes {
-            sent.entry(key).or_default().extend(pairs.iter().map(|(_, m)| m));
+            sent.entry(key)
+                .or_default()
+                .extend(pairs.iter().map(|(_, m)| m));
         }
         for (key, pairs) in &op.reads {
             polled.extend(pairs.iter().map(|(_, m)| (key, m)));
@@ -23,7 +25,10 @@ pub fn cases(ops: &[KafkaOp]) -> Vec<KafkaCase> {
     let mut unseen: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     let mut writers = Vec::new();
     for (key, msgs) in sent {
-        let missing: Vec<&Value> = msgs.into_iter().filter(|m| !polled.contains(&(key, *m))).collect();
+        let missing: Vec<&Value> = msgs
+            .into_iter()
+            .filter(|m| !polled.contains(&(key, *m)))
+            .collect();
         if missing.is_empty() {
             continue;
         }
@@ -34,7 +39,11 @@ pub fn cases(ops: &[KafkaOp]) -> Vec<KafkaCase> {
                     .get(key)
                     .is_some_and(|p| p.iter().any(|(_, m)| missing.contains(&m)))
         }));
-        unseen.insert(key.as_text().map_or_else(|| key.to_string(), str::to_string), missing);
+        unseen.insert(
+            key.as_text()
+                .map_or_else(|| key.to_string(), str::to_string),
+            missing,
+        );
     }
     if unseen.is_empty() {
         return Vec::new();

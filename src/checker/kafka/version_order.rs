@@ -67,7 +67,10 @@ pub fn version_orders(ops: &[KafkaOp], facts: &Facts) -> (VersionOrders, Vec<Kaf
     for (key, log) in logs {
         let mut order = KeyOrder::default();
         for (index, (offset, msgs)) in log.iter().enumerate() {
-            let first = msgs.iter().next().expect("an offset in the log holds a message");
+            let first = msgs
+                .iter()
+                .next()
+                .expect("an offset in the log holds a message");
             order.by_value.insert(first.clone(), index);
             order.by_index.push(first.clone());
             if msgs.len() > 1 {

@@ -78,8 +78,14 @@ fn render(file: &Path, format: Format, report: &KafkaReport) -> String {
                 out.push_str(&format!(
                     "      p{} {} {} ({}): {}\n",
                     op.process,
-                    serde_json::to_value(op.f).unwrap_or_default().as_str().unwrap_or(""),
-                    serde_json::to_value(op.outcome).unwrap_or_default().as_str().unwrap_or(""),
+                    serde_json::to_value(op.f)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or(""),
+                    serde_json::to_value(op.outcome)
+                        .unwrap_or_default()
+                        .as_str()
+                        .unwrap_or(""),
                     op.lines,
                     op.value
                 ));

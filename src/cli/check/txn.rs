@@ -46,14 +46,16 @@ pub fn parse_workload(name: &str) -> Result<CheckWorkload, String> {
     if name == "kafka" {
         return Ok(CheckWorkload::Kafka);
     }
-    Workload::from_name(name).map(CheckWorkload::Txn).ok_or_else(|| {
-        let mut names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
-        names.push("kafka");
-        format!(
-            "unknown workload {name:?}; expected one of: {}",
-            names.join(", ")
-        )
-    })
+    Workload::from_name(name)
+        .map(CheckWorkload::Txn)
+        .ok_or_else(|| {
+            let mut names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
+            names.push("kafka");
+            format!(
+                "unknown workload {name:?}; expected one of: {}",
+                names.join(", ")
+            )
+        })
 }
 
 /// The transactional workload `--workload` names, if it names one.

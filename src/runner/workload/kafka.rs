@@ -227,7 +227,10 @@ impl Workload for Kafka {
                 }
             }
             let keys = keys.into_iter().map(|k| Value::str(k.as_str()));
-            return Some(Invocation::new("assign", Value::list(keys.collect::<Vec<_>>())));
+            return Some(Invocation::new(
+                "assign",
+                Value::list(keys.collect::<Vec<_>>()),
+            ));
         }
         if m.write {
             let send = Value::list(vec![
@@ -290,13 +293,19 @@ impl Workload for Kafka {
     }
 
     fn observe(&mut self, ctx: &Context, op: &Invocation, body: &Json) {
-        if op.f != "assign" || body.get("type").and_then(Json::as_str) != Some("list_committed_offsets_ok") {
+        if op.f != "assign"
+            || body.get("type").and_then(Json::as_str) != Some("list_committed_offsets_ok")
+        {
             return;
         }
         let committed = body.get("offsets").and_then(Json::as_object);
         let keys: Vec<String> = to_json(&op.value)
             .as_array()
-            .map(|ks| ks.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+            .map(|ks| {
+                ks.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(client) = self.clients.get_mut(&ctx.process) {
             let old = std::mem::take(&mut client.offsets);
@@ -315,8 +324,7 @@ impl Workload for Kafka {
         match (op.f, done) {
             ("poll", Completion::Ok(value)) => {
                 let offsets = polled_offsets(value);
-                (!offsets.is_empty())
-                    .then(|| json!({"type": "commit_offsets", "offsets": offsets}))
+                (!offsets.is_empty()).then(|| json!({"type": "commit_offsets", "offsets": offsets}))
             }
             _ => None,
         }
@@ -402,7 +410,8 @@ impl Workload for Kafka {
         // Without the final phase, unseen messages prove nothing.
         if !complete && report.bad_error_types == [KafkaError::Unseen] {
             verdict = Verdict::Unknown;
-            summary = format!("unknown: the run was interrupted before its final polls ({summary})");
+            summary =
+                format!("unknown: the run was interrupted before its final polls ({summary})");
         }
         Ok(WorkloadCheck {
             verdict,
@@ -488,7 +497,10 @@ mod tests {
         let send = Invocation::new("send", Value::Nil);
         assert!(matches!(timeout_completion(&w, &send), Completion::Info(_)));
         let assign = Invocation::new("assign", Value::list(vec![]));
-        assert!(matches!(timeout_completion(&w, &assign), Completion::Fail(_)));
+        assert!(matches!(
+            timeout_completion(&w, &assign),
+            Completion::Fail(_)
+        ));
     }
 
     #[test]
