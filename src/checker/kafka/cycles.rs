@@ -94,7 +94,7 @@ pub fn cases(ops: &[KafkaOp], facts: &Facts) -> (Vec<KafkaCase>, Vec<KafkaCase>)
         }
         out.into_iter()
     };
-    let with_time = tarjan(n + m, 0..(n + m) as u32, &succ);
+    let with_time = tarjan(n + m, 0..(n + m) as u32, succ);
     // A component that holds a write-read cycle was reported as G1c.
     let in_g1c: HashSet<u32> = wr_only.nontrivial().into_iter().flatten().collect();
     let g1c_realtime = with_time
