@@ -17,6 +17,8 @@ mod clock;
 mod faults;
 /// SIGINT mid-run: every process gone, the partial history saved.
 mod interrupt;
+/// kafka against the Python kafka node and its per-node-offsets bug.
+mod kafka;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
 /// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.

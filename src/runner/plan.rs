@@ -158,7 +158,7 @@ impl RunPlan {
     /// A plan with defaults.
     pub fn new(workload: WorkloadName, node: NodeCommand, node_count: usize) -> RunPlan {
         let w = WorkloadOptions::default();
-        let key_count = if workload.is_transactional() {
+        let key_count = if workload.is_transactional() || workload == WorkloadName::Kafka {
             w.txn.key_count
         } else {
             w.key_count

@@ -267,6 +267,7 @@ mod tests {
             key: Some(Value::Int(2)),
             value,
             final_read: false,
+            body: None,
         }
     }
 

@@ -306,6 +306,7 @@ mod tests {
             key: Some(Value::Int(3)),
             value: Value::Nil,
             final_read: false,
+            body: None,
         };
         assert_eq!(path(&op), "/sb-3");
         assert_eq!(parse(b"42"), Some(Value::Int(42)));
