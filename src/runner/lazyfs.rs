@@ -12,7 +12,7 @@
 //!   drop); [`unmount_leftovers`]: the mounts of a run that was killed;
 //! - `cache.rs`: [`WriteCache`], the held writes, and what a crash keeps of them (pure);
 //! - `inodes.rs`: inode numbers ↔ backing paths (pure);
-//! - `fs.rs`: [`LazyFs`](fs::LazyFs), the FUSE request handlers.
+//! - `fs.rs`: `LazyFs`, the FUSE request handlers.
 //!
 //! Mounting needs root (the netns backend has it) and `/dev/fuse`; the mount is made with
 //! mount(2) directly, so no `fusermount3` is needed. A power failure unmounts (lazily) and
