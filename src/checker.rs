@@ -12,11 +12,13 @@
 //! - [`Witness`] (`witness.rs` + `witness/`): the explanation of an invalid verdict;
 //! - [`transactional`] (`transactional.rs` + `transactional/`): Elle-class checking of
 //!   transactional histories (list-append, rw-register) against consistency models;
-//! - [`kafka`] (`kafka.rs` + `kafka/`): Jepsen's kafka checker (send/poll logs).
+//! - [`kafka`] (`kafka.rs` + `kafka/`): Jepsen's kafka checker (send/poll logs);
+//! - [`bank`] (`bank.rs` + `bank/`): Jepsen's bank checker (transfers conserve the total).
 //!
 //! A violation found is a verdict ([`Verdict::Invalid`]), not an error; a [`CheckError`] means
 //! the history could not be checked at all (an operation the model does not understand).
 
+pub mod bank;
 mod budget;
 mod error;
 pub mod kafka;

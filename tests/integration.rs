@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
+/// The bank checker: hand-written histories, `splitbrain check` on them.
+mod bank;
 /// The command line: exit codes, messages, JSON.
 mod cli;
 /// The Porcupine corpus with its published verdicts.

@@ -25,7 +25,8 @@
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`raft`] (leader election,
 //!   log replication and a key-value store), [`lease_lock`] (a lease
 //!   lock service with fencing tokens), [`primary_backup`] (a primary replicating to backups, with
-//!   epochs and failover), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
+//!   epochs and failover), [`two_phase_commit`] (a coordinator committing bank transactions
+//!   across participants), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
 //!   happens-before);
 //! - [`hat`]: a deployable node only (no spec): totally available read-committed transactions
@@ -55,6 +56,7 @@ pub mod protocol;
 pub mod raft;
 pub mod spec;
 pub mod system;
+pub mod two_phase_commit;
 pub mod vector_clock;
 
 pub use catalog::{catalog, check, explore};

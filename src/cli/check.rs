@@ -2,8 +2,10 @@
 //!
 //! Single-object histories go to the linearizability checker (here); transactional ones
 //! (micro-op lists, or `--workload`/`--consistency-models` given) to `check/txn.rs`; kafka ones
-//! (`send`/`poll`/`assign`/`crash` operations, or `--workload kafka`) to `check/kafka.rs`.
+//! (`send`/`poll`/`assign`/`crash` operations, or `--workload kafka`) to `check/kafka.rs`; bank
+//! ones (`transfer` operations, or `--workload bank`) to `check/bank.rs`.
 
+mod bank;
 mod kafka;
 mod txn;
 
@@ -33,8 +35,9 @@ pub struct CheckArgs {
     /// queue, counter. Inferred from the history when omitted.
     #[arg(long, value_parser = parse_model)]
     model: Option<Model>,
-    /// Workload: list-append, rw-register (transactional) or kafka. Inferred when omitted: a
-    /// history of send/poll operations is kafka, one of micro-op lists transactional.
+    /// Workload: list-append, rw-register (transactional), kafka or bank. Inferred when
+    /// omitted: a history of send/poll operations is kafka, one with transfers bank, one of
+    /// micro-op lists transactional.
     #[arg(long, value_parser = txn::parse_workload)]
     workload: Option<txn::CheckWorkload>,
     #[arg(long, value_parser = txn::parse_models, help = txn::models_help())]
@@ -54,6 +57,12 @@ pub struct CheckArgs {
     /// Input format: jsonl, edn, porcupine-etcd. Detected when omitted.
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
+    /// bank: the total every read must sum to (default: the sum most reads agree on).
+    #[arg(long)]
+    total: Option<i64>,
+    /// bank: balances may be negative (Jepsen's `:negative-balances?`).
+    #[arg(long)]
+    negative_balances: bool,
     /// Print one JSON object per file instead of text.
     #[arg(long)]
     json: bool,
@@ -132,6 +141,25 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
     for file in &args.files {
+        match bank::applies(&args, file) {
+            Ok(false) => {}
+            Ok(true) => {
+                let code = match bank::check_file(&args, file, &mut stdout) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        report_error(&args, file, &e, &mut stdout)?;
+                        EXIT_ERROR
+                    }
+                };
+                worst = severity(worst, code);
+                continue;
+            }
+            Err(e) => {
+                report_error(&args, file, &e, &mut stdout)?;
+                worst = severity(worst, EXIT_ERROR);
+                continue;
+            }
+        }
         match kafka::applies(&args, file) {
             Ok(false) => {}
             Ok(true) => {

@@ -7,6 +7,7 @@ use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
 use splitbrain_models::primary_backup::PbServer;
 use splitbrain_models::raft::RaftServer;
+use splitbrain_models::two_phase_commit::TpcNode;
 use splitbrain_models::Deployable;
 use tokio::io::{AsyncBufRead, AsyncWrite};
 
@@ -17,6 +18,7 @@ pub const NODE_NAMES: &[&str] = &[
     RaftServer::NODE_NAME,
     KeyedPaxos::NODE_NAME,
     PbServer::NODE_NAME,
+    TpcNode::NODE_NAME,
     LeaseNode::NODE_NAME,
     GCounter::NODE_NAME,
     PnCounter::NODE_NAME,
@@ -37,6 +39,7 @@ pub async fn serve_named(
         RaftServer::NODE_NAME => serve::<RaftServer>(options, input, output).await,
         KeyedPaxos::NODE_NAME => serve::<KeyedPaxos>(options, input, output).await,
         PbServer::NODE_NAME => serve::<PbServer>(options, input, output).await,
+        TpcNode::NODE_NAME => serve::<TpcNode>(options, input, output).await,
         LeaseNode::NODE_NAME => serve::<LeaseNode>(options, input, output).await,
         GCounter::NODE_NAME => serve::<CrdtNode<GCounter>>(options, input, output).await,
         PnCounter::NODE_NAME => serve::<CrdtNode<PnCounter>>(options, input, output).await,

@@ -7,7 +7,8 @@
 //! - one workload per file: `echo.rs`, `unique_ids.rs`, `broadcast.rs` (with [`Topology`]),
 //!   `g_set.rs`, `g_counter.rs`, `pn_counter.rs`, `lin_kv.rs`, `lock.rs`, `txn.rs`
 //!   (txn-list-append and txn-rw-register, with [`TxnSettings`]), `kafka.rs` (send/poll logs,
-//!   whose client does more than one request per operation and has a final phase);
+//!   whose client does more than one request per operation and has a final phase), `bank.rs`
+//!   (transfers and whole-bank reads for the two-phase-commit node);
 //! - shared checkers: `sets.rs` (every acknowledged element in every final read), `counters.rs`
 //!   (final reads within the sums the adds allow).
 //!
@@ -15,6 +16,7 @@
 //! fails the operation, any other error leaves it indefinite (`info`), except for idempotent
 //! functions (reads), which fail; a timeout is the same as an indefinite error.
 
+mod bank;
 mod broadcast;
 mod counters;
 mod echo;
@@ -73,11 +75,13 @@ pub enum WorkloadName {
     TxnRwRegister,
     /// `kafka`: append-only logs with send/poll/commit (Jepsen's kafka checker).
     Kafka,
+    /// `bank`: transfers between accounts and reads of every balance (Jepsen's bank checker).
+    Bank,
 }
 
 impl WorkloadName {
     /// Every workload.
-    pub const ALL: [WorkloadName; 12] = [
+    pub const ALL: [WorkloadName; 13] = [
         WorkloadName::Echo,
         WorkloadName::UniqueIds,
         WorkloadName::Broadcast,
@@ -90,6 +94,7 @@ impl WorkloadName {
         WorkloadName::TxnListAppend,
         WorkloadName::TxnRwRegister,
         WorkloadName::Kafka,
+        WorkloadName::Bank,
     ];
 
     /// Its name in `--workload`.
@@ -107,6 +112,7 @@ impl WorkloadName {
             WorkloadName::TxnListAppend => "txn-list-append",
             WorkloadName::TxnRwRegister => "txn-rw-register",
             WorkloadName::Kafka => "kafka",
+            WorkloadName::Bank => "bank",
         }
     }
 
@@ -150,6 +156,7 @@ impl WorkloadName {
                 options.txn.key_count,
                 options.txn.max_writes_per_key,
             )),
+            WorkloadName::Bank => Box::new(bank::Bank),
         }
     }
 }

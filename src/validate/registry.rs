@@ -8,6 +8,7 @@ use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
 use splitbrain_models::primary_backup::PbServer;
 use splitbrain_models::raft::RaftServer;
+use splitbrain_models::two_phase_commit::TpcNode;
 
 use super::join::{self, NodeJournal, Settings};
 use super::messages::Messages;
@@ -19,6 +20,7 @@ pub const VALIDATABLE: &[&str] = &[
     "raft",
     "paxos",
     "primary-backup",
+    "two-phase-commit",
     "lock",
     "g-counter",
     "pn-counter",
@@ -38,6 +40,7 @@ pub(crate) fn validate_named(
         "raft" => join::validate::<RaftServer>(messages, journals, settings),
         "paxos" => join::validate::<KeyedPaxos>(messages, journals, settings),
         "primary-backup" => join::validate::<PbServer>(messages, journals, settings),
+        "two-phase-commit" => join::validate::<TpcNode>(messages, journals, settings),
         "lock" => join::validate::<LeaseNode>(messages, journals, settings),
         "g-counter" => join::validate::<CrdtNode<GCounter>>(messages, journals, settings),
         "pn-counter" => join::validate::<CrdtNode<PnCounter>>(messages, journals, settings),

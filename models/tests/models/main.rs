@@ -6,6 +6,8 @@
 //!   `commit-old-term` (Figure 8, found by seeded random walks);
 //! - `primary_backup.rs`: the `primary-backup` spec: pinned counts, `no-epoch` (split brain),
 //!   `async-ack` (an acknowledged write lost on failover);
+//! - `two_phase_commit.rs`: the `two-phase-commit` spec: pinned counts, `commit-on-majority`,
+//!   `forget-vote`;
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
 //! - `crdt.rs`: the CRDT specs: pinned counts, `sum-merge`;
 //! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
@@ -20,6 +22,7 @@ mod lease_lock;
 mod paxos;
 mod primary_backup;
 mod raft;
+mod two_phase_commit;
 mod vector_clock;
 
 use splitbrain_models::{check, CheckOutcome, CheckRequest, PropertyStatus, Status};

@@ -22,7 +22,7 @@ pub fn applies(args: &CheckArgs, file: &Path) -> anyhow::Result<bool> {
     }
     match args.workload {
         Some(CheckWorkload::Kafka) => Ok(true),
-        Some(CheckWorkload::Txn(_)) => Ok(false),
+        Some(CheckWorkload::Txn(_) | CheckWorkload::Bank) => Ok(false),
         None if args.consistency_models.is_some() => Ok(false),
         None => Ok(kafka::file_is_kafka(file, args.format)?),
     }

@@ -32,13 +32,15 @@ pub fn parse_models(list: &str) -> Result<Models, String> {
     ConsistencyModel::parse_list(list).map(Models)
 }
 
-/// What `--workload` names: a transactional workload, or kafka.
+/// What `--workload` names: a transactional workload, kafka, or bank.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CheckWorkload {
     /// list-append or rw-register.
     Txn(Workload),
     /// send/poll logs (`check/kafka.rs`).
     Kafka,
+    /// transfers and balance reads (`check/bank.rs`).
+    Bank,
 }
 
 /// Parses `--workload`.
@@ -46,11 +48,15 @@ pub fn parse_workload(name: &str) -> Result<CheckWorkload, String> {
     if name == "kafka" {
         return Ok(CheckWorkload::Kafka);
     }
+    if name == "bank" {
+        return Ok(CheckWorkload::Bank);
+    }
     Workload::from_name(name)
         .map(CheckWorkload::Txn)
         .ok_or_else(|| {
             let mut names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
             names.push("kafka");
+            names.push("bank");
             format!(
                 "unknown workload {name:?}; expected one of: {}",
                 names.join(", ")
