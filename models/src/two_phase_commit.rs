@@ -84,13 +84,36 @@ pub type Account = u64;
 pub type Amount = i64;
 
 /// A transaction's name: the coordinator's incarnation (one more after every restart, and
-/// persisted before use, so names never repeat) and a sequence number within it.
+/// persisted before use, so names never repeat) and a sequence number within it. Serialized
+/// as the string `"incarnation.seq"`, so it can key a JSON object (durable state, journals).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub struct Txn {
     /// The coordinator's incarnation.
     pub incarnation: u64,
     /// The sequence number within the incarnation.
     pub seq: u64,
+}
+
+impl From<Txn> for String {
+    fn from(txn: Txn) -> String {
+        format!("{}.{}", txn.incarnation, txn.seq)
+    }
+}
+
+impl TryFrom<String> for Txn {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Txn, String> {
+        let parse = || {
+            let (incarnation, seq) = text.split_once('.')?;
+            Some(Txn {
+                incarnation: incarnation.parse().ok()?,
+                seq: seq.parse().ok()?,
+            })
+        };
+        parse().ok_or_else(|| format!("a transaction is named \"incarnation.seq\", not {text:?}"))
+    }
 }
 
 impl fmt::Debug for Txn {
@@ -165,8 +188,8 @@ pub enum TpcMsg {
     ReadOk {
         /// The request's id.
         in_reply_to: u64,
-        /// Account → balance.
-        value: BTreeMap<Account, Amount>,
+        /// Account (as a JSON object key: a string) → balance.
+        value: BTreeMap<String, Amount>,
     },
     /// The request failed: `txn-conflict` (30, definite) for an aborted transaction,
     /// `malformed-request` (12) for a transfer that names no valid accounts or amount.
@@ -191,8 +214,9 @@ pub enum TpcMsg {
         txn: Txn,
         /// Yes (prepared: locked and persisted) or no (aborted).
         yes: bool,
-        /// The balances of the accounts it owns that the transaction reads.
-        balances: BTreeMap<Account, Amount>,
+        /// The balances of the accounts it owns that the transaction reads, as pairs (an
+        /// internally tagged body cannot read integer object keys back).
+        balances: Vec<(Account, Amount)>,
     },
     /// The transaction committed: apply it and release its locks.
     Commit {
@@ -276,15 +300,33 @@ mod tests {
         let json = serde_json::to_string(&prepare).unwrap();
         assert_eq!(
             json,
-            r#"{"type":"prepare","txn":{"incarnation":1,"seq":2},"work":{"kind":"transfer","from":0,"to":3,"amount":5}}"#
+            r#"{"type":"prepare","txn":"1.2","work":{"kind":"transfer","from":0,"to":3,"amount":5}}"#
         );
         assert_eq!(serde_json::from_str::<TpcMsg>(&json).unwrap(), prepare);
         let read_ok = TpcMsg::ReadOk {
             in_reply_to: 4,
-            value: BTreeMap::from([(0, 10), (1, 7)]),
+            value: BTreeMap::from([("0".to_string(), 10), ("1".to_string(), 7)]),
         };
         let json = serde_json::to_string(&read_ok).unwrap();
         assert_eq!(json, r#"{"type":"read_ok","in_reply_to":4,"value":{"0":10,"1":7}}"#);
         assert_eq!(serde_json::from_str::<TpcMsg>(&json).unwrap(), read_ok);
+    }
+
+    #[test]
+    fn durable_state_keyed_by_transaction_round_trips_through_json() {
+        let durable = TpcDurable::Participant {
+            balances: BTreeMap::from([(0, 10)]),
+            prepared: BTreeMap::from([(
+                Txn {
+                    incarnation: 0,
+                    seq: 7,
+                },
+                Work::Read,
+            )]),
+        };
+        let json = serde_json::to_string(&durable).unwrap();
+        assert!(json.contains(r#""prepared":{"0.7":{"kind":"read"}}"#), "{json}");
+        assert_eq!(serde_json::from_str::<TpcDurable>(&json).unwrap(), durable);
+        assert!(serde_json::from_str::<Txn>(r#""x""#).is_err());
     }
 }

@@ -206,7 +206,7 @@ impl Coordinator {
         from: NodeId,
         txn: Txn,
         yes: bool,
-        balances: BTreeMap<Account, Amount>,
+        balances: Vec<(Account, Amount)>,
         out: &mut Effects<TpcNode>,
     ) {
         let Some(active) = state.active.get_mut(&txn) else {
@@ -271,7 +271,11 @@ impl Coordinator {
             },
             Work::Read => TpcMsg::ReadOk {
                 in_reply_to: active.msg_id,
-                value: active.balances,
+                value: active
+                    .balances
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), *b))
+                    .collect(),
             },
         };
         out.send(active.client, reply);

@@ -178,7 +178,7 @@ impl Participant {
                 .iter()
                 .map(|a| (*a, state.balances.get(a).copied().unwrap_or(0)))
                 .collect(),
-            Work::Transfer { .. } => BTreeMap::new(),
+            Work::Transfer { .. } => Vec::new(),
         };
         let yes = !conflict && !overdraft;
         if yes {
@@ -193,7 +193,7 @@ impl Participant {
             TpcMsg::Vote {
                 txn,
                 yes,
-                balances: if yes { balances } else { BTreeMap::new() },
+                balances: if yes { balances } else { Vec::new() },
             },
         );
     }
