@@ -29,6 +29,9 @@ mod reference_nodes;
 mod replay;
 /// txn-list-append and txn-rw-register against the Python txn node and its bugs.
 mod txn;
+/// `--node two-phase-commit` with the bank workload under kills: correct, commit-on-majority,
+/// forget-vote.
+mod two_phase_commit;
 /// Each workload's happy path is valid.
 mod workloads;
 
