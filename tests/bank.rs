@@ -91,5 +91,6 @@ fn check_with_workload_bank_on_a_valid_jsonl_history_exits_zero_and_a_bad_one_th
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(code(&out), 3, "{text}");
-    assert!(text.contains("line 1"), "{text}");
+    assert!(text.contains("bad.jsonl:1"), "{text}");
+    assert!(text.contains("{from, to, amount}"), "{text}");
 }
