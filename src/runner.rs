@@ -43,6 +43,7 @@ pub mod corrupt;
 pub mod effect;
 mod error;
 pub mod json;
+pub mod lose_unsynced;
 pub mod nemesis;
 mod net_stats;
 pub mod netns;

@@ -86,6 +86,8 @@ fn classify(f: &str) -> (String, bool) {
         "resume" => ("pause".into(), false),
         "corrupt" => ("corrupt".into(), true),
         "recover" => ("corrupt".into(), false),
+        "lose-unsynced" => ("lose-unsynced".into(), true),
+        "power-on" => ("lose-unsynced".into(), false),
         "bump" => ("clock".into(), true),
         "reset" => ("clock".into(), false),
         _ => match (f.strip_prefix("start-"), f.strip_prefix("stop-")) {
@@ -147,6 +149,7 @@ fn colour(kind: &str) -> &'static str {
         "loss" => "#00897b",
         "latency" => "#1e88e5",
         "corrupt" => "#6d4c41",
+        "lose-unsynced" => "#c2185b",
         "clock" => "#3949ab",
         _ => "#757575",
     }

@@ -78,6 +78,21 @@ pub trait Cluster: Send + Sync + 'static {
     /// SIGKILLs node `i` (a no-op when it is down); the exit seen.
     fn kill_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
+    /// Fails node `i` as a power failure would: SIGKILLs it, then discards what it wrote but
+    /// did not sync (all of it, or a torn tail, drawn from `seed`); the effect: the exit and the
+    /// bytes discarded, read back. It stays down until [`Cluster::start_node`]. A backend that
+    /// cannot refuses `--nemesis lose-unsynced` in [`Backend::validate`]; this default reports
+    /// an effect that missed.
+    fn lose_unsynced(&self, i: usize, seed: u64) -> impl Future<Output = Effect> + Send {
+        let _ = (i, seed);
+        async {
+            Effect::missed(vec![(
+                "error",
+                crate::history::Value::str("this backend cannot lose unsynced writes"),
+            )])
+        }
+    }
+
     /// SIGSTOPs node `i`; the process seen stopped.
     fn pause_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 

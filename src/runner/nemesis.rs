@@ -43,6 +43,9 @@ pub enum FaultKind {
     Latency,
     /// Kill one node, flip a bit in or truncate one file of its data directory, restart it.
     Corrupt,
+    /// Kill nodes as a power failure would: what they wrote but did not sync is lost (all of it,
+    /// or a torn tail), then restart them. Reference nodes on the router.
+    LoseUnsynced,
     /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
     Clock,
     /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
@@ -51,25 +54,27 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::LoseUnsynced,
         FaultKind::Clock,
         FaultKind::Figure8,
     ];
 
     /// The kinds that follow the timed schedule.
-    pub const TIMED: [FaultKind; 7] = [
+    pub const TIMED: [FaultKind; 8] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
         FaultKind::Loss,
         FaultKind::Latency,
         FaultKind::Corrupt,
+        FaultKind::LoseUnsynced,
         FaultKind::Clock,
     ];
 
@@ -85,6 +90,7 @@ impl FaultKind {
             FaultKind::Loss => "loss",
             FaultKind::Latency => "latency",
             FaultKind::Corrupt => "corrupt",
+            FaultKind::LoseUnsynced => "lose-unsynced",
             FaultKind::Clock => "clock",
             FaultKind::Figure8 => "figure8",
         }
@@ -133,6 +139,11 @@ pub enum Fault {
     Corrupt(Vec<usize>, u64),
     /// Restart these (corrupted) nodes with the same ids.
     Recover(Vec<usize>),
+    /// SIGKILL these nodes and discard what each wrote but did not sync (all of it or a torn
+    /// tail, drawn from the seed and the node).
+    LoseUnsynced(Vec<usize>, u64),
+    /// Restart these nodes (after [`Fault::LoseUnsynced`]) with the same ids.
+    PowerOn(Vec<usize>),
     /// Set these nodes' clocks this many milliseconds off the real time (signed).
     ClockBump(Vec<(usize, i64)>),
     /// Set these nodes' clocks back to the real time.
@@ -165,6 +176,8 @@ impl Fault {
             Fault::StopLatency => "stop-latency",
             Fault::Corrupt(..) => "corrupt",
             Fault::Recover(_) => "recover",
+            Fault::LoseUnsynced(..) => "lose-unsynced",
+            Fault::PowerOn(_) => "power-on",
             Fault::ClockBump(_) => "bump",
             Fault::ClockReset(_) => "reset",
             Fault::Targeted {
@@ -183,6 +196,7 @@ impl Fault {
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
+            Fault::LoseUnsynced(..) | Fault::PowerOn(_) => FaultKind::LoseUnsynced,
             Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
             Fault::Targeted { kind, .. } => *kind,
         }
@@ -198,6 +212,7 @@ impl Fault {
                 | Fault::StartLoss(..)
                 | Fault::StartLatency(..)
                 | Fault::Corrupt(..)
+                | Fault::LoseUnsynced(..)
                 | Fault::ClockBump(_)
                 | Fault::Targeted {
                     grudge: Some(_),
@@ -216,6 +231,7 @@ impl Fault {
             Fault::StartLoss(..) => Fault::StopLoss,
             Fault::StartLatency(..) => Fault::StopLatency,
             Fault::Corrupt(nodes, _) => Fault::Recover(nodes.clone()),
+            Fault::LoseUnsynced(nodes, _) => Fault::PowerOn(nodes.clone()),
             Fault::ClockBump(offsets) => {
                 Fault::ClockReset(offsets.iter().map(|&(i, _)| i).collect())
             }
@@ -257,6 +273,7 @@ impl Fault {
             | Fault::Pause(s)
             | Fault::Resume(s)
             | Fault::Recover(s)
+            | Fault::PowerOn(s)
             | Fault::ClockReset(s) => nodes(s),
             Fault::ClockBump(offsets) => Value::Map(
                 offsets
@@ -264,7 +281,7 @@ impl Fault {
                     .map(|&(i, ms)| (Value::str(node_id(i)), Value::Int(ms)))
                     .collect(),
             ),
-            Fault::Corrupt(s, seed) => map(vec![
+            Fault::Corrupt(s, seed) | Fault::LoseUnsynced(s, seed) => map(vec![
                 ("nodes", nodes(s)),
                 ("seed", Value::Int(*seed as i64)),
             ]),
@@ -297,6 +314,7 @@ impl Fault {
             Fault::Kill(s) => format!("kill {}", nodes(s)),
             Fault::Pause(s) => format!("pause {}", nodes(s)),
             Fault::Corrupt(s, _) => format!("corrupt {}", nodes(s)),
+            Fault::LoseUnsynced(s, _) => format!("lose-unsynced {}", nodes(s)),
             Fault::ClockBump(offsets) => {
                 let each: Vec<String> = offsets
                     .iter()
@@ -356,6 +374,7 @@ mod tests {
             Fault::StartLoss(vec![1], 0.5),
             Fault::StartLatency(vec![2], Duration::from_millis(50)),
             Fault::ClockBump(vec![(0, 250), (2, -4000)]),
+            Fault::LoseUnsynced(vec![0, 1], 9),
             Fault::StartPartition {
                 shape: PartitionShape::One,
                 grudge: Grudge::none(3),

@@ -80,6 +80,14 @@ impl Backend for NetnsBackend {
             let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
             clock_skew::check(argv.first().map_or("", String::as_str))?;
         }
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
+            return Err(RunError::Netns(
+                "--nemesis lose-unsynced needs a filesystem that holds unsynced writes so they \
+                 can be dropped (a lazy FUSE filesystem under each node's data directory), which \
+                 the netns backend does not mount yet; use the router with --node NAME"
+                    .into(),
+            ));
+        }
         if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
             return Err(RunError::Netns(format!(
                 "the latency fault delays node-to-node traffic in a proxy, which needs \

@@ -45,6 +45,7 @@ use self::task::RouterHandle;
 use super::backend::{Backend, BackendSummary, Cluster, StartContext};
 use super::clock_skew;
 use super::effect::Effect;
+use super::lose_unsynced;
 use super::error::NodeFailure;
 use super::nemesis::targeted::Step;
 use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
@@ -63,6 +64,16 @@ impl Backend for RouterBackend {
     type Cluster = RouterCluster;
 
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced)
+            && !matches!(plan.node, super::plan::NodeCommand::Named { .. })
+        {
+            return Err(RunError::Plan(
+                "--nemesis lose-unsynced discards what a reference node's store wrote but did \
+                 not sync; it needs `--node NAME` (a node of `splitbrain node`), whose store \
+                 keeps the two apart"
+                    .into(),
+            ));
+        }
         if plan.nemesis.contains(&FaultKind::Clock) {
             let argv = plan.node.argv(std::path::Path::new("."), plan.seed);
             let program = argv.first().map(|p| p.to_string_lossy().into_owned());
@@ -133,6 +144,28 @@ impl Cluster for RouterCluster {
 
     async fn kill_node(&self, i: usize) -> Effect {
         self.nodes.kill(i).await
+    }
+
+    async fn lose_unsynced(&self, i: usize, seed: u64) -> Effect {
+        let killed = self.nodes.kill(i).await;
+        let dir = match self.nodes.data_dir(i) {
+            Ok(dir) => dir,
+            Err(e) => {
+                return Effect::missed(vec![("error", crate::history::Value::str(e.to_string()))])
+            }
+        };
+        let lost = tokio::task::spawn_blocking(move || lose_unsynced::discard(&dir, seed))
+            .await
+            .unwrap_or_else(|_| {
+                Effect::missed(vec![("error", crate::history::Value::str("not discarded"))])
+            });
+        Effect {
+            took: match (lost.took, killed.took) {
+                (Some(lost), Some(killed)) => Some(lost && killed),
+                (lost, _) => lost,
+            },
+            evidence: lost.evidence.into_iter().chain(killed.evidence).collect(),
+        }
     }
 
     fn node_pid(&self, i: usize) -> Option<i32> {

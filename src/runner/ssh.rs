@@ -128,6 +128,14 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
+            return Err(RunError::Ssh(
+                "--nemesis lose-unsynced drops writes the hosts' filesystems have not synced, \
+                 which needs a lazy filesystem on every host; the ssh backend does not set one \
+                 up (use the router with --node NAME)"
+                    .into(),
+            ));
+        }
         if plan.nemesis.contains(&FaultKind::Corrupt) {
             return Err(RunError::Ssh(
                 "--nemesis corrupt damages files of the nodes' data directories on this \

@@ -16,7 +16,9 @@
 //!
 //! A new process of `x` (its journal's next `start`, or the `before init` lines before it)
 //! crashes the previous one: volatile state, timers and choices are gone, and the durable value
-//! it recovers must be the last one the replay persisted — if not, the gap is bridged by a
+//! it recovers must be the last one the replay wrote, or (a crash that lost unsynced writes,
+//! `--nemesis lose-unsynced`) the last synced one or an unsynced write after it, as the
+//! model's crash and sync steps allow — if not, the gap is bridged by a
 //! bounded search (`gap.rs`). A drop in `messages.jsonl` is the model's drop, a duplicate the
 //! model's duplication; client requests enter the network as the environment's moves.
 //!
@@ -221,12 +223,7 @@ pub(crate) fn validate<P: Lift>(
             entries: journal.entries.into_iter().map(Some).collect(),
             next: 0,
             protocol,
-            snap: Snapshot {
-                state,
-                timers: BTreeSet::new(),
-                choices: BTreeMap::new(),
-                persisted: None,
-            },
+            snap: Snapshot::fresh(state),
             up: false,
             process: 0,
             fresh: false,
@@ -663,14 +660,14 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 )
             })?),
         };
-        if recovered_hash != self.nodes[x].snap.persisted {
+        if !self.nodes[x].snap.may_recover(recovered_hash) {
             self.bridge(x, entry.line, recovered_hash)?;
             if self.stopped() {
                 return Ok(());
             }
         }
         let node = &mut self.nodes[x];
-        node.snap.persisted = recovered_hash;
+        node.snap.recovered(recovered_hash);
         node.lost.clear();
         node.pre_crash = None;
         let mut out = Effects::new();
@@ -752,7 +749,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 input,
                 &lost,
             );
-            let persisted = effects.iter().any(|e| matches!(e, Effect::Persist(_)));
+            let persisted = effects.iter().any(|e| matches!(e, Effect::Sync));
             shown.push(match input {
                 BridgeInput::Msg(i) => format!(
                     "handles #{} from {}",
@@ -1116,23 +1113,37 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                     Effect::Choose { key, options } => {
                         snap.choices.insert(key.to_string(), options.clone());
                     }
-                    Effect::Send { .. } | Effect::Persist(_) => {}
+                    Effect::Send { .. } | Effect::Persist(_) | Effect::Sync => {}
                 }
             }
         }
         let rendered = compare::render(effects);
-        if let Some(mismatch) = compare::compare(&rendered, &entry.fx, entry.persist) {
+        // What the model's sync makes durable: its own write, or the node's last unsynced one.
+        let expected_sync = rendered
+            .sync
+            .map(|own| own.or_else(|| self.nodes[x].snap.unsynced.last().copied()));
+        let actual = compare::Journaled {
+            fx: &entry.fx,
+            persisted: entry.persist,
+            synced: entry.sync,
+        };
+        if let Some(mismatch) = compare::compare(&rendered, expected_sync.flatten(), &actual) {
             let input = self.describe_input(self.steps.len());
             self.diverge(x, entry.line, input, id, None, mismatch);
             return Ok(());
         }
-        if let Some(hash) = rendered.persist {
-            self.nodes[x].snap.persisted = Some(hash);
+        for step in &rendered.disk {
+            match *step {
+                compare::DiskStep::Write(hash) => self.nodes[x].snap.wrote(hash),
+                compare::DiskStep::Sync => {
+                    self.nodes[x].snap.sync();
+                }
+            }
         }
         let at = self.steps.len() as u64;
         let states: Vec<&P::State> = self.nodes.iter().map(|n| &n.snap.state).collect();
         let violation = self.judge.step(at, x, &states, touch)?;
-        if rendered.persist.is_some() {
+        if rendered.sync.is_some() {
             self.judge.persisted(x);
         }
         let process = self.nodes[x].process;

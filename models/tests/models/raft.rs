@@ -114,3 +114,10 @@ fn commit_old_term_is_harmless_while_terms_are_too_few_for_figure_8() {
         );
     }
 }
+
+#[test]
+fn ack_before_sync_probe() {
+    let outcome = run(CheckRequest::new("raft").bug("ack-before-sync"));
+    println!("{outcome}");
+    panic!();
+}

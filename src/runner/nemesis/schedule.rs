@@ -47,7 +47,9 @@ pub fn schedule(
                 let killed: Vec<usize> = active
                     .iter()
                     .flat_map(|f| match f {
-                        Some(Fault::Restart(nodes) | Fault::Recover(nodes)) => nodes.clone(),
+                        Some(
+                            Fault::Restart(nodes) | Fault::Recover(nodes) | Fault::PowerOn(nodes),
+                        ) => nodes.clone(),
                         _ => Vec::new(),
                     })
                     .collect();
@@ -64,8 +66,8 @@ pub fn schedule(
     out
 }
 
-/// A random start action of `kind` and the action that ends it; `up` are the nodes not killed
-/// or corrupted (`None`: nothing to pause or corrupt).
+/// A random start action of `kind` and the action that ends it; `up` are the nodes not killed,
+/// corrupted or powered off (`None`: nothing to pause, corrupt or power off).
 fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<(Fault, Fault)> {
     let all: Vec<usize> = (0..n).collect();
     Some(match kind {
@@ -105,6 +107,16 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
             (
                 Fault::Corrupt(vec![node], rng.gen()),
                 Fault::Recover(vec![node]),
+            )
+        }
+        // A power failure of one node, a minority, a majority or all of them (Jepsen's node
+        // specs), among the nodes up: a node already down has no process to lose writes.
+        FaultKind::LoseUnsynced if up.is_empty() => return None,
+        FaultKind::LoseUnsynced => {
+            let nodes = targets(up, true, rng);
+            (
+                Fault::LoseUnsynced(nodes.clone(), rng.gen()),
+                Fault::PowerOn(nodes),
             )
         }
         FaultKind::Clock => {
@@ -150,7 +162,7 @@ fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    const ALL: [FaultKind; 8] = FaultKind::ALL;
+    const ALL: [FaultKind; 9] = FaultKind::ALL;
 
     #[test]
     fn same_seed_gives_the_same_schedule_and_another_seed_another() {

@@ -270,11 +270,19 @@ impl Faults {
                 }
                 Some(Effect::per_node(effects))
             }
-            Fault::Recover(nodes) => {
+            Fault::Recover(nodes) | Fault::PowerOn(nodes) => {
                 for &i in nodes {
                     cluster.start_node(i).await?;
                 }
                 None
+            }
+            Fault::LoseUnsynced(nodes, seed) => {
+                let mut effects = Vec::new();
+                for &i in nodes {
+                    let seed = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    effects.push((node_id(i), cluster.lose_unsynced(i, seed).await));
+                }
+                Some(Effect::per_node(effects))
             }
             Fault::ClockBump(offsets) => Some(self.clock(cluster, offsets).await),
             Fault::ClockReset(nodes) => {
@@ -290,12 +298,16 @@ impl Faults {
 }
 
 /// Whether `fault`'s effect proves its kind took effect: the kill, the pause, the corruption
-/// read back, the clock offset read back, and the end of a network fault (which counts what it dropped or delayed). A
+/// read back, the unsynced file read back after the discard, the clock offset read back, and the end of a network fault (which counts what it dropped or delayed). A
 /// restart or a resume proves nothing about the fault it ends.
 fn judges(fault: &Fault) -> bool {
     !matches!(
         fault,
-        Fault::Restart(_) | Fault::Resume(_) | Fault::Recover(_) | Fault::ClockReset(_)
+        Fault::Restart(_)
+            | Fault::Resume(_)
+            | Fault::Recover(_)
+            | Fault::PowerOn(_)
+            | Fault::ClockReset(_)
     )
 }
 
@@ -307,6 +319,9 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Kill => "no kill was seen to end a process",
         FaultKind::Pause => "no paused process was seen stopped",
         FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
+        FaultKind::LoseUnsynced => {
+            "no node was killed with its unsynced writes discarded and read back"
+        }
         FaultKind::Clock => "no node's clock was read back at the offset it was set to",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };

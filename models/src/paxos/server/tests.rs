@@ -48,8 +48,9 @@ fn acceptor_persists_its_promise_before_replying() {
             accepted: None
         })
     ));
+    assert!(matches!(effects[1], Effect::Sync));
     assert!(matches!(
-        &effects[1],
+        &effects[2],
         Effect::Send { to, msg: Msg::Paxos(PaxosMsg::Promise { accepted: None, .. }) } if *to == NodeId::node(0)
     ));
 }
