@@ -17,6 +17,8 @@ mod clock;
 mod faults;
 /// SIGINT mid-run: every process gone, the partial history saved.
 mod interrupt;
+/// `--nemesis lose-unsynced`: power failures that lose what reference nodes did not sync.
+mod lose_unsynced;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
 /// `--node NAME`: the models crate's protocols as real node processes.

@@ -103,7 +103,11 @@ mod tests {
                 .load::<Vec<u32>>()
                 .unwrap()
                 .unwrap();
-            assert_ne!(recovered, vec![1, 2, 3], "seed {seed}: the last write is lost");
+            assert_ne!(
+                recovered,
+                vec![1, 2, 3],
+                "seed {seed}: the last write is lost"
+            );
             if discarded == unsynced as i64 {
                 all += 1;
                 assert_eq!(recovered, vec![1], "seed {seed}");
@@ -111,7 +115,10 @@ mod tests {
                 torn += 1;
             }
         }
-        assert!(all > 0 && torn > 0, "both modes are drawn: {all} all, {torn} torn");
+        assert!(
+            all > 0 && torn > 0,
+            "both modes are drawn: {all} all, {torn} torn"
+        );
     }
 
     #[test]

@@ -337,6 +337,9 @@ mod tests {
         };
         let m = compare(&synced, Some(hash), &unsynced).unwrap();
         assert!(m.what.contains("syncs"), "{}", m.what);
-        assert_eq!(compare(&synced, Some(hash), &journaled(&[], Some(hash))), None);
+        assert_eq!(
+            compare(&synced, Some(hash), &journaled(&[], Some(hash))),
+            None
+        );
     }
 }

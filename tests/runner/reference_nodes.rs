@@ -8,7 +8,7 @@ use super::{check, run_tagged, Run};
 
 /// `splitbrain run ARGS... --store TMP --no-progress --node NAME`. Reference nodes take no
 /// `--tag`; their `--data-dir` lies in the temp store, so its path tags them instead.
-fn run_reference(args: &[&str], node: &str) -> Run {
+pub(super) fn run_reference(args: &[&str], node: &str) -> Run {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
     run_tagged(args, &["--node".into(), node.into()], store, tag)
@@ -108,7 +108,7 @@ fn raft_voting_without_the_log_check_loses_acknowledged_writes_under_partitions(
 /// Runs raft nodes with `args(seed)` for each seed in turn until a run is invalid (and
 /// `splitbrain check` agrees on its history); `inspect` sees every run first. Panics with every
 /// output when no run is invalid.
-fn raft_invalid_within_runs(
+pub(super) fn raft_invalid_within_runs(
     seeds: [&'static str; 3],
     args: impl Fn(&'static str) -> Vec<&'static str>,
     inspect: impl Fn(&Run),

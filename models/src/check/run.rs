@@ -27,19 +27,18 @@ pub(crate) fn resolve(info: &SpecInfo, request: &CheckRequest) -> Result<SpecCon
         .collect();
     let bug = match &request.bug {
         None => None,
-        Some(name) => Some(
-            info.bug(name)
-                .ok_or_else(|| ModelError::UnknownBug {
-                    spec: info.name,
-                    bug: name.clone(),
-                    known: info
-                        .bugs
-                        .iter()
-                        .map(|b| b.name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?,
-        ),
+        Some(name) => Some(info.bug(name).ok_or_else(|| {
+            ModelError::UnknownBug {
+                spec: info.name,
+                bug: name.clone(),
+                known: info
+                    .bugs
+                    .iter()
+                    .map(|b| b.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })?),
     };
     for &(name, value) in bug.map_or(&[][..], |b| b.defaults) {
         values.insert(name, value);

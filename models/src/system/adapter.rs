@@ -86,21 +86,40 @@ impl<P: Protocol> Actor for Adapter<P> {
         Disk { node, unsynced }
     }
 
-    fn on_msg(&self, id: Id, state: &mut Cow<Self::State>, src: Id, msg: P::Msg, out: &mut Out<Self>) {
+    fn on_msg(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: P::Msg,
+        out: &mut Out<Self>,
+    ) {
         let (me, from) = (self.topology.node_id(id), self.topology.node_id(src));
         self.step(state, out, |state, effects| {
             self.node.on_msg(me, state, from, msg, effects)
         });
     }
 
-    fn on_timeout(&self, id: Id, state: &mut Cow<Self::State>, timer: &P::Timer, out: &mut Out<Self>) {
+    fn on_timeout(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        timer: &P::Timer,
+        out: &mut Out<Self>,
+    ) {
         let me = self.topology.node_id(id);
         self.step(state, out, |state, effects| {
             self.node.on_timer(me, state, timer.clone(), effects)
         });
     }
 
-    fn on_random(&self, id: Id, state: &mut Cow<Self::State>, pick: &P::Timer, out: &mut Out<Self>) {
+    fn on_random(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        pick: &P::Timer,
+        out: &mut Out<Self>,
+    ) {
         let me = self.topology.node_id(id);
         self.step(state, out, |state, effects| {
             self.node.on_timer(me, state, pick.clone(), effects)

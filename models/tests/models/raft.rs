@@ -117,7 +117,20 @@ fn commit_old_term_is_harmless_while_terms_are_too_few_for_figure_8() {
 
 #[test]
 fn ack_before_sync_probe() {
-    let outcome = run(CheckRequest::new("raft").bug("ack-before-sync"));
-    println!("{outcome}");
+    for (clients, stop) in [(1, true), (1, false)] {
+        let t = std::time::Instant::now();
+        let mut r = CheckRequest::new("raft")
+            .bug("ack-before-sync")
+            .bound("candidates", 2)
+            .bound("clients", clients);
+        if stop {
+            r = r.stop_when(StopWhen::Decided("election safety".into()));
+        }
+        let outcome = run(r);
+        println!(
+            "clients {clients} stop {stop}: {:?}\n{outcome}",
+            t.elapsed()
+        );
+    }
     panic!();
 }
