@@ -25,7 +25,7 @@
 //! The first effect that differs, a timer that was not armed, an output the router never saw
 //! in its place, or a state where a property fails ends the join: the run is invalid there.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 use serde::Deserialize;

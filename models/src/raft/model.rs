@@ -132,9 +132,9 @@ impl Spec for Raft {
                 name: ACK_BEFORE_SYNC,
                 description: "servers vote, acknowledge entries and count their own once their \
                               term, vote and log are written, and sync them later: a crash loses \
-                              what they promised (needs a crash; --crashes 1 by default)",
+                              what they promised (defaults: 1 crash, 2 candidates, 1 client)",
                 violates: "election safety",
-                defaults: &[("crashes", 1)],
+                defaults: &[("crashes", 1), ("candidates", 2), ("clients", 1)],
             },
         ]
     }
