@@ -2,8 +2,8 @@
 //! loses acknowledged writes when a power failure drops what it did not sync; the correct
 //! server, which syncs before it answers, stays valid under the same schedule.
 
-use super::reference_nodes::{raft_invalid_within_runs, run_reference};
-use super::Run;
+use super::reference_nodes::run_reference;
+use super::{check, Run};
 
 /// lin-kv on 3 raft nodes, power failures every 300 ms on average (one node, a minority, a
 /// majority or all of them), each followed by a power-on.
@@ -49,22 +49,25 @@ fn discarded_bytes(r: &Run) -> Vec<i64> {
 
 #[test]
 fn raft_acknowledging_before_it_syncs_loses_acknowledged_writes_when_unsynced_writes_are_lost() {
-    raft_invalid_within_runs(
-        ["1", "2", "3"],
-        |seed| {
-            let mut args = unsynced_args(seed);
-            args.extend(["--bug", "ack-before-sync"]);
-            args
-        },
-        |r| {
-            let bytes = discarded_bytes(r);
-            assert!(!bytes.is_empty(), "no power failure: {}", r.text());
-            assert!(
-                bytes.iter().any(|&b| b > 0),
-                "the buggy server always has unsynced writes to lose: {bytes:?}"
-            );
-        },
-    );
+    // The run is invalid on trace validation alone (the bug leaves the correct model); the
+    // claim is the history's: an acknowledged write is lost. Node timing is not seeded, so the
+    // claim is "within three bounded runs" (5 / 5 seeds in the README).
+    let mut outputs = Vec::new();
+    for seed in ["1", "2", "3"] {
+        let mut args = unsynced_args(seed);
+        args.extend(["--bug", "ack-before-sync"]);
+        let r = run_reference(&args, "raft");
+        let bytes = discarded_bytes(&r);
+        assert!(!bytes.is_empty(), "no power failure: {}", r.text());
+        let (code, text) = check(&r.dir().join("history.jsonl"));
+        if code == 1 {
+            assert_eq!(r.code(), 1, "{}", r.text());
+            assert!(bytes.iter().any(|&b| b > 0), "{bytes:?}");
+            return;
+        }
+        outputs.push(format!("seed {seed}: {} / {text}", r.text()));
+    }
+    panic!("no history lost a write:\n{}", outputs.join("\n"));
 }
 
 #[test]

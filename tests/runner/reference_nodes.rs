@@ -108,7 +108,7 @@ fn raft_voting_without_the_log_check_loses_acknowledged_writes_under_partitions(
 /// Runs raft nodes with `args(seed)` for each seed in turn until a run is invalid (and
 /// `splitbrain check` agrees on its history); `inspect` sees every run first. Panics with every
 /// output when no run is invalid.
-pub(super) fn raft_invalid_within_runs(
+fn raft_invalid_within_runs(
     seeds: [&'static str; 3],
     args: impl Fn(&'static str) -> Vec<&'static str>,
     inspect: impl Fn(&Run),
