@@ -11,13 +11,15 @@
 //!   `unknown`, never a guess;
 //! - [`Witness`] (`witness.rs` + `witness/`): the explanation of an invalid verdict;
 //! - [`transactional`] (`transactional.rs` + `transactional/`): Elle-class checking of
-//!   transactional histories (list-append, rw-register) against consistency models.
+//!   transactional histories (list-append, rw-register) against consistency models;
+//! - [`kafka`] (`kafka.rs` + `kafka/`): Jepsen's kafka checker (send/poll logs).
 //!
 //! A violation found is a verdict ([`Verdict::Invalid`]), not an error; a [`CheckError`] means
 //! the history could not be checked at all (an operation the model does not understand).
 
 mod budget;
 mod error;
+pub mod kafka;
 mod linearizable;
 mod model;
 mod partition;

@@ -25,6 +25,8 @@
 //! - [`effect`]: the evidence that a fault action took effect;
 //! - [`clock_skew`]: the clock nemesis's per-node skew (libfaketime preloaded, one timestamp
 //!   file per node), its read-back, and the refusal of programs it cannot move (Go, static);
+//! - [`lazyfs`]: the lazy filesystem (unsynced writes held in memory, dropped by a power
+//!   failure) mounted as each netns node's data directory for `--nemesis lose-unsynced`;
 //! - [`corrupt`]: the corrupt nemesis's file damage (a bit flip or a truncation, seeded) in a
 //!   down node's data directory;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
@@ -43,6 +45,7 @@ pub mod corrupt;
 pub mod effect;
 mod error;
 pub mod json;
+pub mod lazyfs;
 pub mod lose_unsynced;
 pub mod nemesis;
 mod net_stats;

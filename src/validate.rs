@@ -16,7 +16,8 @@
 //! - [`validate`] (here): store in, [`Validation`] out; [`ValidateOptions`];
 //! - `store.rs`: reading the store (the only I/O);
 //! - `messages.rs`, `journal.rs`: the router's and the nodes' journals, parsed;
-//! - `join.rs`: the replay and the join, step by step, per node name (`registry.rs`);
+//! - `join.rs` + `join/`: the replay and the join, step by step (one concept a file), per
+//!   node name (`registry.rs`);
 //! - `compare.rs`: one handler call's effects against the journaled ones;
 //! - `gap.rs`: the bounded search that bridges a gap;
 //! - `outcome.rs`: [`Validation`] and its parts; `explain.rs`: as text.

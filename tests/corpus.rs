@@ -80,3 +80,30 @@ fn every_key_of_c50_bad_gets_a_verdict() {
     assert!(report.keys.iter().all(|k| k.verdict != Verdict::Unknown));
     assert_eq!(report.verdict, Verdict::Invalid);
 }
+
+/// The files whose witnesses took most of the corpus's time (issue 21): however the shrinking
+/// gets there, its core must still be a genuine violation on its own.
+#[test]
+fn minimal_witnesses_of_etcd_057_etcd_099_and_c50_bad_are_invalid_alone() {
+    for file in [
+        "jepsen/etcd_057.log",
+        "jepsen/etcd_099.log",
+        "kv/c50-bad.txt",
+    ] {
+        let (format, ops) = format::read_ops(&corpus().join(file), None).unwrap();
+        let mut options = CheckOptions::default();
+        options.format = Some(format);
+        let report = check(&ops, &options).unwrap();
+        assert_eq!(report.verdict, Verdict::Invalid, "{file}");
+        for key in report.keys.iter().filter(|k| k.verdict == Verdict::Invalid) {
+            let witness = key.witness.as_ref().expect("invalid keys carry a witness");
+            let alone = check(&witness.minimal, &CheckOptions::with_model(report.model)).unwrap();
+            assert_eq!(
+                alone.verdict,
+                Verdict::Invalid,
+                "{file}: the minimal sub-history alone: {}",
+                witness.to_text("")
+            );
+        }
+    }
+}

@@ -16,6 +16,8 @@ mod histories;
 mod isolation_differential;
 /// Native JSON lines for printing and replaying histories in the differential tests.
 mod jsonl;
+/// The kafka checker: hand-written histories, an independent cross-check, the command line.
+mod kafka;
 /// `splitbrain model`: the model checker's command line.
 mod model_cli;
 /// `splitbrain run --net netns`: real etcd in network namespaces (root only).

@@ -11,8 +11,15 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use splitbrain::runner::nemesis::{schedule, Fault, FaultKind, Grudge};
 
+/// The lazy filesystem and `--nemesis lose-unsynced`: etcd, and a node that acknowledges
+/// before it fsyncs.
+mod lazyfs;
 /// Maelstrom nodes under `splitbrain shim` on the same real network.
 mod maelstrom;
+/// MariaDB: InnoDB's repeatable read loses updates.
+mod mariadb;
+/// PostgreSQL: serializable, repeatable read (write skew), read committed (lost updates).
+mod postgres;
 /// Redis: a primary and replicas under Sentinel; a `SET NX PX` lease lock.
 mod redis;
 /// ZooKeeper: a 3-server ensemble, reads with and without `sync`.
@@ -240,6 +247,14 @@ fn assert_nothing_left(prefix: &str, store: &Path) {
     );
     let procs = processes_mentioning(&store.display().to_string());
     assert!(procs.is_empty(), "processes left: {procs:?}");
+    let mounts: Vec<_> = splitbrain::runner::lazyfs::mounted()
+        .into_iter()
+        .filter(|(source, _)| source.starts_with(&format!("{prefix}-")))
+        .collect();
+    assert!(
+        mounts.is_empty(),
+        "lazy filesystems left mounted: {mounts:?}"
+    );
     assert!(!Path::new("/run/splitbrain")
         .join(format!("{prefix}.json"))
         .exists());

@@ -17,10 +17,14 @@ mod clock;
 mod faults;
 /// SIGINT mid-run: every process gone, the partial history saved.
 mod interrupt;
+/// kafka against the Python kafka node and its per-node-offsets bug.
+mod kafka;
 /// `--nemesis lose-unsynced`: power failures that lose what reference nodes did not sync.
 mod lose_unsynced;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
+/// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.
+mod primary_backup;
 /// `--node NAME`: the models crate's protocols as real node processes.
 mod reference_nodes;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.

@@ -24,7 +24,8 @@
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
 //! - the specs: [`paxos`] (single-decree and a replicated register), [`raft`] (leader election,
 //!   log replication and a key-value store), [`lease_lock`] (a lease
-//!   lock service with fencing tokens), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
+//!   lock service with fencing tokens), [`primary_backup`] (a primary replicating to backups, with
+//!   epochs and failover), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
 //!   happens-before);
 //! - [`hat`]: a deployable node only (no spec): totally available read-committed transactions
@@ -49,6 +50,7 @@ pub mod lease_lock;
 pub mod lift;
 pub mod maelstrom;
 pub mod paxos;
+pub mod primary_backup;
 pub mod protocol;
 pub mod raft;
 pub mod spec;

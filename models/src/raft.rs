@@ -43,6 +43,7 @@ mod properties;
 mod server;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -268,8 +269,9 @@ pub struct Persistent {
     pub current_term: Term,
     /// The candidate that received its vote in the current term.
     pub voted_for: Option<NodeId>,
-    /// The log.
-    pub log: Vec<Entry>,
+    /// The log. Shared: stateright copies every actor's storage into every successor state, and
+    /// the log changes far less often than states are generated.
+    pub log: Arc<[Entry]>,
 }
 
 #[cfg(test)]

@@ -243,6 +243,22 @@ impl<S: Spec> System<S> {
 }
 
 impl<S: Spec> SystemState<S> {
+    /// This state's fault bookkeeping with `actors` in place of its own: a transition's
+    /// successor. (`..state.clone()` would clone the actors, network and history only to drop
+    /// them, once per generated state.)
+    pub(crate) fn with_actors(
+        &self,
+        actors: ActorModelState<Adapter<S::Node>, ClientHistory>,
+    ) -> SystemState<S> {
+        SystemState {
+            actors,
+            partition: self.partition,
+            partitions_used: self.partitions_used,
+            crashes_used: self.crashes_used,
+            nodes: self.nodes,
+        }
+    }
+
     /// Replaces the state of the actor at `index` (a lifted real-run state; see
     /// [`crate::lift`]).
     pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {

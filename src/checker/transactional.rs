@@ -46,7 +46,7 @@ pub mod isolation;
 mod models;
 mod options;
 mod report;
-mod scc;
+pub(crate) mod scc;
 mod txn;
 mod verify;
 

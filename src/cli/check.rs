@@ -1,8 +1,10 @@
 //! `splitbrain check FILE...`: read histories, check them, print verdicts and witnesses.
 //!
 //! Single-object histories go to the linearizability checker (here); transactional ones
-//! (micro-op lists, or `--workload`/`--consistency-models` given) to `check/txn.rs`.
+//! (micro-op lists, or `--workload`/`--consistency-models` given) to `check/txn.rs`; kafka ones
+//! (`send`/`poll`/`assign`/`crash` operations, or `--workload kafka`) to `check/kafka.rs`.
 
+mod kafka;
 mod txn;
 
 use std::io::{IsTerminal, Write};
@@ -31,10 +33,10 @@ pub struct CheckArgs {
     /// queue, counter. Inferred from the history when omitted.
     #[arg(long, value_parser = parse_model)]
     model: Option<Model>,
-    /// Transactional workload: list-append or rw-register. Inferred from the micro-ops when
-    /// omitted; a history whose operations are micro-op lists is checked transactionally.
+    /// Workload: list-append, rw-register (transactional) or kafka. Inferred when omitted: a
+    /// history of send/poll operations is kafka, one of micro-op lists transactional.
     #[arg(long, value_parser = txn::parse_workload)]
-    workload: Option<splitbrain::checker::transactional::Workload>,
+    workload: Option<txn::CheckWorkload>,
     #[arg(long, value_parser = txn::parse_models, help = txn::models_help())]
     consistency_models: Option<txn::Models>,
     /// rw-register: assume each key is sequentially consistent (versions follow each
@@ -130,6 +132,25 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
     for file in &args.files {
+        match kafka::applies(&args, file) {
+            Ok(false) => {}
+            Ok(true) => {
+                let code = match kafka::check_file(&args, file, &mut stdout) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        report_error(&args, file, &e, &mut stdout)?;
+                        EXIT_ERROR
+                    }
+                };
+                worst = severity(worst, code);
+                continue;
+            }
+            Err(e) => {
+                report_error(&args, file, &e, &mut stdout)?;
+                worst = severity(worst, EXIT_ERROR);
+                continue;
+            }
+        }
         let transactional = match txn::applies(&args, file) {
             Ok(t) => t,
             Err(e) => {

@@ -118,6 +118,13 @@ pub struct RunArgs {
     /// independent-key generator does, so every new key sees its first writes race (0: never).
     #[arg(long, default_value_t = 0)]
     ops_per_key: usize,
+    /// lease-lock: the longest a holder works between its token and its write (seeded; within
+    /// the lease, only a clock fault can make a holder outlive its lease).
+    #[arg(long, value_parser = units::parse_duration, default_value = "0s")]
+    hold: Duration,
+    /// lease-lock: how long one holder in five pauses on top of --hold before it writes (Kleppmann's GC pause; 0: never).
+    #[arg(long, value_parser = units::parse_duration, default_value = "400ms")]
+    holder_pause: Duration,
     #[arg(long, value_parser = parse_topology, default_value = "grid",
           help = format!("Broadcast topology: {}", names(&Topology::ALL, Topology::name)))]
     topology: Topology,
@@ -268,6 +275,8 @@ impl RunArgs {
         }
         plan.availability = self.availability;
         plan.ops_per_key = self.ops_per_key;
+        plan.hold = self.hold;
+        plan.holder_pause = self.holder_pause;
         plan.topology = self.topology;
         plan.seed = self.seed.unwrap_or_else(random_seed);
         plan.store = self.store.clone();
@@ -337,6 +346,7 @@ fn run_real(args: RunArgs) -> anyhow::Result<u8> {
     plan.validate = false;
     let mut options = AdapterOptions {
         settings: args.settings.clone(),
+        workload: Some(plan.workload),
     };
     if args.etcd_serializable_reads {
         let flag = ("serializable-reads".to_string(), "true".to_string());

@@ -165,6 +165,13 @@ impl Pairer {
         Ok(())
     }
 
+    /// Makes room for `additional` more operations up front: a large history's operations are
+    /// then written once, not copied again at every doubling of the vector (whose fresh pages the
+    /// kernel must also zero), all on the one thread that pairs.
+    pub fn reserve(&mut self, additional: usize) {
+        self.ops.reserve(additional);
+    }
+
     /// The operations, in invocation order. Invocations never completed are `info`.
     pub fn finish(self) -> Vec<Op> {
         self.ops

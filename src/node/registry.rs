@@ -5,6 +5,7 @@ use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
 use splitbrain_models::hat::HatNode;
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
+use splitbrain_models::primary_backup::PbServer;
 use splitbrain_models::raft::RaftServer;
 use splitbrain_models::Deployable;
 use tokio::io::{AsyncBufRead, AsyncWrite};
@@ -15,6 +16,7 @@ use super::{serve, NodeError, NodeOptions};
 pub const NODE_NAMES: &[&str] = &[
     RaftServer::NODE_NAME,
     KeyedPaxos::NODE_NAME,
+    PbServer::NODE_NAME,
     LeaseNode::NODE_NAME,
     GCounter::NODE_NAME,
     PnCounter::NODE_NAME,
@@ -34,6 +36,7 @@ pub async fn serve_named(
     match name {
         RaftServer::NODE_NAME => serve::<RaftServer>(options, input, output).await,
         KeyedPaxos::NODE_NAME => serve::<KeyedPaxos>(options, input, output).await,
+        PbServer::NODE_NAME => serve::<PbServer>(options, input, output).await,
         LeaseNode::NODE_NAME => serve::<LeaseNode>(options, input, output).await,
         GCounter::NODE_NAME => serve::<CrdtNode<GCounter>>(options, input, output).await,
         PnCounter::NODE_NAME => serve::<CrdtNode<PnCounter>>(options, input, output).await,

@@ -86,8 +86,6 @@ fn classify(f: &str) -> (String, bool) {
         "resume" => ("pause".into(), false),
         "corrupt" => ("corrupt".into(), true),
         "recover" => ("corrupt".into(), false),
-        "lose-unsynced" => ("lose-unsynced".into(), true),
-        "power-on" => ("lose-unsynced".into(), false),
         "bump" => ("clock".into(), true),
         "reset" => ("clock".into(), false),
         _ => match (f.strip_prefix("start-"), f.strip_prefix("stop-")) {
@@ -106,6 +104,22 @@ pub fn intervals(events: &[Event]) -> Vec<Interval> {
     let mut done = Vec::new();
     for (position, event) in events.iter().enumerate() {
         if event.process != Process::Nemesis {
+            continue;
+        }
+        if &*event.f == "lose-unsynced" {
+            // One action (a power failure and the restart at once): an instant, not a span.
+            let mut instant = Interval {
+                kind: event.f.to_string(),
+                detail: event.value.to_string(),
+                start: position as u64,
+                end: position as u64 + 1,
+                start_time: event.time,
+                end_time: event.time,
+                evidence: Vec::new(),
+                took: None,
+            };
+            instant.note(event);
+            done.push(instant);
             continue;
         }
         let (kind, starts) = classify(&event.f);
@@ -149,7 +163,7 @@ fn colour(kind: &str) -> &'static str {
         "loss" => "#00897b",
         "latency" => "#1e88e5",
         "corrupt" => "#6d4c41",
-        "lose-unsynced" => "#c2185b",
+        "lose-unsynced" => "#c62828",
         "clock" => "#3949ab",
         _ => "#757575",
     }

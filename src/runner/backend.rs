@@ -78,17 +78,15 @@ pub trait Cluster: Send + Sync + 'static {
     /// SIGKILLs node `i` (a no-op when it is down); the exit seen.
     fn kill_node(&self, i: usize) -> impl Future<Output = Effect> + Send;
 
-    /// Fails node `i` as a power failure would: SIGKILLs it, then discards what it wrote but
-    /// did not sync (all of it, or a torn tail, drawn from `seed`); the effect: the exit and the
-    /// bytes discarded, read back. It stays down until [`Cluster::start_node`]. A backend that
-    /// cannot refuses `--nemesis lose-unsynced` in [`Backend::validate`]; this default reports
-    /// an effect that missed.
-    fn lose_unsynced(&self, i: usize, seed: u64) -> impl Future<Output = Effect> + Send {
-        let _ = (i, seed);
+    /// A power failure on node `i`: SIGKILL, then what it wrote but did not sync is dropped
+    /// (how much: from `seed`); it is not restarted. The evidence: the exit seen and the bytes
+    /// dropped. A backend without a lazy disk refuses `lose-unsynced` in
+    /// [`Backend::validate`]; this default says so if it is reached anyway.
+    fn lose_unsynced(&self, _i: usize, _seed: u64) -> impl Future<Output = Effect> + Send {
         async {
             Effect::missed(vec![(
                 "error",
-                crate::history::Value::str("this backend cannot lose unsynced writes"),
+                crate::history::Value::str("this backend cannot drop unsynced writes"),
             )])
         }
     }
@@ -103,6 +101,13 @@ pub trait Cluster: Send + Sync + 'static {
     /// checks libfaketime is mapped in it).
     fn node_pid(&self, _i: usize) -> Option<i32> {
         None
+    }
+
+    /// Sets node `i`'s clock `offset_ms` off the real one on the machine it runs on, with the
+    /// offset read back; `None` (the default): the node runs here, and the skeleton sets the
+    /// offset in the run's store, where the node's libfaketime reads it.
+    fn set_clock(&self, _i: usize, _offset_ms: i64) -> impl Future<Output = Option<Effect>> + Send {
+        async { None }
     }
 
     /// Waits until every started node serves clients (a readiness probe), or `stop`.

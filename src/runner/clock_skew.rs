@@ -26,7 +26,7 @@ use crate::history::Value;
 use crate::runner::effect::Effect;
 
 /// Where Debian, Ubuntu and a source install put libfaketime.
-const LIBFAKETIME: [&str; 4] = [
+pub const LIBFAKETIME: [&str; 4] = [
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
     "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
     "/usr/lib/faketime/libfaketime.so.1",
@@ -140,6 +140,31 @@ impl Elf<'_> {
         Some(false)
     }
 
+    /// Where the section headers are: `(offset, length)`.
+    fn section_headers(&self) -> Option<(u64, u64)> {
+        let shoff = self.field(0x28, 0x20, 8)?;
+        let shentsize = self.field(0x3A, 0x2E, 2)?;
+        let shnum = self.field(0x3C, 0x30, 2)?;
+        (shoff != 0).then_some((shoff, shentsize.checked_mul(shnum)?))
+    }
+
+    /// Where the section names are: `(offset, length)` (the section headers must be read).
+    fn section_name_table(&self) -> Option<(u64, u64)> {
+        let (shoff, _) = self.section_headers()?;
+        let shentsize = self.field(0x3A, 0x2E, 2)?;
+        let shstrndx = self.field(0x3E, 0x32, 2)?;
+        let header = shoff + shstrndx * shentsize;
+        let (at, size_at, len) = if self.wide() {
+            (0x18, 0x20, 8)
+        } else {
+            (0x10, 0x14, 4)
+        };
+        Some((
+            self.int(header + at, len)?,
+            self.int(header + size_at, len)?,
+        ))
+    }
+
     /// The names of the sections (`None`: no section headers, or malformed).
     fn section_names(&self) -> Option<Vec<&[u8]>> {
         let shoff = self.field(0x28, 0x20, 8)?;
@@ -162,26 +187,59 @@ impl Elf<'_> {
     }
 }
 
+/// What [`classify`] reads of a program beyond its first [`HEAD`] bytes, for reading no more of
+/// a program on another host than that: given what has been read so far (`image`, zeros where
+/// nothing was read), the next `(offset, length)` to read — the section headers, then the
+/// section names — or `None` when nothing more is needed.
+pub fn next_region(image: &[u8]) -> Option<(u64, u64)> {
+    if !image.starts_with(b"\x7fELF") || image.len() < 0x40 {
+        return None;
+    }
+    let elf = Elf(image);
+    let (shoff, len) = elf.section_headers()?;
+    let missing = |(at, len): (u64, u64)| {
+        let start = usize::try_from(at).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        let bytes = image.get(start..end.min(image.len()))?;
+        bytes.iter().all(|&b| b == 0).then_some((at, len))
+    };
+    missing((shoff, len)).or_else(|| missing(elf.section_name_table()?))
+}
+
+/// How much of a program's start [`classify`] reads (ELF header and program headers, or a
+/// script's `#!` line).
+pub const HEAD: usize = 4096;
+
 /// Why libfaketime cannot move `program`'s clock (`None`: it can, or the program cannot be
 /// found here, in which case the read-back and `/proc/PID/maps` judge). `program` is a path or
 /// a name looked up in `PATH`; a script is judged by its interpreter.
 pub fn refusal(program: &str) -> Option<String> {
+    refusal_by(program, |name| {
+        let path = resolve(name)?;
+        let bytes = fs::read(&path).ok()?;
+        Some((path.display().to_string(), classify(&bytes)))
+    })
+}
+
+/// [`refusal`] with `look` finding a program by name and classifying it (here, or on a host
+/// over ssh): `(its path, what it is)`, `None` when it cannot be found or read.
+pub fn refusal_by(
+    program: &str,
+    mut look: impl FnMut(&str) -> Option<(String, Binary)>,
+) -> Option<String> {
     let mut name = program.to_string();
     for _ in 0..4 {
-        let path = resolve(&name)?;
-        let bytes = fs::read(&path).ok()?;
-        match classify(&bytes) {
+        let (path, binary) = look(&name)?;
+        match binary {
             Binary::Go => {
                 return Some(format!(
-                    "{} is a Go program: Go reads the clock through the vDSO, never libc, so \
-                     libfaketime cannot move its clock",
-                    path.display()
+                    "{path} is a Go program: Go reads the clock through the vDSO, never libc, \
+                     so libfaketime cannot move its clock"
                 ))
             }
             Binary::Static => {
                 return Some(format!(
-                    "{} is statically linked: libfaketime cannot be preloaded into it",
-                    path.display()
+                    "{path} is statically linked: libfaketime cannot be preloaded into it"
                 ))
             }
             Binary::Script(interpreter) if !interpreter.is_empty() => name = interpreter,
@@ -225,11 +283,19 @@ pub fn node_env(dir: &Path, node: &str, lib: &Path) -> io::Result<Vec<(String, S
     if !file.exists() {
         write_offset(&file, 0)?;
     }
-    Ok(vec![
-        ("LD_PRELOAD".into(), lib.display().to_string()),
-        ("FAKETIME_TIMESTAMP_FILE".into(), file.display().to_string()),
+    Ok(faketime_env(
+        &lib.display().to_string(),
+        &file.display().to_string(),
+    ))
+}
+
+/// The variables that preload libfaketime `lib` reading its offset from `file`, uncached.
+pub fn faketime_env(lib: &str, file: &str) -> Vec<(String, String)> {
+    vec![
+        ("LD_PRELOAD".into(), lib.into()),
+        ("FAKETIME_TIMESTAMP_FILE".into(), file.into()),
         ("FAKETIME_NO_CACHE".into(), "1".into()),
-    ])
+    ]
 }
 
 /// libfaketime's spelling of an offset: signed seconds with milliseconds (`+0.250`, `-2.500`).
@@ -268,9 +334,15 @@ pub fn read_back(dir: &Path, node: &str, lib: &Path) -> Result<(i64, i64), Strin
         .trim()
         .parse()
         .map_err(|_| format!("date printed {:?}", String::from_utf8_lossy(&out.stdout)))?;
+    Ok(offset_seen(before, shown, after))
+}
+
+/// The offset in ms a clock showing `shown` (ns) has, read between the real clock's `before`
+/// and `after`; with the read's uncertainty (half its duration).
+pub fn offset_seen(before: i128, shown: i128, after: i128) -> (i64, i64) {
     let offset = (shown - (before + after) / 2) / 1_000_000;
     let spread = (after - before) / 2_000_000;
-    Ok((offset as i64, spread as i64))
+    (offset as i64, spread as i64)
 }
 
 /// Whether process `pid` has libfaketime mapped (`None`: the process is gone).
@@ -283,12 +355,25 @@ pub fn mapped(pid: i32) -> Option<bool> {
 /// (taken when it is the one written) and, given the node's `pid`, libfaketime seen mapped in
 /// it (a process without it has a real clock: missed).
 pub fn bump(dir: &Path, node: &str, lib: &Path, offset_ms: i64, pid: Option<i32>) -> Effect {
-    let mut evidence = vec![("offset-ms", Value::Int(offset_ms))];
     if let Err(e) = write_offset(&file(dir, node), offset_ms) {
-        evidence.push(("error", Value::str(e.to_string())));
-        return Effect::missed(evidence);
+        return Effect::missed(vec![
+            ("offset-ms", Value::Int(offset_ms)),
+            ("error", Value::str(e.to_string())),
+        ]);
     }
-    let mut took = match read_back(dir, node, lib) {
+    judge_bump(offset_ms, read_back(dir, node, lib), pid.map(mapped))
+}
+
+/// Whether a bump to `offset_ms` took: the offset `read` back `(offset, spread)` is the one
+/// written, and (when the node's process was looked at: `Some`) libfaketime is mapped in it
+/// (`Some(None)`: the process is gone).
+pub fn judge_bump(
+    offset_ms: i64,
+    read: Result<(i64, i64), String>,
+    mapped: Option<Option<bool>>,
+) -> Effect {
+    let mut evidence = vec![("offset-ms", Value::Int(offset_ms))];
+    let mut took = match read {
         Ok((seen, spread)) => {
             evidence.push(("read-back-ms", Value::Int(seen)));
             (seen - offset_ms).abs() <= TOLERANCE_MS + spread
@@ -298,8 +383,7 @@ pub fn bump(dir: &Path, node: &str, lib: &Path, offset_ms: i64, pid: Option<i32>
             false
         }
     };
-    if let Some(pid) = pid {
-        let seen = mapped(pid);
+    if let Some(seen) = mapped {
         evidence.push((
             "libfaketime-mapped",
             seen.map_or(Value::str("process gone"), Value::Bool),

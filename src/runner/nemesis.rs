@@ -43,8 +43,8 @@ pub enum FaultKind {
     Latency,
     /// Kill one node, flip a bit in or truncate one file of its data directory, restart it.
     Corrupt,
-    /// Kill nodes as a power failure would: what they wrote but did not sync is lost (all of it,
-    /// or a torn tail), then restart them. Reference nodes on the router.
+    /// Kill nodes, drop what they wrote but did not fsync (all of it or a torn tail, seeded),
+    /// restart them (a power failure; netns with a lazy filesystem).
     LoseUnsynced,
     /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
     Clock,
@@ -139,11 +139,9 @@ pub enum Fault {
     Corrupt(Vec<usize>, u64),
     /// Restart these (corrupted) nodes with the same ids.
     Recover(Vec<usize>),
-    /// SIGKILL these nodes and discard what each wrote but did not sync (all of it or a torn
-    /// tail, drawn from the seed and the node).
+    /// SIGKILL these nodes, drop what they wrote but did not sync (how much: from the seed),
+    /// and restart them: one action, a power failure and the reboot after it.
     LoseUnsynced(Vec<usize>, u64),
-    /// Restart these nodes (after [`Fault::LoseUnsynced`]) with the same ids.
-    PowerOn(Vec<usize>),
     /// Set these nodes' clocks this many milliseconds off the real time (signed).
     ClockBump(Vec<(usize, i64)>),
     /// Set these nodes' clocks back to the real time.
@@ -177,7 +175,6 @@ impl Fault {
             Fault::Corrupt(..) => "corrupt",
             Fault::Recover(_) => "recover",
             Fault::LoseUnsynced(..) => "lose-unsynced",
-            Fault::PowerOn(_) => "power-on",
             Fault::ClockBump(_) => "bump",
             Fault::ClockReset(_) => "reset",
             Fault::Targeted {
@@ -196,7 +193,7 @@ impl Fault {
             Fault::StartLoss(..) | Fault::StopLoss => FaultKind::Loss,
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
-            Fault::LoseUnsynced(..) | Fault::PowerOn(_) => FaultKind::LoseUnsynced,
+            Fault::LoseUnsynced(..) => FaultKind::LoseUnsynced,
             Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
             Fault::Targeted { kind, .. } => *kind,
         }
@@ -212,7 +209,6 @@ impl Fault {
                 | Fault::StartLoss(..)
                 | Fault::StartLatency(..)
                 | Fault::Corrupt(..)
-                | Fault::LoseUnsynced(..)
                 | Fault::ClockBump(_)
                 | Fault::Targeted {
                     grudge: Some(_),
@@ -231,7 +227,6 @@ impl Fault {
             Fault::StartLoss(..) => Fault::StopLoss,
             Fault::StartLatency(..) => Fault::StopLatency,
             Fault::Corrupt(nodes, _) => Fault::Recover(nodes.clone()),
-            Fault::LoseUnsynced(nodes, _) => Fault::PowerOn(nodes.clone()),
             Fault::ClockBump(offsets) => {
                 Fault::ClockReset(offsets.iter().map(|&(i, _)| i).collect())
             }
@@ -273,7 +268,6 @@ impl Fault {
             | Fault::Pause(s)
             | Fault::Resume(s)
             | Fault::Recover(s)
-            | Fault::PowerOn(s)
             | Fault::ClockReset(s) => nodes(s),
             Fault::ClockBump(offsets) => Value::Map(
                 offsets
@@ -374,7 +368,6 @@ mod tests {
             Fault::StartLoss(vec![1], 0.5),
             Fault::StartLatency(vec![2], Duration::from_millis(50)),
             Fault::ClockBump(vec![(0, 250), (2, -4000)]),
-            Fault::LoseUnsynced(vec![0, 1], 9),
             Fault::StartPartition {
                 shape: PartitionShape::One,
                 grudge: Grudge::none(3),

@@ -14,7 +14,10 @@
 //! - `topology.rs`: namespaces, bridge, veths, chains; removed on drop;
 //! - `proxy.rs`: the delaying TCP proxies on node-to-node links (the latency fault);
 //! - `command.rs`: running `ip`/`iptables-restore`; the preflight check of what is missing;
-//! - `teardown.rs`: the run's marker, removal, and cleanup of stale leftovers of killed runs.
+//! - `teardown.rs`: the run's marker, removal, and cleanup of stale leftovers of killed runs
+//!   (lazy filesystems included);
+//! - `disks.rs`: with `lazyfs = true`, each node's data directory as a
+//!   [`lazyfs::Disk`](super::lazyfs::Disk), and the power failure of `--nemesis lose-unsynced`.
 //!
 //! The cluster file, iptables rules, readiness probe, client threads and leader watcher are the
 //! real-network backends' shared [`real`](super::real) module.
@@ -24,6 +27,7 @@
 //! SIGKILL leaves a marker the next run finds ([`teardown`]).
 
 mod command;
+mod disks;
 mod faults;
 mod nodes;
 mod proxy;
@@ -80,13 +84,12 @@ impl Backend for NetnsBackend {
             let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
             clock_skew::check(argv.first().map_or("", String::as_str))?;
         }
-        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
-            return Err(RunError::Netns(
-                "--nemesis lose-unsynced needs a filesystem that holds unsynced writes so they \
-                 can be dropped (a lazy FUSE filesystem under each node's data directory), which \
-                 the netns backend does not mount yet; use the router with --node NAME"
-                    .into(),
-            ));
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced) && !cluster.lazyfs {
+            return Err(RunError::Netns(format!(
+                "--nemesis lose-unsynced drops what the nodes wrote but did not fsync, which \
+                 needs their data directories on the lazy filesystem: add `lazyfs = true` to {}",
+                cluster.path.display()
+            )));
         }
         if plan.nemesis.contains(&FaultKind::Latency) && cluster.peer_port.is_none() {
             return Err(RunError::Netns(format!(
@@ -103,6 +106,12 @@ impl Backend for NetnsBackend {
         let program = program(cluster, &plan.node, Path::new("."), plan.seed);
         let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
         command::preflight(argv.first().map_or("", String::as_str), &cluster.requires)?;
+        if cluster.lazyfs && !Path::new("/dev/fuse").exists() {
+            return Err(RunError::Netns(format!(
+                "missing: /dev/fuse, which `lazyfs = true` in {} needs (modprobe fuse)",
+                cluster.path.display()
+            )));
+        }
         Ok(teardown::clean_stale())
     }
 
@@ -122,6 +131,8 @@ pub struct Namespaces {
     config: ClusterFile,
     topology: Topology,
     nodes: Nodes,
+    /// With `lazyfs = true`: each node's data directory; unmounted after the nodes are killed.
+    disks: Option<disks::Disks>,
     delays: Option<Arc<Delays>>,
     proxy_stop: StopHandle,
     torn_down: bool,
@@ -155,10 +166,15 @@ impl Namespaces {
             _ => None,
         };
         let nodes = Nodes::new(config, &topology, ctx.store.clone(), &ctx.plan)?;
+        let disks = match config.lazyfs {
+            true => Some(disks::Disks::mount(config, &ctx.store, prefix)?),
+            false => None,
+        };
         Ok(Namespaces {
             config: config.clone(),
             topology,
             nodes,
+            disks,
             delays,
             proxy_stop,
             torn_down: false,
@@ -185,6 +201,10 @@ impl Machines for Namespaces {
         faults::latency(self.delays.as_deref(), nodes, extra)
     }
 
+    fn lose_unsynced(&mut self, i: usize, seed: u64) -> Option<Effect> {
+        self.disks.as_mut().map(|d| d.power_failure(i, seed))
+    }
+
     fn namespace(&self) -> Option<String> {
         Some(self.topology.client_ns().to_string())
     }
@@ -194,6 +214,8 @@ impl Machines for Namespaces {
             return;
         }
         self.nodes.kill_all();
+        // After the nodes: nothing holds a file open any more.
+        self.disks = None;
         self.proxy_stop.stop();
         self.topology.remove();
     }

@@ -140,6 +140,11 @@ pub struct RunPlan {
     /// The fraction of client operations that must succeed (`ok`), Maelstrom's
     /// `--availability`: `Some(1.0)` for `total`; `None` (the default) checks nothing.
     pub availability: Option<f64>,
+    /// lease-lock: how long every holder works between its token and its write (default 0).
+    pub hold: Duration,
+    /// lease-lock: how long one holder in five pauses on top of that (default 400 ms, longer
+    /// than the reference lock's 200 ms lease).
+    pub holder_pause: Duration,
     /// The seed every random choice derives from.
     pub seed: u64,
     /// The store root: runs go to `STORE/<workload>/<timestamp>/`.
@@ -153,7 +158,7 @@ impl RunPlan {
     /// A plan with defaults.
     pub fn new(workload: WorkloadName, node: NodeCommand, node_count: usize) -> RunPlan {
         let w = WorkloadOptions::default();
-        let key_count = if workload.is_transactional() {
+        let key_count = if workload.is_transactional() || workload == WorkloadName::Kafka {
             w.txn.key_count
         } else {
             w.key_count
@@ -178,6 +183,8 @@ impl RunPlan {
             max_writes_per_key: w.txn.max_writes_per_key,
             consistency_models: w.txn.consistency_models,
             availability: None,
+            hold: w.hold,
+            holder_pause: w.holder_pause,
             seed: 0,
             store: PathBuf::from("store"),
             validate: true,
@@ -269,6 +276,8 @@ impl RunPlan {
                 max_writes_per_key: self.max_writes_per_key,
                 consistency_models: self.consistency_models.clone(),
             },
+            hold: self.hold,
+            holder_pause: self.holder_pause,
         }
     }
 
@@ -342,6 +351,14 @@ impl RunPlan {
             Some(a) if a >= 1.0 => opt("--availability", "total".into()),
             Some(a) => opt("--availability", format_number(a)),
             None => {}
+        }
+        if self.workload == WorkloadName::LeaseLock {
+            if self.hold != defaults.hold {
+                opt("--hold", format_duration(self.hold));
+            }
+            if self.holder_pause != defaults.holder_pause {
+                opt("--holder-pause", format_duration(self.holder_pause));
+            }
         }
         if self.workload == WorkloadName::Broadcast && self.topology != Topology::Grid {
             opt("--topology", self.topology.name().into());

@@ -68,9 +68,10 @@ impl Backend for RouterBackend {
             && !matches!(plan.node, super::plan::NodeCommand::Named { .. })
         {
             return Err(RunError::Plan(
-                "--nemesis lose-unsynced discards what a reference node's store wrote but did \
-                 not sync; it needs `--node NAME` (a node of `splitbrain node`), whose store \
-                 keeps the two apart"
+                "--nemesis lose-unsynced drops what a node wrote but did not fsync. On the router \
+                 it needs `--node NAME` (a node of `splitbrain node`), whose store keeps the two \
+                 apart; any other program needs --net netns with `lazyfs = true` in the cluster \
+                 file (a lazy filesystem on its data directory)"
                     .into(),
             ));
         }

@@ -5,8 +5,9 @@
 //! 2. workload setup (broadcast's `topology`), through a client;
 //! 3. clients for `--time-limit` (`dispatch.rs`), with the nemesis running its schedule — or a
 //!    targeted nemesis — alongside (`faults.rs`);
-//! 4. every fault still active is healed; if the workload has final reads: the
-//!    `--recovery-time` quiet period, then the final reads;
+//! 4. every fault still active is healed; if the workload has final reads or a final phase:
+//!    the `--recovery-time` quiet period, then the final reads, then the final phase (the
+//!    generator in its final mode: kafka's catch-up polls);
 //! 5. the cluster shuts down; the history is written, checked, and summed up in `results.json`
 //!    (`finish.rs`).
 //!
@@ -187,11 +188,18 @@ impl<C: Cluster> Phases<'_, C> {
         self.progress.set_phase("healing");
         faults.heal(cluster, start).await?;
         let finals = d.final_ops(plan.node_count);
-        if !finals.is_empty() {
+        let final_phase = d.begin_final_phase();
+        if !finals.is_empty() || final_phase.is_some() {
             self.progress.set_phase("recovery");
             tokio::time::sleep(plan.recovery_time).await;
+        }
+        if !finals.is_empty() {
             self.progress.set_phase("final reads");
             d.run_final(finals).await;
+        }
+        if let Some(limit) = final_phase {
+            self.progress.set_phase("final phase");
+            d.run_final_phase(limit).await;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 //!   [`RealCluster`];
 //! - `nodes.rs`: node processes on the hosts: start, kill, restart, pause, resume, exit status;
 //! - `faults.rs`: partitions and loss as iptables rules on the hosts;
+//! - `clock.rs`: clock skew on the hosts with libfaketime, checked and read back there;
 //! - `session.rs`: one host's commands over a multiplexed, non-interactive ssh connection;
 //! - `install.rs`: files copied to the hosts first (`[install]`, and `{splitbrain}` itself);
 //! - `teardown.rs`: removing what a run left on its hosts, now or after it was killed.
@@ -17,6 +18,7 @@
 //! [`real`](super::real) module, with no namespace to enter. Latency needs a delaying proxy or
 //! netem on the hosts, which this backend does not set up: `--nemesis latency` is refused.
 
+mod clock;
 mod faults;
 mod install;
 mod nodes;
@@ -120,19 +122,11 @@ impl Backend for SshBackend {
                     .into(),
             ));
         }
-        if plan.nemesis.contains(&FaultKind::Clock) {
-            return Err(RunError::Ssh(
-                "--nemesis clock skews each node with libfaketime reading a timestamp file the \
-                 harness rewrites on this machine; the ssh backend does not do that on the \
-                 hosts yet (use --net netns or the router)"
-                    .into(),
-            ));
-        }
         if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
             return Err(RunError::Ssh(
-                "--nemesis lose-unsynced drops writes the hosts' filesystems have not synced, \
-                 which needs a lazy filesystem on every host; the ssh backend does not set one \
-                 up (use the router with --node NAME)"
+                "--nemesis lose-unsynced mounts a lazy filesystem on each node's data directory \
+                 on this machine; the ssh backend's are on the hosts (use --net netns with \
+                 `lazyfs = true`, or the router with --node NAME)"
                     .into(),
             ));
         }
@@ -179,6 +173,14 @@ impl Backend for SshBackend {
         }
         if !missing.is_empty() {
             return Err(RunError::Ssh(format!("missing: {}", missing.join("; "))));
+        }
+        if plan.nemesis.contains(&FaultKind::Clock) {
+            for session in self.sessions() {
+                clock::libfaketime(&session).map_err(RunError::Clock)?;
+                if let Some(why) = program.as_deref().and_then(|p| clock::refusal(&session, p)) {
+                    return Err(RunError::Clock(why));
+                }
+            }
         }
         messages.retain(|m| !m.is_empty());
         Ok(messages)
@@ -299,10 +301,17 @@ impl Remote {
         let uses_splitbrain = config.takes_splitbrain()
             || (config.takes_program()
                 && matches!(plan.node, super::plan::NodeCommand::Named { .. }));
+        let mut nodes = Nodes::new(sessions.clone(), argvs, dirs);
+        if plan.nemesis.contains(&FaultKind::Clock) {
+            let libs = (sessions.iter().map(clock::libfaketime))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(RunError::Clock)?;
+            nodes = nodes.with_faketime(libs);
+        }
         let mut remote = Remote {
             chains: Chains::tagged(prefix),
             harness: Vec::new(),
-            nodes: Nodes::new(sessions.clone(), argvs, dirs),
+            nodes,
             sessions,
             prefix: prefix.to_string(),
             dir,

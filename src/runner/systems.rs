@@ -9,6 +9,9 @@
 //! - `etcd.rs`: etcd's v3 HTTP/JSON gateway (`lin-kv`), with leader reports;
 //! - `maelstrom.rs`: Maelstrom's own protocol over TCP, spoken by `splitbrain shim` on each
 //!   node — every workload, so any Maelstrom node runs on a real network;
+//! - `postgres.rs`, `mariadb.rs`: PostgreSQL and MariaDB (InnoDB) — `txn-list-append` and
+//!   `txn-rw-register` as SQL transactions at the cluster file's isolation level, on `sql.rs`
+//!   (what both share: tables, micro-ops as statements, which errors fail and which are `info`);
 //! - `redis.rs` (+ `redis/`): Redis — `lin-kv` with WATCH/MULTI/EXEC for `cas`, through
 //!   Sentinel to the primary; `lease-lock` as `SET NX PX` with fencing tokens; leader reports
 //!   from `ROLE`;
@@ -27,13 +30,16 @@
 mod etcd;
 pub mod http;
 mod maelstrom;
+mod mariadb;
 pub mod plain;
+mod postgres;
 mod redis;
 pub mod settings;
+mod sql;
 mod zookeeper;
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
 
@@ -51,9 +57,13 @@ pub struct AdapterKind {
     pub name: &'static str,
     /// The settings it takes (`[settings]`, `--set KEY=VALUE`).
     pub settings: &'static [Setting],
-    /// Builds the adapter for a cluster whose nodes' client addresses are `nodes`.
-    build: fn(&Settings, &[SocketAddr]) -> Box<dyn SystemAdapter>,
+    /// Builds the adapter.
+    build: Build,
 }
+
+/// How an adapter is built: from its settings, for a cluster whose nodes' client addresses are
+/// given, for the run's workload when known.
+type Build = fn(&Settings, &[SocketAddr], Option<WorkloadName>) -> Box<dyn SystemAdapter>;
 
 impl std::fmt::Debug for AdapterKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +74,7 @@ impl std::fmt::Debug for AdapterKind {
 }
 
 /// Every adapter, in the order `--help` lists them.
-pub const ADAPTERS: [AdapterKind; 4] = [
+pub const ADAPTERS: [AdapterKind; 6] = [
     AdapterKind {
         name: "etcd",
         settings: etcd::SETTINGS,
@@ -74,6 +84,16 @@ pub const ADAPTERS: [AdapterKind; 4] = [
         name: "maelstrom",
         settings: &[],
         build: maelstrom::build,
+    },
+    AdapterKind {
+        name: "mariadb",
+        settings: mariadb::SETTINGS,
+        build: mariadb::build,
+    },
+    AdapterKind {
+        name: "postgres",
+        settings: postgres::SETTINGS,
+        build: postgres::build,
     },
     AdapterKind {
         name: "redis",
@@ -102,6 +122,9 @@ pub fn names() -> String {
 pub struct AdapterOptions {
     /// `--set KEY=VALUE`, in the order given: overrides the cluster file's `[settings]`.
     pub settings: Vec<(String, String)>,
+    /// The run's workload (`--workload`): the SQL adapters keep lists and registers in
+    /// different tables, and a read-only transaction does not say which it reads.
+    pub workload: Option<WorkloadName>,
 }
 
 impl AdapterKind {
@@ -114,7 +137,7 @@ impl AdapterKind {
         nodes: &[SocketAddr],
     ) -> Result<(Box<dyn SystemAdapter>, Settings), String> {
         let settings = Settings::resolve(self.name, self.settings, &[file, &options.settings])?;
-        Ok(((self.build)(&settings, nodes), settings))
+        Ok(((self.build)(&settings, nodes, options.workload), settings))
     }
 }
 
@@ -129,6 +152,13 @@ pub trait SystemAdapter: Send + Sync + 'static {
     /// A client of node `node` at `addr` (connected on first use, from the calling thread's
     /// network namespace).
     fn connect(&self, node: usize, addr: SocketAddr) -> Box<dyn SystemClient>;
+
+    /// Makes node `node` at `addr` ready for the workload, once, after it answers its readiness
+    /// probe and before any operation (a SQL adapter creates its tables), trying until
+    /// `deadline`; why it could not, if it could not. Called from the client namespace.
+    fn prepare(&self, _node: usize, _addr: SocketAddr, _deadline: Instant) -> Result<(), String> {
+        Ok(())
+    }
 
     /// Whether its clients answer [`SystemClient::leader`] (then failover times are measured).
     fn reports_leaders(&self) -> bool {

@@ -6,7 +6,8 @@
 //! - [`Workload`], [`WorkloadName`], [`Invocation`], [`Completion`], [`WorkloadCheck`] (here);
 //! - one workload per file: `echo.rs`, `unique_ids.rs`, `broadcast.rs` (with [`Topology`]),
 //!   `g_set.rs`, `g_counter.rs`, `pn_counter.rs`, `lin_kv.rs`, `lock.rs`, `txn.rs`
-//!   (txn-list-append and txn-rw-register, with [`TxnSettings`]);
+//!   (txn-list-append and txn-rw-register, with [`TxnSettings`]), `kafka.rs` (send/poll logs,
+//!   whose client does more than one request per operation and has a final phase);
 //! - shared checkers: `sets.rs` (every acknowledged element in every final read), `counters.rs`
 //!   (final reads within the sums the adds allow).
 //!
@@ -19,6 +20,7 @@ mod counters;
 mod echo;
 mod g_counter;
 mod g_set;
+mod kafka;
 mod lease_lock;
 mod lin_kv;
 mod lock;
@@ -27,10 +29,13 @@ mod sets;
 mod txn;
 mod unique_ids;
 
+use std::time::Duration;
+
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value as Json;
 
 pub use broadcast::Topology;
+pub use kafka::FINAL_PHASE as KAFKA_FINAL_PHASE;
 pub use txn::{
     TxnKind, TxnSettings, DEFAULT_KEY_COUNT as TXN_DEFAULT_KEY_COUNT, DEFAULT_MAX_TXN_LENGTH,
     DEFAULT_MAX_WRITES_PER_KEY,
@@ -66,11 +71,13 @@ pub enum WorkloadName {
     TxnListAppend,
     /// `txn-rw-register`: transactions writing and reading registers (Elle's rw-register).
     TxnRwRegister,
+    /// `kafka`: append-only logs with send/poll/commit (Jepsen's kafka checker).
+    Kafka,
 }
 
 impl WorkloadName {
     /// Every workload.
-    pub const ALL: [WorkloadName; 11] = [
+    pub const ALL: [WorkloadName; 12] = [
         WorkloadName::Echo,
         WorkloadName::UniqueIds,
         WorkloadName::Broadcast,
@@ -82,6 +89,7 @@ impl WorkloadName {
         WorkloadName::LeaseLock,
         WorkloadName::TxnListAppend,
         WorkloadName::TxnRwRegister,
+        WorkloadName::Kafka,
     ];
 
     /// Its name in `--workload`.
@@ -98,6 +106,7 @@ impl WorkloadName {
             WorkloadName::LeaseLock => "lease-lock",
             WorkloadName::TxnListAppend => "txn-list-append",
             WorkloadName::TxnRwRegister => "txn-rw-register",
+            WorkloadName::Kafka => "kafka",
         }
     }
 
@@ -127,13 +136,20 @@ impl WorkloadName {
                 Box::new(lin_kv::LinKv::new(options.key_count, options.ops_per_key))
             }
             WorkloadName::Lock => Box::new(lock::Lock::default()),
-            WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::default()),
+            WorkloadName::LeaseLock => Box::new(lease_lock::LeaseLock::new(
+                options.hold,
+                options.holder_pause,
+            )),
             WorkloadName::TxnListAppend => {
                 Box::new(txn::Txn::new(TxnKind::ListAppend, options.txn.clone()))
             }
             WorkloadName::TxnRwRegister => {
                 Box::new(txn::Txn::new(TxnKind::RwRegister, options.txn.clone()))
             }
+            WorkloadName::Kafka => Box::new(kafka::Kafka::new(
+                options.txn.key_count,
+                options.txn.max_writes_per_key,
+            )),
         }
     }
 }
@@ -150,6 +166,10 @@ pub struct WorkloadOptions {
     /// txn-list-append, txn-rw-register: the generator's knobs and the models checked (its
     /// `key_count` is the one used).
     pub txn: TxnSettings,
+    /// lease-lock: how long every holder works between its token and its write.
+    pub hold: Duration,
+    /// lease-lock: how long one holder in five pauses on top of that.
+    pub holder_pause: Duration,
 }
 
 impl Default for WorkloadOptions {
@@ -159,6 +179,8 @@ impl Default for WorkloadOptions {
             ops_per_key: 0,
             topology: Topology::Grid,
             txn: TxnSettings::default(),
+            hold: Duration::ZERO,
+            holder_pause: lease_lock::PAUSE,
         }
     }
 }
@@ -174,6 +196,9 @@ pub struct Invocation {
     pub value: Value,
     /// Whether this is a final read (recorded as `"final": true`).
     pub final_read: bool,
+    /// The request body, when the generator built it (kafka's poll carries its process's
+    /// offsets); `None`: [`Workload::request`] builds it.
+    pub body: Option<Json>,
 }
 
 impl Invocation {
@@ -184,6 +209,7 @@ impl Invocation {
             key: None,
             value,
             final_read: false,
+            body: None,
         }
     }
 
@@ -217,6 +243,8 @@ pub struct Context {
     pub process: u64,
     /// The node it talks to.
     pub node: usize,
+    /// The worker (client thread) running the process: it outlives crashed processes.
+    pub worker: usize,
 }
 
 /// A workload's verdict and what it found.
@@ -248,6 +276,29 @@ pub trait Workload: Send {
     /// recovery period is over.
     fn final_ops(&mut self, _node_count: usize) -> Vec<(usize, Invocation)> {
         Vec::new()
+    }
+
+    /// A final phase run by the generator itself, after the final operations: `Some(limit)`
+    /// switches [`Workload::next`] to its final mode and the driver asks it until it returns
+    /// `None` for every worker or `limit` passes (kafka's catch-up polls).
+    fn begin_final_phase(&mut self) -> Option<Duration> {
+        None
+    }
+
+    /// Client: the completion of an operation that sends no request (kafka's `crash`).
+    fn local(&self, _op: &Invocation) -> Option<Completion> {
+        None
+    }
+
+    /// Client: sees each reply body before it becomes a completion (client-side state, such as
+    /// kafka's committed offsets after `list_committed_offsets`).
+    fn observe(&mut self, _ctx: &Context, _op: &Invocation, _body: &Json) {}
+
+    /// Client: one more request the operation makes after an ok reply, before it completes
+    /// (kafka commits the offsets a poll returned). If that request does not succeed the
+    /// operation ends `info` with its error.
+    fn follow_up(&self, _op: &Invocation, _done: &Completion) -> Option<Json> {
+        None
     }
 
     /// Client: the node `op` goes to; `default` is the process's own node.
@@ -351,6 +402,7 @@ mod tests {
             key: Some(Value::Int(0)),
             value: Value::Int(1),
             final_read: false,
+            body: None,
         }
     }
 

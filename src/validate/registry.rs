@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
+use splitbrain_models::primary_backup::PbServer;
 use splitbrain_models::raft::RaftServer;
 
 use super::join::{self, NodeJournal, Settings};
@@ -17,6 +18,7 @@ use super::{ValidateError, Validation};
 pub const VALIDATABLE: &[&str] = &[
     "raft",
     "paxos",
+    "primary-backup",
     "lock",
     "g-counter",
     "pn-counter",
@@ -35,6 +37,7 @@ pub(crate) fn validate_named(
     match name {
         "raft" => join::validate::<RaftServer>(messages, journals, settings),
         "paxos" => join::validate::<KeyedPaxos>(messages, journals, settings),
+        "primary-backup" => join::validate::<PbServer>(messages, journals, settings),
         "lock" => join::validate::<LeaseNode>(messages, journals, settings),
         "g-counter" => join::validate::<CrdtNode<GCounter>>(messages, journals, settings),
         "pn-counter" => join::validate::<CrdtNode<PnCounter>>(messages, journals, settings),

@@ -1,5 +1,7 @@
 //! [`ClientHistory`]: the clients' operations recorded along a path of the model.
 
+use std::sync::Arc;
+
 use super::{Completion, EventKind, HistoryEvent, Observed, VerdictCache};
 
 /// The client events so far, in the order they happened, and whether they are linearizable.
@@ -7,16 +9,20 @@ use super::{Completion, EventKind, HistoryEvent, Observed, VerdictCache};
 /// Part of the model state (and of its fingerprint): two states whose nodes agree but whose
 /// clients have seen different things are different states. The verdict is a function of the
 /// events, so carrying it adds no states.
+///
+/// The events are shared (`Arc`): the checker clones a state for every transition, and most
+/// transitions leave the history alone, so a clone is a reference count rather than a copy, and
+/// the states a breadth-first search keeps share one allocation per distinct history.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ClientHistory {
-    events: Vec<HistoryEvent>,
+    events: Arc<[HistoryEvent]>,
     linearizable: bool,
 }
 
 impl Default for ClientHistory {
     fn default() -> Self {
         ClientHistory {
-            events: Vec::new(),
+            events: Arc::from([]),
             linearizable: true,
         }
     }
@@ -109,13 +115,21 @@ impl ClientHistory {
                 }
             }
         };
-        let mut next = self.clone();
         let took_effect = event.kind == EventKind::Ok;
-        next.events.push(event);
-        if let (true, Some(verdicts)) = (took_effect, verdicts) {
-            next.linearizable = verdicts.verdict(&next.events);
-        }
-        Some(next)
+        let events: Arc<[HistoryEvent]> = self
+            .events
+            .iter()
+            .cloned()
+            .chain(std::iter::once(event))
+            .collect();
+        let linearizable = match (took_effect, verdicts) {
+            (true, Some(verdicts)) => verdicts.verdict(&events),
+            _ => self.linearizable,
+        };
+        Some(ClientHistory {
+            events,
+            linearizable,
+        })
     }
 
     /// The history with processes renamed by `rename` (for symmetry reduction).

@@ -24,6 +24,7 @@ mod state_machine;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -171,7 +172,7 @@ impl ServerState {
         Persistent {
             current_term: self.current_term,
             voted_for: self.voted_for,
-            log: self.log.clone(),
+            log: Arc::from(self.log.as_slice()),
         }
     }
 }
@@ -282,7 +283,7 @@ impl Protocol for RaftServer {
         ServerState {
             current_term: persistent.current_term,
             voted_for: persistent.voted_for,
-            log: persistent.log,
+            log: persistent.log.to_vec(),
             ..ServerState::default()
         }
     }

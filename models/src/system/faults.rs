@@ -87,9 +87,8 @@ pub(super) fn next_state<S: Spec>(
             let crash = matches!(action, ActorModelAction::Crash(_));
             let actors = system.inner.next_state(&state.actors, action)?;
             Some(SystemState {
-                actors,
                 crashes_used: state.crashes_used + u8::from(crash),
-                ..state.clone()
+                ..state.with_actors(actors)
             })
         }
         SystemAction::Partition(side) => Some(SystemState {
@@ -117,9 +116,8 @@ pub(super) fn next_state<S: Spec>(
                     .expect("dropping a message always succeeds");
             }
             Some(SystemState {
-                actors,
                 partition: None,
-                ..state.clone()
+                ..state.with_actors(actors)
             })
         }
     }

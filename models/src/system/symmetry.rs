@@ -140,10 +140,7 @@ where
             .map(|i| actors.actor_storages[reindex(i)].rename(&rename))
             .collect(),
     };
-    SystemState {
-        actors,
-        ..state.clone()
-    }
+    state.with_actors(actors)
 }
 
 fn rename_network<M>(

@@ -32,15 +32,38 @@ pub fn parse_models(list: &str) -> Result<Models, String> {
     ConsistencyModel::parse_list(list).map(Models)
 }
 
+/// What `--workload` names: a transactional workload, or kafka.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckWorkload {
+    /// list-append or rw-register.
+    Txn(Workload),
+    /// send/poll logs (`check/kafka.rs`).
+    Kafka,
+}
+
 /// Parses `--workload`.
-pub fn parse_workload(name: &str) -> Result<Workload, String> {
-    Workload::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
-        format!(
-            "unknown workload {name:?}; expected one of: {}",
-            names.join(", ")
-        )
-    })
+pub fn parse_workload(name: &str) -> Result<CheckWorkload, String> {
+    if name == "kafka" {
+        return Ok(CheckWorkload::Kafka);
+    }
+    Workload::from_name(name)
+        .map(CheckWorkload::Txn)
+        .ok_or_else(|| {
+            let mut names: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
+            names.push("kafka");
+            format!(
+                "unknown workload {name:?}; expected one of: {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// The transactional workload `--workload` names, if it names one.
+fn txn_workload(args: &CheckArgs) -> Option<Workload> {
+    match args.workload {
+        Some(CheckWorkload::Txn(w)) => Some(w),
+        _ => None,
+    }
 }
 
 /// Whether `file` is checked as a transactional history.
@@ -71,14 +94,14 @@ pub fn check_file(
     out: &mut dyn Write,
     half_of_memory: Option<u64>,
 ) -> anyhow::Result<u8> {
-    let (format, txns) = Transactions::read(file, args.format, args.workload)?;
+    let (format, txns) = Transactions::read(file, args.format, txn_workload(args))?;
     let options = {
         let mut o = TxnOptions::with_models(
             args.consistency_models
                 .as_ref()
                 .map_or(&[ConsistencyModel::StrictSerializable][..], |m| &m.0),
         );
-        o.workload = args.workload;
+        o.workload = txn_workload(args);
         o.sequential_keys = args.sequential_keys;
         o.linearizable_keys = args.linearizable_keys;
         o.time_limit = args.time_limit;

@@ -47,13 +47,24 @@ pub fn schedule(
                 let killed: Vec<usize> = active
                     .iter()
                     .flat_map(|f| match f {
-                        Some(
-                            Fault::Restart(nodes) | Fault::Recover(nodes) | Fault::PowerOn(nodes),
-                        ) => nodes.clone(),
+                        Some(Fault::Restart(nodes) | Fault::Recover(nodes)) => nodes.clone(),
                         _ => Vec::new(),
                     })
                     .collect();
                 let up: Vec<usize> = (0..node_count).filter(|i| !killed.contains(i)).collect();
+                if kinds[k] == FaultKind::LoseUnsynced {
+                    // One action (kill, drop, restart): nothing stays active. Only running
+                    // nodes: restarting a killed one would cut its kill short.
+                    if up.is_empty() {
+                        continue;
+                    }
+                    let nodes = targets(&up, true, &mut rng);
+                    out.push(Scheduled {
+                        at,
+                        fault: Fault::LoseUnsynced(nodes, rng.gen()),
+                    });
+                    continue;
+                }
                 let Some((start, stop)) = start(kinds[k], &up, node_count, &mut rng) else {
                     continue;
                 };
@@ -66,8 +77,8 @@ pub fn schedule(
     out
 }
 
-/// A random start action of `kind` and the action that ends it; `up` are the nodes not killed,
-/// corrupted or powered off (`None`: nothing to pause, corrupt or power off).
+/// A random start action of `kind` and the action that ends it; `up` are the nodes not killed
+/// or corrupted (`None`: nothing to pause or corrupt).
 fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<(Fault, Fault)> {
     let all: Vec<usize> = (0..n).collect();
     Some(match kind {
@@ -109,21 +120,12 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
                 Fault::Recover(vec![node]),
             )
         }
-        // A power failure of one node, a minority, a majority or all of them (Jepsen's node
-        // specs), among the nodes up: a node already down has no process to lose writes.
-        FaultKind::LoseUnsynced if up.is_empty() => return None,
-        FaultKind::LoseUnsynced => {
-            let nodes = targets(up, true, rng);
-            (
-                Fault::LoseUnsynced(nodes.clone(), rng.gen()),
-                Fault::PowerOn(nodes),
-            )
-        }
         FaultKind::Clock => {
             let nodes = targets(&all, true, rng);
             let offsets: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, bump_ms(rng))).collect();
             (Fault::ClockBump(offsets), Fault::ClockReset(nodes))
         }
+        FaultKind::LoseUnsynced => unreachable!("a one-shot action, scheduled above"),
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
 }
@@ -189,7 +191,8 @@ mod tests {
             Duration::from_secs(60),
             5,
         );
-        for kind in ALL {
+        // lose-unsynced is one action (kill, drop, restart), never a start/stop pair.
+        for kind in ALL.into_iter().filter(|&k| k != FaultKind::LoseUnsynced) {
             let starts: Vec<bool> = s
                 .iter()
                 .filter(|x| x.fault.kind() == kind)
@@ -198,6 +201,34 @@ mod tests {
             for (i, is_start) in starts.iter().enumerate() {
                 assert_eq!(*is_start, i % 2 == 0, "{kind:?}: {starts:?}");
             }
+        }
+    }
+
+    #[test]
+    fn lose_unsynced_is_one_action_on_nodes_no_kill_holds_down() {
+        for seed in 0..50 {
+            let s = schedule(
+                seed,
+                &[FaultKind::Kill, FaultKind::LoseUnsynced],
+                Duration::from_millis(100),
+                Duration::from_secs(10),
+                3,
+            );
+            let mut killed: Vec<usize> = Vec::new();
+            let mut seen = 0;
+            for x in &s {
+                match &x.fault {
+                    Fault::Kill(nodes) => killed = nodes.clone(),
+                    Fault::Restart(_) => killed.clear(),
+                    Fault::LoseUnsynced(nodes, _) => {
+                        seen += 1;
+                        assert!(!x.fault.is_start() && !nodes.is_empty());
+                        assert!(nodes.iter().all(|n| !killed.contains(n)), "seed {seed}");
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert!(seen > 0, "seed {seed}: {s:?}");
         }
     }
 

@@ -1,7 +1,8 @@
 //! [`Nodes`]: the node processes, each started as `ip netns exec NS ARGV...` (which execs, so the
 //! pid is the node's), in a process group of its own (a terminal's SIGINT reaches the harness
 //! only, which then tears down in order). Kill is SIGKILL + wait; a restart runs the same argv
-//! with the same data directory; pause and resume are SIGSTOP and SIGCONT to the group.
+//! with the same data directory; pause and resume are SIGSTOP and SIGCONT to the group and to
+//! every descendant (a worker that called `setsid()` has left the group, not the tree).
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -68,14 +69,34 @@ impl Nodes {
     }
 
     /// Sends `signal` to node `i`'s group; `seen` tells its effect on the process.
+    /// Signals node `i`'s process group and every descendant of its process — a server whose
+    /// workers call `setsid()` (PostgreSQL's backends) has left the group but not the tree —
+    /// then waits to see each in the state `seen` wants.
     fn signal(&self, i: usize, signal: Signal, seen: fn(i32) -> Effect) -> Effect {
-        match &self.children[i] {
-            Some(child) => {
-                let pid = child.id() as i32;
-                let _ = killpg(Pid::from_raw(pid), signal);
-                seen(pid)
-            }
-            None => Effect::missed(vec![("state", Value::str("not running"))]),
+        let Some(child) = &self.children[i] else {
+            return Effect::missed(vec![("state", Value::str("not running"))]);
+        };
+        let pid = child.id() as i32;
+        let _ = killpg(Pid::from_raw(pid), signal);
+        let tree = descendants(pid);
+        for &p in &tree {
+            let _ = nix::sys::signal::kill(Pid::from_raw(p), signal);
+        }
+        let root = seen(pid);
+        if tree.is_empty() {
+            return root;
+        }
+        let effects: Vec<Effect> = tree.iter().map(|&p| seen(p)).collect();
+        let took = root.took == Some(true) && effects.iter().all(|e| e.took == Some(true));
+        let mut evidence = root.evidence;
+        evidence.push(("processes".into(), Value::Int(1 + tree.len() as i64)));
+        let behind = effects.iter().filter(|e| e.took != Some(true)).count();
+        if behind > 0 {
+            evidence.push(("processes-not-seen".into(), Value::Int(behind as i64)));
+        }
+        Effect {
+            took: Some(took),
+            evidence,
         }
     }
 }
@@ -157,4 +178,30 @@ impl Processes for Nodes {
         }
         out
     }
+}
+
+/// Every descendant of process `pid` (children of each of its threads, recursively), as
+/// `/proc` shows them now.
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for c in children
+                .split_whitespace()
+                .filter_map(|c| c.parse::<i32>().ok())
+            {
+                if !found.contains(&c) {
+                    found.push(c);
+                    queue.push(c);
+                }
+            }
+        }
+    }
+    found
 }

@@ -1,9 +1,10 @@
 //! Leaving nothing behind on netns. The run's marker ([`real::marker`](crate::runner::real::marker))
 //! lists its namespaces before any is created.
 //!
-//! - [`remove`]: kills every process in the run's namespaces (by pid, from `ip netns pids`) and
+//! - [`remove`]: kills every process in the run's namespaces (by pid, from `ip netns pids`),
+//!   unmounts the run's lazy filesystems (named after its prefix in the mount table), and
 //!   deletes the namespaces; the bridge, veths and iptables rules live inside them and go with
-//!   them (nothing is created in the root namespace).
+//!   them (nothing else is created in the root namespace).
 //! - [`clean_stale`]: at the start of a run, stale netns markers are cleaned up the same way,
 //!   with a message.
 
@@ -35,6 +36,10 @@ pub fn remove(marker: &Marker) -> Vec<String> {
             }
         }
     }
+    done.extend(crate::runner::lazyfs::unmount_leftovers(&format!(
+        "{}-",
+        marker.prefix
+    )));
     // Node namespaces first, the client namespace (with the bridge) last.
     for ns in existing.iter().rev() {
         match ip(&["netns", "del", ns]) {

@@ -43,6 +43,13 @@ pub trait Processes: Send {
         None
     }
 
+    /// Sets node `i`'s clock `offset_ms` off the real one where the node runs; the offset read
+    /// back. `None`: the node runs here and reads its offset from the run's store (the
+    /// skeleton sets it).
+    fn set_clock(&mut self, _i: usize, _offset_ms: i64) -> Option<Effect> {
+        None
+    }
+
     /// Nodes that exited on their own since the last call: `(index, status)`.
     fn exited(&mut self) -> Vec<(usize, String)>;
 
@@ -72,6 +79,12 @@ pub trait Machines: Send + 'static {
 
     /// Delays `nodes`' links by `extra` (`None`: no delay, and what was delayed is reported).
     fn latency(&mut self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError>;
+
+    /// A power failure on node `i`'s disk (the node is down): what it held unsynced is dropped
+    /// (how much: from `seed`). `None`: its data directory is no lazy filesystem.
+    fn lose_unsynced(&mut self, _i: usize, _seed: u64) -> Option<Effect> {
+        None
+    }
 
     /// The network namespace clients, probes and watchers work from (`None`: this process's).
     fn namespace(&self) -> Option<String>;
@@ -137,6 +150,23 @@ impl<M: Machines> Cluster for RealCluster<M> {
         self.machines().processes().pid(i)
     }
 
+    async fn lose_unsynced(&self, i: usize, seed: u64) -> Effect {
+        block_in_place(|| {
+            let mut machines = self.machines();
+            let killed = machines.processes().kill(i);
+            let lost = machines.lose_unsynced(i, seed).unwrap_or_else(|| {
+                Effect::missed(vec![(
+                    "error",
+                    crate::history::Value::str("the data directory is no lazy filesystem"),
+                )])
+            });
+            Effect {
+                took: lost.took,
+                evidence: lost.evidence.into_iter().chain(killed.evidence).collect(),
+            }
+        })
+    }
+
     async fn pause_node(&self, i: usize) -> Effect {
         block_in_place(|| self.machines().processes().pause(i))
     }
@@ -149,7 +179,10 @@ impl<M: Machines> Cluster for RealCluster<M> {
         let (ns, addrs) = (self.machines().namespace(), self.system.addrs());
         let exited = || self.exited().into_iter().next();
         let config = &self.system.config;
-        block_in_place(|| ready::wait(config, ns.as_deref(), &addrs, exited, &self.store, stop))
+        block_in_place(|| {
+            ready::wait(config, ns.as_deref(), &addrs, exited, &self.store, stop)?;
+            self.system.prepare(ns.as_deref())
+        })
     }
 
     async fn partition(&self, grudge: Option<&Grudge>) -> Result<Effect, RunError> {
@@ -162,6 +195,10 @@ impl<M: Machines> Cluster for RealCluster<M> {
 
     async fn latency(&self, nodes: &[usize], extra: Option<Duration>) -> Result<Effect, RunError> {
         block_in_place(|| self.machines().latency(nodes, extra))
+    }
+
+    async fn set_clock(&self, i: usize, offset_ms: i64) -> Option<Effect> {
+        block_in_place(|| self.machines().processes().set_clock(i, offset_ms))
     }
 
     fn install_targeted(

@@ -23,6 +23,9 @@
 //! lists more programs the start command runs (checked before anything starts, as the first
 //! word of `argv` is), and `[settings]` gives the client adapter's settings (see
 //! [`systems::settings`]; `--set KEY=VALUE` overrides them).
+//! `lazyfs = true` mounts each node's data directory as a lazy filesystem
+//! ([`lazyfs`](crate::runner::lazyfs)): writes a node does not fsync are held in memory, and
+//! `--nemesis lose-unsynced` drops them (netns only).
 //! Placeholders: `{id}` (`n0`), `{ip}`, `{peers}`, `{data_dir}`, `{seed}` (the run's seed),
 //! `{dir}` (the run's directory on the node's machine), `{splitbrain}` (this executable — on
 //! ssh hosts, the copy uploaded to them — for `splitbrain shim` and `splitbrain node`), and
@@ -99,6 +102,9 @@ pub struct ClusterFile {
     pub ready_timeout: Duration,
     /// The machines, for `--net ssh` (`None`: the file has no `[[hosts]]`).
     pub hosts: Option<Hosts>,
+    /// Whether each node's data directory is a lazy filesystem (`lazyfs = true`), which
+    /// `--nemesis lose-unsynced` needs.
+    pub lazyfs: bool,
 }
 
 /// What a node's argv template is filled in with, besides the node's own id and address.
@@ -127,6 +133,8 @@ struct Raw {
     peer_port: Option<u16>,
     #[serde(default)]
     subnet: Option<String>,
+    #[serde(default)]
+    lazyfs: bool,
     start: RawStart,
     ready: RawReady,
     #[serde(default)]
@@ -341,6 +349,7 @@ impl ClusterFile {
             ready_timeout,
             hosts,
             settings,
+            lazyfs: raw.lazyfs,
         })
     }
 

@@ -9,7 +9,9 @@ use std::time::Instant;
 use super::clients::AdapterClient;
 use super::cluster_file::ClusterFile;
 use super::leader::{Report, Watcher};
+use super::namespace::enter_if;
 use crate::runner::plan::{NetOptions, RunPlan};
+use crate::runner::protocol::node_id;
 use crate::runner::systems::{self, AdapterOptions, Settings, SystemAdapter};
 use crate::runner::RunError;
 
@@ -110,6 +112,30 @@ impl System {
     /// Each node's client address.
     pub fn addrs(&self) -> Vec<SocketAddr> {
         client_addrs(&self.config)
+    }
+
+    /// Prepares every node for the workload ([`SystemAdapter::prepare`]) from a thread in
+    /// `namespace` (if any), each within the cluster file's readiness timeout.
+    pub fn prepare(&self, namespace: Option<&str>) -> Result<(), RunError> {
+        let (adapter, addrs, timeout) = (&*self.adapter, self.addrs(), self.config.ready_timeout);
+        std::thread::scope(|scope| {
+            let preparing = scope.spawn(|| {
+                enter_if(namespace)?;
+                for (i, addr) in addrs.iter().enumerate() {
+                    let deadline = Instant::now() + timeout;
+                    adapter
+                        .prepare(i, *addr, deadline)
+                        .map_err(|message| RunError::Setup {
+                            node: node_id(i),
+                            message,
+                        })?;
+                }
+                Ok(())
+            });
+            preparing
+                .join()
+                .unwrap_or_else(|_| Err((self.error)("the prepare thread panicked".into())))
+        })
     }
 
     /// A client whose thread works in `namespace` (if any).

@@ -32,7 +32,9 @@ struct Worker<C> {
     client: C,
 }
 
-type Done<C> = (Worker<C>, Invocation, String, Reply);
+/// A worker back from a request: the operation, the request's type, the reply, and, when the
+/// request was a follow-up, the completion the operation's first reply gave.
+type Done<C> = (Worker<C>, Invocation, String, Reply, Option<Completion>);
 
 /// What the dispatcher needs from the run.
 pub(super) struct Env {
@@ -50,6 +52,9 @@ pub(super) struct Dispatch<C> {
     busy: JoinSet<Done<C>>,
     concurrency: usize,
     env: Env,
+    /// In the final phase, a worker the generator has nothing more for is set aside here.
+    retire: bool,
+    retired: VecDeque<Worker<C>>,
 }
 
 impl<C: Client> Dispatch<C> {
@@ -77,6 +82,8 @@ impl<C: Client> Dispatch<C> {
             busy: JoinSet::new(),
             concurrency,
             env,
+            retire: false,
+            retired: VecDeque::new(),
         }
     }
 
@@ -95,6 +102,22 @@ impl<C: Client> Dispatch<C> {
         self.workload.final_ops(node_count)
     }
 
+    /// Switches the workload's generator to its final mode, if it has one; returns the phase's
+    /// limit.
+    pub(super) fn begin_final_phase(&mut self) -> Option<Duration> {
+        self.workload.begin_final_phase()
+    }
+
+    /// Runs the generator's final phase: each worker about five operations a second, until the
+    /// generator has nothing more for any worker or `limit` passes.
+    pub(super) async fn run_final_phase(&mut self, limit: Duration) {
+        self.retire = true;
+        let rate = 5.0 * self.concurrency as f64;
+        self.run(rate, Instant::now() + limit).await;
+        self.retire = false;
+        self.free.append(&mut self.retired);
+    }
+
     /// Issues operations at `rate` per second (staggered: each waits a random 0..2/rate after the
     /// previous one) until `deadline`, then waits for those in flight.
     pub(super) async fn run(&mut self, rate: f64, deadline: Instant) {
@@ -106,7 +129,7 @@ impl<C: Client> Dispatch<C> {
         let mut next_at = Instant::now();
         loop {
             let now = Instant::now();
-            if now >= deadline {
+            if now >= deadline || (self.retire && self.free.is_empty() && self.busy.is_empty()) {
                 break;
             }
             // Sleeps shorter than a millisecond are not worth a timer: go on and catch up.
@@ -135,6 +158,7 @@ impl<C: Client> Dispatch<C> {
                     // After a stall (a paused machine), do not burst to catch up.
                     next_at = next_at.max(now - Duration::from_millis(100));
                 }
+                None if self.retire => self.retired.push_back(worker),
                 None => {
                     self.free.push_back(worker);
                     next_at += mean;
@@ -171,17 +195,12 @@ impl<C: Client> Dispatch<C> {
         Context {
             process: worker.process,
             node: worker.index % self.env.node_count.max(1),
+            worker: worker.index,
         }
     }
 
-    /// Records the invocation and starts the request.
-    fn dispatch(&mut self, mut worker: Worker<C>, op: Invocation, node: usize) {
-        let request = self.workload.request(&op);
-        let request_type = request
-            .get("type")
-            .and_then(Json::as_str)
-            .unwrap_or("")
-            .to_string();
+    /// Records the invocation and starts the request (or completes a local operation).
+    fn dispatch(&mut self, worker: Worker<C>, op: Invocation, node: usize) {
         self.env.recorder.record(event(
             worker.process,
             EventKind::Invoke,
@@ -189,6 +208,32 @@ impl<C: Client> Dispatch<C> {
             op.value.clone(),
             None,
         ));
+        if let Some(done) = self.workload.local(&op) {
+            self.busy.spawn(async move {
+                let kind = String::new();
+                (worker, op, kind, Reply::Done(done), None)
+            });
+            return;
+        }
+        let request = self.workload.request(&op);
+        self.call(worker, op, node, request, None);
+    }
+
+    /// Sends `request` for `op` on the worker's client; `first` is the completion of the
+    /// operation's first request when this one is a follow-up.
+    fn call(
+        &mut self,
+        mut worker: Worker<C>,
+        op: Invocation,
+        node: usize,
+        request: Json,
+        first: Option<Completion>,
+    ) {
+        let request_type = request
+            .get("type")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
         let timeout = self.env.timeout;
         self.busy.spawn(async move {
             let call = Call {
@@ -198,20 +243,38 @@ impl<C: Client> Dispatch<C> {
                 timeout,
             };
             let reply = worker.client.call(call).await;
-            (worker, op, request_type, reply)
+            (worker, op, request_type, reply, first)
         });
     }
 
     fn finish(&mut self, done: Result<Done<C>, tokio::task::JoinError>) {
-        let (mut worker, op, request_type, reply) = match done {
+        let (mut worker, op, request_type, reply, first) = match done {
             Ok(done) => done,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => return,
         };
+        let ctx = self.context(&worker);
+        if let Reply::Body(body) = &reply {
+            self.workload.observe(&ctx, &op, body);
+        }
         let completion = match reply {
             Reply::Body(body) => self.workload.complete(&op, &request_type, &body),
             Reply::Done(completion) => completion,
             Reply::Timeout => timeout_completion(&*self.workload, &op),
+        };
+        let completion = match (first, completion) {
+            // A follow-up that succeeded: the operation ends as its first reply said.
+            (Some(first), Completion::Ok(_)) => first,
+            // A follow-up that did not: the first request happened, so never `fail`.
+            (Some(_), Completion::Fail(e) | Completion::Info(e)) => Completion::Info(e),
+            (None, completion) => {
+                if let Some(request) = self.workload.follow_up(&op, &completion) {
+                    let node = self.workload.target(&op, ctx.node) % self.env.node_count.max(1);
+                    self.call(worker, op, node, request, Some(completion));
+                    return;
+                }
+                completion
+            }
         };
         let progress = &self.env.progress;
         let (kind, value, error, counter) = match &completion {
@@ -233,7 +296,6 @@ impl<C: Client> Dispatch<C> {
             .recorder
             .record(event(worker.process, kind, &op, value, error));
         counter.fetch_add(1, Ordering::Relaxed);
-        let ctx = self.context(&worker);
         self.workload.update(&ctx, &op, &completion);
         if kind == EventKind::Info {
             // The old process may still be in flight forever: a fresh one takes its place.

@@ -3,10 +3,12 @@
 //! writes the program's exit status when it exits on its own; its pid (= its group) goes to
 //! `DIR/<id>/pid` on the host, its output to `DIR/<id>/log`. Kill is SIGKILL to the group (the
 //! wrapper dies too, so no status is written); a restart runs the same argv with the same data
-//! directory; pause and resume are SIGSTOP and SIGCONT to the group.
+//! directory; pause and resume are SIGSTOP and SIGCONT to the group. When the run skews clocks,
+//! each node starts under libfaketime reading its own timestamp file (`clock.rs`).
 
 use std::time::{Duration, Instant};
 
+use super::clock;
 use super::session::{quote, Session};
 use crate::history::Value;
 use crate::runner::effect::Effect;
@@ -22,6 +24,8 @@ pub struct Nodes {
     dirs: Vec<String>,
     /// The process group of each running node.
     groups: Vec<Option<u32>>,
+    /// Each host's libfaketime, when the run skews clocks.
+    faketime: Option<Vec<String>>,
 }
 
 impl Nodes {
@@ -33,7 +37,15 @@ impl Nodes {
             argvs,
             dirs,
             groups: vec![None; n],
+            faketime: None,
         }
+    }
+
+    /// Starts every node under its host's libfaketime `libs` (one per node), so its clock can
+    /// be skewed.
+    pub fn with_faketime(mut self, libs: Vec<String>) -> Nodes {
+        self.faketime = Some(libs);
+        self
     }
 
     /// Node `i`'s command line, as a shell would show it.
@@ -105,10 +117,17 @@ impl Processes for Nodes {
             return Ok(());
         }
         let dir = quote(&[&self.dirs[i]]);
+        let (file, env) = match &self.faketime {
+            Some(libs) => (
+                format!("{} && ", clock::create_file()),
+                format!("{} ", clock::env(&libs[i])),
+            ),
+            None => (String::new(), String::new()),
+        };
         // The wrapper's $0 is `sh`; "$@" is the program's argv, quoted word by word.
         let script = format!(
-            "mkdir -p {dir}/data && cd {dir} && rm -f status && \
-             {{ setsid sh -c '\"$@\"; echo \"exit status: $?\" > status' sh {argv} \
+            "mkdir -p {dir}/data && cd {dir} && rm -f status && {file}\
+             {{ setsid {env}sh -c '\"$@\"; echo \"exit status: $?\" > status' sh {argv} \
              >> log 2>&1 < /dev/null & echo $! > pid; cat pid; }}",
             argv = self.command(i)
         );
@@ -152,6 +171,19 @@ impl Processes for Nodes {
     /// SIGCONTs node `i`'s group; the effect: its processes seen running again.
     fn resume(&mut self, i: usize) -> Effect {
         self.signal_and_watch(i, "-CONT", |s| s != 'T')
+    }
+
+    /// Rewrites node `i`'s timestamp file on its host; the offset read back there (`None`: the
+    /// run does not skew clocks).
+    fn set_clock(&mut self, i: usize, offset_ms: i64) -> Option<Effect> {
+        let lib = &self.faketime.as_ref()?[i];
+        Some(clock::bump(
+            &self.sessions[i],
+            &self.dirs[i],
+            lib,
+            offset_ms,
+            self.groups[i],
+        ))
     }
 
     /// The nodes whose wrapper wrote an exit status since the last call.

@@ -43,7 +43,11 @@ pub(super) struct Etcd {
 }
 
 /// The adapter with `settings`.
-pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    _nodes: &[SocketAddr],
+    _workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     let mode = if settings.flag("serializable-reads") {
         ReadMode::Serializable
     } else {
@@ -263,6 +267,7 @@ mod tests {
             key: Some(Value::Int(2)),
             value,
             final_read: false,
+            body: None,
         }
     }
 

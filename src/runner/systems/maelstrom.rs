@@ -39,7 +39,11 @@ impl Default for Maelstrom {
 }
 
 /// The adapter (it takes no settings).
-pub(super) fn build(_settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    _settings: &Settings,
+    _nodes: &[SocketAddr],
+    _workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(Maelstrom::default())
 }
 

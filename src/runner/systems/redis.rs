@@ -72,7 +72,11 @@ pub(super) struct Redis {
 }
 
 /// The adapter with `settings`, for a cluster whose nodes serve clients at `nodes`.
-pub(super) fn build(settings: &Settings, nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    nodes: &[SocketAddr],
+    _workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(Redis {
         sentinel_port: settings.port("sentinel-port"),
         master_name: settings.word("master-name").to_string(),

@@ -23,6 +23,8 @@ pub enum Kind {
     Port,
     /// A word: letters, digits, `-`, `_`, `.`.
     Word,
+    /// One of these words (an isolation level).
+    OneOf(&'static [&'static str]),
 }
 
 impl Kind {
@@ -48,6 +50,10 @@ impl Kind {
                 ok.then(|| value.to_string())
                     .ok_or_else(|| "a word of letters, digits, -, _ or .".into())
             }
+            Kind::OneOf(words) => (words.iter())
+                .find(|w| **w == value)
+                .map(|w| w.to_string())
+                .ok_or_else(|| format!("one of {}", words.join(", "))),
         }
     }
 }
@@ -114,7 +120,8 @@ impl Settings {
             .unwrap_or(0)
     }
 
-    /// A word's value (empty if `name` is not declared).
+    /// A word's value, or the chosen one of a [`Kind::OneOf`] (empty if `name` is not
+    /// declared).
     pub fn word(&self, name: &str) -> &str {
         self.values.get(name).map_or("", |(_, v)| v.as_str())
     }
@@ -126,7 +133,7 @@ impl Settings {
                 let value = match kind {
                     Kind::Flag => Json::Bool(v == "true"),
                     Kind::Port => v.parse::<u16>().map_or(Json::Null, Json::from),
-                    Kind::Duration | Kind::Word => Json::String(v.clone()),
+                    Kind::Duration | Kind::Word | Kind::OneOf(_) => Json::String(v.clone()),
                 };
                 (k.to_string(), value)
             })
@@ -205,6 +212,22 @@ mod tests {
         );
         let e = Settings::resolve("redis", DECLARED, &[&pairs(&[("fencing", "yes")])]).unwrap_err();
         assert!(e.contains("true or false"), "{e}");
+        const LEVELS: &[Setting] = &[Setting {
+            name: "isolation",
+            kind: Kind::OneOf(&["serializable", "read-committed"]),
+            default: "serializable",
+            help: "",
+        }];
+        let e = Settings::resolve("postgres", LEVELS, &[&pairs(&[("isolation", "snapshot")])])
+            .unwrap_err();
+        assert!(e.contains("one of serializable, read-committed"), "{e}");
+        let s = Settings::resolve(
+            "postgres",
+            LEVELS,
+            &[&pairs(&[("isolation", "read-committed")])],
+        )
+        .unwrap();
+        assert_eq!(s.word("isolation"), "read-committed");
         assert!(parse_assignment("a=b").is_ok());
         assert!(parse_assignment("=b").is_err() && parse_assignment("ab").is_err());
     }

@@ -48,7 +48,11 @@ pub(super) struct ZooKeeper {
 }
 
 /// The adapter with `settings`.
-pub(super) fn build(settings: &Settings, _nodes: &[SocketAddr]) -> Box<dyn SystemAdapter> {
+pub(super) fn build(
+    settings: &Settings,
+    _nodes: &[SocketAddr],
+    _workload: Option<WorkloadName>,
+) -> Box<dyn SystemAdapter> {
     Box::new(ZooKeeper {
         sync_reads: settings.flag("sync-reads"),
     })
@@ -302,6 +306,7 @@ mod tests {
             key: Some(Value::Int(3)),
             value: Value::Nil,
             final_read: false,
+            body: None,
         };
         assert_eq!(path(&op), "/sb-3");
         assert_eq!(parse(b"42"), Some(Value::Int(42)));

@@ -2,8 +2,13 @@
 //! judged by what a fenced lease lock promises rather than as a mutex.
 //!
 //! Each process loops: `acquire` at `n0` (ok carries a fencing token), `write` its token to the
-//! storage `n1`, `release` at `n0`. One acquisition in five (seeded) is followed by a pause of
-//! [`PAUSE`], longer than the deployed 200 ms lease, before the write: Kleppmann's GC pause.
+//! storage `n1`, `release` at `n0`. Each holder works up to `--hold` (seeded, uniformly;
+//! default none) before its write;
+//! one acquisition in five (seeded) also pauses (`--holder-pause`, default [`PAUSE`], longer
+//! than the deployed 200 ms lease): Kleppmann's GC pause. With no pause and a hold well within
+//! the lease, every holder writes within its lease as its own clock measures it: then only a
+//! clock that runs ahead on the lock server (`--nemesis clock`) lets a lease end under its
+//! holder.
 //!
 //! Why no mutex check: a lease lock is not a mutex once a holder outlives its lease; the server
 //! then grants the lock to another client while the first still believes it holds it, so the
@@ -27,30 +32,64 @@ use super::{field, Completion, Context, Invocation, Workload, WorkloadCheck};
 use crate::checker::{CheckError, Verdict};
 use crate::history::{History, Op, Outcome, Value};
 
-/// How long a "paused" client waits between its token and its write.
+/// How long a "paused" client waits between its token and its write, by default.
 pub const PAUSE: Duration = Duration::from_millis(400);
 const LOCK_SERVER: usize = 0;
 const STORAGE: usize = 1;
 
 #[derive(Debug, Clone, Copy)]
 enum Phase {
-    Acquiring { pause: bool },
-    Holding { token: i64, write_at: Instant },
-    Wrote { token: i64 },
+    /// `delay`: how long it will work (and pause) between its token and its write.
+    Acquiring {
+        delay: Duration,
+    },
+    Holding {
+        token: i64,
+        write_at: Instant,
+    },
+    Wrote {
+        token: i64,
+    },
 }
 
 /// The lease-lock workload: each process's place in its acquire → write → release loop.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct LeaseLock {
     phases: HashMap<u64, Phase>,
+    /// The longest a holder works before its write.
+    hold: Duration,
+    /// How long a paused holder waits on top of that.
+    pause: Duration,
+}
+
+impl LeaseLock {
+    /// Every holder works up to `hold` before its write, and one in five waits `pause` more.
+    pub(super) fn new(hold: Duration, pause: Duration) -> LeaseLock {
+        LeaseLock {
+            phases: HashMap::new(),
+            hold,
+            pause,
+        }
+    }
 }
 
 impl Workload for LeaseLock {
     fn next(&mut self, ctx: &Context, rng: &mut ChaCha8Rng) -> Option<Invocation> {
         match self.phases.get(&ctx.process).copied() {
             None | Some(Phase::Acquiring { .. }) => {
-                let pause = rng.gen_bool(0.2);
-                self.phases.insert(ctx.process, Phase::Acquiring { pause });
+                // Drawn only when asked for, so the default keeps its seeded pauses.
+                let work = if self.hold.is_zero() {
+                    Duration::ZERO
+                } else {
+                    self.hold.mul_f64(rng.gen_range(0.0..=1.0))
+                };
+                let pause = if rng.gen_bool(0.2) {
+                    self.pause
+                } else {
+                    Duration::ZERO
+                };
+                let delay = work + pause;
+                self.phases.insert(ctx.process, Phase::Acquiring { delay });
                 Some(Invocation::new("acquire", Value::Nil))
             }
             Some(Phase::Holding { token, write_at }) => {
@@ -63,8 +102,7 @@ impl Workload for LeaseLock {
     fn update(&mut self, ctx: &Context, op: &Invocation, done: &Completion) {
         let phase = self.phases.get(&ctx.process).copied();
         let next = match (op.f, done, phase) {
-            ("acquire", Completion::Ok(Value::Int(token)), Some(Phase::Acquiring { pause })) => {
-                let delay = if pause { PAUSE } else { Duration::ZERO };
+            ("acquire", Completion::Ok(Value::Int(token)), Some(Phase::Acquiring { delay })) => {
                 Some(Phase::Holding {
                     token: *token,
                     write_at: Instant::now() + delay,

@@ -100,6 +100,7 @@ impl Workload for LinKv {
             key,
             value,
             final_read: false,
+            body: None,
         })
     }
 
@@ -115,6 +116,7 @@ impl Workload for LinKv {
                         key: Some(Value::Int(k as i64)),
                         value: Value::Nil,
                         final_read: true,
+                        body: None,
                     };
                     (node, op)
                 })
@@ -193,6 +195,7 @@ mod tests {
         let ctx = Context {
             process: 0,
             node: 0,
+            worker: 0,
         };
         let keys: Vec<Value> = (0..7)
             .map(|_| workload.next(&ctx, &mut rng).unwrap().key.unwrap())
@@ -214,6 +217,7 @@ mod tests {
         let ctx = Context {
             process: 0,
             node: 0,
+            worker: 0,
         };
         for _ in 0..100 {
             let key = workload.next(&ctx, &mut rng).unwrap().key.unwrap();

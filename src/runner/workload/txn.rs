@@ -214,6 +214,7 @@ mod tests {
         Context {
             process: 0,
             node: 0,
+            worker: 0,
         }
     }
 

@@ -89,7 +89,8 @@ fn acceptor_refuses_a_ballot_below_its_promise_unless_the_bug_is_on() {
             value: 7
         })
     );
-    assert_eq!(effects.len(), 2, "{effects:?}");
+    // Persist, sync, send.
+    assert_eq!(effects.len(), 3, "{effects:?}");
 }
 
 #[test]
