@@ -165,6 +165,7 @@ impl Spec for Raft {
                 vote_without_log_check: self.vote_without_log_check,
                 commit_old_term: self.commit_old_term,
                 local_reads: false,
+                per_node_offsets: false,
             })
         });
         let clients = (0..self.clients)
