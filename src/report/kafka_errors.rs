@@ -184,7 +184,10 @@ mod tests {
             .iter()
             .map(|(b, _)| b.as_str())
             .collect();
-        assert!(bars.contains(&"op-i0") && bars.contains(&"op-i2"), "{bars:?}");
+        assert!(
+            bars.contains(&"op-i0") && bars.contains(&"op-i2"),
+            "{bars:?}"
+        );
         let targets = errors.targets();
         assert_eq!(targets.len(), errors.types.len(), "one case per type here");
         assert!(targets.iter().all(|m| m.outline == "in-error"));
@@ -198,8 +201,14 @@ mod tests {
         let html = section(&errors);
         assert!(html.contains("<h2 id=\"kafka-errors\">"));
         assert!(html.contains("offset &lt;0&gt; &amp; more"), "{html}");
-        assert!(html.contains("id=\"error-0\" data-cycle=\"error-0\""), "{html}");
-        assert!(html.contains("<a href=\"#op-i2\" data-op=\"op-i2\">"), "{html}");
+        assert!(
+            html.contains("id=\"error-0\" data-cycle=\"error-0\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"#op-i2\" data-op=\"op-i2\">"),
+            "{html}"
+        );
         assert!(html.contains("p1 send ok"), "{html}");
         assert!(section(&KafkaErrors::default()).is_empty());
     }

@@ -9,8 +9,8 @@ use std::fmt::Write;
 use serde_json::Value as Json;
 
 use super::anomalies::TxnAnomalies;
-use super::kafka_errors::{self, KafkaErrors};
 use super::journal::Journal;
+use super::kafka_errors::{self, KafkaErrors};
 use super::timeline::Clock;
 use super::{
     anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples,

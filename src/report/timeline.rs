@@ -281,7 +281,13 @@ mod tests {
     fn the_bars_of_a_drawn_cycle_are_classed_with_it() {
         let ops = pair(events(), None).unwrap();
         let ids: Vec<String> = ops.iter().map(op_id).collect();
-        let svg = svg(&ops, &[], &[Marked::cycle(0, vec![ids[1].clone()])], &[], None);
+        let svg = svg(
+            &ops,
+            &[],
+            &[Marked::cycle(0, vec![ids[1].clone()])],
+            &[],
+            None,
+        );
         let bar = svg.split("<rect").find(|r| r.contains(&ids[1])).unwrap();
         assert!(bar.contains("class=\"op ok in-cycle cycle-0\""), "{bar}");
         let other = svg.split("<rect").find(|r| r.contains(&ids[0])).unwrap();

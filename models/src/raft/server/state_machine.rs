@@ -70,7 +70,13 @@ impl RaftServer {
             KvBody::Send { msg_id, key, msg } => {
                 if self.per_node_offsets && may_forward {
                     let offset = own_offset(state, &key);
-                    step.send(client, KvBody::SendOk { in_reply_to: msg_id, offset });
+                    step.send(
+                        client,
+                        KvBody::SendOk {
+                            in_reply_to: msg_id,
+                            offset,
+                        },
+                    );
                 }
                 (msg_id, Op::Send { key, msg })
             }
@@ -151,7 +157,11 @@ struct Stores<'a> {
 
 /// Applies `entry` to the stores and returns the reply its client is owed.
 fn apply(stores: Stores, entry: &Entry) -> KvBody {
-    let Stores { kv, txn: txns, kafka } = stores;
+    let Stores {
+        kv,
+        txn: txns,
+        kafka,
+    } = stores;
     let in_reply_to = entry.msg_id;
     match entry.op {
         Op::Txn { ref txn } => KvBody::TxnOk {
