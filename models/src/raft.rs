@@ -33,10 +33,13 @@
 //! server, so offsets are unique and polls agree with sends.
 //!
 //! Bug variants: [`LOCAL_READS`] (real nodes: read-only transactions answered from local
-//! state), [`PER_NODE_OFFSETS`] (real nodes: a send answered at once with an offset from the
-//! receiving server's own counter), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
-//! up-to-date check) and [`COMMIT_OLD_TERM`] (a leader commits an entry of an earlier term by
-//! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
+//! state), [`PER_NODE_OFFSETS`] (real nodes: a kafka send answered at once with an offset from
+//! the receiving server's own counter), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote
+//! without the §5.4.1 up-to-date check), [`COMMIT_OLD_TERM`] (a leader commits an entry of an
+//! earlier term by counting replicas: the Figure 8 scenario that §5.4.2 forbids), and
+//! [`ACK_BEFORE_SYNC`] (a
+//! server answers once its persistent state is written, and syncs it later: a crash that loses
+//! unsynced writes forgets votes and entries it acknowledged).
 
 mod deploy;
 mod lift;
@@ -52,7 +55,7 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Raft;
 pub use node::{RaftNode, RaftNodeState};
-pub use server::{Progress, RaftServer, Role, ServerState};
+pub use server::{Progress, RaftServer, Role, ServerState, SYNC_EVERY};
 
 use std::collections::BTreeMap;
 
@@ -78,6 +81,12 @@ pub const PER_NODE_OFFSETS: &str = "per-node-offsets";
 /// Bug variant: a leader commits an entry from an earlier term once a majority stores it,
 /// which §5.4.2 and Figure 8 show to be unsafe.
 pub const COMMIT_OLD_TERM: &str = "commit-old-term";
+
+/// Bug variant: a server answers (grants its vote, acknowledges `append_entries`, lets a
+/// leader count its own entry) as soon as it has *written* its term, vote and log, and syncs
+/// them later, on a timer (group commit done wrong, like Redis' `appendfsync everysec`): a
+/// crash that loses unsynced writes forgets what it promised.
+pub const ACK_BEFORE_SYNC: &str = "ack-before-sync";
 
 /// A term number. Term 0 is the term before any election.
 pub type Term = u64;
@@ -290,6 +299,9 @@ pub enum Timer {
     /// The leader's heartbeat period: idle heartbeats and retransmissions (real hosts only; see
     /// [`RaftServer::heartbeats`]).
     Heartbeat,
+    /// Bug `ack-before-sync`: the late sync of what was written, armed at the first unsynced
+    /// write ([`SYNC_EVERY`] on real hosts; at any moment in the model).
+    Sync,
 }
 
 /// What a server persists before it answers (Figure 2, "Persistent state on all servers").

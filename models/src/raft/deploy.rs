@@ -7,7 +7,10 @@
 //! needs neither: any armed timer may fire at any moment there, and only a healing partition
 //! loses messages). Election timeouts are drawn from 150–300 ms, as in the paper's experiments.
 
-use super::{RaftServer, COMMIT_OLD_TERM, LOCAL_READS, PER_NODE_OFFSETS, VOTE_WITHOUT_LOG_CHECK};
+use super::{
+    RaftServer, ACK_BEFORE_SYNC, COMMIT_OLD_TERM, LOCAL_READS, PER_NODE_OFFSETS,
+    VOTE_WITHOUT_LOG_CHECK,
+};
 use crate::protocol::{Deployable, NodeId};
 use crate::ModelError;
 
@@ -20,6 +23,7 @@ impl Deployable for RaftServer {
             COMMIT_OLD_TERM,
             LOCAL_READS,
             PER_NODE_OFFSETS,
+            ACK_BEFORE_SYNC,
         ]
     }
 
@@ -40,6 +44,7 @@ impl Deployable for RaftServer {
             commit_old_term: bug == Some(COMMIT_OLD_TERM),
             local_reads: bug == Some(LOCAL_READS),
             per_node_offsets: bug == Some(PER_NODE_OFFSETS),
+            ack_before_sync: bug == Some(ACK_BEFORE_SYNC),
         })
     }
 }
