@@ -327,3 +327,21 @@ fn hat_node_keeping_aborted_writes_is_g1a() {
     assert_eq!(r.code(), 1, "{}", r.text());
     assert!(anomaly_types(&r).iter().any(|t| t == "G1a"), "{}", r.text());
 }
+
+#[test]
+fn hat_node_installing_a_transactions_first_write_is_g1b() {
+    let r = hat_run(
+        Some("first-write-wins"),
+        &["--consistency-models", "read-committed"],
+    );
+    assert_eq!(r.code(), 1, "{}", r.text());
+    assert!(anomaly_types(&r).iter().any(|t| t == "G1b"), "{}", r.text());
+    let out = Command::new(env!("CARGO_BIN_EXE_splitbrain"))
+        .args(["check", "--consistency-models", "read-committed"])
+        .arg(r.dir().join("history.jsonl"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("G1b"), "{text}");
+}

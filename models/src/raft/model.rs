@@ -178,6 +178,7 @@ impl Spec for Raft {
                 vote_without_log_check: self.vote_without_log_check,
                 commit_old_term: self.commit_old_term,
                 local_reads: false,
+                per_node_offsets: false,
                 ack_before_sync: self.ack_before_sync,
             })
         });

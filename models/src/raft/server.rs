@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Entry, Index, Msg, Persistent, RaftMsg, Term, Timer};
-use crate::maelstrom::TxnStore;
+use crate::maelstrom::{KafkaStore, TxnStore};
 use crate::protocol::{Effects, NodeId, NodeSet, Protocol};
 
 /// The election timeout range (§5.2: randomized, 150–300 ms in the paper's experiments). A real
@@ -77,6 +77,9 @@ pub struct RaftServer {
     pub commit_old_term: bool,
     /// Bug `local-reads` (real nodes): read-only transactions answered from local state.
     pub local_reads: bool,
+    /// Bug `per-node-offsets` (real nodes): `kafka` sends answered at once with an offset from
+    /// the receiving server's own counter.
+    pub per_node_offsets: bool,
     /// Bug `ack-before-sync`: answer once the persistent state is written; sync it on a later
     /// [`Timer::Sync`].
     pub ack_before_sync: bool,
@@ -102,6 +105,13 @@ pub struct ServerState {
     pub kv: BTreeMap<u64, u64>,
     /// The transactional store (registers and lists), the state machine of `txn` entries.
     pub txn: TxnStore,
+    /// The `kafka` logs and committed offsets, the state machine of `kafka` entries.
+    #[serde(default, skip_serializing_if = "KafkaStore::is_empty")]
+    pub kafka: KafkaStore,
+    /// Bug `per-node-offsets`: per key, the next offset this server gives out on its own.
+    /// Always empty on a correct server.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub local_offsets: BTreeMap<String, u64>,
     /// The leader last heard from (volatile; where client requests are forwarded). Cleared when
     /// a higher term is seen; kept while this server campaigns, as the best guess it has (a
     /// deposed leader refuses forwarded requests, it never forwards them on).
