@@ -1,6 +1,6 @@
 //! Losing unsynced writes, as a power failure would, for reference nodes: while a node is down,
 //! what its durable store wrote but did not sync (the unsynced file,
-//! [`UNSYNCED_FILE`](crate::node::UNSYNCED_FILE), which stands for the page cache) is
+//! [`crate::node::UNSYNCED_FILE`], which stands for the page cache) is
 //! discarded — all of it, or a torn tail that keeps a prefix cut at a random byte. The mode and
 //! the cut come from a seed, so a replay discards the same bytes (given the same file); the
 //! file's length is read back, and that read is the evidence it took effect.
