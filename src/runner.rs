@@ -47,6 +47,7 @@ pub mod effect;
 mod error;
 pub mod json;
 pub mod lazyfs;
+pub mod lose_unsynced;
 mod membership;
 pub mod nemesis;
 mod net_stats;

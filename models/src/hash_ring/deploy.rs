@@ -45,7 +45,8 @@ mod tests {
         let nodes: Vec<NodeId> = NodeId::nodes(3).collect();
         let err = RingServer::deploy(NodeId::node(0), &nodes, Some("nope")).unwrap_err();
         assert!(err.to_string().contains(SERVE_BEFORE_HANDOFF), "{err}");
-        let server = RingServer::deploy(NodeId::node(1), &nodes, Some(SERVE_BEFORE_HANDOFF)).unwrap();
+        let server =
+            RingServer::deploy(NodeId::node(1), &nodes, Some(SERVE_BEFORE_HANDOFF)).unwrap();
         assert!(server.serve_before_handoff && server.script.is_empty());
         assert_eq!(server.initial.len(), 3);
     }

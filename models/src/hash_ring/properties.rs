@@ -57,7 +57,12 @@ pub(super) fn one_server_per_key() -> SpecProperty<HashRing> {
         |system, state| {
             let servers = servers(system, state);
             let server = system.spec().server();
-            let latest = servers.iter().map(|(_, s)| s.rings.len()).max().unwrap_or(1) as u64 - 1;
+            let latest = servers
+                .iter()
+                .map(|(_, s)| s.rings.len())
+                .max()
+                .unwrap_or(1) as u64
+                - 1;
             let settled = servers
                 .iter()
                 .all(|(_, s)| s.epoch == latest && s.awaiting.is_empty());

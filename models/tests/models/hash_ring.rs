@@ -36,7 +36,11 @@ fn serving_before_handoff_reads_a_moved_key_stale() {
     // Only the coordinator loses keys at this size, and it stops serving them as it orders
     // the change: no two servers serve one key at once.
     for property in ["one server per key", "keys stay with their owner"] {
-        assert_eq!(status(&outcome, property), PropertyStatus::Holds, "{property}");
+        assert_eq!(
+            status(&outcome, property),
+            PropertyStatus::Holds,
+            "{property}"
+        );
     }
     let trace = outcome
         .property("linearizable")

@@ -96,7 +96,12 @@ impl RingServer {
     }
 
     /// The model's scripted change: the next one of [`RingServer::script`].
-    pub(super) fn on_script_step(&self, me: NodeId, state: &mut RingState, out: &mut Effects<Self>) {
+    pub(super) fn on_script_step(
+        &self,
+        me: NodeId,
+        state: &mut RingState,
+        out: &mut Effects<Self>,
+    ) {
         let done = state.rings.len() - 1;
         let Some(&change) = self.script.get(done) else {
             return;
