@@ -126,6 +126,7 @@ impl Spec for HashRing {
                           coordinator loses keys, as with --bound servers=4, two servers serve \
                           one key)",
             violates: "linearizable",
+            defaults: &[],
         }]
     }
 
