@@ -5,6 +5,11 @@
 //! with [`DEPLOYED_VNODES`] tokens each, and there is no script: membership changes arrive as
 //! `join` / `leave` requests at the coordinator `n0` (`splitbrain run --nemesis membership`
 //! sends them). The protocol has no timers, so nothing in it depends on real time.
+//!
+//! Limits: a handoff or a `ring` broadcast is sent once, never retransmitted, so a partition
+//! or loss that drops one leaves the keys it carried unavailable (requests for them park and
+//! time out: indefinite, never wrong); nothing is persisted, so a killed node loses its keys.
+//! Run it under `--nemesis membership` (and latency), not kills.
 
 use super::model::DEPLOYED_VNODES;
 use super::{RingServer, SERVE_BEFORE_HANDOFF};
