@@ -56,10 +56,21 @@ fn correct_hash_ring_hands_keys_off_on_leave_and_join_and_stays_linearizable() {
     assert_eq!(code, 0, "{text}");
 }
 
+/// The run's own verdict for a bug run is invalid from the trace check alone (the journal leaves
+/// the correct model at the first early answer); the claim here is the history's: a stale
+/// read. Node timing is not seeded, so the claim is "within three bounded runs" (seeds 1–4
+/// were invalid 4 / 4 when measured; one test run of seed 1 had a valid history).
 #[test]
 fn hash_ring_serving_before_handoff_reads_moved_keys_stale() {
-    let r = run_ring("1", Some("serve-before-handoff"));
-    assert_eq!(r.code(), 1, "{}", r.text());
-    let (code, text) = check(&r.dir().join("history.jsonl"));
-    assert_eq!(code, 1, "{text}");
+    let mut outputs = Vec::new();
+    for seed in ["1", "2", "3"] {
+        let r = run_ring(seed, Some("serve-before-handoff"));
+        assert_eq!(r.code(), 1, "{}", r.text());
+        let (code, text) = check(&r.dir().join("history.jsonl"));
+        if code == 1 {
+            return;
+        }
+        outputs.push(format!("seed {seed}: {text}"));
+    }
+    panic!("no history was invalid:\n{}", outputs.join("\n"));
 }
