@@ -15,6 +15,8 @@ use tempfile::TempDir;
 mod clock;
 /// Faults: bugs found under partitions, correct nodes stay valid under every fault.
 mod faults;
+/// `--node hash-ring` under the membership nemesis: correct, serve-before-handoff.
+mod hash_ring;
 /// SIGINT mid-run: every process gone, the partial history saved.
 mod interrupt;
 /// kafka against the Python kafka node and its per-node-offsets bug.

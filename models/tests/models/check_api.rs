@@ -127,6 +127,7 @@ fn catalog_documents_every_spec_property_and_bug() {
             "raft",
             "lease-lock",
             "primary-backup",
+            "hash-ring",
             "g-counter",
             "pn-counter",
             "or-set",

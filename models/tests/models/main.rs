@@ -6,6 +6,8 @@
 //!   `commit-old-term` (Figure 8, found by seeded random walks);
 //! - `primary_backup.rs`: the `primary-backup` spec: pinned counts, `no-epoch` (split brain),
 //!   `async-ack` (an acknowledged write lost on failover);
+//! - `hash_ring.rs`: the `hash-ring` spec: pinned counts, `serve-before-handoff` (a stale read
+//!   of a moved key);
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
 //! - `crdt.rs`: the CRDT specs: pinned counts, `sum-merge`;
 //! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
@@ -16,6 +18,7 @@
 
 mod check_api;
 mod crdt;
+mod hash_ring;
 mod lease_lock;
 mod paxos;
 mod primary_backup;
