@@ -266,7 +266,7 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
             // dominators come before it; a dominator whose clock is already freed cannot
             // be consulted, and what it would have dominated keeps its edge.
             if candidates.len() > 1 {
-                candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+                candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
             }
             maximal.clear();
             for &(_, w, s, p) in &candidates {
