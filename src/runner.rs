@@ -46,6 +46,7 @@ pub mod effect;
 mod error;
 pub mod json;
 pub mod lazyfs;
+pub mod lose_unsynced;
 pub mod nemesis;
 mod net_stats;
 pub mod netns;
