@@ -21,6 +21,8 @@
 //! - [`txn_check_report`] (here): the page for `check --html` of a transactional history;
 //! - `anomalies.rs`: a transactional report's anomalies, in words and drawn
 //!   ([`TxnAnomalies`]), shared by that page and the run report;
+//! - `kafka_errors.rs`: a kafka report's errors, each case's operations linked to the timeline
+//!   and outlined there ([`KafkaErrors`]), for the run report and [`kafka_check_report`];
 //! - `cycle.rs`: one anomaly's dependency cycle as an SVG, its transactions linked to the
 //!   timeline ([`DrawnCycle`]);
 //! - `counterexample.rs`: the minimal failing sub-history, the operation that cannot be placed,
@@ -34,6 +36,7 @@ mod error;
 mod escape;
 mod facts;
 pub mod journal;
+mod kafka_errors;
 mod lamport;
 mod model;
 mod nemesis;
@@ -52,6 +55,7 @@ pub use anomalies::TxnAnomalies;
 pub use cycle::{CycleEdge, CycleNode, DrawnCycle};
 pub use error::ReportError;
 pub use escape::escape;
+pub use kafka_errors::KafkaErrors;
 pub use lamport::DiagramMark;
 pub use model::model_report;
 pub use nemesis::{intervals, Interval};
@@ -70,6 +74,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;
 .op{stroke:#333;stroke-width:.5}.op.ok{fill:#81c784}.op.fail{fill:#e57373}.op.info{fill:#ffb74d}
 .op.witness{stroke:#1565c0;stroke-width:2}.op.culprit{stroke:#c62828;stroke-width:3}
 .op.highlight{stroke:#000;stroke-width:3}.op.in-cycle{stroke:#6a1b9a;stroke-width:2}
+.op.in-error{stroke:#c62828;stroke-width:2;stroke-dasharray:4 2}
+div.kafka-case{margin:.5em 0;border-left:3px solid #eee;padding-left:1em}
 svg.cycle{display:block}.cycle text{font:12px monospace}.cycle-process{fill:#555;font-size:10px}
 .cycle-txn{fill:#fff;stroke:#333;stroke-width:1.5}.cycle a:hover .cycle-txn{fill:#e3f2fd}
 .cycle-edge path{stroke-width:1.8}.cycle-edge text{stroke:#fff;stroke-width:3px;paint-order:stroke}
@@ -145,13 +151,13 @@ fn tail() -> String {
 
 /// The timeline of `ops` with `faults` shaded (by time when there is a `clock`), and, when
 /// `report` found violations, one counterexample section per invalid key, linked to the
-/// timeline; `cycles` (each drawn cycle's bars) are marked.
+/// timeline; the bars of `marks` (each drawn cycle's, each kafka error's) are outlined.
 fn timeline_and_counterexamples(
     ops: &[Op],
     faults: &[Interval],
     report: Option<&Report>,
     clock: Option<&timeline::Clock>,
-    cycles: &[Vec<String>],
+    marks: &[timeline::Marked],
 ) -> String {
     let witnesses: Vec<_> = report
         .into_iter()
@@ -159,7 +165,7 @@ fn timeline_and_counterexamples(
         .filter_map(|k| k.witness.as_ref().map(|w| (k.key.as_ref(), w)))
         .collect();
     let mut html = String::from("<h2>Timeline</h2>\n");
-    html.push_str(&timeline::svg(ops, &witnesses, cycles, faults, clock));
+    html.push_str(&timeline::svg(ops, &witnesses, marks, faults, clock));
     for (n, (key, witness)) in witnesses.iter().enumerate() {
         html.push_str(&counterexample::section(n, *key, witness));
     }
@@ -239,6 +245,34 @@ pub fn txn_check_report(
         None,
         None,
         &anomalies.targets(),
+    ));
+    page.push_str(&tail());
+    page
+}
+
+/// The report of checking the kafka history `ops` (read from `title`) into `report` (whose
+/// operation ids index `ops`): the verdict and summary, each error type's first cases with their
+/// operations, then the timeline with each case's operations outlined.
+pub fn kafka_check_report(
+    title: &str,
+    ops: &[Op],
+    faults: &[Interval],
+    report: &crate::checker::kafka::KafkaReport,
+) -> String {
+    let mut page = head(title, verdict_class(report.verdict));
+    let _ = writeln!(
+        page,
+        "<p id=\"summary\">workload <code>kafka</code>: {}</p>",
+        escape(&report.summary())
+    );
+    let errors = KafkaErrors::of(report, ops);
+    page.push_str(&kafka_errors::section(&errors));
+    page.push_str(&timeline_and_counterexamples(
+        ops,
+        faults,
+        None,
+        None,
+        &errors.targets(),
     ));
     page.push_str(&tail());
     page

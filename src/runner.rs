@@ -27,6 +27,7 @@
 //!   file per node), its read-back, and the refusal of programs it cannot move (Go, static);
 //! - [`lazyfs`]: the lazy filesystem (unsynced writes held in memory, dropped by a power
 //!   failure) mounted as each netns node's data directory for `--nemesis lose-unsynced`;
+//! - `membership.rs`: the membership nemesis's `join` / `leave` requests to the coordinator;
 //! - [`corrupt`]: the corrupt nemesis's file damage (a bit flip or a truncation, seeded) in a
 //!   down node's data directory;
 //! - `recorder.rs`, `clock.rs`: the history as it happens, on a monotonic clock;
@@ -46,6 +47,8 @@ pub mod effect;
 mod error;
 pub mod json;
 pub mod lazyfs;
+pub mod lose_unsynced;
+mod membership;
 pub mod nemesis;
 mod net_stats;
 pub mod netns;

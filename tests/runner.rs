@@ -15,10 +15,14 @@ use tempfile::TempDir;
 mod clock;
 /// Faults: bugs found under partitions, correct nodes stay valid under every fault.
 mod faults;
+/// `--node hash-ring` under the membership nemesis: correct, serve-before-handoff.
+mod hash_ring;
 /// SIGINT mid-run: every process gone, the partial history saved.
 mod interrupt;
 /// kafka against the Python kafka node and its per-node-offsets bug.
 mod kafka;
+/// `--nemesis lose-unsynced`: power failures that lose what reference nodes did not sync.
+mod lose_unsynced;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
 /// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.

@@ -6,7 +6,7 @@ use crate::check::{self, CheckOutcome, CheckRequest};
 use crate::crdt::{CrdtSpec, GCounter, LwwRegister, OrSet, PnCounter};
 use crate::spec::{Spec, SpecInfo};
 use crate::two_phase_commit;
-use crate::{lease_lock, paxos, primary_backup, raft, vector_clock, ModelError};
+use crate::{hash_ring, lease_lock, paxos, primary_backup, raft, vector_clock, ModelError};
 
 /// One registered spec: its metadata and its monomorphized entry points.
 struct Entry {
@@ -32,6 +32,7 @@ fn entries() -> Vec<Entry> {
         entry::<lease_lock::LeaseLock>(),
         entry::<primary_backup::PrimaryBackup>(),
         entry::<two_phase_commit::TwoPhaseCommit>(),
+        entry::<hash_ring::HashRing>(),
         entry::<CrdtSpec<GCounter>>(),
         entry::<CrdtSpec<PnCounter>>(),
         entry::<CrdtSpec<OrSet>>(),

@@ -17,9 +17,14 @@
 //! (no G1c). Stale reads (rw anti-dependencies backwards) are allowed: the store is not
 //! serializable.
 //!
-//! Bug variant [`DIRTY_ABORTS`]: a transaction that writes one key twice is aborted with
-//! `txn-conflict` (30, a definite failure), but its writes are installed and gossiped anyway:
-//! other transactions read writes of failed transactions (G1a).
+//! Bug variants:
+//! - [`DIRTY_ABORTS`]: a transaction that writes one key twice is aborted with `txn-conflict`
+//!   (30, a definite failure), but its writes are installed and gossiped anyway: other
+//!   transactions read writes of failed transactions (G1a).
+//! - [`FIRST_WRITE_WINS`]: the commit buffer keeps each key's *first* write (an `or_insert`
+//!   where an `insert` belongs), so a transaction that writes one key twice installs and
+//!   replicates the write it overwrote itself; its own later reads still see its last write.
+//!   Other transactions read intermediate writes (G1b).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -33,6 +38,10 @@ use crate::ModelError;
 /// Bug variant: aborted transactions' writes stay (see the module docs).
 pub const DIRTY_ABORTS: &str = "dirty-aborts";
 
+/// Bug variant: a transaction installs each key's first write, not its last (see the module
+/// docs).
+pub const FIRST_WRITE_WINS: &str = "first-write-wins";
+
 /// A Lamport timestamp: counter, then node index as the tie-break.
 pub type Stamp = (u64, u64);
 
@@ -41,6 +50,7 @@ pub type Stamp = (u64, u64);
 pub struct HatNode {
     replicas: usize,
     dirty_aborts: bool,
+    first_write_wins: bool,
 }
 
 /// A replica's state: its Lamport clock and, per key, the write with the highest stamp.
@@ -110,7 +120,10 @@ impl HatNode {
         msg_id: u64,
         txn: Vec<Mop>,
     ) -> (KvBody, Option<HatReplica>) {
+        // What the transaction's own reads see, and what its commit installs (the same map,
+        // but for the bug `first-write-wins`).
         let mut buffer: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut installs: BTreeMap<u64, u64> = BTreeMap::new();
         let mut written_twice = false;
         let mut done = Vec::with_capacity(txn.len());
         for mop in txn {
@@ -124,6 +137,11 @@ impl HatNode {
                 }
                 Mop::Write { key, value } => {
                     written_twice |= buffer.insert(key, value).is_some();
+                    if self.first_write_wins {
+                        installs.entry(key).or_insert(value);
+                    } else {
+                        installs.insert(key, value);
+                    }
                     done.push(mop);
                 }
                 Mop::Append { .. } => {
@@ -136,17 +154,17 @@ impl HatNode {
             }
         }
         let aborted = self.dirty_aborts && written_twice;
-        let replicate = if buffer.is_empty() {
+        let replicate = if installs.is_empty() {
             None
         } else {
             state.clock += 1;
             let stamp = (state.clock, me.index() as u64);
-            for (&key, &value) in &buffer {
+            for (&key, &value) in &installs {
                 state.install(key, stamp, value);
             }
             Some(HatReplica::HatTxn {
                 stamp,
-                writes: buffer.into_iter().collect(),
+                writes: installs.into_iter().collect(),
             })
         };
         let reply = if aborted {
@@ -244,7 +262,7 @@ impl Deployable for HatNode {
     const NODE_NAME: &'static str = "hat";
 
     fn deployable_bugs() -> Vec<&'static str> {
-        vec![DIRTY_ABORTS]
+        vec![DIRTY_ABORTS, FIRST_WRITE_WINS]
     }
 
     fn deploy(_me: NodeId, nodes: &[NodeId], bug: Option<&str>) -> Result<Self, ModelError> {
@@ -258,6 +276,7 @@ impl Deployable for HatNode {
         Ok(HatNode {
             replicas: nodes.len(),
             dirty_aborts: bug == Some(DIRTY_ABORTS),
+            first_write_wins: bug == Some(FIRST_WRITE_WINS),
         })
     }
 }
@@ -318,6 +337,32 @@ mod tests {
         assert!(
             sent.iter().any(|s| s.contains(r#"[["r",1,2]]"#)),
             "{sent:?}"
+        );
+    }
+
+    #[test]
+    fn the_first_write_wins_bug_installs_a_write_its_own_transaction_overwrote() {
+        let nodes: Vec<NodeId> = NodeId::nodes(2).collect();
+        let node = HatNode::deploy(nodes[0], &nodes, Some(FIRST_WRITE_WINS)).unwrap();
+        let mut state = HatState::default();
+        let mut out = Effects::new();
+        let t = txn(r#"{"type":"txn","msg_id":1,"txn":[["w",1,1],["w",1,2],["r",1,null]]}"#);
+        node.on_msg(nodes[0], &mut state, NodeId::client(0), t, &mut out);
+        let sent = replies(&mut out);
+        assert!(
+            sent.contains(&r#"{"type":"hat_txn","stamp":[1,0],"writes":[[1,1]]}"#.to_string()),
+            "{sent:?}"
+        );
+        assert!(
+            sent.iter().any(|s| s.contains(r#"["r",1,2]]"#)),
+            "its own read sees its last write: {sent:?}"
+        );
+        let r = txn(r#"{"type":"txn","msg_id":2,"txn":[["r",1,null]]}"#);
+        node.on_msg(nodes[0], &mut state, NodeId::client(0), r, &mut out);
+        let sent = replies(&mut out);
+        assert!(
+            sent.iter().any(|s| s.contains(r#"[["r",1,1]]"#)),
+            "another reads the intermediate write: {sent:?}"
         );
     }
 }

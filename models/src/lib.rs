@@ -26,7 +26,8 @@
 //!   log replication and a key-value store), [`lease_lock`] (a lease
 //!   lock service with fencing tokens), [`primary_backup`] (a primary replicating to backups, with
 //!   epochs and failover), [`two_phase_commit`] (a coordinator committing bank transactions
-//!   across participants), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
+//!   across participants), [`hash_ring`] (a store partitioned over a consistent-hash ring, keys
+//!   handed off on joins and leaves), [`crdt`] (G-Counter, PN-Counter, OR-Set, LWW-Register
 //!   replicas on a duplicating network), [`vector_clock`] (vector clocks against an independent
 //!   happens-before);
 //! - [`hat`]: a deployable node only (no spec): totally available read-committed transactions
@@ -45,6 +46,7 @@ mod catalog;
 pub mod check;
 pub mod crdt;
 mod error;
+pub mod hash_ring;
 pub mod hat;
 pub mod history;
 pub mod lease_lock;

@@ -27,11 +27,19 @@
 //!
 //! Transactions (`txn`, Maelstrom's `txn-list-append` and `txn-rw-register`) are one log entry
 //! each, applied atomically to a [`TxnStore`](crate::maelstrom::TxnStore): strict serializable.
+//! Maelstrom's `kafka` requests (`send`, `poll`, `commit_offsets`, `list_committed_offsets`) are
+//! log entries too, applied to a [`KafkaStore`](crate::maelstrom::KafkaStore): a send's offset is
+//! its message's position in the key's log as the state machine applies it, the same on every
+//! server, so offsets are unique and polls agree with sends.
 //!
 //! Bug variants: [`LOCAL_READS`] (real nodes: read-only transactions answered from local
-//! state), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
-//! up-to-date check) and [`COMMIT_OLD_TERM`] (a leader commits an entry of an earlier term by
-//! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
+//! state), [`PER_NODE_OFFSETS`] (real nodes: a kafka send answered at once with an offset from
+//! the receiving server's own counter), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote
+//! without the §5.4.1 up-to-date check), [`COMMIT_OLD_TERM`] (a leader commits an entry of an
+//! earlier term by counting replicas: the Figure 8 scenario that §5.4.2 forbids), and
+//! [`ACK_BEFORE_SYNC`] (a
+//! server answers once its persistent state is written, and syncs it later: a crash that loses
+//! unsynced writes forgets votes and entries it acknowledged).
 
 mod deploy;
 mod lift;
@@ -47,7 +55,9 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Raft;
 pub use node::{RaftNode, RaftNodeState};
-pub use server::{Progress, RaftServer, Role, ServerState};
+pub use server::{Progress, RaftServer, Role, ServerState, SYNC_EVERY};
+
+use std::collections::BTreeMap;
 
 use crate::maelstrom::{KvBody, KvMsg, Mop};
 use crate::protocol::NodeId;
@@ -61,9 +71,22 @@ pub const VOTE_WITHOUT_LOG_CHECK: &str = "vote-without-log-check";
 /// which strict serializability forbids (G-single-realtime and kin).
 pub const LOCAL_READS: &str = "local-reads";
 
+/// Bug variant (real nodes only): a `kafka` send is answered at once by the server that receives
+/// it, with the next offset of its own counter for the key (its applied log's length, or past the
+/// offsets it gave before), and only then goes through the log, which puts the message where the
+/// log order says. Two servers give one offset to two messages, and a message's acknowledged
+/// offset is not where polls find it: inconsistent offsets and duplicates.
+pub const PER_NODE_OFFSETS: &str = "per-node-offsets";
+
 /// Bug variant: a leader commits an entry from an earlier term once a majority stores it,
 /// which §5.4.2 and Figure 8 show to be unsafe.
 pub const COMMIT_OLD_TERM: &str = "commit-old-term";
+
+/// Bug variant: a server answers (grants its vote, acknowledges `append_entries`, lets a
+/// leader count its own entry) as soon as it has *written* its term, vote and log, and syncs
+/// them later, on a timer (group commit done wrong, like Redis' `appendfsync everysec`): a
+/// crash that loses unsynced writes forgets what it promised.
+pub const ACK_BEFORE_SYNC: &str = "ack-before-sync";
 
 /// A term number. Term 0 is the term before any election.
 pub type Term = u64;
@@ -102,6 +125,29 @@ pub enum Op {
         /// The micro-ops.
         txn: Vec<Mop>,
     },
+    /// `kafka`: append `msg` to `key`'s log; its offset is where the log puts it.
+    Send {
+        /// The log's key.
+        key: String,
+        /// The message.
+        msg: u64,
+    },
+    /// `kafka`: the messages of each key from an offset on (through the log, so a deposed
+    /// leader never answers from a stale log).
+    Poll {
+        /// Key → first offset wanted.
+        offsets: BTreeMap<String, u64>,
+    },
+    /// `kafka`: raise the committed offsets.
+    CommitOffsets {
+        /// Key → offset.
+        offsets: BTreeMap<String, u64>,
+    },
+    /// `kafka`: the committed offsets of some keys.
+    ListCommittedOffsets {
+        /// The keys.
+        keys: Vec<String>,
+    },
 }
 
 impl fmt::Debug for Op {
@@ -113,6 +159,10 @@ impl fmt::Debug for Op {
             Op::Read { key } => write!(f, "read {key}"),
             Op::Write { key, value } => write!(f, "write {key}={value}"),
             Op::Cas { key, from, to } => write!(f, "cas {key}={from}→{to}"),
+            Op::Send { ref key, msg } => write!(f, "send {key}:{msg}"),
+            Op::Poll { ref offsets } => write!(f, "poll {offsets:?}"),
+            Op::CommitOffsets { ref offsets } => write!(f, "commit {offsets:?}"),
+            Op::ListCommittedOffsets { ref keys } => write!(f, "list-committed {keys:?}"),
         }
     }
 }
@@ -249,6 +299,9 @@ pub enum Timer {
     /// The leader's heartbeat period: idle heartbeats and retransmissions (real hosts only; see
     /// [`RaftServer::heartbeats`]).
     Heartbeat,
+    /// Bug `ack-before-sync`: the late sync of what was written, armed at the first unsynced
+    /// write ([`SYNC_EVERY`] on real hosts; at any moment in the model).
+    Sync,
 }
 
 /// What a server persists before it answers (Figure 2, "Persistent state on all servers").

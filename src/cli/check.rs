@@ -83,8 +83,8 @@ pub struct CheckArgs {
     #[arg(long)]
     no_witness: bool,
     /// Also write a self-contained HTML report (timeline, counterexample; for a transactional
-    /// history, each anomaly's cycle drawn and linked to the timeline) to OUT; takes one
-    /// history file.
+    /// history, each anomaly's cycle drawn and linked to the timeline; for a kafka history, each
+    /// error's operations listed and outlined on the timeline) to OUT; takes one history file.
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
 }

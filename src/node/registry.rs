@@ -2,6 +2,7 @@
 
 use splitbrain_models::crdt::ServedCrdt;
 use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
+use splitbrain_models::hash_ring::RingServer;
 use splitbrain_models::hat::HatNode;
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
@@ -19,6 +20,7 @@ pub const NODE_NAMES: &[&str] = &[
     KeyedPaxos::NODE_NAME,
     PbServer::NODE_NAME,
     TpcNode::NODE_NAME,
+    RingServer::NODE_NAME,
     LeaseNode::NODE_NAME,
     GCounter::NODE_NAME,
     PnCounter::NODE_NAME,
@@ -40,6 +42,7 @@ pub async fn serve_named(
         KeyedPaxos::NODE_NAME => serve::<KeyedPaxos>(options, input, output).await,
         PbServer::NODE_NAME => serve::<PbServer>(options, input, output).await,
         TpcNode::NODE_NAME => serve::<TpcNode>(options, input, output).await,
+        RingServer::NODE_NAME => serve::<RingServer>(options, input, output).await,
         LeaseNode::NODE_NAME => serve::<LeaseNode>(options, input, output).await,
         GCounter::NODE_NAME => serve::<CrdtNode<GCounter>>(options, input, output).await,
         PnCounter::NODE_NAME => serve::<CrdtNode<PnCounter>>(options, input, output).await,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::cycle::{self, DrawnCycle};
 use super::escape;
+use super::timeline::Marked;
 use crate::checker::transactional::{Case, Transactions, TxnReport};
 
 /// Cases shown (in words, and drawn when they are cycles) per anomaly type.
@@ -49,8 +50,10 @@ impl TxnAnomalies {
     }
 
     /// The timeline bars of each drawn cycle, for marking them.
-    pub(super) fn targets(&self) -> Vec<Vec<String>> {
-        self.cycles.iter().map(DrawnCycle::targets).collect()
+    pub(super) fn targets(&self) -> Vec<Marked> {
+        (self.cycles.iter().enumerate())
+            .map(|(n, drawn)| Marked::cycle(n, drawn.targets()))
+            .collect()
     }
 }
 

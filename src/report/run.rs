@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 use super::anomalies::TxnAnomalies;
 use super::journal::Journal;
+use super::kafka_errors::{self, KafkaErrors};
 use super::timeline::Clock;
 use super::{
     anomalies, escape, facts, head, lamport, nemesis, plots, tail, timeline_and_counterexamples,
@@ -40,6 +41,8 @@ pub struct RunInput {
     /// For an invalid transactional run: per anomaly type (with its count), the text of its
     /// first cases (each cycle step by step, "because ..."), and their cycles drawn.
     pub anomalies: TxnAnomalies,
+    /// For an invalid kafka run: per error type its first cases and their operations.
+    pub kafka: KafkaErrors,
 }
 
 /// The run's page.
@@ -60,6 +63,7 @@ pub fn run_report(input: &RunInput) -> String {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(note));
     }
     page.push_str(&anomalies::section(&input.anomalies));
+    page.push_str(&kafka_errors::section(&input.kafka));
     let faults = nemesis::intervals(&input.events);
     page.push_str(&plots::section(&input.events, &faults));
     page.push_str(&timeline_and_counterexamples(
@@ -67,7 +71,7 @@ pub fn run_report(input: &RunInput) -> String {
         &faults,
         input.check.as_ref(),
         Clock::of(&input.events).as_ref(),
-        &input.anomalies.targets(),
+        &[input.anomalies.targets(), input.kafka.targets()].concat(),
     ));
     let mark = trace_mark(results);
     if let Some(trace) = results.get("validation") {
@@ -151,6 +155,7 @@ mod tests {
             journal: Some(journal),
             logs: vec![("n0".into(), "<panic>".into())],
             note: None,
+            kafka: KafkaErrors::default(),
             anomalies: TxnAnomalies {
                 text: vec![("G1a (1 found)".into(), vec!["T1 <read> T2".into()])],
                 cycles: Vec::new(),
@@ -191,6 +196,7 @@ mod tests {
             journal: Some(journal),
             logs: Vec::new(),
             note: None,
+            kafka: KafkaErrors::default(),
             anomalies: TxnAnomalies::default(),
         };
         let html = run_report(&input);
@@ -245,6 +251,7 @@ mod tests {
             journal: None,
             logs: Vec::new(),
             note: None,
+            kafka: KafkaErrors::default(),
             anomalies: TxnAnomalies {
                 text: vec![("G2-item (1 found)".into(), vec!["T1 ...".into()])],
                 cycles: vec![DrawnCycle {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::{journal, run_report, ReportError, RunInput, TxnAnomalies};
+use super::{journal, run_report, KafkaErrors, ReportError, RunInput, TxnAnomalies};
 use crate::checker::{self, CheckOptions, Model};
 use crate::history::{format, Format};
 
@@ -46,7 +46,7 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
         })?;
     let file: std::sync::Arc<Path> = history_path.as_path().into();
     let history = format::parse(history_text.as_bytes(), Format::Jsonl, Some(file.clone()))?;
-    let ops = history.ops(Some(file))?;
+    let ops = history.ops(Some(file.clone()))?;
     let messages_path = dir.join("messages.jsonl");
     let journal = match read(&messages_path) {
         Ok(text) => Some(journal::parse(&text, &messages_path)?),
@@ -54,7 +54,8 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
         Err(e) => return Err(e),
     };
     let anomalies = txn_anomalies(&results, &history);
-    let (check, note) = if anomalies.is_empty() {
+    let kafka = kafka_errors(&results, &ops, &file);
+    let (check, note) = if anomalies.is_empty() && kafka.is_empty() {
         recheck(&results, &ops)
     } else {
         (None, None)
@@ -69,6 +70,7 @@ pub fn load_run(dir: &Path) -> Result<RunInput, ReportError> {
         logs: logs(&dir.join("node-logs")),
         note,
         anomalies,
+        kafka,
     })
 }
 
@@ -109,6 +111,28 @@ fn txn_anomalies(results: &Json, history: &crate::history::History) -> TxnAnomal
         return TxnAnomalies::default();
     };
     TxnAnomalies::of(&txns, &report)
+}
+
+/// For an invalid kafka run (`results.json`'s `workload.bad_error_types`, the kafka checker's
+/// report): the history checked again, and per error type its first cases with their
+/// operations. Empty otherwise, or if the re-check fails.
+fn kafka_errors(
+    results: &Json,
+    ops: &[crate::history::Op],
+    file: &std::sync::Arc<Path>,
+) -> KafkaErrors {
+    let invalid = results.get("verdict").and_then(Json::as_str) == Some("invalid");
+    let kafka = results
+        .pointer("/workload/bad_error_types")
+        .and_then(Json::as_array)
+        .is_some_and(|bad| !bad.is_empty());
+    if !invalid || !kafka {
+        return KafkaErrors::default();
+    }
+    match checker::kafka::check_ops(ops, Some(file)) {
+        Ok(report) => KafkaErrors::of(&report, ops),
+        Err(_) => KafkaErrors::default(),
+    }
 }
 
 /// For an invalid run whose workload names its spec (`results.json`'s `workload.model`, or

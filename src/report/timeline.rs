@@ -62,6 +62,29 @@ pub(super) fn source_id(index: Option<u64>, line: u32, process: u64) -> Option<S
     }
 }
 
+/// Bars outlined together: a drawn cycle's transactions, or the operations of one kafka error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Marked {
+    /// The outline's class: `in-cycle` or `in-error`.
+    pub outline: &'static str,
+    /// The group's own class (`cycle-0`, `error-3`): what an element with `data-cycle` set to
+    /// it highlights on hover.
+    pub group: String,
+    /// The ids of its bars.
+    pub bars: Vec<String>,
+}
+
+impl Marked {
+    /// The bars of drawn cycle `n`.
+    pub(super) fn cycle(n: usize, bars: Vec<String>) -> Marked {
+        Marked {
+            outline: "in-cycle",
+            group: format!("cycle-{n}"),
+            bars,
+        }
+    }
+}
+
 fn outcome(op: &Op) -> &'static str {
     match op.outcome {
         Outcome::Ok => "ok",
@@ -70,14 +93,14 @@ fn outcome(op: &Op) -> &'static str {
     }
 }
 
-/// The timeline of `ops`, with the operations of `witnesses` marked, and those of each drawn
-/// cycle (`cycles[n]`: the ids of its transactions' bars) classed `in-cycle cycle-n`, and the
+/// The timeline of `ops`, with the operations of `witnesses` marked, and the bars of each of
+/// `marks` classed with its outline and group (`in-cycle cycle-0`, `in-error error-2`), and the
 /// nemesis's `faults` shaded across every lane; by time, with a time axis, when there is a
 /// `clock`.
 pub(super) fn svg(
     ops: &[Op],
     witnesses: &[(Option<&Value>, &Witness)],
-    cycles: &[Vec<String>],
+    marks: &[Marked],
     faults: &[Interval],
     clock: Option<&Clock>,
 ) -> String {
@@ -156,14 +179,12 @@ pub(super) fn svg(
             0
         };
         let mut rank = rank;
-        for (n, cycle) in cycles.iter().enumerate() {
-            if cycle.contains(&id) {
-                if rank == 0 {
-                    class.push_str(" in-cycle");
-                    rank = 1;
-                }
-                let _ = write!(class, " cycle-{n}");
+        for mark in marks.iter().filter(|m| m.bars.contains(&id)) {
+            if rank == 0 {
+                let _ = write!(class, " {}", mark.outline);
+                rank = 1;
             }
+            let _ = write!(class, " {}", mark.group);
         }
         let key = op
             .key
@@ -260,7 +281,13 @@ mod tests {
     fn the_bars_of_a_drawn_cycle_are_classed_with_it() {
         let ops = pair(events(), None).unwrap();
         let ids: Vec<String> = ops.iter().map(op_id).collect();
-        let svg = svg(&ops, &[], &[vec![ids[1].clone()]], &[], None);
+        let svg = svg(
+            &ops,
+            &[],
+            &[Marked::cycle(0, vec![ids[1].clone()])],
+            &[],
+            None,
+        );
         let bar = svg.split("<rect").find(|r| r.contains(&ids[1])).unwrap();
         assert!(bar.contains("class=\"op ok in-cycle cycle-0\""), "{bar}");
         let other = svg.split("<rect").find(|r| r.contains(&ids[0])).unwrap();

@@ -48,13 +48,16 @@ pub enum FaultKind {
     LoseUnsynced,
     /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
     Clock,
+    /// Ask the coordinator `n0` to take a node out of the ring, later to put it back (a
+    /// Maelstrom request from the harness: `{"type":"leave","node":"n2"}`, then `join`).
+    Membership,
     /// Raft's Figure 8, built from the messages (see [`targeted::Figure8`]); runs alone.
     Figure8,
 }
 
 impl FaultKind {
     /// Every kind, in the order `--help` lists them.
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 10] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
@@ -63,11 +66,12 @@ impl FaultKind {
         FaultKind::Corrupt,
         FaultKind::LoseUnsynced,
         FaultKind::Clock,
+        FaultKind::Membership,
         FaultKind::Figure8,
     ];
 
     /// The kinds that follow the timed schedule.
-    pub const TIMED: [FaultKind; 8] = [
+    pub const TIMED: [FaultKind; 9] = [
         FaultKind::Partition,
         FaultKind::Kill,
         FaultKind::Pause,
@@ -76,6 +80,7 @@ impl FaultKind {
         FaultKind::Corrupt,
         FaultKind::LoseUnsynced,
         FaultKind::Clock,
+        FaultKind::Membership,
     ];
 
     /// The kinds that react to messages (and run alone).
@@ -92,6 +97,7 @@ impl FaultKind {
             FaultKind::Corrupt => "corrupt",
             FaultKind::LoseUnsynced => "lose-unsynced",
             FaultKind::Clock => "clock",
+            FaultKind::Membership => "membership",
             FaultKind::Figure8 => "figure8",
         }
     }
@@ -146,6 +152,10 @@ pub enum Fault {
     ClockBump(Vec<(usize, i64)>),
     /// Set these nodes' clocks back to the real time.
     ClockReset(Vec<usize>),
+    /// Ask the coordinator to take these nodes out of the ring.
+    Leave(Vec<usize>),
+    /// Ask the coordinator to put these nodes (back) into the ring.
+    Join(Vec<usize>),
     /// A step of a targeted nemesis, taken by the router; `grudge` is the partition it leaves
     /// (`None`: healed).
     Targeted {
@@ -177,6 +187,8 @@ impl Fault {
             Fault::LoseUnsynced(..) => "lose-unsynced",
             Fault::ClockBump(_) => "bump",
             Fault::ClockReset(_) => "reset",
+            Fault::Leave(_) => "leave",
+            Fault::Join(_) => "join",
             Fault::Targeted {
                 grudge: Some(_), ..
             } => "start-partition",
@@ -195,6 +207,7 @@ impl Fault {
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
             Fault::LoseUnsynced(..) => FaultKind::LoseUnsynced,
             Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
+            Fault::Leave(_) | Fault::Join(_) => FaultKind::Membership,
             Fault::Targeted { kind, .. } => *kind,
         }
     }
@@ -210,6 +223,7 @@ impl Fault {
                 | Fault::StartLatency(..)
                 | Fault::Corrupt(..)
                 | Fault::ClockBump(_)
+                | Fault::Leave(_)
                 | Fault::Targeted {
                     grudge: Some(_),
                     ..
@@ -227,6 +241,7 @@ impl Fault {
             Fault::StartLoss(..) => Fault::StopLoss,
             Fault::StartLatency(..) => Fault::StopLatency,
             Fault::Corrupt(nodes, _) => Fault::Recover(nodes.clone()),
+            Fault::Leave(nodes) => Fault::Join(nodes.clone()),
             Fault::ClockBump(offsets) => {
                 Fault::ClockReset(offsets.iter().map(|&(i, _)| i).collect())
             }
@@ -268,7 +283,9 @@ impl Fault {
             | Fault::Pause(s)
             | Fault::Resume(s)
             | Fault::Recover(s)
-            | Fault::ClockReset(s) => nodes(s),
+            | Fault::ClockReset(s)
+            | Fault::Leave(s)
+            | Fault::Join(s) => nodes(s),
             Fault::ClockBump(offsets) => Value::Map(
                 offsets
                     .iter()
@@ -307,6 +324,7 @@ impl Fault {
             Fault::StartPartition { shape, .. } => format!("partition {}", shape.name()),
             Fault::Kill(s) => format!("kill {}", nodes(s)),
             Fault::Pause(s) => format!("pause {}", nodes(s)),
+            Fault::Leave(s) => format!("leave {}", nodes(s)),
             Fault::Corrupt(s, _) => format!("corrupt {}", nodes(s)),
             Fault::LoseUnsynced(s, _) => format!("lose-unsynced {}", nodes(s)),
             Fault::ClockBump(offsets) => {
@@ -368,6 +386,7 @@ mod tests {
             Fault::StartLoss(vec![1], 0.5),
             Fault::StartLatency(vec![2], Duration::from_millis(50)),
             Fault::ClockBump(vec![(0, 250), (2, -4000)]),
+            Fault::Leave(vec![2]),
             Fault::StartPartition {
                 shape: PartitionShape::One,
                 grudge: Grudge::none(3),

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use splitbrain_models::crdt::{CrdtNode, GCounter, LwwKvNode, OrSet, PnCounter};
+use splitbrain_models::hash_ring::RingServer;
 use splitbrain_models::lease_lock::LeaseNode;
 use splitbrain_models::paxos::KeyedPaxos;
 use splitbrain_models::primary_backup::PbServer;
@@ -21,6 +22,7 @@ pub const VALIDATABLE: &[&str] = &[
     "paxos",
     "primary-backup",
     "two-phase-commit",
+    "hash-ring",
     "lock",
     "g-counter",
     "pn-counter",
@@ -41,6 +43,7 @@ pub(crate) fn validate_named(
         "paxos" => join::validate::<KeyedPaxos>(messages, journals, settings),
         "primary-backup" => join::validate::<PbServer>(messages, journals, settings),
         "two-phase-commit" => join::validate::<TpcNode>(messages, journals, settings),
+        "hash-ring" => join::validate::<RingServer>(messages, journals, settings),
         "lock" => join::validate::<LeaseNode>(messages, journals, settings),
         "g-counter" => join::validate::<CrdtNode<GCounter>>(messages, journals, settings),
         "pn-counter" => join::validate::<CrdtNode<PnCounter>>(messages, journals, settings),

@@ -1,5 +1,5 @@
 //! [`Deployable`] for [`RaftServer`]: `splitbrain node raft`, a `lin-kv` service (and a `txn`
-//! one: txn-list-append, txn-rw-register) replicated by Raft.
+//! one: txn-list-append, txn-rw-register; and a `kafka` log) replicated by Raft.
 //!
 //! A deployed server differs from the model's only in its bounds and liveness machinery: terms
 //! are unbounded, every server campaigns, and the leader sends heartbeats and retransmits
@@ -7,7 +7,10 @@
 //! needs neither: any armed timer may fire at any moment there, and only a healing partition
 //! loses messages). Election timeouts are drawn from 150–300 ms, as in the paper's experiments.
 
-use super::{RaftServer, COMMIT_OLD_TERM, LOCAL_READS, VOTE_WITHOUT_LOG_CHECK};
+use super::{
+    RaftServer, ACK_BEFORE_SYNC, COMMIT_OLD_TERM, LOCAL_READS, PER_NODE_OFFSETS,
+    VOTE_WITHOUT_LOG_CHECK,
+};
 use crate::protocol::{Deployable, NodeId};
 use crate::ModelError;
 
@@ -15,7 +18,13 @@ impl Deployable for RaftServer {
     const NODE_NAME: &'static str = "raft";
 
     fn deployable_bugs() -> Vec<&'static str> {
-        vec![VOTE_WITHOUT_LOG_CHECK, COMMIT_OLD_TERM, LOCAL_READS]
+        vec![
+            VOTE_WITHOUT_LOG_CHECK,
+            COMMIT_OLD_TERM,
+            LOCAL_READS,
+            PER_NODE_OFFSETS,
+            ACK_BEFORE_SYNC,
+        ]
     }
 
     fn deploy(_me: NodeId, nodes: &[NodeId], bug: Option<&str>) -> Result<Self, ModelError> {
@@ -34,6 +43,8 @@ impl Deployable for RaftServer {
             vote_without_log_check: bug == Some(VOTE_WITHOUT_LOG_CHECK),
             commit_old_term: bug == Some(COMMIT_OLD_TERM),
             local_reads: bug == Some(LOCAL_READS),
+            per_node_offsets: bug == Some(PER_NODE_OFFSETS),
+            ack_before_sync: bug == Some(ACK_BEFORE_SYNC),
         })
     }
 }

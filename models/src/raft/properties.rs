@@ -130,7 +130,8 @@ pub(super) fn state_machine_safety() -> SpecProperty<Raft> {
             all_pairs(system, state, |a, b| {
                 let both = a.last_applied.min(b.last_applied) as usize;
                 a.log.get(..both) == b.log.get(..both)
-                    && (a.last_applied != b.last_applied || (a.kv == b.kv && a.txn == b.txn))
+                    && (a.last_applied != b.last_applied
+                        || (a.kv == b.kv && a.txn == b.txn && a.kafka == b.kafka))
             })
         },
     )

@@ -128,6 +128,7 @@ fn catalog_documents_every_spec_property_and_bug() {
             "lease-lock",
             "primary-backup",
             "two-phase-commit",
+            "hash-ring",
             "g-counter",
             "pn-counter",
             "or-set",

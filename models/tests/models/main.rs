@@ -8,6 +8,8 @@
 //!   `async-ack` (an acknowledged write lost on failover);
 //! - `two_phase_commit.rs`: the `two-phase-commit` spec: pinned counts, `commit-on-majority`,
 //!   `forget-vote`;
+//! - `hash_ring.rs`: the `hash-ring` spec: pinned counts, `serve-before-handoff` (a stale read
+//!   of a moved key);
 //! - `lease_lock.rs`: the `lease-lock` spec: pinned counts, `no-fencing`, symmetry, crashes;
 //! - `crdt.rs`: the CRDT specs: pinned counts, `sum-merge`;
 //! - `vector_clock.rs`: the `vector-clocks` spec: pinned counts, `no-max-on-receive`;
@@ -18,6 +20,7 @@
 
 mod check_api;
 mod crdt;
+mod hash_ring;
 mod lease_lock;
 mod paxos;
 mod primary_backup;

@@ -1,7 +1,9 @@
-//! `splitbrain check` for kafka histories: text and JSON output. The checking is
+//! `splitbrain check` for kafka histories: text, JSON and `--html` output. The checking is
 //! `splitbrain::checker::kafka`.
 
 use std::io::Write;
+
+use anyhow::Context;
 use std::path::Path;
 
 use serde::Serialize;
@@ -42,6 +44,9 @@ struct FileResult<'a> {
 /// Checks one file; returns the exit code.
 pub fn check_file(args: &CheckArgs, file: &Path, out: &mut dyn Write) -> anyhow::Result<u8> {
     let (format, report) = kafka::check_file(file, args.format)?;
+    if let Some(out) = &args.html {
+        write_html(file, format, out)?;
+    }
     if args.json {
         let line = FileResult {
             file,
@@ -55,6 +60,20 @@ pub fn check_file(args: &CheckArgs, file: &Path, out: &mut dyn Write) -> anyhow:
         write!(out, "{}", render(file, format, &report))?;
     }
     Ok(report.verdict.exit_code())
+}
+
+/// Writes the HTML report of `file` to `out`: the history is read again for the timeline's
+/// operations and the nemesis's faults, and checked again over exactly those operations (the
+/// cases name operations by their position in the list).
+fn write_html(file: &Path, format: Format, out: &Path) -> anyhow::Result<()> {
+    let (_, history) = splitbrain::history::format::read(file, Some(format))?;
+    let path: std::sync::Arc<Path> = file.into();
+    let ops = history.ops(Some(path.clone()))?;
+    let report = kafka::check_ops(&ops, Some(&path))?;
+    let faults = splitbrain::report::intervals(&history.events);
+    let page =
+        splitbrain::report::kafka_check_report(&file.display().to_string(), &ops, &faults, &report);
+    std::fs::write(out, page).with_context(|| format!("cannot write {}", out.display()))
 }
 
 fn render(file: &Path, format: Format, report: &KafkaReport) -> String {

@@ -125,6 +125,12 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
             let offsets: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, bump_ms(rng))).collect();
             (Fault::ClockBump(offsets), Fault::ClockReset(nodes))
         }
+        // One node leaves the ring and later joins it again; never the last member.
+        FaultKind::Membership if n < 2 => return None,
+        FaultKind::Membership => {
+            let node = rng.gen_range(0..n);
+            (Fault::Leave(vec![node]), Fault::Join(vec![node]))
+        }
         FaultKind::LoseUnsynced => unreachable!("a one-shot action, scheduled above"),
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
@@ -164,7 +170,7 @@ fn targets(candidates: &[usize], all: bool, rng: &mut impl Rng) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    const ALL: [FaultKind; 9] = FaultKind::ALL;
+    const ALL: [FaultKind; 10] = FaultKind::ALL;
 
     #[test]
     fn same_seed_gives_the_same_schedule_and_another_seed_another() {

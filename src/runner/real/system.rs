@@ -10,6 +10,7 @@ use super::clients::AdapterClient;
 use super::cluster_file::ClusterFile;
 use super::leader::{Report, Watcher};
 use super::namespace::enter_if;
+use crate::runner::nemesis::FaultKind;
 use crate::runner::plan::{NetOptions, RunPlan};
 use crate::runner::protocol::node_id;
 use crate::runner::systems::{self, AdapterOptions, Settings, SystemAdapter};
@@ -62,6 +63,14 @@ impl System {
         self.adapter.supports(plan.workload).map_err(self.error)?;
         if let Some(kind) = plan.nemesis.iter().find(|k| k.is_targeted()) {
             return Err(self.refuse_targeted(Some(kind.name())));
+        }
+        if plan.nemesis.contains(&FaultKind::Membership) {
+            return Err((self.error)(
+                "--nemesis membership sends Maelstrom `join` / `leave` requests to n0 through a \
+                 client; this network's clients speak the system's own protocol: use the router \
+                 (--node hash-ring)"
+                    .into(),
+            ));
         }
         if plan.net != NetOptions::default() {
             return Err((self.error)(

@@ -17,6 +17,7 @@ use crate::runner::backend::Cluster;
 use crate::runner::clock_skew;
 use crate::runner::corrupt;
 use crate::runner::effect::Effect;
+use crate::runner::membership;
 use crate::runner::nemesis::targeted::Step;
 use crate::runner::nemesis::{Fault, FaultKind, Scheduled, TargetedNemesis};
 use crate::runner::progress::RunProgress;
@@ -304,6 +305,14 @@ impl Faults {
                 let zeros: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, 0)).collect();
                 Some(self.clock(cluster, &zeros).await)
             }
+            Fault::Leave(nodes) | Fault::Join(nodes) => {
+                let join = matches!(fault, Fault::Join(_));
+                let mut effects = Vec::new();
+                for &i in nodes {
+                    effects.push((node_id(i), membership::change(cluster, i, join).await));
+                }
+                Some(Effect::per_node(effects))
+            }
             // The backend took the step itself (or, healing, has already been told).
             Fault::Targeted { .. } => None,
         };
@@ -332,6 +341,7 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
         FaultKind::LoseUnsynced => "no node was killed with its unsynced writes dropped",
         FaultKind::Clock => "no node's clock was read back at the offset it was set to",
+        FaultKind::Membership => "the coordinator n0 accepted no join or leave",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };
     if proof.judged == 0 {

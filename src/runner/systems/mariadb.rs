@@ -22,14 +22,14 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
-use serde_json::Value as Json;
 
 use super::settings::{Kind, Setting, Settings};
-use super::sql::{self, DbError, Failure, Isolation, Session, Table, APPEND_TABLE, REGISTER_TABLE};
+use super::sql::{
+    self, Connect, DbError, Isolation, Session, SqlClient, Table, APPEND_TABLE, REGISTER_TABLE,
+};
 use super::{SystemAdapter, SystemClient};
 use crate::history::Value;
-use crate::runner::backend::Reply;
-use crate::runner::workload::{Completion, Invocation, WorkloadName};
+use crate::runner::workload::WorkloadName;
 
 /// The MariaDB adapter's settings.
 pub(super) const SETTINGS: &[Setting] = &[
@@ -128,62 +128,26 @@ impl SystemAdapter for MariaDb {
     }
 
     fn connect(&self, _node: usize, addr: SocketAddr) -> Box<dyn SystemClient> {
-        Box::new(MariaDbClient {
-            adapter: self.clone(),
-            addr,
-            runtime: None,
-            session: None,
-        })
+        Box::new(SqlClient::new(self.clone(), addr))
     }
 }
 
-/// A client of one server: a connection, opened on first use, on a runtime of its own.
-struct MariaDbClient {
-    adapter: MariaDb,
-    addr: SocketAddr,
-    runtime: Option<tokio::runtime::Runtime>,
-    session: Option<MariaDbSession>,
-}
+impl Connect for MariaDb {
+    type Session = MariaDbSession;
 
-impl MariaDbClient {
-    /// Runs `op` as one transaction within `timeout`.
-    fn transact(&mut self, op: &Invocation, timeout: Duration) -> Result<Value, Failure> {
-        let mops = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
-        let table = (self.adapter.table).ok_or_else(|| Failure::definite("no-workload", ""))?;
-        if self.runtime.is_none() {
-            self.runtime = Some(sql::runtime()?);
-        }
-        let rt = self.runtime.as_ref().expect("built above");
-        let session = self.session.take();
-        let options = self.adapter.options(self.addr, Some(DATABASE));
-        let (result, kept) = rt.block_on(sql::within(timeout, async {
-            let mut session = match session {
-                Some(s) => s,
-                None => MariaDbSession(
-                    Conn::new(options)
-                        .await
-                        .map_err(|e| Failure::definite("connect", e.to_string()))?,
-                ),
-            };
-            let (result, reusable) = sql::run(&mut session, &mops, table).await;
-            Ok((result, reusable.then_some(session)))
-        }))?;
-        self.session = kept;
-        result
+    fn table(&self) -> Option<Table> {
+        self.table
     }
-}
 
-impl SystemClient for MariaDbClient {
-    fn invoke(&mut self, op: &Invocation, _request: &Json, timeout: Duration) -> Reply {
-        Reply::Done(match self.transact(op, timeout) {
-            Ok(done) => Completion::Ok(done),
-            Err(failure) => failure.completion(),
-        })
+    /// `timeout` bounds the whole transaction, connecting included ([`SqlClient`]).
+    async fn open(&self, addr: SocketAddr, _timeout: Duration) -> Result<MariaDbSession, String> {
+        let conn = Conn::new(self.options(addr, Some(DATABASE))).await;
+        conn.map(MariaDbSession).map_err(|e| e.to_string())
     }
 }
 
 /// An open connection.
-struct MariaDbSession(Conn);
+pub(super) struct MariaDbSession(Conn);
 
 /// The [`DbError`] of a `mysql_async` error; `at_commit`: it answered `COMMIT`.
 fn db_error(at_commit: bool) -> impl Fn(mysql_async::Error) -> DbError {

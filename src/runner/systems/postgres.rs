@@ -18,15 +18,15 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use serde_json::Value as Json;
 use tokio_postgres::{Client, NoTls, Statement};
 
 use super::settings::{Kind, Setting, Settings};
-use super::sql::{self, DbError, Failure, Isolation, Session, Table, APPEND_TABLE, REGISTER_TABLE};
+use super::sql::{
+    self, Connect, DbError, Isolation, Session, SqlClient, Table, APPEND_TABLE, REGISTER_TABLE,
+};
 use super::{SystemAdapter, SystemClient};
 use crate::history::Value;
-use crate::runner::backend::Reply;
-use crate::runner::workload::{Completion, Invocation, WorkloadName};
+use crate::runner::workload::WorkloadName;
 
 /// The PostgreSQL adapter's settings.
 pub(super) const SETTINGS: &[Setting] = &[
@@ -104,12 +104,21 @@ impl SystemAdapter for Postgres {
     }
 
     fn connect(&self, _node: usize, addr: SocketAddr) -> Box<dyn SystemClient> {
-        Box::new(PgClient {
-            adapter: self.clone(),
-            addr,
-            runtime: None,
-            session: None,
-        })
+        Box::new(SqlClient::new(self.clone(), addr))
+    }
+}
+
+impl Connect for Postgres {
+    type Session = PgSession;
+
+    fn table(&self) -> Option<Table> {
+        self.table
+    }
+
+    async fn open(&self, addr: SocketAddr, timeout: Duration) -> Result<PgSession, String> {
+        PgSession::open(self, addr, timeout)
+            .await
+            .map_err(|e| e.text)
     }
 }
 
@@ -121,51 +130,8 @@ async fn connect(config: &tokio_postgres::Config) -> Result<Client, DbError> {
     Ok(client)
 }
 
-/// A client of one server: a session, opened on first use, on a runtime of its own.
-struct PgClient {
-    adapter: Postgres,
-    addr: SocketAddr,
-    runtime: Option<tokio::runtime::Runtime>,
-    session: Option<PgSession>,
-}
-
-impl PgClient {
-    /// Runs `op` as one transaction within `timeout`.
-    fn transact(&mut self, op: &Invocation, timeout: Duration) -> Result<Value, Failure> {
-        let mops = sql::micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
-        let table = (self.adapter.table).ok_or_else(|| Failure::definite("no-workload", ""))?;
-        if self.runtime.is_none() {
-            self.runtime = Some(sql::runtime()?);
-        }
-        let rt = self.runtime.as_ref().expect("built above");
-        let session = self.session.take();
-        let (adapter, addr) = (&self.adapter, self.addr);
-        let (result, kept) = rt.block_on(sql::within(timeout, async {
-            let mut session = match session {
-                Some(s) => s,
-                None => PgSession::open(adapter, addr, timeout)
-                    .await
-                    .map_err(|e| Failure::definite("connect", e.text))?,
-            };
-            let (result, reusable) = sql::run(&mut session, &mops, table).await;
-            Ok((result, reusable.then_some(session)))
-        }))?;
-        self.session = kept;
-        result
-    }
-}
-
-impl SystemClient for PgClient {
-    fn invoke(&mut self, op: &Invocation, _request: &Json, timeout: Duration) -> Reply {
-        Reply::Done(match self.transact(op, timeout) {
-            Ok(done) => Completion::Ok(done),
-            Err(failure) => failure.completion(),
-        })
-    }
-}
-
 /// An open connection with its statements prepared.
-struct PgSession {
+pub(super) struct PgSession {
     client: Client,
     begin: String,
     read_list: Statement,

@@ -8,7 +8,8 @@
 //!   concatenates (`INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE v = v || ',' || x`), a write an
 //!   upsert that replaces, a read a `SELECT` (no row: `nil`).
 //! - One operation is one transaction: `BEGIN` at the cluster file's [`Isolation`] level, the
-//!   micro-ops in order, `COMMIT` ([`run`], over a [`Session`] each adapter implements).
+//!   micro-ops in order, `COMMIT` ([`run`], over a [`Session`] each adapter implements), by a
+//!   [`SqlClient`] that opens sessions through the adapter's [`Connect`].
 //! - Outcomes ([`Failure`]): any error before `COMMIT` is sent fails the operation — the
 //!   server commits nothing it was not asked to, and the session is rolled back or dropped —
 //!   as does an error the server answers `COMMIT` with when it says the transaction was rolled
@@ -18,8 +19,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use serde_json::Value as Json;
+
 use super::settings::{Kind, Setting};
+use super::SystemClient;
 use crate::history::Value;
+use crate::runner::backend::Reply;
 use crate::runner::workload::{Completion, Invocation, WorkloadName};
 
 /// The list-append table.
@@ -213,6 +218,70 @@ pub(super) trait Session {
     async fn commit(&mut self) -> Result<(), DbError>;
     /// Rolls back (after an error the server answered).
     async fn rollback(&mut self) -> Result<(), DbError>;
+}
+
+/// How an adapter opens a [`Session`] to one server: all [`SqlClient`] needs of it.
+pub(super) trait Connect: Send + 'static {
+    /// The session it opens.
+    type Session: Session + Send;
+    /// The table the run's workload uses (`None`: the adapter was built without one).
+    fn table(&self) -> Option<Table>;
+    /// A session to the server at `addr`, opened within `timeout`; why not, in words.
+    async fn open(&self, addr: SocketAddr, timeout: Duration) -> Result<Self::Session, String>;
+}
+
+/// A client of one server: a session, opened on first use and kept while it stays usable, on
+/// a current-thread runtime of its own on the calling (client) thread, so its socket opens in
+/// the client's namespace.
+pub(super) struct SqlClient<C: Connect> {
+    connector: C,
+    addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
+    session: Option<C::Session>,
+}
+
+impl<C: Connect> SqlClient<C> {
+    /// A client of the server at `addr`; nothing is opened yet.
+    pub(super) fn new(connector: C, addr: SocketAddr) -> SqlClient<C> {
+        SqlClient {
+            connector,
+            addr,
+            runtime: None,
+            session: None,
+        }
+    }
+
+    /// Runs `op` as one transaction within `timeout`.
+    fn transact(&mut self, op: &Invocation, timeout: Duration) -> Result<Value, Failure> {
+        let mops = micro_ops(op).map_err(|e| Failure::definite("malformed-op", e))?;
+        let table = (self.connector.table()).ok_or_else(|| Failure::definite("no-workload", ""))?;
+        if self.runtime.is_none() {
+            self.runtime = Some(runtime()?);
+        }
+        let rt = self.runtime.as_ref().expect("built above");
+        let session = self.session.take();
+        let (connector, addr) = (&self.connector, self.addr);
+        let (result, kept) = rt.block_on(within(timeout, async {
+            let mut session = match session {
+                Some(s) => s,
+                None => (connector.open(addr, timeout).await)
+                    .map_err(|e| Failure::definite("connect", e))?,
+            };
+            let (result, reusable) = run(&mut session, &mops, table).await;
+            Ok((result, reusable.then_some(session)))
+        }))?;
+        self.session = kept;
+        result
+    }
+}
+
+impl<C: Connect> SystemClient for SqlClient<C> {
+    fn invoke(&mut self, op: &Invocation, _request: &Json, timeout: Duration) -> Reply {
+        Reply::Done(match self.transact(op, timeout) {
+            Ok(done) => Completion::Ok(done),
+            Err(failure) => failure.completion(),
+        })
+    }
 }
 
 /// Runs `mops` as one transaction on `session`: the micro-ops with reads filled in, or why not,

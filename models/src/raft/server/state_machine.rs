@@ -3,6 +3,12 @@
 //! - A `txn` request is one log entry, applied atomically to the transactional store when it
 //!   commits and answered `txn_ok` with the reads filled in (strict serializable). With the
 //!   `local-reads` bug a read-only `txn` is answered at once from the receiving server's store.
+//! - A `kafka` request (`send`, `poll`, `commit_offsets`, `list_committed_offsets`) is one log
+//!   entry, applied to the kafka store: a send's offset is the message's position in its key's
+//!   log, given when the entry is applied, so every server gives the same one. With the
+//!   `per-node-offsets` bug a send is answered at once, with the next offset of the receiving
+//!   server's own counter, and then goes through the log as usual (the client keeps the first
+//!   answer; the log's later `send_ok`, or a refusal, is a duplicate it ignores).
 //! - A `lin-kv` request (`read`, `write`, `cas`) reaching a leader becomes a log entry of the
 //!   leader's term, carrying the client and its `msg_id`. Reads go through the log too, so a
 //!   deposed leader can never answer one from a stale store (§8 offers no-op entries plus
@@ -24,7 +30,7 @@
 use std::collections::BTreeMap;
 
 use super::{RaftServer, ServerState, Step};
-use crate::maelstrom::{ErrorCode, KvBody, Mop, TxnStore};
+use crate::maelstrom::{ErrorCode, KafkaStore, KvBody, Mop, TxnStore};
 use crate::protocol::NodeId;
 use crate::raft::{Entry, Op, RaftMsg};
 
@@ -60,6 +66,24 @@ impl RaftServer {
                     return;
                 }
                 (msg_id, Op::Txn { txn })
+            }
+            KvBody::Send { msg_id, key, msg } => {
+                if self.per_node_offsets && may_forward {
+                    let offset = own_offset(state, &key);
+                    step.send(
+                        client,
+                        KvBody::SendOk {
+                            in_reply_to: msg_id,
+                            offset,
+                        },
+                    );
+                }
+                (msg_id, Op::Send { key, msg })
+            }
+            KvBody::Poll { msg_id, offsets } => (msg_id, Op::Poll { offsets }),
+            KvBody::CommitOffsets { msg_id, offsets } => (msg_id, Op::CommitOffsets { offsets }),
+            KvBody::ListCommittedOffsets { msg_id, keys } => {
+                (msg_id, Op::ListCommittedOffsets { keys })
             }
             // Replies are for clients; a server ignores them.
             _ => return,
@@ -101,7 +125,12 @@ impl RaftServer {
         while state.last_applied < commit {
             state.last_applied += 1;
             let entry = &state.log[state.last_applied as usize - 1];
-            let reply = apply(&mut state.kv, &mut state.txn, entry);
+            let stores = Stores {
+                kv: &mut state.kv,
+                txn: &mut state.txn,
+                kafka: &mut state.kafka,
+            };
+            let reply = apply(stores, entry);
             if state.is_leader() {
                 step.send(entry.client, reply);
             }
@@ -109,13 +138,51 @@ impl RaftServer {
     }
 }
 
-/// Applies `entry` to the store and returns the reply its client is owed.
-fn apply(kv: &mut BTreeMap<u64, u64>, txns: &mut TxnStore, entry: &Entry) -> KvBody {
+/// Bug `per-node-offsets`: the next offset this server gives `key` on its own: past its
+/// applied log and past every offset it gave before.
+fn own_offset(state: &mut ServerState, key: &str) -> u64 {
+    let applied = state.kafka.next_offset(key);
+    let next = state.local_offsets.entry(key.to_string()).or_insert(0);
+    let offset = (*next).max(applied);
+    *next = offset + 1;
+    offset
+}
+
+/// The state machine's stores, one a workload family.
+struct Stores<'a> {
+    kv: &'a mut BTreeMap<u64, u64>,
+    txn: &'a mut TxnStore,
+    kafka: &'a mut KafkaStore,
+}
+
+/// Applies `entry` to the stores and returns the reply its client is owed.
+fn apply(stores: Stores, entry: &Entry) -> KvBody {
+    let Stores {
+        kv,
+        txn: txns,
+        kafka,
+    } = stores;
     let in_reply_to = entry.msg_id;
     match entry.op {
         Op::Txn { ref txn } => KvBody::TxnOk {
             in_reply_to,
             txn: txns.apply(txn),
+        },
+        Op::Send { ref key, msg } => KvBody::SendOk {
+            in_reply_to,
+            offset: kafka.send(key, msg),
+        },
+        Op::Poll { ref offsets } => KvBody::PollOk {
+            in_reply_to,
+            msgs: kafka.poll(offsets),
+        },
+        Op::CommitOffsets { ref offsets } => {
+            kafka.commit(offsets);
+            KvBody::CommitOffsetsOk { in_reply_to }
+        }
+        Op::ListCommittedOffsets { ref keys } => KvBody::ListCommittedOffsetsOk {
+            in_reply_to,
+            offsets: kafka.committed(keys),
         },
         Op::Read { key } => KvBody::ReadOk {
             in_reply_to,

@@ -13,6 +13,18 @@
 //!   candidates then and already precede `t1_prev`, the writer that read returned; and
 //!   `t1_prev` itself, a writer of `x` that happens before `t2`, gets the edge
 //!   `t1_prev → t1`. So every instance of the axiom is implied by the edges added.
+//! - among the writers left, one that happens before another writer of `x` in `t2`'s past
+//!   needs no edge: that writer precedes `t1` (by its own edge, or by happens-before, or by
+//!   its own dominator's edge), and happens-before is in the commit order. Only the
+//!   happens-before-maximal ones get an edge. Maximality is tested with the writers' clocks,
+//!   latest visited first, against at most `DOMINATORS` of them; a writer whose clock was
+//!   already freed keeps its edge but cannot rule out another (sound either way: only implied
+//!   edges are dropped). On AWDIT's 10^6-event
+//!   causal history this halves the edges (35.5 M to 17.4 M); keeping every writer's clock
+//!   alive would leave 7.0 M but costs more memory (0.9 GB) than the edges it saves.
+//!
+//! The last writer of `x` a session has before a clock entry is read from a counting table
+//! (per session position and key) when that fits in 64 MB, else by binary search.
 //!
 //! Vector clocks are shared (`Rc`) and freed as soon as no unvisited successor and no
 //! per-session memory of a previous read needs them.
@@ -43,10 +55,30 @@ struct Writers {
     /// `(session, start in positions)`; the end is the next entry's start.
     sessions: Vec<(u32, u32)>,
     positions: Vec<u32>,
+    /// When sessions × positions × keys is small: per session a block of rows, row `p` of
+    /// session `s` at `rows[s] + p` holding, per key, how many writers of it the session has
+    /// before position `p`. One load instead of a binary search per moved clock entry.
+    dense: Option<Dense>,
 }
 
+/// The counting table of [`Writers::dense`].
+struct Dense {
+    rows: Vec<u32>,
+    counts: Vec<u32>,
+    keys: usize,
+}
+
+/// How many maximal writers (the latest visited) a candidate is tested against: the test
+/// costs candidates × dominators per read, quadratic in the sessions when unbounded (where
+/// happens-before is sparse, as in histories generated at read committed).
+const DOMINATORS: usize = 8;
+
+/// Entries (sessions' positions × keys) up to which the counting table is built: 64 MB.
+const DENSE_MAX: usize = 16 << 20;
+
 impl Writers {
-    fn new(view: &View) -> Writers {
+    /// `dense_max`: the largest counting table built (entries); [`DENSE_MAX`] but in tests.
+    fn new(view: &View, dense_max: usize) -> Writers {
         let mut triples: Vec<(u32, u32, u32)> = Vec::new();
         for (s, session) in view.sessions.iter().enumerate() {
             for (p, &t) in session.iter().enumerate() {
@@ -72,10 +104,39 @@ impl Writers {
         for i in 0..view.keys {
             at[i + 1] += at[i];
         }
+        let rows_total: usize = view.sessions.iter().map(|s| s.len() + 1).sum();
+        let dense = (rows_total.saturating_mul(view.keys) <= dense_max).then(|| {
+            let keys = view.keys;
+            let mut rows = Vec::with_capacity(view.sessions.len());
+            let mut counts = vec![0u32; rows_total * keys];
+            let mut row = 0usize;
+            for session in &view.sessions {
+                rows.push(row as u32);
+                for &t in session {
+                    let (here, next) = counts.split_at_mut((row + 1) * keys);
+                    next[..keys].copy_from_slice(&here[row * keys..]);
+                    for &k in view.wkeys_of(t) {
+                        next[k as usize] += 1;
+                    }
+                    row += 1;
+                }
+                row += 1;
+            }
+            Dense { rows, counts, keys }
+        });
         Writers {
             at,
             sessions,
             positions,
+            dense,
+        }
+    }
+
+    /// How many of the writers of `key` in entry `i` (session `s`) sit before position `now`.
+    fn count_before(&self, i: usize, s: u32, key: u32, now: u32) -> u32 {
+        match &self.dense {
+            Some(d) => d.counts[(d.rows[s as usize] + now) as usize * d.keys + key as usize],
+            None => self.entry(i).1.partition_point(|&p| p < now) as u32,
         }
     }
 
@@ -102,7 +163,7 @@ struct Previous {
 pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Result<(), Stop> {
     let n = view.len();
     let k = view.sessions.len();
-    let writers = Writers::new(view);
+    let writers = Writers::new(view, DENSE_MAX);
     // Topological order of session order ∪ write-read (Kahn, depth first).
     let mut indeg = vec![0u32; n];
     let mut uses = vec![0u32; n]; // how many successors will read this clock
@@ -135,11 +196,15 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
     let mut stamp = vec![NONE; n];
     let mut done = 0usize;
     let mut changed: Vec<(u32, u32, u32)> = Vec::new();
+    let mut candidates: Vec<(u32, u32, u32, u32)> = Vec::new(); // (visited, writer, session, pos)
+    let mut maximal: Vec<u32> = Vec::new();
+    let mut visited = vec![NONE; n];
     while let Some(t2) = ready.pop() {
         done += 1;
         if done % 4096 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(Stop::Deadline);
         }
+        visited[t2 as usize] = done as u32;
         let s2 = view.session_of[t2 as usize];
         let p2 = view.pos[t2 as usize];
         // The clock of t2's strict past.
@@ -171,14 +236,15 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
             let before: &[u32] = prev.map_or(&zero, |p| &p.clock);
             changed.clear();
             for i in writers.of(x) {
-                let (s, positions) = writers.entry(i);
+                let s = writers.sessions[i].0;
                 let now = clock[s as usize];
                 if now != before[s as usize] {
-                    changed.push((s, positions.partition_point(|&p| p < now) as u32, i as u32));
+                    changed.push((s, writers.count_before(i, s, x, now), i as u32));
                 }
             }
             let t1_clock = (t1 != INIT).then(|| clocks[t1 as usize].as_deref().expect("visited"));
             let precedes_t1 = |s: u32, p: u32| t1_clock.is_some_and(|c| c[s as usize] > p);
+            candidates.clear();
             for &(s, count, i) in &changed {
                 if count == 0 {
                     continue;
@@ -191,7 +257,30 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
                 }
                 let w = view.sessions[s as usize][p as usize];
                 if w != t1 && !precedes_t1(s, p) {
-                    out.push(Edge::co(w, t1, t2, x));
+                    candidates.push((visited[w as usize], w, s, p));
+                }
+            }
+            // Keep the happens-before-maximal candidates: one that happens before another
+            // writer of `x` in the past is implied by that writer's edge (or its own
+            // maximal successor's). Latest visited first, so a candidate's possible
+            // dominators come before it; a dominator whose clock is already freed cannot
+            // be consulted, and what it would have dominated keeps its edge.
+            if candidates.len() > 1 {
+                candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
+            }
+            maximal.clear();
+            for &(_, w, s, p) in &candidates {
+                let dominated = maximal.iter().any(|&m: &u32| {
+                    clocks[m as usize]
+                        .as_deref()
+                        .is_some_and(|c| c[s as usize] > p)
+                });
+                if dominated {
+                    continue;
+                }
+                out.push(Edge::co(w, t1, t2, x));
+                if clocks[w as usize].is_some() && maximal.len() < DOMINATORS {
+                    maximal.push(w);
                 }
             }
             if let Some(p) = prev {
@@ -248,4 +337,57 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
         return Err(Stop::Cyclic);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three sessions of different lengths writing keys 0..4 in a fixed irregular pattern.
+    fn view() -> View {
+        let lengths = [7usize, 1, 12];
+        let mut view = View {
+            keys: 4,
+            ..View::default()
+        };
+        view.write_at.push(0);
+        let mut t = 0u32;
+        for (s, &len) in lengths.iter().enumerate() {
+            let mut session = Vec::new();
+            for p in 0..len {
+                for k in 0..4u32 {
+                    if (p as u32 * 7 + k * 3 + s as u32) % 5 < 2 {
+                        view.wkeys.push(k);
+                    }
+                }
+                view.write_at.push(view.wkeys.len() as u32);
+                session.push(t);
+                t += 1;
+            }
+            view.sessions.push(session);
+        }
+        view
+    }
+
+    #[test]
+    fn counting_table_agrees_with_binary_search() {
+        let view = view();
+        let dense = Writers::new(&view, DENSE_MAX);
+        let sparse = Writers::new(&view, 0);
+        assert!(dense.dense.is_some() && sparse.dense.is_none());
+        let mut compared = 0;
+        for key in 0..view.keys as u32 {
+            for i in sparse.of(key) {
+                let (s, positions) = sparse.entry(i);
+                assert!(!positions.is_empty());
+                for now in 0..=view.sessions[s as usize].len() as u32 {
+                    let expected = positions.iter().filter(|&&p| p < now).count() as u32;
+                    assert_eq!(sparse.count_before(i, s, key, now), expected);
+                    assert_eq!(dense.count_before(i, s, key, now), expected);
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 50, "only {compared} comparisons");
+    }
 }

@@ -1,0 +1,76 @@
+//! `splitbrain run --node hash-ring`: the model-checked hash-ring server as real processes
+//! while the membership nemesis takes nodes out of the ring and puts them back, correct and
+//! with `serve-before-handoff`.
+
+use super::{check, run_tagged, Run};
+
+/// lin-kv on 3 hash-ring nodes for 2 s; every 200 ms on average the coordinator is asked to
+/// take a node out of the ring or put it back (healed 400 ms before the end), with 10 ms
+/// between nodes so a handoff is in flight long enough for a client to meet it.
+fn args(seed: &'static str) -> Vec<&'static str> {
+    vec![
+        "--workload",
+        "lin-kv",
+        "--time-limit",
+        "2s",
+        "--rate",
+        "100",
+        "--nemesis",
+        "membership",
+        "--nemesis-interval",
+        "200ms",
+        "--recovery-time",
+        "400ms",
+        "--latency",
+        "10ms",
+        "--seed",
+        seed,
+    ]
+}
+
+fn run_ring(seed: &'static str, bug: Option<&str>) -> Run {
+    let store = tempfile::tempdir().expect("temp dir");
+    let tag = store.path().display().to_string();
+    let mut node = vec!["--node".to_string(), "hash-ring".to_string()];
+    if let Some(bug) = bug {
+        node.extend(["--bug".to_string(), bug.to_string()]);
+    }
+    run_tagged(&args(seed), &node, store, tag)
+}
+
+/// How many handoffs carrying keys the run's messages hold.
+fn handoffs_with_keys(r: &Run) -> usize {
+    std::fs::read_to_string(r.dir().join("messages.jsonl"))
+        .expect("messages.jsonl")
+        .lines()
+        .filter(|l| l.contains("\"handoff\"") && !l.contains("\"entries\":[]"))
+        .count()
+}
+
+#[test]
+fn correct_hash_ring_hands_keys_off_on_leave_and_join_and_stays_linearizable() {
+    let r = run_ring("1", None);
+    assert_eq!(r.code(), 0, "{}", r.text());
+    assert!(handoffs_with_keys(&r) > 0, "no keys moved: {}", r.text());
+    let (code, text) = check(&r.dir().join("history.jsonl"));
+    assert_eq!(code, 0, "{text}");
+}
+
+/// The run's own verdict for a bug run is invalid from the trace check alone (the journal leaves
+/// the correct model at the first early answer); the claim here is the history's: a stale
+/// read. Node timing is not seeded, so the claim is "within three bounded runs" (seeds 1–4
+/// were invalid 4 / 4 when measured; one test run of seed 1 had a valid history).
+#[test]
+fn hash_ring_serving_before_handoff_reads_moved_keys_stale() {
+    let mut outputs = Vec::new();
+    for seed in ["1", "2", "3"] {
+        let r = run_ring(seed, Some("serve-before-handoff"));
+        assert_eq!(r.code(), 1, "{}", r.text());
+        let (code, text) = check(&r.dir().join("history.jsonl"));
+        if code == 1 {
+            return;
+        }
+        outputs.push(format!("seed {seed}: {text}"));
+    }
+    panic!("no history was invalid:\n{}", outputs.join("\n"));
+}
