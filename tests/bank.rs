@@ -34,8 +34,17 @@ fn cases() -> Vec<(PathBuf, serde_json::Value)> {
 fn every_hand_written_bank_history_gets_its_expected_verdict_and_errors() {
     for (path, exp) in cases() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let dir = path.parent().unwrap().file_name().unwrap().to_str().unwrap();
-        assert_eq!(exp["verdict"], dir, "{name}: directory and expected verdict differ");
+        let dir = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert_eq!(
+            exp["verdict"], dir,
+            "{name}: directory and expected verdict differ"
+        );
         let options = BankOptions {
             total: exp["total"].as_i64(),
             ..BankOptions::default()
@@ -56,22 +65,35 @@ fn report_cases(json: &serde_json::Value) -> Vec<serde_json::Value> {
 
 #[test]
 fn check_detects_a_bank_history_and_explains_the_partial_transfer_with_lines() {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("histories/bank/invalid/bank--read-sees-the-debit-of-a-transfer-but-not-its-credit.edn");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "histories/bank/invalid/bank--read-sees-the-debit-of-a-transfer-but-not-its-credit.edn",
+    );
     let out = splitbrain(&["check", "--total", "30", file.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(code(&out), 1, "{text}");
     assert!(text.contains("(bank; from edn)"), "{text}");
-    assert!(text.contains("wrong-total: the balances sum to 26, 4 less than the total 30"), "{text}");
+    assert!(
+        text.contains("wrong-total: the balances sum to 26, 4 less than the total 30"),
+        "{text}"
+    );
     assert!(text.contains("read: p1 read ok (lines 2–3)"), "{text}");
-    assert!(text.contains("transfer: p0 transfer ok (lines 1–4)"), "{text}");
+    assert!(
+        text.contains("transfer: p0 transfer ok (lines 1–4)"),
+        "{text}"
+    );
 }
 
 #[test]
 fn check_with_workload_bank_on_a_valid_jsonl_history_exits_zero_and_a_bad_one_three() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/bank");
     let valid = root.join("valid/bank--aborted-transfers-and-failed-reads-leave-the-total.jsonl");
-    let out = splitbrain(&["check", "--workload", "bank", "--json", valid.to_str().unwrap()]);
+    let out = splitbrain(&[
+        "check",
+        "--workload",
+        "bank",
+        "--json",
+        valid.to_str().unwrap(),
+    ]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["valid"], true);

@@ -31,11 +31,11 @@ mod primary_backup;
 mod reference_nodes;
 /// Seeds: the same seed gives the same fault schedule; the printed replay command replays it.
 mod replay;
-/// txn-list-append and txn-rw-register against the Python txn node and its bugs.
-mod txn;
 /// `--node two-phase-commit` with the bank workload under kills: correct, commit-on-majority,
 /// forget-vote.
 mod two_phase_commit;
+/// txn-list-append and txn-rw-register against the Python txn node and its bugs.
+mod txn;
 /// Each workload's happy path is valid.
 mod workloads;
 

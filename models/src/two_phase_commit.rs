@@ -308,7 +308,10 @@ mod tests {
             value: BTreeMap::from([("0".to_string(), 10), ("1".to_string(), 7)]),
         };
         let json = serde_json::to_string(&read_ok).unwrap();
-        assert_eq!(json, r#"{"type":"read_ok","in_reply_to":4,"value":{"0":10,"1":7}}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"read_ok","in_reply_to":4,"value":{"0":10,"1":7}}"#
+        );
         assert_eq!(serde_json::from_str::<TpcMsg>(&json).unwrap(), read_ok);
     }
 
@@ -325,7 +328,10 @@ mod tests {
             )]),
         };
         let json = serde_json::to_string(&durable).unwrap();
-        assert!(json.contains(r#""prepared":{"0.7":{"kind":"read"}}"#), "{json}");
+        assert!(
+            json.contains(r#""prepared":{"0.7":{"kind":"read"}}"#),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<TpcDurable>(&json).unwrap(), durable);
         assert!(serde_json::from_str::<Txn>(r#""x""#).is_err());
     }

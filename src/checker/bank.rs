@@ -78,7 +78,10 @@ pub fn analyse(ops: &[BankOp], options: &BankOptions) -> BankReport {
             _ => None,
         })
         .collect();
-    let accounts = options.accounts.clone().unwrap_or_else(|| seen_accounts(ops));
+    let accounts = options
+        .accounts
+        .clone()
+        .unwrap_or_else(|| seen_accounts(ops));
     let (total, source) = match options.total {
         Some(t) => (Some(t), TotalSource::Given),
         None => (most_common_sum(&reads), TotalSource::Inferred),

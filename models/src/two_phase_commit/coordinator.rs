@@ -13,9 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    participant_id, Account, Amount, TpcDurable, TpcMsg, TpcNode, TpcTimer, Txn, Work,
-};
+use super::{participant_id, Account, Amount, TpcDurable, TpcMsg, TpcNode, TpcTimer, Txn, Work};
 use crate::maelstrom::ErrorCode;
 use crate::protocol::{Effects, NodeId};
 
@@ -132,10 +130,8 @@ impl Coordinator {
                 to,
                 amount,
             } => {
-                let valid = debit != to
-                    && amount > 0
-                    && debit < self.accounts
-                    && to < self.accounts;
+                let valid =
+                    debit != to && amount > 0 && debit < self.accounts && to < self.accounts;
                 if !valid {
                     let text = format!(
                         "a transfer moves a positive amount between two different accounts of \
@@ -153,11 +149,9 @@ impl Coordinator {
                 self.begin(state, from, msg_id, work, out);
             }
             TpcMsg::Read { msg_id } => self.begin(state, from, msg_id, Work::Read, out),
-            TpcMsg::Vote {
-                txn,
-                yes,
-                balances,
-            } => self.on_vote(state, from, txn, yes, balances, out),
+            TpcMsg::Vote { txn, yes, balances } => {
+                self.on_vote(state, from, txn, yes, balances, out)
+            }
             TpcMsg::Query { txn } => self.on_query(state, from, txn, out),
             _ => {}
         }
@@ -241,7 +235,12 @@ impl Coordinator {
         if state.active.contains_key(&txn) {
             // Still collecting: a participant gave up waiting, so abort now (its abort reaches
             // every participant, the asker too).
-            self.abort(state, txn, "a participant asked before the votes were in", out);
+            self.abort(
+                state,
+                txn,
+                "a participant asked before the votes were in",
+                out,
+            );
         } else if state.committed.contains(&txn) {
             out.send(from, TpcMsg::Commit { txn });
         } else {
@@ -282,13 +281,7 @@ impl Coordinator {
     }
 
     /// Abort: nothing is persisted (presumed abort).
-    fn abort(
-        &self,
-        state: &mut CoordinatorState,
-        txn: Txn,
-        why: &str,
-        out: &mut Effects<TpcNode>,
-    ) {
+    fn abort(&self, state: &mut CoordinatorState, txn: Txn, why: &str, out: &mut Effects<TpcNode>) {
         let active = state.active.remove(&txn).expect("an active transaction");
         let all_yes = active.votes.len() == self.participants && active.votes.values().all(|&v| v);
         state.decided.insert(

@@ -11,8 +11,7 @@
 //! atomic commitment goes wrong. No symmetry applies: the roles differ.
 
 use super::{
-    properties, Coordinator, Participant, TpcClient, TpcNode, Work, COMMIT_ON_MAJORITY,
-    FORGET_VOTE,
+    properties, Coordinator, Participant, TpcClient, TpcNode, Work, COMMIT_ON_MAJORITY, FORGET_VOTE,
 };
 use crate::spec::{BugInfo, ParameterInfo, Spec, SpecConfig, SpecProperty};
 use crate::system::Topology;

@@ -84,7 +84,13 @@ impl Protocol for TpcNode {
         }
     }
 
-    fn on_timer(&self, _me: NodeId, state: &mut TpcState, _timer: TpcTimer, out: &mut Effects<Self>) {
+    fn on_timer(
+        &self,
+        _me: NodeId,
+        state: &mut TpcState,
+        _timer: TpcTimer,
+        out: &mut Effects<Self>,
+    ) {
         match (self, state) {
             (TpcNode::Coordinator(c), TpcState::Coordinator(s)) => c.on_timer(s, out),
             (TpcNode::Participant(p), TpcState::Participant(s)) => p.on_timer(s, out),

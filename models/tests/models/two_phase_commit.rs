@@ -32,7 +32,11 @@ fn commit_on_majority_commits_against_a_no_vote() {
     let outcome = run(CheckRequest::new("two-phase-commit").bug("commit-on-majority"));
     assert_eq!(outcome.status(), Status::Fail);
     for property in ["validity", "atomicity"] {
-        assert_eq!(status(&outcome, property), PropertyStatus::Violated, "{property}");
+        assert_eq!(
+            status(&outcome, property),
+            PropertyStatus::Violated,
+            "{property}"
+        );
     }
     let trace = outcome
         .property("validity")

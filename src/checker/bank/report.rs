@@ -69,9 +69,10 @@ impl OpRef {
             (Outcome::Fail, BankWork::Transfer { .. }) => {
                 ("fail", "failed: it should have had no effect at all")
             }
-            (Outcome::Info, BankWork::Transfer { .. }) => {
-                ("info", "indefinite: it may have happened, but all of it or none")
-            }
+            (Outcome::Info, BankWork::Transfer { .. }) => (
+                "info",
+                "indefinite: it may have happened, but all of it or none",
+            ),
             (Outcome::Ok, _) => ("ok", ""),
             (Outcome::Fail, _) => ("fail", ""),
             (Outcome::Info, _) => ("info", ""),

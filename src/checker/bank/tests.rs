@@ -55,8 +55,16 @@ fn a_read_seeing_the_debit_but_not_the_credit_is_a_wrong_total_naming_the_transf
     assert_eq!(r.verdict, Verdict::Invalid);
     assert_eq!(r.count(BankError::WrongTotal), 1);
     let case = &r.cases[0];
-    assert!(case.text.contains("sum to 15, 5 less than the total 20"), "{}", case.text);
-    assert!(case.text.contains("a debit without its credit"), "{}", case.text);
+    assert!(
+        case.text.contains("sum to 15, 5 less than the total 20"),
+        "{}",
+        case.text
+    );
+    assert!(
+        case.text.contains("a debit without its credit"),
+        "{}",
+        case.text
+    );
     assert_eq!(case.read.lines, "lines 3–4");
     assert_eq!(case.transfers.len(), 1);
     assert_eq!(case.transfers[0].outcome, "info");
@@ -76,27 +84,37 @@ fn a_failed_transfer_seen_in_part_is_named_as_one_that_should_have_had_no_effect
     );
     assert_eq!(r.verdict, Verdict::Invalid);
     let case = &r.cases[0];
-    assert!(case.text.contains("a credit without its debit"), "{}", case.text);
-    assert!(case.transfers[0].note.contains("no effect"), "{:?}", case.transfers);
+    assert!(
+        case.text.contains("a credit without its debit"),
+        "{}",
+        case.text
+    );
+    assert!(
+        case.transfers[0].note.contains("no effect"),
+        "{:?}",
+        case.transfers
+    );
 }
 
 #[test]
 fn without_a_total_the_sum_most_reads_agree_on_is_the_total() {
-    let r = edn(
-        r#"
+    let r = edn(r#"
 {:process 1, :type :invoke, :f :read, :value nil}
 {:process 1, :type :ok, :f :read, :value {0 10, 1 10}}
 {:process 1, :type :invoke, :f :read, :value nil}
 {:process 1, :type :ok, :f :read, :value {0 12, 1 8}}
 {:process 1, :type :invoke, :f :read, :value nil}
 {:process 1, :type :ok, :f :read, :value {0 12, 1 10}}
-"#,
-    );
+"#);
     assert_eq!(r.verdict, Verdict::Invalid);
     assert_eq!((r.total, r.total_source), (Some(20), TotalSource::Inferred));
     assert_eq!(r.count(BankError::WrongTotal), 1);
     assert_eq!(r.cases[0].read.lines, "lines 6–7");
-    assert!(r.cases[0].text.contains("no single transfer"), "{}", r.cases[0].text);
+    assert!(
+        r.cases[0].text.contains("no single transfer"),
+        "{}",
+        r.cases[0].text
+    );
 }
 
 #[test]
@@ -182,5 +200,8 @@ fn a_transfer_without_an_amount_is_an_error_naming_its_line() {
     let e = check(&history, &BankOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("line 2") && e.contains("{from, to, amount}"), "{e}");
+    assert!(
+        e.contains("line 2") && e.contains("{from, to, amount}"),
+        "{e}"
+    );
 }
