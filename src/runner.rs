@@ -25,6 +25,8 @@
 //! - [`effect`]: the evidence that a fault action took effect;
 //! - [`clock_skew`]: the clock nemesis's per-node skew (libfaketime preloaded, one timestamp
 //!   file per node), its read-back, and the refusal of programs it cannot move (Go, static);
+//! - [`host_clock`]: the clock nemesis for reference nodes, whose host owns their clock (a
+//!   per-node clock file, read back): bump, strobe and rate, no libfaketime;
 //! - [`lazyfs`]: the lazy filesystem (unsynced writes held in memory, dropped by a power
 //!   failure) mounted as each netns node's data directory for `--nemesis lose-unsynced`;
 //! - [`corrupt`]: the corrupt nemesis's file damage (a bit flip or a truncation, seeded) in a
@@ -44,6 +46,7 @@ pub mod clock_skew;
 pub mod corrupt;
 pub mod effect;
 mod error;
+pub mod host_clock;
 pub mod json;
 pub mod lazyfs;
 pub mod nemesis;
