@@ -61,7 +61,7 @@ fn fencing_tokens_survive_a_lock_server_crash() {
 }
 
 /// Distinct states of the unfenced timed lock at drift = ρ = 10% (defaults otherwise).
-const TIMED_STATES_AT_BOUND: usize = 0;
+const TIMED_STATES_AT_BOUND: usize = 474_597;
 
 /// `lease-lock-timed` at drift `drift` (percent; the clients are sized for ρ = 10%).
 fn timed(drift: u64, bug: Option<&str>) -> splitbrain_models::CheckOutcome {
