@@ -76,7 +76,10 @@ fn the_fenced_lease_lock_is_valid_under_host_clock_faults_each_read_back_from_th
                 Some("bump") => (asked.as_i64().unwrap(), 1.0),
                 _ => (0, asked.as_f64().unwrap()),
             };
-            assert!((seen["read-back-ms"].as_i64().unwrap() - offset).abs() <= 5, "{e}");
+            assert!(
+                (seen["read-back-ms"].as_i64().unwrap() - offset).abs() <= 5,
+                "{e}"
+            );
             assert_eq!(seen["read-back-rate"].as_f64(), Some(rate), "{e}");
             assert!(seen.get("libfaketime-mapped").is_none(), "{e}");
             lock_server_skewed |= node == "n0";
@@ -108,6 +111,11 @@ fn the_unfenced_lease_lock_is_invalid_under_the_same_clock_bumps() {
 /// 200 ms lease), contended by 8 clients: `(seed, bug, clock faults)` → the run (the lock
 /// server's clock is its host's: no libfaketime).
 fn holders_within_their_lease(seed: u64, bug: Option<&str>, clock: Option<&str>) -> Option<Run> {
+    holders_within(seed, bug, clock, "100ms")
+}
+
+/// [`holders_within_their_lease`] with holders that work up to `hold` before they write.
+fn holders_within(seed: u64, bug: Option<&str>, clock: Option<&str>, hold: &str) -> Option<Run> {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
     let mut node = vec!["--node".to_string(), "lock".to_string()];
@@ -121,7 +129,7 @@ fn holders_within_their_lease(seed: u64, bug: Option<&str>, clock: Option<&str>)
         "--node-count",
         "2",
         "--hold",
-        "100ms",
+        hold,
         "--holder-pause",
         "0s",
         "--concurrency",
@@ -382,21 +390,25 @@ fn a_host_owned_clock_shortens_stretches_and_steps_the_lock_servers_lease() {
     let slow = second_grant_after_host_clock(0, 0.5);
     let ahead = second_grant_after_host_clock(2_000, 1.0);
     let behind = second_grant_after_host_clock(-1_000, 1.0);
-    assert!(fast >= Duration::from_millis(80) && fast < Duration::from_millis(170), "{fast:?}");
+    assert!(
+        fast >= Duration::from_millis(80) && fast < Duration::from_millis(170),
+        "{fast:?}"
+    );
     assert!(slow >= Duration::from_millis(350), "{slow:?}");
     assert!(ahead < Duration::from_millis(60), "{ahead:?}");
     assert!(behind >= Duration::from_millis(1_150), "{behind:?}");
 }
 
 /// A lock server whose clock runs fast ends leases under holders that keep to them by their
-/// own reckoning: the unfenced lock breaks (the test allows six seeds), the fenced one stays
-/// valid.
+/// own reckoning (up to 150 ms of a 200 ms lease: a rate above ×1.33 breaks that): the unfenced
+/// lock breaks, the fenced one stays valid. Rates (×0.5–×2 on a drawn subset of the nodes) broke
+/// 1 of seeds 1–5 (seed 5) when measured; the test starts there and allows three seeds.
 #[test]
 fn a_fast_lock_server_clock_breaks_the_unfenced_lock_and_the_fenced_one_survives() {
     let mut runs = Vec::new();
     let mut broken = false;
-    for seed in 1..=6 {
-        let r = holders_within_their_lease(seed, Some("no-fencing"), Some("rate")).unwrap();
+    for seed in [5, 1, 2] {
+        let r = holders_within(seed, Some("no-fencing"), Some("rate"), "150ms").unwrap();
         if r.code() == 1 {
             assert!(r.stdout().contains("fencing violations"), "{}", r.text());
             broken = true;
@@ -405,8 +417,11 @@ fn a_fast_lock_server_clock_breaks_the_unfenced_lock_and_the_fenced_one_survives
         assert_eq!(r.code(), 0, "{}", r.text());
         runs.push(r.text());
     }
-    assert!(broken, "no seed in 1..=6 broke the unfenced lock: {runs:#?}");
-    let r = holders_within_their_lease(1, None, Some("rate")).unwrap();
+    assert!(
+        broken,
+        "no seed of 5, 1, 2 broke the unfenced lock: {runs:#?}"
+    );
+    let r = holders_within(5, None, Some("rate"), "150ms").unwrap();
     assert_eq!(r.code(), 0, "{}", r.text());
 }
 
@@ -435,5 +450,9 @@ fn a_clock_rate_for_a_libfaketime_program_is_refused_with_exit_3() {
         tag,
     );
     assert_eq!(r.code(), 3, "{}", r.text());
-    assert!(r.stderr().contains("--clock-faults rate needs"), "{}", r.text());
+    assert!(
+        r.stderr().contains("--clock-faults rate needs"),
+        "{}",
+        r.text()
+    );
 }
