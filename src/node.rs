@@ -3,14 +3,16 @@
 //! The node reads Maelstrom JSON lines (`{"src","dest","body"}`) on stdin, answers `init` with
 //! `init_ok`, builds its configuration with [`Deployable::deploy`](splitbrain_models::Deployable::deploy) and then drives the
 //! [`Protocol`](splitbrain_models::Protocol) handlers, executing their effects for real:
-//! `Send` is a JSON line on stdout, `Persist` an atomic fsynced file in `--data-dir` written
-//! before any send of the same handler call leaves, `SetTimer` a deadline drawn uniformly from
+//! `Send` is a JSON line on stdout, `Persist` a write and `Sync` an fsync of the durable state
+//! in `--data-dir` (both done before any send of the same handler call leaves; what was
+//! written and not synced is kept apart, for `--nemesis lose-unsynced` to discard), `SetTimer` a deadline drawn uniformly from
 //! the range with the seeded RNG, `Choose` a seeded pick delivered right after the handler.
 //! A restart with the same `--data-dir` hands the last persisted value to `on_start`.
 //!
 //! Map:
 //! - `error.rs`: [`NodeError`];
-//! - `durable.rs`: [`DurableStore`], the atomic write and the read-back;
+//! - `durable.rs`: [`DurableStore`], write and sync as separate steps (the unsynced file,
+//!   [`UNSYNCED_FILE`]), the atomic synced write and the read-back;
 //! - `journal.rs`: [`InputJournal`], `journal.jsonl`: every input the host executes and the
 //!   effects it produced (what `splitbrain validate` replays);
 //! - `wire.rs`: parsing input lines and rendering output lines;
@@ -33,7 +35,7 @@ mod virtual_clock;
 mod wire;
 
 pub use clock_file::ClockFile;
-pub use durable::DurableStore;
+pub use durable::{DurableStore, UNSYNCED_FILE};
 pub use error::NodeError;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};

@@ -49,6 +49,7 @@ mod error;
 pub mod host_clock;
 pub mod json;
 pub mod lazyfs;
+pub mod lose_unsynced;
 pub mod nemesis;
 mod net_stats;
 pub mod netns;

@@ -19,6 +19,8 @@ mod faults;
 mod interrupt;
 /// kafka against the Python kafka node and its per-node-offsets bug.
 mod kafka;
+/// `--nemesis lose-unsynced`: power failures that lose what reference nodes did not sync.
+mod lose_unsynced;
 /// Misbehaving nodes: clear errors or verdicts, in bounded time, no orphans.
 mod misbehaving;
 /// `--node primary-backup` under failover-inducing partitions: correct, no-epoch, async-ack.

@@ -16,8 +16,11 @@
 //!   calls the handlers, and executes the effects for real. The contract for such a host:
 //!   1. call [`Protocol::on_start`] once at start-up, passing the last persisted
 //!      [`Protocol::Durable`] value if there is one;
-//!   2. execute the effects of each handler call in order; a [`Effect::Persist`] must be durable
-//!      (written and fsynced) before any [`Effect::Send`] that follows it leaves the process;
+//!   2. execute the effects of each handler call in order; a [`Effect::Persist`] writes the
+//!      durable value, a [`Effect::Sync`] makes the last write durable (fsynced), and must be
+//!      finished before any [`Effect::Send`] that follows it leaves the process. The host keeps
+//!      what was written but not synced apart, so a crash can lose it (the disk model: write
+//!      and sync are separate steps; [`Effects::persist`] does both);
 //!   3. [`Effect::SetTimer`] arms (or re-arms) the named timer to fire once after a duration
 //!      drawn from the range; [`Effect::CancelTimer`] disarms it; a fired timer is disarmed;
 //!   4. [`Effect::Choose`] asks the environment to pick one of the listed timers (uniformly, from

@@ -31,7 +31,9 @@
 //! Bug variants: [`LOCAL_READS`] (real nodes: read-only transactions answered from local
 //! state), [`VOTE_WITHOUT_LOG_CHECK`] (a server grants its vote without the §5.4.1
 //! up-to-date check) and [`COMMIT_OLD_TERM`] (a leader commits an entry of an earlier term by
-//! counting replicas: the Figure 8 scenario that §5.4.2 forbids).
+//! counting replicas: the Figure 8 scenario that §5.4.2 forbids), and [`ACK_BEFORE_SYNC`] (a
+//! server answers once its persistent state is written, and syncs it later: a crash that loses
+//! unsynced writes forgets votes and entries it acknowledged).
 
 mod deploy;
 mod lift;
@@ -47,7 +49,7 @@ use serde::{Deserialize, Serialize};
 
 pub use model::Raft;
 pub use node::{RaftNode, RaftNodeState};
-pub use server::{Progress, RaftServer, Role, ServerState};
+pub use server::{Progress, RaftServer, Role, ServerState, SYNC_EVERY};
 
 use crate::maelstrom::{KvBody, KvMsg, Mop};
 use crate::protocol::NodeId;
@@ -64,6 +66,12 @@ pub const LOCAL_READS: &str = "local-reads";
 /// Bug variant: a leader commits an entry from an earlier term once a majority stores it,
 /// which §5.4.2 and Figure 8 show to be unsafe.
 pub const COMMIT_OLD_TERM: &str = "commit-old-term";
+
+/// Bug variant: a server answers (grants its vote, acknowledges `append_entries`, lets a
+/// leader count its own entry) as soon as it has *written* its term, vote and log, and syncs
+/// them later, on a timer (group commit done wrong, like Redis' `appendfsync everysec`): a
+/// crash that loses unsynced writes forgets what it promised.
+pub const ACK_BEFORE_SYNC: &str = "ack-before-sync";
 
 /// A term number. Term 0 is the term before any election.
 pub type Term = u64;
@@ -249,6 +257,9 @@ pub enum Timer {
     /// The leader's heartbeat period: idle heartbeats and retransmissions (real hosts only; see
     /// [`RaftServer::heartbeats`]).
     Heartbeat,
+    /// Bug `ack-before-sync`: the late sync of what was written, armed at the first unsynced
+    /// write ([`SYNC_EVERY`] on real hosts; at any moment in the model).
+    Sync,
 }
 
 /// What a server persists before it answers (Figure 2, "Persistent state on all servers").

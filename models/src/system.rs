@@ -6,7 +6,8 @@
 //!   between the sides are undeliverable while it lasts and lost when it heals. Clients reach
 //!   every node (as in Maelstrom, where partitions cut links between nodes only);
 //! - **crashes**: only nodes crash, at most `crashes` times per path; a crashed node loses its
-//!   volatile state and timers and may recover from what it persisted;
+//!   volatile state, timers and unsynced writes (`disk.rs`: write and sync are separate steps)
+//!   and may recover from what it synced;
 //! - **the client history** (`record.rs`): client requests and replies recorded as
 //!   [`ClientHistory`] events, with a cached linearizability verdict;
 //! - **a time limit that works** (`cutoff.rs`): stateright's own timeout is ignored by a
@@ -21,6 +22,7 @@
 mod adapter;
 mod cutoff;
 mod describe;
+mod disk;
 mod faults;
 mod record;
 mod symmetry;
@@ -35,6 +37,7 @@ use stateright::{Model, Property};
 
 pub(crate) use adapter::Adapter;
 pub(crate) use cutoff::Cutoff;
+pub(crate) use disk::Disk;
 pub use record::linearizable;
 pub use symmetry::{canonical_clients, Rename};
 pub use topology::Topology;
@@ -197,7 +200,7 @@ impl<S: Spec> System<S> {
 
     /// The state of `node` in `state`.
     pub fn state<'a>(&self, state: &'a SystemState<S>, node: NodeId) -> &'a NodeState<S> {
-        &state.actors.actor_states[self.topology.index(node)]
+        &state.actors.actor_states[self.topology.index(node)].node
     }
 
     /// Every actor with its state, nodes first.
@@ -211,7 +214,7 @@ impl<S: Spec> System<S> {
             .actor_states
             .iter()
             .enumerate()
-            .map(move |(i, s)| (topology.node_at(i), &**s))
+            .map(move |(i, s)| (topology.node_at(i), &s.node))
     }
 
     /// Whether `node` is crashed in `state`.
@@ -260,7 +263,7 @@ impl<S: Spec> SystemState<S> {
     /// [`crate::lift`]).
     pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {
         if let Some(slot) = self.actors.actor_states.get_mut(index) {
-            *slot = std::sync::Arc::new(state);
+            *slot = std::sync::Arc::new(Disk::synced(state));
         }
     }
 

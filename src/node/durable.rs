@@ -1,10 +1,20 @@
-//! [`DurableStore`]: a node's `Persist` effects as one atomically replaced file.
+//! [`DurableStore`]: a node's durable state on disk, with write and sync as separate steps.
 //!
-//! `save` writes `durable.json.tmp`, fsyncs it, renames it over `durable.json` and fsyncs the
-//! directory, so after a SIGKILL at any instant the file holds either the previous value or the
-//! new one, never a torn write.
+//! Two files in the node's data directory:
+//! - `durable.json`, what is synced: [`DurableStore::sync`] and [`DurableStore::save`] write
+//!   `durable.json.tmp`, fsync it, rename it over `durable.json` and fsync the directory, so
+//!   after a SIGKILL at any instant it holds the previous synced value or the new one;
+//! - `durable.unsynced.jsonl` ([`UNSYNCED_FILE`]), what was written since and not synced: one
+//!   JSON value a line, appended by [`DurableStore::write`] and never fsynced. It stands for the
+//!   operating system's page cache: a plain kill leaves it (the OS would still hold the write),
+//!   and `--nemesis lose-unsynced` truncates it while the node is down — all of it, or a torn
+//!   tail — as a power failure would lose it.
+//!
+//! Reading back ([`DurableStore::load_hashed`]) takes the last complete line of the unsynced
+//! file (a torn last line is no write), else `durable.json`, and makes it the synced value: the
+//! OS flushes what it kept, and the recovered node starts with nothing unsynced.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -14,10 +24,15 @@ use serde::Serialize;
 use super::journal::durable_hash;
 use super::NodeError;
 
-/// The durable file of one node, in its data directory.
-#[derive(Debug, Clone)]
+/// The file of written but unsynced values in a node's data directory.
+pub const UNSYNCED_FILE: &str = "durable.unsynced.jsonl";
+
+/// The durable state of one node, in its data directory (see the module docs).
+#[derive(Debug)]
 pub struct DurableStore {
     dir: PathBuf,
+    /// The bytes of the last write not synced yet.
+    pending: Option<Vec<u8>>,
 }
 
 impl DurableStore {
@@ -29,27 +44,46 @@ impl DurableStore {
         })?;
         Ok(DurableStore {
             dir: dir.to_path_buf(),
+            pending: None,
         })
     }
 
-    /// The file holding the last persisted value.
+    /// The file holding the last synced value.
     pub fn path(&self) -> PathBuf {
         self.dir.join("durable.json")
     }
 
-    /// The last persisted value, or `None` on a fresh directory.
-    pub fn load<D: DeserializeOwned>(&self) -> Result<Option<D>, NodeError> {
+    /// The file holding what was written and not synced.
+    pub fn unsynced_path(&self) -> PathBuf {
+        self.dir.join(UNSYNCED_FILE)
+    }
+
+    /// The value a restart recovers, or `None` on a fresh directory (see [`load_hashed`]).
+    ///
+    /// [`load_hashed`]: DurableStore::load_hashed
+    pub fn load<D: DeserializeOwned>(&mut self) -> Result<Option<D>, NodeError> {
         Ok(self.load_hashed()?.map(|(value, _)| value))
     }
 
-    /// The last persisted value and the [`durable_hash`] of its file's bytes, or `None` on a
-    /// fresh directory.
-    pub fn load_hashed<D: DeserializeOwned>(&self) -> Result<Option<(D, u64)>, NodeError> {
+    /// The value a restart recovers — the last complete unsynced write, else the synced value —
+    /// and the [`durable_hash`] of its bytes, or `None` on a fresh directory. A recovered
+    /// unsynced write is synced first.
+    pub fn load_hashed<D: DeserializeOwned>(&mut self) -> Result<Option<(D, u64)>, NodeError> {
+        let unsynced_path = self.unsynced_path();
+        let unsynced = read_if_exists(&unsynced_path)?.unwrap_or_default();
+        if let Some(last) = last_complete_line(&unsynced) {
+            let value = serde_json::from_slice(last).map_err(|error| NodeError::DurableFormat {
+                path: unsynced_path,
+                error,
+            })?;
+            let bytes = last.to_vec();
+            let hash = durable_hash(&bytes);
+            self.replace_synced(&bytes)?;
+            return Ok(Some((value, hash)));
+        }
         let path = self.path();
-        let text = match fs::read(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(NodeError::Durable { path, error }),
+        let Some(text) = read_if_exists(&path)? else {
+            return Ok(None);
         };
         let hash = durable_hash(&text);
         serde_json::from_slice(&text)
@@ -57,26 +91,96 @@ impl DurableStore {
             .map_err(|error| NodeError::DurableFormat { path, error })
     }
 
-    /// Replaces the persisted value, durably, before returning; returns the [`durable_hash`] of
-    /// the bytes written.
-    pub fn save<D: Serialize>(&self, value: &D) -> Result<u64, NodeError> {
+    /// Writes `value` without syncing it (appended to the unsynced file); returns the
+    /// [`durable_hash`] of its bytes.
+    pub fn write<D: Serialize>(&mut self, value: &D) -> Result<u64, NodeError> {
+        let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
+        let path = self.unsynced_path();
+        let mut line = Vec::with_capacity(bytes.len() + 1);
+        line.extend_from_slice(&bytes);
+        line.push(b'\n');
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(&line))
+            .map_err(|error| NodeError::Durable { path, error })?;
+        let hash = durable_hash(&bytes);
+        self.pending = Some(bytes);
+        Ok(hash)
+    }
+
+    /// Makes the last write durable; returns the [`durable_hash`] of what it synced, or `None`
+    /// when nothing was written since the last sync.
+    pub fn sync(&mut self) -> Result<Option<u64>, NodeError> {
+        let Some(bytes) = self.pending.take() else {
+            return Ok(None);
+        };
+        self.replace_synced(&bytes)?;
+        Ok(Some(durable_hash(&bytes)))
+    }
+
+    /// Writes and syncs `value` in one step, durably, before returning; returns the
+    /// [`durable_hash`] of its bytes.
+    pub fn save<D: Serialize>(&mut self, value: &D) -> Result<u64, NodeError> {
+        let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
+        self.pending = None;
+        self.replace_synced(&bytes)?;
+        Ok(durable_hash(&bytes))
+    }
+
+    /// Replaces `durable.json` with `bytes` atomically and durably, then empties the unsynced
+    /// file (everything in it is now older than the synced value).
+    fn replace_synced(&self, bytes: &[u8]) -> Result<(), NodeError> {
         let path = self.path();
         let tmp = self.dir.join("durable.json.tmp");
         let io = |error| NodeError::Durable {
             path: path.clone(),
             error,
         };
-        let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
-        let hash = durable_hash(&bytes);
         let mut file = File::create(&tmp).map_err(io)?;
-        file.write_all(&bytes).map_err(io)?;
+        file.write_all(bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
         fs::rename(&tmp, &path).map_err(io)?;
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(io)?;
-        Ok(hash)
+        let unsynced = self.unsynced_path();
+        match fs::metadata(&unsynced) {
+            Ok(meta) if meta.len() > 0 => OpenOptions::new()
+                .write(true)
+                .open(&unsynced)
+                .and_then(|f| f.set_len(0))
+                .map_err(|error| NodeError::Durable {
+                    path: unsynced,
+                    error,
+                }),
+            _ => Ok(()),
+        }
     }
+}
+
+/// The file's bytes, or `None` if it does not exist.
+fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, NodeError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(NodeError::Durable {
+            path: path.to_path_buf(),
+            error,
+        }),
+    }
+}
+
+/// The last line of `bytes` that ends in a newline (without it): a torn last line, cut before
+/// its newline, is no write.
+fn last_complete_line(bytes: &[u8]) -> Option<&[u8]> {
+    let end = bytes.iter().rposition(|&b| b == b'\n')?;
+    let start = bytes[..end]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    Some(&bytes[start..end])
 }
 
 #[cfg(test)]
@@ -86,7 +190,7 @@ mod tests {
     #[test]
     fn saved_value_reads_back_and_fresh_dir_reads_none() {
         let dir = tempfile::tempdir().unwrap();
-        let store = DurableStore::open(&dir.path().join("n0")).unwrap();
+        let mut store = DurableStore::open(&dir.path().join("n0")).unwrap();
         assert_eq!(store.load::<Vec<u32>>().unwrap(), None);
         store.save(&vec![1u32, 2]).unwrap();
         store.save(&vec![3u32]).unwrap();
@@ -95,11 +199,59 @@ mod tests {
     }
 
     #[test]
+    fn an_unsynced_write_survives_a_kill_and_a_sync_empties_the_unsynced_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DurableStore::open(dir.path()).unwrap();
+        store.save(&vec![1u32]).unwrap();
+        let written = store.write(&vec![2u32]).unwrap();
+        // A kill: a new process opens the same directory.
+        let mut restarted = DurableStore::open(dir.path()).unwrap();
+        let (value, hash) = restarted.load_hashed::<Vec<u32>>().unwrap().unwrap();
+        assert_eq!((value, hash), (vec![2], written));
+        assert_eq!(fs::metadata(restarted.unsynced_path()).unwrap().len(), 0);
+        assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![2]));
+        store.write(&vec![3u32]).unwrap();
+        assert_eq!(store.sync().unwrap(), Some(durable_hash(b"[3]")));
+        assert_eq!(store.sync().unwrap(), None, "nothing written since");
+        assert_eq!(fs::metadata(store.unsynced_path()).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn losing_the_unsynced_file_recovers_the_synced_value_and_a_torn_tail_the_last_whole_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DurableStore::open(dir.path()).unwrap();
+        store.save(&vec![1u32]).unwrap();
+        store.write(&vec![2u32]).unwrap();
+        store.write(&vec![2u32, 3]).unwrap();
+        let unsynced = store.unsynced_path();
+        let whole = fs::read(&unsynced).unwrap();
+        // Torn inside the second write: the first survives.
+        let cut = whole.len() as u64 - 3;
+        OpenOptions::new()
+            .write(true)
+            .open(&unsynced)
+            .unwrap()
+            .set_len(cut)
+            .unwrap();
+        let mut restarted = DurableStore::open(dir.path()).unwrap();
+        assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![2]));
+        // Everything unsynced lost: the synced value.
+        let mut store = restarted;
+        store.write(&vec![9u32]).unwrap();
+        fs::write(&unsynced, b"").unwrap();
+        let mut restarted = DurableStore::open(dir.path()).unwrap();
+        assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![2]));
+    }
+
+    #[test]
     fn corrupt_durable_file_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = DurableStore::open(dir.path()).unwrap();
+        let mut store = DurableStore::open(dir.path()).unwrap();
         fs::write(store.path(), "{not json").unwrap();
         let err = store.load::<Vec<u32>>().unwrap_err().to_string();
         assert!(err.contains("durable.json"), "{err}");
+        fs::write(store.unsynced_path(), "{not json\n").unwrap();
+        let err = store.load::<Vec<u32>>().unwrap_err().to_string();
+        assert!(err.contains(UNSYNCED_FILE), "{err}");
     }
 }

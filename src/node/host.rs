@@ -143,7 +143,7 @@ impl<P: Deployable> Host<P> {
                     if let Some((to, body)) = &reply {
                         journal.field("reply", &reply_json(*to, body));
                     }
-                    journal.commit(None);
+                    journal.commit(None, None);
                 }
                 return Ok(reply
                     .map(|(to, body)| vec![wire::line(me, to, body)])
@@ -165,7 +165,7 @@ impl<P: Deployable> Host<P> {
         if let Some(journal) = &mut self.journal {
             journal.begin(head);
             journal.field("skip", &journal::json(&why));
-            journal.commit(None);
+            journal.commit(None, None);
         }
     }
 
@@ -191,12 +191,12 @@ impl<P: Deployable> Host<P> {
                 journal.begin(head);
                 journal.field("skip", "\"second init\"");
                 journal.field("reply", &reply_field);
-                journal.commit(None);
+                journal.commit(None, None);
             }
             return Ok(vec![reply]);
         }
         let protocol = P::deploy(me, &nodes, self.options.bug.as_deref())?;
-        let recovered: Option<(P::Durable, u64)> = match &self.store {
+        let recovered: Option<(P::Durable, u64)> = match &mut self.store {
             Some(store) => store.load_hashed()?,
             None => None,
         };
@@ -318,9 +318,11 @@ impl<P: Deployable> Host<P> {
     }
 
     /// Executes one handler call's effects in order, after the host's own `lines` (an
-    /// `init_ok`). The last `Persist` is written (durably) before this returns, and so before
-    /// any of the returned sends can leave; then the call's journal line, begun by the caller,
-    /// is written.
+    /// `init_ok`). Disk effects are done before this returns, and so before any of the returned
+    /// sends can leave: a `Persist` followed by a `Sync` is one durable save, a `Sync` alone
+    /// syncs the last write of an earlier call, and a `Persist` with no `Sync` after it is
+    /// written unsynced (the store's unsynced file). Then the call's journal line, begun by the
+    /// caller, is written with the hashes written and synced.
     fn execute(
         &mut self,
         mut out: Effects<P>,
@@ -332,7 +334,8 @@ impl<P: Deployable> Host<P> {
             .expect("effects come from a running node");
         let mut journal = self.journal.as_mut();
         let clock = &self.clock;
-        let mut persist = None;
+        let mut pending = None;
+        let (mut written, mut synced) = (None, None);
         for effect in out.drain() {
             match effect {
                 Effect::Send { to, msg } => {
@@ -357,7 +360,19 @@ impl<P: Deployable> Host<P> {
                     }
                     running.timers.remove(&timer);
                 }
-                Effect::Persist(durable) => persist = Some(durable),
+                Effect::Persist(durable) => pending = Some(durable),
+                Effect::Sync => {
+                    let Some(store) = self.store.as_mut() else {
+                        continue;
+                    };
+                    match pending.take() {
+                        Some(durable) => {
+                            let hash = store.save(&durable)?;
+                            (written, synced) = (Some(hash), Some(hash));
+                        }
+                        None => synced = store.sync()?.or(synced),
+                    }
+                }
                 Effect::Choose { key, options } => {
                     if let Some(j) = journal.as_deref_mut() {
                         j.choose(key, &options);
@@ -371,12 +386,11 @@ impl<P: Deployable> Host<P> {
                 }
             }
         }
-        let persisted = match (persist, &self.store) {
-            (Some(durable), Some(store)) => Some(store.save(&durable)?),
-            _ => None,
-        };
+        if let (Some(durable), Some(store)) = (pending, self.store.as_mut()) {
+            written = Some(store.write(&durable)?);
+        }
         if let Some(j) = journal {
-            j.commit(persisted);
+            j.commit(written, synced);
         }
         Ok(lines)
     }

@@ -20,8 +20,9 @@
 //! - `fx`: the protocol's effects in the order it requested them, as the host executed them:
 //!   `send` (recipient and body, byte for byte the body written on stdout), `set` (timer and the
 //!   drawn delay in ns), `cancel`, `choose` (key and options). `persist`: [`durable_hash`] of the
-//!   bytes the handler call made durable (the last `Persist` of the call; the host writes only
-//!   that one).
+//!   bytes the handler call wrote (the last `Persist` of the call; the host writes only that
+//!   one); `sync`: the hash of what the call's `Sync` made durable (the same value when the
+//!   call wrote and synced it; an earlier call's write when it only synced).
 //! - `unknown`, `skip`: inputs the protocol never saw (a body it cannot parse, which a client
 //!   gets an error `reply` for; a bad line, a message before `init`, a second `init`).
 //!
@@ -203,13 +204,17 @@ impl InputJournal {
         );
     }
 
-    /// Ends the line (closing the effect list, adding the persisted hash) and writes it.
-    pub(crate) fn commit(&mut self, persisted: Option<u64>) {
+    /// Ends the line (closing the effect list, adding the hashes of the last value written and
+    /// of what was synced) and writes it.
+    pub(crate) fn commit(&mut self, written: Option<u64>, synced: Option<u64>) {
         if self.effects > 0 {
             self.line.push(']');
         }
-        if let Some(hash) = persisted {
+        if let Some(hash) = written {
             let _ = write!(self.line, ",\"persist\":\"{hash:016x}\"");
+        }
+        if let Some(hash) = synced {
+            let _ = write!(self.line, ",\"sync\":\"{hash:016x}\"");
         }
         self.line.push_str("}\n");
         let Some(file) = &mut self.file else { return };
@@ -260,14 +265,14 @@ mod tests {
         journal.begin("\"m\":7");
         journal.send("n1", "{\"type\":\"x\"}");
         journal.set_timer(&"Election", 5);
-        journal.commit(Some(0xab));
+        journal.commit(Some(0xab), Some(0xab));
         journal.begin("\"timer\":\"Heartbeat\"");
-        journal.commit(None);
+        journal.commit(None, Some(0xcd));
         let text = std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap();
         assert_eq!(
             text,
-            "{\"m\":7,\"fx\":[{\"send\":\"n1\",\"body\":{\"type\":\"x\"}},{\"set\":\"Election\",\"ns\":5}],\"persist\":\"00000000000000ab\"}\n\
-             {\"timer\":\"Heartbeat\"}\n"
+            "{\"m\":7,\"fx\":[{\"send\":\"n1\",\"body\":{\"type\":\"x\"}},{\"set\":\"Election\",\"ns\":5}],\"persist\":\"00000000000000ab\",\"sync\":\"00000000000000ab\"}\n\
+             {\"timer\":\"Heartbeat\",\"sync\":\"00000000000000cd\"}\n"
         );
     }
 }

@@ -46,6 +46,7 @@ use super::backend::{Backend, BackendSummary, Cluster, StartContext};
 use super::clock_skew;
 use super::effect::Effect;
 use super::error::NodeFailure;
+use super::lose_unsynced;
 use super::nemesis::targeted::Step;
 use super::nemesis::{ClockFault, FaultKind, Grudge, Scheduled, TargetedNemesis};
 use super::plan::RunPlan;
@@ -63,11 +64,14 @@ impl Backend for RouterBackend {
     type Cluster = RouterCluster;
 
     fn validate(&self, plan: &RunPlan) -> Result<(), RunError> {
-        if plan.nemesis.contains(&FaultKind::LoseUnsynced) {
+        if plan.nemesis.contains(&FaultKind::LoseUnsynced)
+            && !matches!(plan.node, super::plan::NodeCommand::Named { .. })
+        {
             return Err(RunError::Plan(
-                "--nemesis lose-unsynced drops what a node wrote but did not fsync, through a \
-                 lazy filesystem mounted on its data directory; that needs --net netns with \
-                 `lazyfs = true` in the cluster file"
+                "--nemesis lose-unsynced drops what a node wrote but did not fsync. On the router \
+                 it needs `--node NAME` (a node of `splitbrain node`), whose store keeps the two \
+                 apart; any other program needs --net netns with `lazyfs = true` in the cluster \
+                 file (a lazy filesystem on its data directory)"
                     .into(),
             ));
         }
@@ -150,6 +154,28 @@ impl Cluster for RouterCluster {
 
     async fn kill_node(&self, i: usize) -> Effect {
         self.nodes.kill(i).await
+    }
+
+    async fn lose_unsynced(&self, i: usize, seed: u64) -> Effect {
+        let killed = self.nodes.kill(i).await;
+        let dir = match self.nodes.data_dir(i) {
+            Ok(dir) => dir,
+            Err(e) => {
+                return Effect::missed(vec![("error", crate::history::Value::str(e.to_string()))])
+            }
+        };
+        let lost = tokio::task::spawn_blocking(move || lose_unsynced::discard(&dir, seed))
+            .await
+            .unwrap_or_else(|_| {
+                Effect::missed(vec![("error", crate::history::Value::str("not discarded"))])
+            });
+        Effect {
+            took: match (lost.took, killed.took) {
+                (Some(lost), Some(killed)) => Some(lost && killed),
+                (lost, _) => lost,
+            },
+            evidence: lost.evidence.into_iter().chain(killed.evidence).collect(),
+        }
     }
 
     fn node_pid(&self, i: usize) -> Option<i32> {

@@ -126,7 +126,7 @@ impl Backend for SshBackend {
             return Err(RunError::Ssh(
                 "--nemesis lose-unsynced mounts a lazy filesystem on each node's data directory \
                  on this machine; the ssh backend's are on the hosts (use --net netns with \
-                 `lazyfs = true`)"
+                 `lazyfs = true`, or the router with --node NAME)"
                     .into(),
             ));
         }

@@ -36,10 +36,33 @@ pub(crate) enum Expected<P: Deployable> {
     Choose { key: String, options: String },
 }
 
-/// The rendered effects of one call, and the hash of its last `Persist`.
+/// The rendered effects of one call, the hash of its last `Persist`, and its disk steps.
 pub(crate) struct Rendered<P: Deployable> {
     pub(crate) effects: Vec<Expected<P>>,
     pub(crate) persist: Option<u64>,
+    /// `None`: no `Sync`; `Some(Some(h))`: the last `Sync` made this call's write `h`
+    /// durable; `Some(None)`: it synced an earlier call's write.
+    pub(crate) sync: Option<Option<u64>>,
+    /// The writes and syncs, in order.
+    pub(crate) disk: Vec<DiskStep>,
+}
+
+/// A disk effect of the model's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DiskStep {
+    /// A `Persist` of the value with this hash.
+    Write(u64),
+    /// A `Sync`.
+    Sync,
+}
+
+/// What the node's host journaled for one call.
+pub(crate) struct Journaled<'j, 'a> {
+    pub(crate) fx: &'j [Fx<'a>],
+    /// The hash of the last value it wrote.
+    pub(crate) persisted: Option<u64>,
+    /// The hash of what it synced.
+    pub(crate) synced: Option<u64>,
 }
 
 /// The [`durable_hash`] of `durable`'s JSON, as the host writes it, serialized straight into
@@ -59,7 +82,10 @@ pub(crate) fn render<P: Deployable>(effects: Vec<Effect<P>>) -> Rendered<P> {
     let mut out = Rendered {
         effects: Vec::with_capacity(effects.len()),
         persist: None,
+        sync: None,
+        disk: Vec::new(),
     };
+    let mut written_here = None;
     for effect in effects {
         match effect {
             Effect::Send { to, msg } => out.effects.push(Expected::Send {
@@ -78,7 +104,16 @@ pub(crate) fn render<P: Deployable>(effects: Vec<Effect<P>>) -> Rendered<P> {
                 key: key.to_string(),
                 options: json(&options),
             }),
-            Effect::Persist(durable) => out.persist = Some(hash_durable(&durable)),
+            Effect::Persist(durable) => {
+                let hash = hash_durable(&durable);
+                out.persist = Some(hash);
+                written_here = Some(hash);
+                out.disk.push(DiskStep::Write(hash));
+            }
+            Effect::Sync => {
+                out.sync = Some(written_here.take().or(out.sync.flatten()));
+                out.disk.push(DiskStep::Sync);
+            }
         }
     }
     out
@@ -151,15 +186,22 @@ fn show_persist(hash: Option<u64>) -> Option<String> {
     hash.map(|h| format!("persist (durable value hash {})", hash_text(h)))
 }
 
-/// Compares the model's effects with the journaled ones; `None` when they agree.
+fn show_sync(hash: Option<u64>) -> Option<String> {
+    hash.map(|h| format!("sync (durable value hash {})", hash_text(h)))
+}
+
+/// Compares the model's effects (`expected_sync`: the hash its sync makes durable) with the
+/// journaled ones; `None` when they agree.
 pub(crate) fn compare<P: Deployable>(
     expected: &Rendered<P>,
-    actual: &[Fx<'_>],
-    persisted: Option<u64>,
+    expected_sync: Option<u64>,
+    journaled: &Journaled<'_, '_>,
 ) -> Option<Mismatch> {
+    let (actual, persisted, synced) = (journaled.fx, journaled.persisted, journaled.synced);
     let agree = expected.effects.len() == actual.len()
         && expected.effects.iter().zip(actual).all(|(e, a)| same(e, a))
-        && expected.persist == persisted;
+        && expected.persist == persisted
+        && expected_sync == synced;
     if agree {
         return None;
     }
@@ -185,14 +227,21 @@ pub(crate) fn compare<P: Deployable>(
             "the node also did `{}`, which the model does not",
             a[expected.effects.len()]
         ),
-        None => match (expected.persist, persisted) {
+        None if expected.persist != persisted => match (expected.persist, persisted) {
             (Some(_), None) => "the model persists its durable state; the node did not".into(),
             (None, Some(_)) => "the node persisted durable state; the model does not".into(),
             _ => "the node persisted a different durable value than the model".into(),
         },
+        None => match (expected_sync, synced) {
+            (Some(_), None) => "the model syncs its durable state; the node did not".into(),
+            (None, Some(_)) => "the node synced durable state; the model does not".into(),
+            _ => "the node synced a different durable value than the model".into(),
+        },
     };
     e.extend(show_persist(expected.persist));
     a.extend(show_persist(persisted));
+    e.extend(show_sync(expected_sync));
+    a.extend(show_sync(synced));
     Some(Mismatch {
         what,
         expected: e,
@@ -205,6 +254,14 @@ mod tests {
     use super::*;
     use splitbrain_models::raft::{RaftMsg, RaftServer, Timer};
     use splitbrain_models::NodeId;
+
+    fn journaled<'j, 'a>(fx: &'j [Fx<'a>], persisted: Option<u64>) -> Journaled<'j, 'a> {
+        Journaled {
+            fx,
+            persisted,
+            synced: persisted,
+        }
+    }
 
     fn vote(granted: bool) -> Effect<RaftServer> {
         Effect::Send {
@@ -237,7 +294,7 @@ mod tests {
                 body,
             },
         ];
-        assert_eq!(compare(&expected, &good, None), None);
+        assert_eq!(compare(&expected, None, &journaled(&good, None)), None);
         let flipped = body.replace("true", "false");
         let bad = [
             good[0].clone(),
@@ -246,7 +303,7 @@ mod tests {
                 body: &flipped,
             },
         ];
-        let m = compare(&expected, &bad, None).unwrap();
+        let m = compare(&expected, None, &journaled(&bad, None)).unwrap();
         assert!(m.what.starts_with("effect 2:"), "{}", m.what);
         assert!(m.actual[1].contains("\"vote_granted\":false"));
     }
@@ -261,9 +318,28 @@ mod tests {
             timer: "\"Election\"",
             ns: 1,
         }];
-        assert!(compare(&expected, &early, None).is_some());
+        assert!(compare(&expected, None, &journaled(&early, None)).is_some());
         let persisting = render::<RaftServer>(vec![Effect::Persist(Default::default())]);
-        let m = compare(&persisting, &[], None).unwrap();
+        let m = compare(&persisting, None, &journaled(&[], None)).unwrap();
         assert!(m.what.contains("persists"), "{}", m.what);
+    }
+
+    #[test]
+    fn a_write_the_node_did_not_sync_disagrees_with_a_model_that_syncs_it() {
+        let durable = splitbrain_models::raft::Persistent::default();
+        let hash = hash_durable(&durable);
+        let synced = render::<RaftServer>(vec![Effect::Persist(durable), Effect::Sync]);
+        assert_eq!(synced.sync, Some(Some(hash)));
+        let unsynced = Journaled {
+            fx: &[],
+            persisted: Some(hash),
+            synced: None,
+        };
+        let m = compare(&synced, Some(hash), &unsynced).unwrap();
+        assert!(m.what.contains("syncs"), "{}", m.what);
+        assert_eq!(
+            compare(&synced, Some(hash), &journaled(&[], Some(hash))),
+            None
+        );
     }
 }

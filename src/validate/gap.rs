@@ -44,7 +44,56 @@ pub(crate) struct Snapshot<P: Deployable> {
     pub(crate) state: P::State,
     pub(crate) timers: BTreeSet<P::Timer>,
     pub(crate) choices: BTreeMap<String, Vec<P::Timer>>,
+    /// The hash of the last value written (what a plain kill recovers).
     pub(crate) persisted: Option<u64>,
+    /// The hash of the last value synced.
+    pub(crate) synced: Option<u64>,
+    /// The hashes written since the last sync, in order: a crash that loses unsynced writes
+    /// recovers the synced value or, with a torn tail, one of these.
+    pub(crate) unsynced: Vec<u64>,
+}
+
+impl<P: Deployable> Snapshot<P> {
+    /// A snapshot of `state` with no timers, no choices, nothing on disk.
+    pub(crate) fn fresh(state: P::State) -> Snapshot<P> {
+        Snapshot {
+            state,
+            timers: BTreeSet::new(),
+            choices: BTreeMap::new(),
+            persisted: None,
+            synced: None,
+            unsynced: Vec::new(),
+        }
+    }
+
+    /// The node wrote the value hashed `hash`.
+    pub(crate) fn wrote(&mut self, hash: u64) {
+        self.persisted = Some(hash);
+        self.unsynced.push(hash);
+    }
+
+    /// The node synced its last write; the hash synced (`None`: nothing was unsynced).
+    pub(crate) fn sync(&mut self) -> Option<u64> {
+        let last = self.unsynced.last().copied()?;
+        self.synced = Some(last);
+        self.unsynced.clear();
+        Some(last)
+    }
+
+    /// Whether a restart may recover the value hashed `hash`: the last write (a kill), the
+    /// synced value or an unsynced write (a crash that loses unsynced writes, whole or torn).
+    pub(crate) fn may_recover(&self, hash: Option<u64>) -> bool {
+        hash == self.persisted
+            || hash == self.synced
+            || hash.is_some_and(|h| self.unsynced.contains(&h))
+    }
+
+    /// The node restarted with the value hashed `hash`, synced.
+    pub(crate) fn recovered(&mut self, hash: Option<u64>) {
+        self.persisted = hash;
+        self.synced = hash;
+        self.unsynced.clear();
+    }
 }
 
 /// One input of a bridge.
@@ -81,8 +130,11 @@ pub(crate) fn apply_effects<P: Deployable>(
                 }
             }
             Effect::Persist(durable) => {
-                snapshot.persisted = Some(super::compare::hash_durable(durable));
+                snapshot.wrote(super::compare::hash_durable(durable));
                 persisted = true;
+            }
+            Effect::Sync => {
+                snapshot.sync();
             }
             Effect::Send { .. } => {}
         }
@@ -208,12 +260,7 @@ mod tests {
         let nodes: Vec<NodeId> = NodeId::nodes(3).collect();
         let protocol = KeyedPaxos::deploy(nodes[0], &nodes, None).unwrap();
         let state = protocol.on_start(nodes[0], None, &mut Effects::new());
-        let snapshot = Snapshot {
-            state,
-            timers: BTreeSet::new(),
-            choices: BTreeMap::new(),
-            persisted: None,
-        };
+        let snapshot = Snapshot::fresh(state);
         (protocol, snapshot)
     }
 

@@ -16,7 +16,9 @@
 //!
 //! A new process of `x` (its journal's next `start`, or the `before init` lines before it)
 //! crashes the previous one: volatile state, timers and choices are gone, and the durable value
-//! it recovers must be the last one the replay persisted — if not, the gap is bridged by a
+//! it recovers must be the last one the replay wrote, or (a crash that lost unsynced writes,
+//! `--nemesis lose-unsynced`) the last synced one or an unsynced write after it, as the
+//! model's crash and sync steps allow — if not, the gap is bridged by a
 //! bounded search (`gap.rs`). A drop in `messages.jsonl` is the model's drop, a duplicate the
 //! model's duplication; client requests enter the network as the environment's moves.
 //!
@@ -40,7 +42,7 @@ mod replay;
 mod router;
 mod verdict;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -193,12 +195,7 @@ pub(crate) fn validate<P: Lift>(
             entries: journal.entries.into_iter().map(Some).collect(),
             next: 0,
             protocol,
-            snap: Snapshot {
-                state,
-                timers: BTreeSet::new(),
-                choices: BTreeMap::new(),
-                persisted: None,
-            },
+            snap: Snapshot::fresh(state),
             up: false,
             process: 0,
             fresh: false,

@@ -84,8 +84,10 @@ pub(crate) struct Entry<'a> {
     pub(crate) line: usize,
     pub(crate) input: Input<'a>,
     pub(crate) fx: Vec<Fx<'a>>,
-    /// The hash of what the call made durable.
+    /// The hash of the last value the call wrote.
     pub(crate) persist: Option<u64>,
+    /// The hash of what the call's sync made durable.
+    pub(crate) sync: Option<u64>,
     pub(crate) reply: Option<Reply<'a>>,
 }
 
@@ -109,6 +111,8 @@ struct RawEntry<'a> {
     fx: Vec<RawFx<'a>>,
     #[serde(borrow, default)]
     persist: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    sync: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     reply: Option<RawReply<'a>>,
 }
@@ -245,11 +249,19 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
                     malformed(format!("persist {text:?}: expected 16 hex digits"))
                 })?),
             };
+        let sync = match e.sync {
+            None => None,
+            Some(text) => Some(
+                parse_hash(&text)
+                    .ok_or_else(|| malformed(format!("sync {text:?}: expected 16 hex digits")))?,
+            ),
+        };
         entries.push(Entry {
             line,
             input,
             fx,
             persist,
+            sync,
             reply: e.reply.map(|r| Reply {
                 to: r.to,
                 body: r.body.get(),

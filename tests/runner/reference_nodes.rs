@@ -8,7 +8,7 @@ use super::{check, run_tagged, Run};
 
 /// `splitbrain run ARGS... --store TMP --no-progress --node NAME`. Reference nodes take no
 /// `--tag`; their `--data-dir` lies in the temp store, so its path tags them instead.
-fn run_reference(args: &[&str], node: &str) -> Run {
+pub(super) fn run_reference(args: &[&str], node: &str) -> Run {
     let store = tempfile::tempdir().expect("temp dir");
     let tag = store.path().display().to_string();
     run_tagged(args, &["--node".into(), node.into()], store, tag)

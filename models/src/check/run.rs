@@ -25,6 +25,24 @@ pub(crate) fn resolve(info: &SpecInfo, request: &CheckRequest) -> Result<SpecCon
         .iter()
         .map(|p| (p.name, p.default))
         .collect();
+    let bug = match &request.bug {
+        None => None,
+        Some(name) => Some(info.bug(name).ok_or_else(|| {
+            ModelError::UnknownBug {
+                spec: info.name,
+                bug: name.clone(),
+                known: info
+                    .bugs
+                    .iter()
+                    .map(|b| b.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })?),
+    };
+    for &(name, value) in bug.map_or(&[][..], |b| b.defaults) {
+        values.insert(name, value);
+    }
     let shorthands = [("servers", request.servers), ("clients", request.clients)];
     let overrides = shorthands
         .into_iter()
@@ -48,24 +66,7 @@ pub(crate) fn resolve(info: &SpecInfo, request: &CheckRequest) -> Result<SpecCon
         }
         values.insert(parameter.name, value);
     }
-    let bug = match &request.bug {
-        None => None,
-        Some(name) => Some(
-            info.bug(name)
-                .ok_or_else(|| ModelError::UnknownBug {
-                    spec: info.name,
-                    bug: name.clone(),
-                    known: info
-                        .bugs
-                        .iter()
-                        .map(|b| b.name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?
-                .name,
-        ),
-    };
-    Ok(SpecConfig::new(values, bug))
+    Ok(SpecConfig::new(values, bug.map(|b| b.name)))
 }
 
 /// Builds the system `request` describes, and the parameters it was built from.

@@ -172,6 +172,7 @@ impl<C: Crdt> Spec for CrdtSpec<C> {
             description: "merge adds the other replica's entries instead of taking the maximum \
                           (not idempotent: a duplicated gossip counts twice)",
             violates: "convergence",
+            defaults: &[],
         }]
     }
 

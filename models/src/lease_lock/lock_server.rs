@@ -151,8 +151,9 @@ mod tests {
             effects[0],
             Effect::Persist(LeaseDurable::Lock { last_token: 8 })
         ));
+        assert!(matches!(effects[1], Effect::Sync));
         assert!(matches!(
-            effects[2],
+            effects[3],
             Effect::Send {
                 msg: LockMsg::AcquireOk { token: 8, .. },
                 ..

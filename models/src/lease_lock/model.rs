@@ -80,6 +80,7 @@ impl Spec for LeaseLock {
             name: NO_FENCING,
             description: "the storage accepts writes without checking their fencing token",
             violates: "fencing",
+            defaults: &[],
         }]
     }
 

@@ -78,8 +78,9 @@ impl KeyedPaxos {
                 Effect::CancelTimer(timer) => out.cancel_timer((key, timer)),
                 Effect::Persist(durable) => {
                     state.durable.insert(key, durable);
-                    out.persist(state.durable.clone());
+                    out.write(state.durable.clone());
                 }
+                Effect::Sync => out.sync(),
                 Effect::Choose { key: name, options } => {
                     out.choose(name, options.into_iter().map(|t| (key, t)).collect())
                 }

@@ -85,6 +85,7 @@ impl Spec for Register {
             name: IGNORE_PROMISE,
             description: "an acceptor accepts a ballot lower than one it promised",
             violates: "linearizable",
+            defaults: &[],
         }]
     }
 

@@ -51,6 +51,7 @@ impl Spec for SingleDecree {
             name: IGNORE_PROMISE,
             description: "an acceptor accepts a ballot lower than one it promised",
             violates: "agreement",
+            defaults: &[],
         }]
     }
 

@@ -87,12 +87,14 @@ impl Spec for PrimaryBackup {
                 description: "epochs are not enforced: the old primary keeps accepting writes \
                               after a failover and backups follow either primary (split brain)",
                 violates: "one primary per epoch",
+                defaults: &[],
             },
             BugInfo {
                 name: ASYNC_ACK,
                 description: "the primary acknowledges a write before any backup holds it \
                               (asynchronous replication)",
                 violates: "no acknowledged write lost",
+                defaults: &[],
             },
         ]
     }

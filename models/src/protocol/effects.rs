@@ -25,9 +25,15 @@ pub enum Effect<P: Protocol> {
     },
     /// Disarm a named timer (no effect if it is not armed).
     CancelTimer(P::Timer),
-    /// Make `P::Durable` survive a crash: it is what `on_start` receives on recovery. Real hosts
-    /// write it durably before releasing any message sent after it.
+    /// Write `P::Durable`: it replaces what the node wrote before, and survives a crash only
+    /// once a [`Effect::Sync`] has made it durable. A crash that loses unsynced writes (the
+    /// model's crash; a power failure, `--nemesis lose-unsynced` on real hosts) gives `on_start`
+    /// the last synced value; a process crash that keeps them (a plain kill: the OS still holds
+    /// the write) gives the last written one.
     Persist(P::Durable),
+    /// Make the last written value durable (fsync). Real hosts finish it before releasing any
+    /// message sent after it.
+    Sync,
     /// Ask the environment to pick one of `options` and deliver it to `on_timer`: the only
     /// randomness a protocol may use. The model checker explores every option; a real host draws
     /// one from its seeded RNG. An empty `options` withdraws the pending choice named `key`.
@@ -52,6 +58,7 @@ impl<P: Protocol> Clone for Effect<P> {
             },
             Effect::CancelTimer(timer) => Effect::CancelTimer(timer.clone()),
             Effect::Persist(durable) => Effect::Persist(durable.clone()),
+            Effect::Sync => Effect::Sync,
             Effect::Choose { key, options } => Effect::Choose {
                 key,
                 options: options.clone(),
@@ -67,6 +74,7 @@ impl<P: Protocol> fmt::Debug for Effect<P> {
             Effect::SetTimer { timer, after } => write!(f, "set timer {timer:?} ({after:?})"),
             Effect::CancelTimer(timer) => write!(f, "cancel timer {timer:?}"),
             Effect::Persist(durable) => write!(f, "persist {durable:?}"),
+            Effect::Sync => write!(f, "sync"),
             Effect::Choose { key, options } => write!(f, "choose {key}: {options:?}"),
         }
     }
@@ -120,9 +128,23 @@ impl<P: Protocol> Effects<P> {
         self.effects.push(Effect::CancelTimer(timer));
     }
 
-    /// Persists `durable` (see [`Effect::Persist`]).
+    /// Persists `durable` durably: writes it and syncs it ([`Effect::Persist`] then
+    /// [`Effect::Sync`]), so it survives any crash once the handler returns, and every message
+    /// sent after it leaves only then. What a correct protocol does before it answers.
     pub fn persist(&mut self, durable: P::Durable) {
         self.effects.push(Effect::Persist(durable));
+        self.effects.push(Effect::Sync);
+    }
+
+    /// Writes `durable` without syncing it ([`Effect::Persist`] alone): a crash that loses
+    /// unsynced writes loses it until a later [`Effects::sync`].
+    pub fn write(&mut self, durable: P::Durable) {
+        self.effects.push(Effect::Persist(durable));
+    }
+
+    /// Makes the last written value durable ([`Effect::Sync`]).
+    pub fn sync(&mut self) {
+        self.effects.push(Effect::Sync);
     }
 
     /// Asks the environment to deliver one of `options` to `on_timer` (see [`Effect::Choose`]).
@@ -158,6 +180,7 @@ impl<P: Protocol> Effects<P> {
                 Effect::SetTimer { timer, after } => Effect::SetTimer { timer, after },
                 Effect::CancelTimer(timer) => Effect::CancelTimer(timer),
                 Effect::Persist(durable) => Effect::Persist(durable),
+                Effect::Sync => Effect::Sync,
                 Effect::Choose { key, options } => Effect::Choose { key, options },
             }));
     }

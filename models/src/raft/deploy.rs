@@ -7,7 +7,7 @@
 //! needs neither: any armed timer may fire at any moment there, and only a healing partition
 //! loses messages). Election timeouts are drawn from 150–300 ms, as in the paper's experiments.
 
-use super::{RaftServer, COMMIT_OLD_TERM, LOCAL_READS, VOTE_WITHOUT_LOG_CHECK};
+use super::{RaftServer, ACK_BEFORE_SYNC, COMMIT_OLD_TERM, LOCAL_READS, VOTE_WITHOUT_LOG_CHECK};
 use crate::protocol::{Deployable, NodeId};
 use crate::ModelError;
 
@@ -15,7 +15,12 @@ impl Deployable for RaftServer {
     const NODE_NAME: &'static str = "raft";
 
     fn deployable_bugs() -> Vec<&'static str> {
-        vec![VOTE_WITHOUT_LOG_CHECK, COMMIT_OLD_TERM, LOCAL_READS]
+        vec![
+            VOTE_WITHOUT_LOG_CHECK,
+            COMMIT_OLD_TERM,
+            LOCAL_READS,
+            ACK_BEFORE_SYNC,
+        ]
     }
 
     fn deploy(_me: NodeId, nodes: &[NodeId], bug: Option<&str>) -> Result<Self, ModelError> {
@@ -34,6 +39,7 @@ impl Deployable for RaftServer {
             vote_without_log_check: bug == Some(VOTE_WITHOUT_LOG_CHECK),
             commit_old_term: bug == Some(COMMIT_OLD_TERM),
             local_reads: bug == Some(LOCAL_READS),
+            ack_before_sync: bug == Some(ACK_BEFORE_SYNC),
         })
     }
 }

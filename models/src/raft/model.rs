@@ -9,7 +9,7 @@
 //! also bound the log's length; `terms` bounds the terms (no election starts beyond it).
 
 use super::properties;
-use super::{RaftNode, RaftServer, COMMIT_OLD_TERM, VOTE_WITHOUT_LOG_CHECK};
+use super::{RaftNode, RaftServer, ACK_BEFORE_SYNC, COMMIT_OLD_TERM, VOTE_WITHOUT_LOG_CHECK};
 use crate::history::{Observed, SequentialSpecKind};
 use crate::maelstrom::{KvCall, KvClient, KvMsg, KvOp};
 use crate::protocol::NodeId;
@@ -29,6 +29,7 @@ pub struct Raft {
     candidates: usize,
     vote_without_log_check: bool,
     commit_old_term: bool,
+    ack_before_sync: bool,
 }
 
 impl Raft {
@@ -69,6 +70,7 @@ impl Raft {
             candidates: servers,
             vote_without_log_check: bug == Some(VOTE_WITHOUT_LOG_CHECK),
             commit_old_term: bug == Some(COMMIT_OLD_TERM),
+            ack_before_sync: bug == Some(ACK_BEFORE_SYNC),
         }
     }
 }
@@ -117,12 +119,22 @@ impl Spec for Raft {
                 description: "servers grant votes without checking that the candidate's log is \
                               at least as up-to-date as their own (§5.4.1)",
                 violates: "leader completeness",
+                defaults: &[],
             },
             BugInfo {
                 name: COMMIT_OLD_TERM,
                 description: "a leader commits an entry from an earlier term once a majority \
                               stores it (§5.4.2, Figure 8)",
                 violates: "leader completeness",
+                defaults: &[],
+            },
+            BugInfo {
+                name: ACK_BEFORE_SYNC,
+                description: "servers vote, acknowledge entries and count their own once their \
+                              term, vote and log are written, and sync them later: a crash loses \
+                              what they promised (defaults: 1 crash, 2 candidates, 1 client)",
+                violates: "election safety",
+                defaults: &[("crashes", 1), ("candidates", 2), ("clients", 1)],
             },
         ]
     }
@@ -148,6 +160,7 @@ impl Spec for Raft {
             candidates: config.count("candidates"),
             vote_without_log_check: config.bug() == Some(VOTE_WITHOUT_LOG_CHECK),
             commit_old_term: config.bug() == Some(COMMIT_OLD_TERM),
+            ack_before_sync: config.bug() == Some(ACK_BEFORE_SYNC),
         })
     }
 
@@ -165,6 +178,7 @@ impl Spec for Raft {
                 vote_without_log_check: self.vote_without_log_check,
                 commit_old_term: self.commit_old_term,
                 local_reads: false,
+                ack_before_sync: self.ack_before_sync,
             })
         });
         let clients = (0..self.clients)

@@ -13,8 +13,10 @@
 //!   `temporarily-unavailable`), applying committed entries, replies (§5.3, §8).
 //!
 //! Every handler runs inside a [`Step`]: rules mark the persistent state dirty, and the step
-//! emits one [`Effect::Persist`](crate::protocol::Effect::Persist) *before* every message the
-//! handler sends, as Figure 2 requires ("updated on stable storage before responding to RPCs").
+//! emits one [`Effect::Persist`](crate::protocol::Effect::Persist) and its
+//! [`Effect::Sync`](crate::protocol::Effect::Sync) *before* every message the handler sends, as
+//! Figure 2 requires ("updated on stable storage before responding to RPCs"). The bug
+//! `ack-before-sync` writes there but syncs on a later [`Timer::Sync`].
 
 mod election;
 mod replication;
@@ -39,6 +41,10 @@ pub const ELECTION_TIMEOUT: Range<Duration> =
 
 /// The leader's heartbeat period (well below the election timeout, §5.2 and §9.3).
 pub const HEARTBEAT: Range<Duration> = Duration::from_millis(50)..Duration::from_millis(50);
+
+/// Bug `ack-before-sync` (real hosts): how long after its first unsynced write a server syncs
+/// (Redis' `appendfsync everysec` batches a second; 300 ms keeps small runs small).
+pub const SYNC_EVERY: Range<Duration> = Duration::from_millis(300)..Duration::from_millis(300);
 
 /// Heartbeat periods without an answer after which a leader resends `append_entries` to a
 /// follower (real hosts; see [`RaftServer::heartbeats`]).
@@ -71,6 +77,9 @@ pub struct RaftServer {
     pub commit_old_term: bool,
     /// Bug `local-reads` (real nodes): read-only transactions answered from local state.
     pub local_reads: bool,
+    /// Bug `ack-before-sync`: answer once the persistent state is written; sync it on a later
+    /// [`Timer::Sync`].
+    pub ack_before_sync: bool,
 }
 
 /// A server's state: the persistent part of Figure 2 (also persisted as [`Persistent`]) and the
@@ -97,6 +106,10 @@ pub struct ServerState {
     /// a higher term is seen; kept while this server campaigns, as the best guess it has (a
     /// deposed leader refuses forwarded requests, it never forwards them on).
     pub leader: Option<NodeId>,
+    /// Bug `ack-before-sync`: something was written and not synced yet ([`Timer::Sync`] is
+    /// armed). Always `false` on a correct server, which syncs as it writes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsynced: bool,
 }
 
 /// A server's role and what only that role keeps.
@@ -189,9 +202,17 @@ impl Step {
         self.out.send(to, msg.into());
     }
 
-    /// Hands the effects to the host: the persisted state first, then everything else in order.
-    fn finish(self, state: &ServerState, out: &mut Effects<RaftServer>) {
-        if self.dirty {
+    /// Hands the effects to the host: the persisted state first (written and synced, or with
+    /// `ack-before-sync` written only, its sync left to [`Timer::Sync`]), then everything else
+    /// in order.
+    fn finish(self, server: &RaftServer, state: &mut ServerState, out: &mut Effects<RaftServer>) {
+        if self.dirty && server.ack_before_sync {
+            out.write(state.persistent());
+            if !state.unsynced {
+                state.unsynced = true;
+                out.set_timer(Timer::Sync, SYNC_EVERY);
+            }
+        } else if self.dirty {
             out.persist(state.persistent());
         }
         self.out.forward_to(out);
@@ -316,7 +337,7 @@ impl Protocol for RaftServer {
                 match_index,
             }) => self.on_append_entries_res(state, from, term, success, match_index, &mut step),
         }
-        step.finish(state, out);
+        step.finish(self, state, out);
     }
 
     fn on_timer(&self, me: NodeId, state: &mut ServerState, timer: Timer, out: &mut Effects<Self>) {
@@ -324,8 +345,12 @@ impl Protocol for RaftServer {
         match timer {
             Timer::Election => self.on_election_timeout(state, &mut step),
             Timer::Heartbeat => self.on_heartbeat(state, &mut step),
+            Timer::Sync => {
+                state.unsynced = false;
+                out.sync();
+            }
         }
-        step.finish(state, out);
+        step.finish(self, state, out);
     }
 
     fn role(&self) -> &'static str {

@@ -152,6 +152,9 @@ pub struct BugInfo {
     pub description: &'static str,
     /// The property it must violate.
     pub violates: &'static str,
+    /// Bounds the variant needs to show its mistake, used where the request leaves them unset
+    /// (`ack-before-sync` needs a crash; the spec's own defaults have none).
+    pub defaults: &'static [(&'static str, u64)],
 }
 
 /// A property definition: its catalog entry and the condition checked on each state.

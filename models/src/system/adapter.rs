@@ -5,14 +5,16 @@
 //! our handlers take (a handler that leaves the state equal and sends nothing is reported as a
 //! no-op, so stateright prunes it), and our [`Effect`]s into stateright's `Out` commands. Timers
 //! ignore durations (an armed timer may fire at any moment); [`Effect::Choose`] becomes
-//! stateright's random choice, whose pick is delivered back as a timer. When stateright's actor
-//! API changes (as it did in 0.31), this file is the one to change.
+//! stateright's random choice, whose pick is delivered back as a timer. [`Effect::Persist`]
+//! writes into the actor's [`Disk`] state and [`Effect::Sync`] saves that write as stateright's
+//! storage, so a crash loses what was not synced. When stateright's actor API changes (as it
+//! did in 0.31), this file is the one to change.
 
 use std::borrow::Cow;
 
 use stateright::actor::{model_timeout, Actor, Id, Out};
 
-use super::Topology;
+use super::{Disk, Topology};
 use crate::protocol::{Effect, Effects, Protocol};
 
 /// A [`Protocol`] node as a stateright actor.
@@ -27,13 +29,20 @@ impl<P: Protocol> Adapter<P> {
         Adapter { node, topology }
     }
 
-    fn emit(&self, effects: Effects<P>, out: &mut Out<Self>) {
+    /// Executes `effects`; `unsynced` is the actor's unsynced write, which a `Persist`
+    /// replaces and a `Sync` saves.
+    fn emit(&self, effects: Effects<P>, unsynced: &mut Option<P::Durable>, out: &mut Out<Self>) {
         for effect in effects {
             match effect {
                 Effect::Send { to, msg } => out.send(self.topology.actor_id(to), msg),
                 Effect::SetTimer { timer, .. } => out.set_timer(timer, model_timeout()),
                 Effect::CancelTimer(timer) => out.cancel_timer(timer),
-                Effect::Persist(durable) => out.save(durable),
+                Effect::Persist(durable) => *unsynced = Some(durable),
+                Effect::Sync => {
+                    if let Some(durable) = unsynced.take() {
+                        out.save(durable);
+                    }
+                }
                 Effect::Choose { key, options } => out.choose_random(key, options),
             }
         }
@@ -42,51 +51,75 @@ impl<P: Protocol> Adapter<P> {
     /// Runs `handler` on a copy of the state; keeps the copy only if it differs.
     fn step(
         &self,
-        state: &mut Cow<P::State>,
+        state: &mut Cow<Disk<P::State, P::Durable>>,
         out: &mut Out<Self>,
         handler: impl FnOnce(&mut P::State, &mut Effects<P>),
     ) {
-        let mut next = (**state).clone();
+        let mut next = state.node.clone();
         let mut effects = Effects::new();
         handler(&mut next, &mut effects);
-        if next != **state {
-            *state = Cow::Owned(next);
+        let mut unsynced = state.unsynced.clone();
+        self.emit(effects, &mut unsynced, out);
+        if next != state.node || unsynced != state.unsynced {
+            *state = Cow::Owned(Disk {
+                node: next,
+                unsynced,
+            });
         }
-        self.emit(effects, out);
     }
 }
 
 impl<P: Protocol> Actor for Adapter<P> {
     type Msg = P::Msg;
-    type State = P::State;
+    type State = Disk<P::State, P::Durable>;
     type Timer = P::Timer;
     type Storage = P::Durable;
     type Random = P::Timer;
 
-    fn on_start(&self, id: Id, storage: &Option<P::Durable>, out: &mut Out<Self>) -> P::State {
+    fn on_start(&self, id: Id, storage: &Option<P::Durable>, out: &mut Out<Self>) -> Self::State {
         let mut effects = Effects::new();
-        let state = self
+        let node = self
             .node
             .on_start(self.topology.node_id(id), storage.as_ref(), &mut effects);
-        self.emit(effects, out);
-        state
+        let mut unsynced = None;
+        self.emit(effects, &mut unsynced, out);
+        Disk { node, unsynced }
     }
 
-    fn on_msg(&self, id: Id, state: &mut Cow<P::State>, src: Id, msg: P::Msg, out: &mut Out<Self>) {
+    fn on_msg(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: P::Msg,
+        out: &mut Out<Self>,
+    ) {
         let (me, from) = (self.topology.node_id(id), self.topology.node_id(src));
         self.step(state, out, |state, effects| {
             self.node.on_msg(me, state, from, msg, effects)
         });
     }
 
-    fn on_timeout(&self, id: Id, state: &mut Cow<P::State>, timer: &P::Timer, out: &mut Out<Self>) {
+    fn on_timeout(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        timer: &P::Timer,
+        out: &mut Out<Self>,
+    ) {
         let me = self.topology.node_id(id);
         self.step(state, out, |state, effects| {
             self.node.on_timer(me, state, timer.clone(), effects)
         });
     }
 
-    fn on_random(&self, id: Id, state: &mut Cow<P::State>, pick: &P::Timer, out: &mut Out<Self>) {
+    fn on_random(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        pick: &P::Timer,
+        out: &mut Out<Self>,
+    ) {
         let me = self.topology.node_id(id);
         self.step(state, out, |state, effects| {
             self.node.on_timer(me, state, pick.clone(), effects)

@@ -79,7 +79,12 @@ where
     let clients = actors.actor_states.len() - nodes;
     // order[new] = old client index; position[old] = new client index.
     let mut order: Vec<usize> = (0..clients).collect();
-    order.sort_by(|&a, &b| actors.actor_states[nodes + a].cmp(&actors.actor_states[nodes + b]));
+    // Clients never write durable state, so their node states order them.
+    order.sort_by(|&a, &b| {
+        actors.actor_states[nodes + a]
+            .node
+            .cmp(&actors.actor_states[nodes + b].node)
+    });
     if order.iter().enumerate().all(|(new, &old)| new == old) {
         return state.clone();
     }

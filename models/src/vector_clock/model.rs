@@ -134,6 +134,7 @@ impl Spec for VectorClocks {
             description: "on receive, tick the own entry without taking the maximum with the \
                           message's clock",
             violates: "clock condition",
+            defaults: &[],
         }]
     }
 

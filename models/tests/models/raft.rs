@@ -114,3 +114,26 @@ fn commit_old_term_is_harmless_while_terms_are_too_few_for_figure_8() {
         );
     }
 }
+
+#[test]
+fn ack_before_sync_elects_two_leaders_in_one_term_once_a_crash_forgets_a_vote() {
+    // The bug's defaults: one crash, two candidates, one client. A voter grants n0 its vote
+    // before syncing it, crashes and loses it, and grants n1 the same term.
+    let outcome = run(CheckRequest::new("raft")
+        .bug("ack-before-sync")
+        .stop_when(StopWhen::Decided("election safety".into())));
+    assert_eq!(
+        status(&outcome, "election safety"),
+        PropertyStatus::Violated,
+        "{outcome}"
+    );
+    assert_eq!(outcome.status(), Status::Fail);
+    let text = outcome
+        .property("election safety")
+        .unwrap()
+        .trace
+        .as_ref()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("Crash") || text.contains("crash"), "{text}");
+}

@@ -100,6 +100,11 @@ impl Nodes {
         }
     }
 
+    /// Node `i`'s data directory.
+    pub(crate) fn data_dir(&self, i: usize) -> Result<std::path::PathBuf, RunError> {
+        self.store.data_dir(&self.ids[i])
+    }
+
     /// Starts (or restarts) node `i` and waits for its `init_ok`.
     pub(crate) async fn start(&self, i: usize) -> Result<(), RunError> {
         let mut slot = self.slots[i].lock().await;

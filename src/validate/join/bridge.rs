@@ -71,7 +71,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 input,
                 &lost,
             );
-            let persisted = effects.iter().any(|e| matches!(e, Effect::Persist(_)));
+            let persisted = effects.iter().any(|e| matches!(e, Effect::Sync));
             shown.push(match input {
                 BridgeInput::Msg(i) => format!(
                     "handles #{} from {}",

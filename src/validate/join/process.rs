@@ -148,14 +148,14 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 )
             })?),
         };
-        if recovered_hash != self.nodes[x].snap.persisted {
+        if !self.nodes[x].snap.may_recover(recovered_hash) {
             self.bridge(x, entry.line, recovered_hash)?;
             if self.stopped() {
                 return Ok(());
             }
         }
         let node = &mut self.nodes[x];
-        node.snap.persisted = recovered_hash;
+        node.snap.recovered(recovered_hash);
         node.lost.clear();
         node.pre_crash = None;
         let mut out = Effects::new();

@@ -302,23 +302,37 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                     Effect::Choose { key, options } => {
                         snap.choices.insert(key.to_string(), options.clone());
                     }
-                    Effect::Send { .. } | Effect::Persist(_) => {}
+                    Effect::Send { .. } | Effect::Persist(_) | Effect::Sync => {}
                 }
             }
         }
         let rendered = compare::render(effects);
-        if let Some(mismatch) = compare::compare(&rendered, &entry.fx, entry.persist) {
+        // What the model's sync makes durable: its own write, or the node's last unsynced one.
+        let expected_sync = rendered
+            .sync
+            .map(|own| own.or_else(|| self.nodes[x].snap.unsynced.last().copied()));
+        let actual = compare::Journaled {
+            fx: &entry.fx,
+            persisted: entry.persist,
+            synced: entry.sync,
+        };
+        if let Some(mismatch) = compare::compare(&rendered, expected_sync.flatten(), &actual) {
             let input = self.describe_input(self.steps.len());
             self.diverge(x, entry.line, input, id, None, mismatch);
             return Ok(());
         }
-        if let Some(hash) = rendered.persist {
-            self.nodes[x].snap.persisted = Some(hash);
+        for step in &rendered.disk {
+            match *step {
+                compare::DiskStep::Write(hash) => self.nodes[x].snap.wrote(hash),
+                compare::DiskStep::Sync => {
+                    self.nodes[x].snap.sync();
+                }
+            }
         }
         let at = self.steps.len() as u64;
         let states: Vec<&P::State> = self.nodes.iter().map(|n| &n.snap.state).collect();
         let violation = self.judge.step(at, x, &states, touch)?;
-        if rendered.persist.is_some() {
+        if rendered.sync.is_some() {
             self.judge.persisted(x);
         }
         let process = self.nodes[x].process;

@@ -48,8 +48,9 @@ fn acceptor_persists_its_promise_before_replying() {
             accepted: None
         })
     ));
+    assert!(matches!(effects[1], Effect::Sync));
     assert!(matches!(
-        &effects[1],
+        &effects[2],
         Effect::Send { to, msg: Msg::Paxos(PaxosMsg::Promise { accepted: None, .. }) } if *to == NodeId::node(0)
     ));
 }
@@ -88,7 +89,8 @@ fn acceptor_refuses_a_ballot_below_its_promise_unless_the_bug_is_on() {
             value: 7
         })
     );
-    assert_eq!(effects.len(), 2, "{effects:?}");
+    // Persist, sync, send.
+    assert_eq!(effects.len(), 3, "{effects:?}");
 }
 
 #[test]
