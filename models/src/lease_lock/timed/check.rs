@@ -140,6 +140,7 @@ pub(crate) fn info() -> SpecInfo {
             description: "the storage accepts writes without checking their fencing token: safe \
                           only while the clocks keep to the bound",
             violates: "fencing",
+            defaults: &[],
         }],
         symmetry: false,
     }
