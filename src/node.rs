@@ -16,22 +16,30 @@
 //! - `journal.rs`: [`InputJournal`], `journal.jsonl`: every input the host executes and the
 //!   effects it produced (what `splitbrain validate` replays);
 //! - `wire.rs`: parsing input lines and rendering output lines;
+//! - `virtual_clock.rs`: [`VirtualClock`], the node's own clock its timers run on, and
+//!   [`ClockSetting`], what the harness sets it to (`--clock FILE`);
+//! - `clock_file.rs`: [`ClockFile`], the file the harness sets the clock through, polled by
+//!   the event loop, and the read-back the host writes beside it;
 //! - `host.rs`: [`Host`], the pure-ish core: one input line or fired timer in, output lines out;
 //! - `event_loop.rs`: [`serve`], the tokio loop joining stdin, timers and stdout;
 //! - `registry.rs`: [`NODE_NAMES`] and [`serve_named`], the node names `splitbrain node` knows.
 
+mod clock_file;
 mod durable;
 mod error;
 mod event_loop;
 mod host;
 mod journal;
 mod registry;
+mod virtual_clock;
 mod wire;
 
+pub use clock_file::ClockFile;
 pub use durable::{DurableStore, UNSYNCED_FILE};
 pub use error::NodeError;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};
 pub use journal::{durable_hash, hash_text, DurableHasher, InputJournal, JOURNAL_FILE};
 pub use registry::{serve_named, NODE_NAMES};
+pub use virtual_clock::{ClockSetting, VirtualClock, VirtualNanos, RATE_RANGE};
 pub use wire::body_text;

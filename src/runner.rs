@@ -25,6 +25,8 @@
 //! - [`effect`]: the evidence that a fault action took effect;
 //! - [`clock_skew`]: the clock nemesis's per-node skew (libfaketime preloaded, one timestamp
 //!   file per node), its read-back, and the refusal of programs it cannot move (Go, static);
+//! - [`host_clock`]: the clock nemesis for reference nodes, whose host owns their clock (a
+//!   per-node clock file, read back): bump, strobe and rate, no libfaketime;
 //! - [`lazyfs`]: the lazy filesystem (unsynced writes held in memory, dropped by a power
 //!   failure) mounted as each netns node's data directory for `--nemesis lose-unsynced`;
 //! - `membership.rs`: the membership nemesis's `join` / `leave` requests to the coordinator;
@@ -45,6 +47,7 @@ pub mod clock_skew;
 pub mod corrupt;
 pub mod effect;
 mod error;
+pub mod host_clock;
 pub mod json;
 pub mod lazyfs;
 pub mod lose_unsynced;

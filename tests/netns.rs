@@ -88,7 +88,7 @@ pub(crate) fn seed_with_partition(
 ) -> u64 {
     (0..1000)
         .find(|&seed| {
-            let s = schedule(seed, &[FaultKind::Partition], interval, time_limit, 3);
+            let s = schedule(seed, &[FaultKind::Partition], interval, time_limit, 3, &[]);
             s.windows(2).any(|w| match (&w[0].fault, &w[1].fault) {
                 (Fault::StartPartition { grudge, .. }, Fault::StopPartition) => {
                     wanted(grudge, w[0].at, w[1].at)

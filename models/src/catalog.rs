@@ -30,6 +30,11 @@ fn entries() -> Vec<Entry> {
         entry::<paxos::Register>(),
         entry::<raft::Raft>(),
         entry::<lease_lock::LeaseLock>(),
+        Entry {
+            info: lease_lock::timed::check::info,
+            check: lease_lock::timed::check::check,
+            explore: lease_lock::timed::check::explore,
+        },
         entry::<primary_backup::PrimaryBackup>(),
         entry::<two_phase_commit::TwoPhaseCommit>(),
         entry::<hash_ring::HashRing>(),

@@ -19,5 +19,5 @@ mod trace;
 
 pub use outcome::{CacheStats, CheckOutcome, PropertyOutcome, PropertyStatus, SearchEnd, Status};
 pub use request::{CheckRequest, StopWhen, Strategy};
-pub(crate) use run::{build, run};
+pub(crate) use run::{build, resolve, run};
 pub use trace::{Change, Sent, Step, StepEvent, Trace};

@@ -18,7 +18,10 @@
 //!   (`client.rs`): the roles;
 //! - [`LeaseNode`] (`node.rs`): the roles as one [`Protocol`](crate::Protocol);
 //! - [`LeaseLock`] (`model.rs`): the spec, its properties and the `no-fencing` bug;
-//! - `lift.rs`: the deployed nodes' states as the spec's, for judging real runs.
+//! - `lift.rs`: the deployed nodes' states as the spec's, for judging real runs;
+//! - [`TimedLeaseLock`] (`timed.rs`): `lease-lock-timed`, the same lock in real time with
+//!   drifting clocks and a delay bound, where the unfenced lock is safe within the drift bound
+//!   and breaks beyond it.
 
 mod client;
 mod deploy;
@@ -27,6 +30,7 @@ mod lock_server;
 mod model;
 mod node;
 mod storage;
+pub mod timed;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +40,7 @@ pub use lock_server::{Lease, LockServer, LockState};
 pub use model::LeaseLock;
 pub use node::{LeaseNode, LeaseState};
 pub use storage::{Storage, StorageState, StoredWrite};
+pub use timed::TimedLeaseLock;
 
 use crate::maelstrom::ErrorCode;
 use crate::protocol::NodeId;

@@ -25,6 +25,10 @@ pub struct NodeArgs {
     /// replays).
     #[arg(long)]
     no_journal: bool,
+    /// Run the node's timers on a clock the harness sets through FILE (`GENERATION OFFSET_MS
+    /// RATE` on one line, polled every 2 ms); what was applied is written to `FILE.applied`.
+    #[arg(long, value_name = "FILE")]
+    clock: Option<PathBuf>,
 }
 
 /// Runs the node until stdin closes.
@@ -38,6 +42,7 @@ pub fn run(args: NodeArgs) -> anyhow::Result<u8> {
         data_dir: args.data_dir,
         seed: args.seed,
         no_journal: args.no_journal,
+        clock: args.clock,
     };
     runtime.block_on(async {
         let input = tokio::io::BufReader::new(tokio::io::stdin());

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Args;
-use splitbrain::runner::nemesis::FaultKind;
+use splitbrain::runner::nemesis::{ClockFault, FaultKind};
 use splitbrain::runner::netns::NetnsBackend;
 use splitbrain::runner::real::ClusterFile;
 use splitbrain::runner::ssh::SshBackend;
@@ -77,6 +77,13 @@ pub struct RunArgs {
     /// Mean time between nemesis actions.
     #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
     nemesis_interval: Duration,
+    #[arg(long, value_delimiter = ',', value_parser = parse_clock_fault, help = format!(
+        "Clock faults --nemesis clock draws from, comma-separated: {} (default: all that the \
+         nodes support: reference nodes on the router have host-owned clocks and all three; \
+         libfaketime has no rate)",
+        names(&ClockFault::ALL, ClockFault::name),
+    ))]
+    clock_faults: Vec<ClockFault>,
     /// Quiet period after healing every fault, before the final reads.
     #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
     recovery_time: Duration,
@@ -221,6 +228,10 @@ fn parse_fault(text: &str) -> Result<FaultKind, String> {
     one_of("fault", text, &FaultKind::ALL, FaultKind::name)
 }
 
+fn parse_clock_fault(text: &str) -> Result<ClockFault, String> {
+    one_of("clock fault", text, &ClockFault::ALL, ClockFault::name)
+}
+
 fn parse_dist(text: &str) -> Result<LatencyDist, String> {
     one_of(
         "latency distribution",
@@ -263,6 +274,7 @@ impl RunArgs {
         plan.net.reorder = self.reorder;
         plan.nemesis = self.nemesis.clone();
         plan.nemesis_interval = self.nemesis_interval;
+        plan.clock_faults = self.clock_faults.clone();
         plan.recovery_time = self.recovery_time;
         if let Some(k) = self.key_count {
             plan.key_count = k;

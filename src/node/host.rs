@@ -18,6 +18,7 @@ use splitbrain_models::{Deployable, Effects, NodeId};
 use tokio::time::Instant;
 
 use super::journal::{self, InputJournal};
+use super::virtual_clock::{ClockSetting, VirtualClock, VirtualNanos};
 use super::wire::{self, Envelope};
 use super::{DurableStore, NodeError};
 
@@ -36,6 +37,9 @@ pub struct NodeOptions {
     /// No input journal (`journal.jsonl` in the data directory), which is otherwise kept
     /// whenever there is a data directory.
     pub no_journal: bool,
+    /// The file the harness sets this node's clock through (`GENERATION OFFSET_MS RATE`, see
+    /// [`ClockSetting`]); `None`: the node's clock is the real one.
+    pub clock: Option<PathBuf>,
 }
 
 /// The running part of a node, once `init` has told it who it is.
@@ -43,8 +47,8 @@ struct Running<P: Deployable> {
     protocol: P,
     me: NodeId,
     state: P::State,
-    /// Armed timers and when they fire.
-    timers: BTreeMap<P::Timer, Instant>,
+    /// Armed timers and when they fire, on the node's virtual clock.
+    timers: BTreeMap<P::Timer, VirtualNanos>,
     /// `Choose` picks waiting to be delivered, by key (a newer choice replaces an older one).
     chosen: BTreeMap<&'static str, P::Timer>,
     rng: ChaCha8Rng,
@@ -57,6 +61,8 @@ pub struct Host<P: Deployable> {
     journal: Option<InputJournal>,
     running: Option<Running<P>>,
     line_number: u64,
+    /// The node's own clock, on which its timers run (the real one unless the harness skews it).
+    clock: VirtualClock,
 }
 
 impl<P: Deployable> Host<P> {
@@ -88,6 +94,7 @@ impl<P: Deployable> Host<P> {
             journal,
             running: None,
             line_number: 0,
+            clock: VirtualClock::new(Instant::now()),
         })
     }
 
@@ -236,7 +243,19 @@ impl<P: Deployable> Host<P> {
         if !running.chosen.is_empty() {
             return Some(Instant::now());
         }
-        running.timers.values().min().copied()
+        let deadline = running.timers.values().min()?;
+        Some(self.clock.real_at(*deadline))
+    }
+
+    /// Applies a clock setting at `now`: every armed timer is re-timed by it (see
+    /// [`VirtualClock`]), which [`Host::next_deadline`] shows at once.
+    pub fn set_clock(&mut self, setting: ClockSetting, now: Instant) {
+        self.clock.apply(setting, now);
+    }
+
+    /// The node's clock.
+    pub fn clock(&self) -> &VirtualClock {
+        &self.clock
     }
 
     /// Delivers every pending choice and every timer due by `now`, one handler call each;
@@ -252,10 +271,11 @@ impl<P: Deployable> Host<P> {
             .iter()
             .map(|(key, pick)| (*key, pick.clone()))
             .collect();
-        let expired: Vec<(P::Timer, Instant)> = running
+        let virtual_now = self.clock.at(now);
+        let expired: Vec<(P::Timer, VirtualNanos)> = running
             .timers
             .iter()
-            .filter(|(_, at)| **at <= now)
+            .filter(|(_, at)| **at <= virtual_now)
             .map(|(timer, at)| (timer.clone(), *at))
             .collect();
         let mut lines = Vec::new();
@@ -313,6 +333,7 @@ impl<P: Deployable> Host<P> {
             .as_mut()
             .expect("effects come from a running node");
         let mut journal = self.journal.as_mut();
+        let clock = &self.clock;
         let mut pending = None;
         let (mut written, mut synced) = (None, None);
         for effect in out.drain() {
@@ -329,7 +350,9 @@ impl<P: Deployable> Host<P> {
                     if let Some(j) = journal.as_deref_mut() {
                         j.set_timer(&timer, delay.as_nanos());
                     }
-                    running.timers.insert(timer, Instant::now() + delay);
+                    running
+                        .timers
+                        .insert(timer, clock.deadline(Instant::now(), delay));
                 }
                 Effect::CancelTimer(timer) => {
                     if let Some(j) = journal.as_deref_mut() {

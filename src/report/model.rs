@@ -35,6 +35,8 @@ fn describe(event: &StepEvent) -> String {
             format!("partition {} | {}", names(side), names(other))
         }
         StepEvent::Heal { lost } => format!("partition healed ({lost} messages lost)"),
+        StepEvent::Tick { now } => format!("t = {now}"),
+        StepEvent::Local { node, what } => format!("{node} {what}"),
     }
 }
 
@@ -55,6 +57,7 @@ fn actors(steps: &[Step]) -> Vec<NodeId> {
             StepEvent::Timer { node, .. }
             | StepEvent::Choice { node, .. }
             | StepEvent::Crash { node }
+            | StepEvent::Local { node, .. }
             | StepEvent::Recover { node } => {
                 all.insert(*node);
             }

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::clock::Clock;
 use super::effect::Effect;
 use super::nemesis::targeted::Step;
-use super::nemesis::{Grudge, Scheduled, TargetedNemesis};
+use super::nemesis::{ClockFault, Grudge, Scheduled, TargetedNemesis};
 use super::net_stats::NetStats;
 use super::plan::RunPlan;
 use super::store::Store;
@@ -101,6 +101,19 @@ pub trait Cluster: Send + Sync + 'static {
     /// checks libfaketime is mapped in it).
     fn node_pid(&self, _i: usize) -> Option<i32> {
         None
+    }
+
+    /// Node `i`'s clock file when its host owns its clock (a reference node on the router:
+    /// [`crate::runner::host_clock`]); `None` (the default): its clock is libfaketime's.
+    fn host_clock_file(&self, _i: usize) -> Option<std::path::PathBuf> {
+        None
+    }
+
+    /// The clock faults the nodes' clock mechanism can apply (what `--nemesis clock` draws from
+    /// unless `--clock-faults` says otherwise). libfaketime (the default) has no rate: it counts
+    /// a rate from the process's start, so a rate set mid-run steps the clock too.
+    fn clock_faults(&self) -> &'static [ClockFault] {
+        &[ClockFault::Bump, ClockFault::Strobe]
     }
 
     /// Sets node `i`'s clock `offset_ms` off the real one on the machine it runs on, with the

@@ -259,6 +259,24 @@ pub fn check(program: &str) -> Result<(), crate::runner::RunError> {
     }
 }
 
+/// Refuses a clock rate for programs whose clock libfaketime moves: libfaketime 0.9.10 counts a
+/// rate (`+0 x2`) from the process's start, so setting one mid-run also steps the clock by
+/// (rate − 1) × the process's age (measured: a process 1 s old set to `x2` jumped 1.64 s ahead).
+/// Reference nodes on the router own their clocks and take every kind.
+pub fn refuse_rate(
+    faults: &[crate::runner::nemesis::ClockFault],
+) -> Result<(), crate::runner::RunError> {
+    if faults.contains(&crate::runner::nemesis::ClockFault::Rate) {
+        return Err(crate::runner::RunError::Clock(
+            "--clock-faults rate needs a clock the harness owns (a reference node, --node NAME, \
+             on the router): libfaketime counts a rate from the process's start, so a rate set \
+             mid-run would also step the clock by (rate - 1) x the process's age"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `name` as a path: itself when it has a `/`, else the first match in `PATH`.
 fn resolve(name: &str) -> Option<PathBuf> {
     if name.contains('/') {

@@ -2,6 +2,7 @@
 //!
 //! Map of this module, in reading order:
 //! - [`FaultKind`], [`Fault`], [`Scheduled`] (here): the fault menu and one timed action;
+//! - `clock.rs`: [`ClockFault`], bump, strobe and rate, and their seeded draws (pure);
 //! - `partition.rs`: partition shapes ([`PartitionShape`]) turned into a [`Grudge`] (pure);
 //! - `schedule.rs`: [`schedule()`], the seeded fault schedule (pure: same seed, same schedule);
 //! - `targeted.rs`: [`TargetedNemesis`], schedules that react to the messages (Raft's Figure 8),
@@ -14,12 +15,14 @@
 //! same nodes, a pause by a resume, a partition by a heal. At the end of a run every fault still
 //! active is stopped.
 
+mod clock;
 mod partition;
 mod schedule;
 pub mod targeted;
 
 use std::time::Duration;
 
+pub use clock::ClockFault;
 pub use partition::{Grudge, PartitionShape};
 pub use schedule::schedule;
 pub use targeted::TargetedNemesis;
@@ -46,7 +49,8 @@ pub enum FaultKind {
     /// Kill nodes, drop what they wrote but did not fsync (all of it or a torn tail, seeded),
     /// restart them (a power failure; netns with a lazy filesystem).
     LoseUnsynced,
-    /// Step some nodes' clocks by a signed offset (Jepsen's bump), later reset them.
+    /// Skew some nodes' clocks (Jepsen's bump, strobe or rate: [`ClockFault`]), later reset
+    /// them.
     Clock,
     /// Ask the coordinator `n0` to take a node out of the ring, later to put it back (a
     /// Maelstrom request from the harness: `{"type":"leave","node":"n2"}`, then `join`).
@@ -150,6 +154,20 @@ pub enum Fault {
     LoseUnsynced(Vec<usize>, u64),
     /// Set these nodes' clocks this many milliseconds off the real time (signed).
     ClockBump(Vec<(usize, i64)>),
+    /// Flip these nodes' clocks between the real time and `delta_ms` off it every `period`,
+    /// for `duration` (Jepsen's strobe); they end at the real time.
+    ClockStrobe {
+        /// The nodes.
+        nodes: Vec<usize>,
+        /// How far each flip steps (signed).
+        delta_ms: i64,
+        /// How long between flips.
+        period: Duration,
+        /// How long the strobe lasts.
+        duration: Duration,
+    },
+    /// Run these nodes' clocks this many times as fast as the real one.
+    ClockRate(Vec<(usize, f64)>),
     /// Set these nodes' clocks back to the real time.
     ClockReset(Vec<usize>),
     /// Ask the coordinator to take these nodes out of the ring.
@@ -186,6 +204,8 @@ impl Fault {
             Fault::Recover(_) => "recover",
             Fault::LoseUnsynced(..) => "lose-unsynced",
             Fault::ClockBump(_) => "bump",
+            Fault::ClockStrobe { .. } => "strobe",
+            Fault::ClockRate(_) => "rate",
             Fault::ClockReset(_) => "reset",
             Fault::Leave(_) => "leave",
             Fault::Join(_) => "join",
@@ -206,7 +226,10 @@ impl Fault {
             Fault::StartLatency(..) | Fault::StopLatency => FaultKind::Latency,
             Fault::Corrupt(..) | Fault::Recover(_) => FaultKind::Corrupt,
             Fault::LoseUnsynced(..) => FaultKind::LoseUnsynced,
-            Fault::ClockBump(_) | Fault::ClockReset(_) => FaultKind::Clock,
+            Fault::ClockBump(_)
+            | Fault::ClockStrobe { .. }
+            | Fault::ClockRate(_)
+            | Fault::ClockReset(_) => FaultKind::Clock,
             Fault::Leave(_) | Fault::Join(_) => FaultKind::Membership,
             Fault::Targeted { kind, .. } => *kind,
         }
@@ -224,6 +247,8 @@ impl Fault {
                 | Fault::Corrupt(..)
                 | Fault::ClockBump(_)
                 | Fault::Leave(_)
+                | Fault::ClockStrobe { .. }
+                | Fault::ClockRate(_)
                 | Fault::Targeted {
                     grudge: Some(_),
                     ..
@@ -245,6 +270,8 @@ impl Fault {
             Fault::ClockBump(offsets) => {
                 Fault::ClockReset(offsets.iter().map(|&(i, _)| i).collect())
             }
+            Fault::ClockStrobe { nodes, .. } => Fault::ClockReset(nodes.clone()),
+            Fault::ClockRate(rates) => Fault::ClockReset(rates.iter().map(|&(i, _)| i).collect()),
             Fault::Targeted { kind, .. } => Fault::Targeted {
                 kind: *kind,
                 step: format!("{}: end of the run: heal", kind.name()),
@@ -292,6 +319,23 @@ impl Fault {
                     .map(|&(i, ms)| (Value::str(node_id(i)), Value::Int(ms)))
                     .collect(),
             ),
+            Fault::ClockRate(rates) => Value::Map(
+                rates
+                    .iter()
+                    .map(|&(i, r)| (Value::str(node_id(i)), Value::Float(r)))
+                    .collect(),
+            ),
+            Fault::ClockStrobe {
+                nodes: s,
+                delta_ms,
+                period,
+                duration,
+            } => map(vec![
+                ("nodes", nodes(s)),
+                ("delta-ms", Value::Int(*delta_ms)),
+                ("period-ms", Value::Int(period.as_millis() as i64)),
+                ("duration-ms", Value::Int(duration.as_millis() as i64)),
+            ]),
             Fault::Corrupt(s, seed) | Fault::LoseUnsynced(s, seed) => map(vec![
                 ("nodes", nodes(s)),
                 ("seed", Value::Int(*seed as i64)),
@@ -334,6 +378,16 @@ impl Fault {
                     .collect();
                 format!("clock {}", each.join(" "))
             }
+            Fault::ClockRate(rates) => {
+                let each: Vec<String> = rates
+                    .iter()
+                    .map(|&(i, r)| format!("{}×{r}", node_id(i)))
+                    .collect();
+                format!("clock rate {}", each.join(" "))
+            }
+            Fault::ClockStrobe {
+                nodes: s, delta_ms, ..
+            } => format!("clock strobe {delta_ms:+}ms {}", nodes(s)),
             Fault::StartLoss(s, p) => format!("loss {p} {}", nodes(s)),
             Fault::StartLatency(s, d) => format!("latency +{}ms {}", d.as_millis(), nodes(s)),
             Fault::Targeted { step, .. } => step.clone(),
@@ -387,6 +441,13 @@ mod tests {
             Fault::StartLatency(vec![2], Duration::from_millis(50)),
             Fault::ClockBump(vec![(0, 250), (2, -4000)]),
             Fault::Leave(vec![2]),
+            Fault::ClockRate(vec![(1, 0.5)]),
+            Fault::ClockStrobe {
+                nodes: vec![0],
+                delta_ms: 300,
+                period: Duration::from_millis(20),
+                duration: Duration::from_millis(400),
+            },
             Fault::StartPartition {
                 shape: PartitionShape::One,
                 grudge: Grudge::none(3),

@@ -83,6 +83,7 @@ impl Backend for NetnsBackend {
             let program = program(cluster, &plan.node, Path::new("."), plan.seed);
             let argv = cluster.argv(0, &fill(".", plan.seed, &program, "."));
             clock_skew::check(argv.first().map_or("", String::as_str))?;
+            clock_skew::refuse_rate(&plan.clock_faults)?;
         }
         if plan.nemesis.contains(&FaultKind::LoseUnsynced) && !cluster.lazyfs {
             return Err(RunError::Netns(format!(

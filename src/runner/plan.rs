@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub use network::{LatencyDist, NetOptions};
 
-use super::nemesis::FaultKind;
+use super::nemesis::{ClockFault, FaultKind};
 use super::workload::{Topology, TxnSettings, WorkloadName, WorkloadOptions};
 use super::RunError;
 use crate::checker::transactional::ConsistencyModel;
@@ -121,6 +121,9 @@ pub struct RunPlan {
     pub nemesis: Vec<FaultKind>,
     /// Mean time between nemesis actions (default 5 s).
     pub nemesis_interval: Duration,
+    /// The clock faults `--nemesis clock` draws from; empty (the default): every one the
+    /// nodes' clock mechanism supports (see [`crate::runner::Cluster::clock_faults`]).
+    pub clock_faults: Vec<ClockFault>,
     /// Quiet period after healing, before the final reads (default 5 s).
     pub recovery_time: Duration,
     /// Keys of the lin-kv workload (default 4; 10 for the txn workloads, Maelstrom's); with
@@ -175,6 +178,7 @@ impl RunPlan {
             net: NetOptions::default(),
             nemesis: Vec::new(),
             nemesis_interval: Duration::from_secs(5),
+            clock_faults: Vec::new(),
             recovery_time: Duration::from_secs(5),
             key_count,
             ops_per_key: w.ops_per_key,
@@ -244,6 +248,11 @@ impl RunPlan {
         }
         if !self.nemesis.is_empty() && self.nemesis_interval.is_zero() {
             return bad("--nemesis-interval must be more than 0".into());
+        }
+        if !self.clock_faults.is_empty() && !self.nemesis.contains(&FaultKind::Clock) {
+            return bad(
+                "--clock-faults chooses among clock faults: it needs --nemesis clock".into(),
+            );
         }
         if let Some(kind) = self.nemesis.iter().find(|k| k.is_targeted()) {
             if self.nemesis.iter().any(|k| k != kind) {
@@ -315,6 +324,10 @@ impl RunPlan {
             let names: Vec<&str> = self.nemesis.iter().map(|k| k.name()).collect();
             opt("--nemesis", names.join(","));
             opt("--nemesis-interval", format_duration(self.nemesis_interval));
+        }
+        if !self.clock_faults.is_empty() {
+            let names: Vec<&str> = self.clock_faults.iter().map(|k| k.name()).collect();
+            opt("--clock-faults", names.join(","));
         }
         if self.recovery_time != defaults.recovery_time {
             opt("--recovery-time", format_duration(self.recovery_time));

@@ -48,7 +48,7 @@ use super::effect::Effect;
 use super::error::NodeFailure;
 use super::lose_unsynced;
 use super::nemesis::targeted::Step;
-use super::nemesis::{FaultKind, Grudge, Scheduled, TargetedNemesis};
+use super::nemesis::{ClockFault, FaultKind, Grudge, Scheduled, TargetedNemesis};
 use super::plan::RunPlan;
 use super::{rng, RunError, Stream};
 
@@ -75,10 +75,11 @@ impl Backend for RouterBackend {
                     .into(),
             ));
         }
-        if plan.nemesis.contains(&FaultKind::Clock) {
+        if plan.nemesis.contains(&FaultKind::Clock) && !host_clocks(plan) {
             let argv = plan.node.argv(std::path::Path::new("."), plan.seed);
             let program = argv.first().map(|p| p.to_string_lossy().into_owned());
             clock_skew::check(program.as_deref().unwrap_or(""))?;
+            clock_skew::refuse_rate(&plan.clock_faults)?;
         }
         Ok(())
     }
@@ -110,11 +111,12 @@ impl Backend for RouterBackend {
             StartOptions {
                 init_timeout: plan.init_timeout,
                 seed: plan.seed,
-                libfaketime: if plan.nemesis.contains(&FaultKind::Clock) {
+                libfaketime: if plan.nemesis.contains(&FaultKind::Clock) && !host_clocks(plan) {
                     Some(clock_skew::libfaketime().map_err(RunError::Clock)?)
                 } else {
                     None
                 },
+                host_clock: host_clocks(plan).then(|| ctx.store.path("clock")),
             },
         );
         Ok(RouterCluster {
@@ -125,6 +127,13 @@ impl Backend for RouterBackend {
             failed: Mutex::new(failed),
         })
     }
+}
+
+/// Whether the run's nodes own their clocks: reference nodes under `--nemesis clock` (their
+/// host runs their timers on a clock the harness sets, [`crate::runner::host_clock`]).
+fn host_clocks(plan: &RunPlan) -> bool {
+    plan.nemesis.contains(&FaultKind::Clock)
+        && matches!(plan.node, super::plan::NodeCommand::Named { .. })
 }
 
 /// The router's running cluster: node processes and the router task.
@@ -171,6 +180,18 @@ impl Cluster for RouterCluster {
 
     fn node_pid(&self, i: usize) -> Option<i32> {
         self.nodes.pid(i)
+    }
+
+    fn host_clock_file(&self, i: usize) -> Option<std::path::PathBuf> {
+        self.nodes.host_clock_file(i)
+    }
+
+    fn clock_faults(&self) -> &'static [ClockFault] {
+        if self.nodes.host_clock_file(0).is_some() {
+            &ClockFault::ALL
+        } else {
+            &[ClockFault::Bump, ClockFault::Strobe]
+        }
     }
 
     async fn pause_node(&self, i: usize) -> Effect {

@@ -169,6 +169,11 @@ impl<C: Cluster> Phases<'_, C> {
                 plan.nemesis_interval,
                 plan.time_limit,
                 plan.node_count,
+                if plan.clock_faults.is_empty() {
+                    self.cluster.clock_faults()
+                } else {
+                    &plan.clock_faults
+                },
             ),
         };
         let cluster = &**self.cluster;

@@ -175,6 +175,7 @@ impl Backend for SshBackend {
             return Err(RunError::Ssh(format!("missing: {}", missing.join("; "))));
         }
         if plan.nemesis.contains(&FaultKind::Clock) {
+            crate::runner::clock_skew::refuse_rate(&plan.clock_faults)?;
             for session in self.sessions() {
                 clock::libfaketime(&session).map_err(RunError::Clock)?;
                 if let Some(why) = program.as_deref().and_then(|p| clock::refusal(&session, p)) {

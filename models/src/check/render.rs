@@ -171,6 +171,8 @@ impl fmt::Display for StepEvent {
             StepEvent::Heal { lost } => {
                 write!(f, "the partition heals ({lost} messages across it lost)")
             }
+            StepEvent::Tick { now } => write!(f, "time passes: t = {now}"),
+            StepEvent::Local { node, what } => write!(f, "{node}: {what}"),
         }
     }
 }

@@ -98,6 +98,19 @@ pub enum StepEvent {
         /// Messages lost.
         lost: usize,
     },
+    /// Real time advanced one tick, to `now` (timed specs: `lease-lock-timed`).
+    Tick {
+        /// The time now, in ticks.
+        now: u64,
+    },
+    /// `node` took a step of its own (timed specs: a client writing while its clock says its
+    /// lease is valid).
+    Local {
+        /// The node.
+        node: NodeId,
+        /// What it did, rendered.
+        what: String,
+    },
 }
 
 /// A field of an actor's state that changed in a step.

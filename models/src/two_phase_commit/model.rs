@@ -122,12 +122,14 @@ impl Spec for TwoPhaseCommit {
                 description: "the coordinator commits once a majority of the cohort (itself \
                               included) is for it, whatever the other participants vote",
                 violates: "validity",
+                defaults: &[],
             },
             BugInfo {
                 name: FORGET_VOTE,
                 description: "a participant that voted yes forgets its vote on restart and \
                               aborts on its own",
                 violates: "atomicity",
+                defaults: &[],
             },
         ]
     }

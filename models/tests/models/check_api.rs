@@ -126,6 +126,7 @@ fn catalog_documents_every_spec_property_and_bug() {
             "paxos-register",
             "raft",
             "lease-lock",
+            "lease-lock-timed",
             "primary-backup",
             "two-phase-commit",
             "hash-ring",

@@ -10,17 +10,19 @@ use std::time::Duration;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
+use super::clock::{self, ClockFault};
 use super::{Fault, FaultKind, PartitionShape, Scheduled};
 use crate::runner::{rng, Stream};
 
 /// The faults of a run: `kinds` flipped every `interval` on average, within `time_limit`, over
-/// `node_count` nodes, drawn from `seed`.
+/// `node_count` nodes, drawn from `seed`; clock faults drawn from `clock` (empty: bumps).
 pub fn schedule(
     seed: u64,
     kinds: &[FaultKind],
     interval: Duration,
     time_limit: Duration,
     node_count: usize,
+    clock: &[ClockFault],
 ) -> Vec<Scheduled> {
     let mut kinds: Vec<FaultKind> = kinds.to_vec();
     kinds.retain(|k| !k.is_targeted());
@@ -65,7 +67,7 @@ pub fn schedule(
                     });
                     continue;
                 }
-                let Some((start, stop)) = start(kinds[k], &up, node_count, &mut rng) else {
+                let Some((start, stop)) = start(kinds[k], &up, node_count, clock, &mut rng) else {
                     continue;
                 };
                 active[k] = Some(stop);
@@ -79,7 +81,13 @@ pub fn schedule(
 
 /// A random start action of `kind` and the action that ends it; `up` are the nodes not killed
 /// or corrupted (`None`: nothing to pause or corrupt).
-fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<(Fault, Fault)> {
+fn start(
+    kind: FaultKind,
+    up: &[usize],
+    n: usize,
+    clock: &[ClockFault],
+    rng: &mut impl Rng,
+) -> Option<(Fault, Fault)> {
     let all: Vec<usize> = (0..n).collect();
     Some(match kind {
         FaultKind::Partition => {
@@ -122,8 +130,7 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
         }
         FaultKind::Clock => {
             let nodes = targets(&all, true, rng);
-            let offsets: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, bump_ms(rng))).collect();
-            (Fault::ClockBump(offsets), Fault::ClockReset(nodes))
+            clock::draw(clock, nodes, rng)
         }
         // One node leaves the ring and later joins it again; never the last member.
         FaultKind::Membership if n < 2 => return None,
@@ -134,17 +141,6 @@ fn start(kind: FaultKind, up: &[usize], n: usize, rng: &mut impl Rng) -> Option<
         FaultKind::LoseUnsynced => unreachable!("a one-shot action, scheduled above"),
         FaultKind::Figure8 => unreachable!("targeted kinds are not scheduled by time"),
     })
-}
-
-/// A clock bump, Jepsen's way: ±1.5^k ms, here for k in 12..=22 (130 ms to 7.5 s), either
-/// sign.
-fn bump_ms(rng: &mut impl Rng) -> i64 {
-    let ms = 1.5f64.powi(rng.gen_range(12..=22)).round() as i64;
-    if rng.gen_bool(0.5) {
-        ms
-    } else {
-        -ms
-    }
 }
 
 /// Jepsen's node specs, drawn from `candidates`: one node, a minority, a majority (and, when
@@ -181,6 +177,7 @@ mod tests {
                 Duration::from_secs(1),
                 Duration::from_secs(30),
                 5,
+                &[],
             )
         };
         assert_eq!(s(7), s(7));
@@ -196,6 +193,7 @@ mod tests {
             Duration::from_millis(300),
             Duration::from_secs(60),
             5,
+            &[],
         );
         // lose-unsynced is one action (kill, drop, restart), never a start/stop pair.
         for kind in ALL.into_iter().filter(|&k| k != FaultKind::LoseUnsynced) {
@@ -219,6 +217,7 @@ mod tests {
                 Duration::from_millis(100),
                 Duration::from_secs(10),
                 3,
+                &[],
             );
             let mut killed: Vec<usize> = Vec::new();
             let mut seen = 0;
@@ -246,6 +245,7 @@ mod tests {
             Duration::from_millis(100),
             Duration::from_secs(10),
             5,
+            &[],
         );
         for pair in s.chunks(2) {
             if let [a, b] = pair {
@@ -266,6 +266,7 @@ mod tests {
                 Duration::from_millis(100),
                 Duration::from_secs(10),
                 3,
+                &[],
             );
             let mut killed: Vec<usize> = Vec::new();
             for x in &s {
@@ -293,6 +294,7 @@ mod tests {
                 Duration::from_millis(100),
                 Duration::from_secs(10),
                 3,
+                &[],
             );
             let mut down: Vec<usize> = Vec::new();
             for x in &s {
@@ -321,6 +323,7 @@ mod tests {
                 Duration::from_millis(100),
                 Duration::from_secs(5),
                 3,
+                &[],
             );
             for pair in s.chunks(2) {
                 let Fault::ClockBump(offsets) = &pair[0].fault else {
@@ -345,13 +348,21 @@ mod tests {
     #[test]
     fn times_are_increasing_and_within_the_limit() {
         let limit = Duration::from_secs(20);
-        let s = schedule(11, &ALL, Duration::from_secs(2), limit, 3);
+        let s = schedule(11, &ALL, Duration::from_secs(2), limit, 3, &[]);
         assert!(s.windows(2).all(|w| w[0].at <= w[1].at));
         assert!(s.iter().all(|x| x.at < limit));
     }
 
     #[test]
     fn no_kinds_means_no_faults() {
-        assert!(schedule(1, &[], Duration::from_secs(1), Duration::from_secs(10), 3).is_empty());
+        assert!(schedule(
+            1,
+            &[],
+            Duration::from_secs(1),
+            Duration::from_secs(10),
+            3,
+            &[]
+        )
+        .is_empty());
     }
 }

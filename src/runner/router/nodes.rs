@@ -24,6 +24,7 @@ use crate::history::Value;
 use crate::runner::clock_skew;
 use crate::runner::effect::{self, Effect};
 use crate::runner::error::{FailureKind, NodeFailure};
+use crate::runner::host_clock;
 use crate::runner::plan::NodeCommand;
 use crate::runner::protocol::{init_body, node_id, Endpoint};
 use crate::runner::store::Store;
@@ -45,6 +46,9 @@ pub(crate) struct StartOptions {
     pub seed: u64,
     /// libfaketime, when the run skews clocks: every node starts with it preloaded.
     pub libfaketime: Option<PathBuf>,
+    /// Where the nodes' clock files are, when their host owns their clocks (reference nodes
+    /// under `--nemesis clock`): every node starts with `--clock <dir>/nX`.
+    pub host_clock: Option<PathBuf>,
 }
 
 /// The node processes of a run.
@@ -60,6 +64,7 @@ pub(crate) struct Nodes {
     failures: mpsc::UnboundedSender<NodeFailure>,
     init_timeout: Duration,
     libfaketime: Option<PathBuf>,
+    host_clock: Option<PathBuf>,
 }
 
 impl Nodes {
@@ -76,9 +81,11 @@ impl Nodes {
             init_timeout,
             seed,
             libfaketime,
+            host_clock,
         } = start;
         Nodes {
             libfaketime,
+            host_clock,
             seed,
             command,
             ids: (0..node_count).map(node_id).collect(),
@@ -106,7 +113,12 @@ impl Nodes {
         }
         let id = &self.ids[i];
         let data_dir = self.store.data_dir(id)?;
-        let argv = self.command.argv(&data_dir, self.seed);
+        let mut argv = self.command.argv(&data_dir, self.seed);
+        if let Some(dir) = &self.host_clock {
+            let args =
+                host_clock::node_args(dir, id).map_err(|e| RunError::Clock(e.to_string()))?;
+            argv.extend(args.into_iter().map(Into::into));
+        }
         let env = match &self.libfaketime {
             Some(lib) => clock_skew::node_env(&self.store.path("clock"), id, lib)
                 .map_err(|e| RunError::Clock(e.to_string()))?,
@@ -181,13 +193,18 @@ impl Nodes {
         }
     }
 
-    /// SIGSTOPs node `i`; the effect: its process seen stopped.
+    /// Node `i`'s clock file, when its host owns its clock.
+    pub(crate) fn host_clock_file(&self, i: usize) -> Option<PathBuf> {
+        Some(host_clock::file(self.host_clock.as_ref()?, &self.ids[i]))
+    }
+
     /// Node `i`'s pid, if it is running (and its slot is not busy).
     pub(crate) fn pid(&self, i: usize) -> Option<i32> {
         let slot = self.slots[i].try_lock().ok()?;
         slot.process.as_ref().map(|p| p.pid())
     }
 
+    /// SIGSTOPs node `i`; the effect: its process seen stopped.
     pub(crate) async fn pause(&self, i: usize) -> Effect {
         let mut slot = self.slots[i].lock().await;
         let Some(p) = &slot.process else {
@@ -291,6 +308,7 @@ mod tests {
                         init_timeout: Duration::from_secs(30),
                         seed: 0,
                         libfaketime: None,
+                        host_clock: None,
                     },
                 ));
                 let c = cluster.clone();

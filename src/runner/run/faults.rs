@@ -8,15 +8,18 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::history::{Event, EventKind, Process, Value};
+use crate::node::ClockSetting;
 use crate::runner::backend::Cluster;
 use crate::runner::clock_skew;
 use crate::runner::corrupt;
 use crate::runner::effect::Effect;
+use crate::runner::host_clock;
 use crate::runner::membership;
 use crate::runner::nemesis::targeted::Step;
 use crate::runner::nemesis::{Fault, FaultKind, Scheduled, TargetedNemesis};
@@ -37,6 +40,8 @@ pub(super) struct Faults {
     proofs: BTreeMap<FaultKind, Proof>,
     /// The nodes' data directories (`<data>/n0`, ...), for the corrupt nemesis.
     data: Option<PathBuf>,
+    /// The last generation of clock setting written to a host-owned clock's file.
+    clock_generation: u64,
 }
 
 /// How many of a kind's judged actions took effect.
@@ -60,6 +65,7 @@ impl Faults {
             applied: Vec::new(),
             targeted: None,
             proofs: BTreeMap::new(),
+            clock_generation: 0,
         }
     }
 
@@ -192,23 +198,73 @@ impl Faults {
         }
     }
 
-    /// Sets each node's clock its offset off the real one (`<store>/clock/nX`, read by the
-    /// node's libfaketime); the effect: each offset read back, and libfaketime seen in the
-    /// node's process where the backend knows its pid.
-    async fn clock<C: Cluster>(&self, cluster: &C, offsets: &[(usize, i64)]) -> Effect {
+    /// Sets each node's clock `(node, offset_ms, rate)`; the effect: each node's own.
+    async fn clock<C: Cluster>(&mut self, cluster: &C, settings: &[(usize, i64, f64)]) -> Effect {
+        let wait = Duration::from_millis(500);
+        Effect::per_node(self.set_clocks(cluster, settings, wait).await)
+    }
+
+    /// Sets each node's clock `(node, offset_ms, rate)`: through its clock file when its host
+    /// owns its clock (read back from the node within `wait`), else on its host (ssh), else in
+    /// `<store>/clock/nX`, read by the node's libfaketime (read back with `date` under the
+    /// node's environment, and libfaketime seen in its process). Each node's effect.
+    async fn set_clocks<C: Cluster>(
+        &mut self,
+        cluster: &C,
+        settings: &[(usize, i64, f64)],
+        wait: Duration,
+    ) -> Vec<(String, Effect)> {
+        let files: Option<Vec<PathBuf>> = settings
+            .iter()
+            .map(|&(i, ..)| cluster.host_clock_file(i))
+            .collect();
+        if let Some(files) = files {
+            let mut batch = Vec::new();
+            for (file, &(_, offset_ms, rate)) in files.into_iter().zip(settings) {
+                self.clock_generation += 1;
+                let setting = ClockSetting {
+                    generation: self.clock_generation,
+                    offset_ms,
+                    rate,
+                };
+                batch.push((file, setting));
+            }
+            let effects = tokio::task::spawn_blocking(move || host_clock::set_all(batch, wait))
+                .await
+                .unwrap_or_default();
+            return settings
+                .iter()
+                .map(|&(i, ..)| node_id(i))
+                .zip(effects)
+                .collect();
+        }
+        if let Some(&(i, _, rate)) = settings.iter().find(|s| s.2 != 1.0) {
+            let why = "libfaketime cannot apply a rate mid-run (it counts one from the \
+                       process's start); refused";
+            let effect = Effect::missed(vec![
+                ("rate", Value::Float(rate)),
+                ("error", Value::str(why)),
+            ]);
+            return vec![(node_id(i), effect)];
+        }
         let mut remote = Vec::new();
-        for &(i, ms) in offsets {
+        for &(i, ms, _) in settings {
             match cluster.set_clock(i, ms).await {
                 Some(effect) => remote.push((node_id(i), effect)),
                 None => break,
             }
         }
-        if remote.len() == offsets.len() && !offsets.is_empty() {
-            return Effect::per_node(remote);
+        if remote.len() == settings.len() && !settings.is_empty() {
+            return remote;
         }
         let lib = match clock_skew::libfaketime() {
             Ok(lib) => lib,
-            Err(why) => return Effect::missed(vec![("error", Value::str(why))]),
+            Err(why) => {
+                return vec![(
+                    "error".into(),
+                    Effect::missed(vec![("error", Value::str(why))]),
+                )]
+            }
         };
         let Some(dir) = self
             .data
@@ -216,10 +272,11 @@ impl Faults {
             .and_then(|d| d.parent())
             .map(|s| s.join("clock"))
         else {
-            return Effect::missed(vec![("error", Value::str("no local clock files"))]);
+            let missed = Effect::missed(vec![("error", Value::str("no local clock files"))]);
+            return vec![("error".into(), missed)];
         };
         let mut effects = Vec::new();
-        for &(i, ms) in offsets {
+        for &(i, ms, _) in settings {
             let pid = cluster.node_pid(i);
             let (dir, lib, node) = (dir.clone(), lib.clone(), node_id(i));
             let effect =
@@ -230,6 +287,55 @@ impl Faults {
                     });
             effects.push((node_id(i), effect));
         }
+        effects
+    }
+
+    /// Jepsen's strobe: flips `nodes`' clocks to `delta_ms` and back to the real time every
+    /// `period` for `duration` (an even number of flips: it ends at the real time). The effect
+    /// per node: the flips made and how many were read back at their offset; taken when a flip
+    /// to `delta_ms` was.
+    async fn strobe<C: Cluster>(
+        &mut self,
+        cluster: &C,
+        nodes: &[usize],
+        delta_ms: i64,
+        period: Duration,
+        duration: Duration,
+    ) -> Effect {
+        let flips = (duration.as_millis() / period.as_millis().max(1)).max(2) as usize / 2 * 2;
+        let mut read_back = vec![0i64; nodes.len()];
+        let mut delta_seen = vec![false; nodes.len()];
+        for k in 0..flips {
+            let at = Instant::now();
+            let offset = if k % 2 == 0 { delta_ms } else { 0 };
+            let settings: Vec<(usize, i64, f64)> =
+                nodes.iter().map(|&i| (i, offset, 1.0)).collect();
+            let effects = self.set_clocks(cluster, &settings, period).await;
+            for (n, (_, effect)) in effects.iter().enumerate().take(nodes.len()) {
+                if effect.took == Some(true) {
+                    read_back[n] += 1;
+                    delta_seen[n] |= offset != 0;
+                }
+            }
+            tokio::time::sleep_until(at + period).await;
+        }
+        let effects = nodes
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| {
+                let evidence = vec![
+                    ("delta-ms", Value::Int(delta_ms)),
+                    ("flips", Value::Int(flips as i64)),
+                    ("flips-read-back", Value::Int(read_back[n])),
+                ];
+                let effect = if delta_seen[n] {
+                    Effect::took(evidence)
+                } else {
+                    Effect::missed(evidence)
+                };
+                (node_id(i), effect)
+            })
+            .collect();
         Effect::per_node(effects)
     }
 
@@ -300,10 +406,26 @@ impl Faults {
                 }
                 Some(Effect::per_node(effects))
             }
-            Fault::ClockBump(offsets) => Some(self.clock(cluster, offsets).await),
+            Fault::ClockBump(offsets) => {
+                let settings: Vec<_> = offsets.iter().map(|&(i, ms)| (i, ms, 1.0)).collect();
+                Some(self.clock(cluster, &settings).await)
+            }
+            Fault::ClockRate(rates) => {
+                let settings: Vec<_> = rates.iter().map(|&(i, r)| (i, 0, r)).collect();
+                Some(self.clock(cluster, &settings).await)
+            }
+            Fault::ClockStrobe {
+                nodes,
+                delta_ms,
+                period,
+                duration,
+            } => Some(
+                self.strobe(cluster, nodes, *delta_ms, *period, *duration)
+                    .await,
+            ),
             Fault::ClockReset(nodes) => {
-                let zeros: Vec<(usize, i64)> = nodes.iter().map(|&i| (i, 0)).collect();
-                Some(self.clock(cluster, &zeros).await)
+                let real: Vec<_> = nodes.iter().map(|&i| (i, 0, 1.0)).collect();
+                Some(self.clock(cluster, &real).await)
             }
             Fault::Leave(nodes) | Fault::Join(nodes) => {
                 let join = matches!(fault, Fault::Join(_));
@@ -340,7 +462,7 @@ fn unproven_reason(kind: FaultKind, proof: Proof) -> String {
         FaultKind::Pause => "no paused process was seen stopped",
         FaultKind::Corrupt => "no file of a down node's data directory was corrupted",
         FaultKind::LoseUnsynced => "no node was killed with its unsynced writes dropped",
-        FaultKind::Clock => "no node's clock was read back at the offset it was set to",
+        FaultKind::Clock => "no node's clock was read back at the offset (and rate) it was set to",
         FaultKind::Membership => "the coordinator n0 accepted no join or leave",
         FaultKind::Figure8 => "the targeted nemesis took no step",
     };
