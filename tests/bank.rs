@@ -52,8 +52,8 @@ fn every_hand_written_bank_history_gets_its_expected_verdict_and_errors() {
         let (_, report) = bank::check_file(&path, None, &options).unwrap();
         let json = serde_json::to_value(&report).unwrap();
         assert_eq!(json["verdict"], exp["verdict"], "{name}: {report:#?}");
-        let errors: Vec<&serde_json::Value> =
-            report_cases(&json).iter().map(|c| &c["error"]).collect();
+        let cases = report_cases(&json);
+        let errors: Vec<&serde_json::Value> = cases.iter().map(|c| &c["error"]).collect();
         let expected: Vec<&serde_json::Value> = exp["errors"].as_array().unwrap().iter().collect();
         assert_eq!(errors, expected, "{name}: {report:#?}");
     }
