@@ -39,6 +39,9 @@ pub struct RingServer {
     pub serve_before_handoff: bool,
 }
 
+/// A handoff for an epoch not adopted yet: `(epoch, sender, entries)`.
+pub type EarlyHandoff = (Epoch, NodeId, Vec<(u64, u64)>);
+
 /// A server's state.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RingState {
@@ -48,8 +51,8 @@ pub struct RingState {
     pub epoch: Epoch,
     /// The members of ring `epoch - 1` whose handoff for `epoch` has not arrived.
     pub awaiting: NodeSet,
-    /// Handoffs for epochs not adopted yet: `(epoch, sender, entries)`.
-    pub early: Vec<(Epoch, NodeId, Vec<(u64, u64)>)>,
+    /// Handoffs for epochs not adopted yet.
+    pub early: Vec<EarlyHandoff>,
     /// The keys this server holds, with their values.
     pub store: BTreeMap<u64, u64>,
     /// Requests waiting for a handoff or for this server to catch up: the client, the

@@ -130,10 +130,11 @@ impl Participant {
                 }
             }
             TpcMsg::Abort { txn } => {
-                if state.prepared.remove(&txn).is_some() {
-                    state.outcomes.insert(txn, Outcome::Aborted);
-                    out.persist(state.durable());
+                if state.prepared.remove(&txn).is_none() {
+                    return;
                 }
+                state.outcomes.insert(txn, Outcome::Aborted);
+                out.persist(state.durable());
             }
             _ => {}
         }

@@ -27,7 +27,7 @@ impl RingServer {
             Change::Join(node) => (node, true),
             Change::Leave(node) => (node, false),
         };
-        if node.is_client() || node.index() >= self.servers || members.contains(node) != !join {
+        if node.is_client() || node.index() >= self.servers || members.contains(node) == join {
             return None;
         }
         let next: NodeSet = if join {

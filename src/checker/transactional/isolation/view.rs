@@ -131,6 +131,18 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
     } else {
         Vec::new()
     };
+    // Per key, where the key's trace first breaks into a block that is not one writer's
+    // appends, all of them, in its order: reads longer than that fit no commit order.
+    let broken_from: Vec<u32> = if list {
+        (0..history.keys.len())
+            .map(|k| {
+                let trace = &history.traces[k];
+                broken_block(history, writes, k as KeyId, trace).map_or(u32::MAX, |p| p as u32)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut ext = ExtTraces::new(history.keys.len());
     let mut own: Vec<(KeyId, u32)> = Vec::new(); // register: key → own last value
     let mut own_list: Vec<(KeyId, AtomId)> = Vec::new(); // list: own appends, in order
@@ -234,6 +246,16 @@ pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<Vie
                         {
                             return Err(fail(Pattern::IntermediateRead, Some(w)));
                         }
+                        // Each writer's appends, all of them and in the order it made them,
+                        // side by side: its commit installs them at once.
+                        let broken = if prefix {
+                            outside.len() as u32 > broken_from[m.key as usize]
+                        } else {
+                            broken_block(history, writes, m.key, outside).is_some()
+                        };
+                        if broken {
+                            return Err(fail(Pattern::IncompatibleOrder, None));
+                        }
                         view.reads.push(read(w));
                     }
                     MopKind::Read => {
@@ -280,6 +302,36 @@ fn last_write(history: &TxnHistory, t: u32, key: KeyId) -> Option<AtomId> {
     (history.mops_of(txn).iter().rev())
         .find(|m| m.kind.is_write() && m.key == key)
         .map(|m| m.value)
+}
+
+/// Where `elements` (a list of `key`, writers known) first stops being a run of blocks, each
+/// one writer's appends to `key`, complete and in the writer's program order: the start of
+/// the first block that is not (`None`: every block is whole and in order). An element no
+/// usable transaction wrote ends the walk there (such reads fail as thin-air or aborted).
+fn broken_block(
+    history: &TxnHistory,
+    writes: &HashMap<u64, Written>,
+    key: KeyId,
+    elements: &[AtomId],
+) -> Option<usize> {
+    let mut p = 0;
+    while p < elements.len() {
+        let w = writes
+            .get(&pack(key, elements[p]))
+            .map_or(NONE, |w| w.writer);
+        if w == NONE {
+            return Some(p);
+        }
+        let theirs = (history.mops_of(&history.txns[w as usize]).iter())
+            .filter(|a| a.kind == MopKind::Append && a.key == key)
+            .map(|a| a.value);
+        let n = theirs.clone().count();
+        if p + n > elements.len() || !theirs.eq(elements[p..p + n].iter().copied()) {
+            return Some(p);
+        }
+        p += n;
+    }
+    None
 }
 
 fn first_bad_positions(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Vec<u32> {
