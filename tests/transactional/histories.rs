@@ -65,6 +65,15 @@ fn every_hand_written_history_gets_its_expected_verdict_anomalies_and_not() {
             "{name}: {report:#?}"
         );
         assert_eq!(json["not"], exp["not"], "{name}: {report:#?}");
+        // The cycle checker and the complete read-committed / read-atomic / causal checks
+        // must agree (a read showing one transaction's appends reversed once split them).
+        let notes = json["notes"].as_array().cloned().unwrap_or_default();
+        assert!(
+            !notes
+                .iter()
+                .any(|n| n.as_str().is_some_and(|n| n.starts_with("disagreement"))),
+            "{name}: {notes:?}"
+        );
         if let Some(exact) = exp["exact"].as_bool() {
             assert_eq!(report.scope.exact, exact, "{name}: {:?}", report.scope);
         }
