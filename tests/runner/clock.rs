@@ -170,14 +170,20 @@ fn a_clock_running_ahead_breaks_the_unfenced_lock_though_every_holder_keeps_to_i
         let Some(r) = holders_within_their_lease(seed, Some("no-fencing"), Some("bump")) else {
             return;
         };
-        if r.code() == 1 {
-            assert!(r.stdout().contains("fencing violations"), "{}", r.text());
+        // The claim is about the history: a stale write the clients can see. A run whose
+        // trace alone leaves the correct model (the storage took a stale token that a later
+        // write hid from the history) is a break too, but not the one claimed: try on.
+        if r.code() == 1 && r.stdout().contains("fencing violations") {
             return;
         }
-        assert_eq!(r.code(), 0, "{}", r.text());
+        assert!(
+            r.code() == 0 || r.stdout().contains("trace:   invalid"),
+            "{}",
+            r.text()
+        );
         runs.push(r.text());
     }
-    panic!("no seed in 1..=6 broke the unfenced lock: {runs:#?}");
+    panic!("no seed in 1..=6 broke the unfenced lock in its history: {runs:#?}");
 }
 
 /// The fenced lock survives the same clock steps: the storage refuses the stale token.
