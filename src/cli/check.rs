@@ -141,43 +141,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
     for file in &args.files {
-        match bank::applies(&args, file) {
-            Ok(false) => {}
-            Ok(true) => {
-                let code = match bank::check_file(&args, file, &mut stdout) {
-                    Ok(code) => code,
-                    Err(e) => {
-                        report_error(&args, file, &e, &mut stdout)?;
-                        EXIT_ERROR
-                    }
-                };
-                worst = severity(worst, code);
-                continue;
-            }
-            Err(e) => {
-                report_error(&args, file, &e, &mut stdout)?;
-                worst = severity(worst, EXIT_ERROR);
-                continue;
-            }
-        }
-        match kafka::applies(&args, file) {
-            Ok(false) => {}
-            Ok(true) => {
-                let code = match kafka::check_file(&args, file, &mut stdout) {
-                    Ok(code) => code,
-                    Err(e) => {
-                        report_error(&args, file, &e, &mut stdout)?;
-                        EXIT_ERROR
-                    }
-                };
-                worst = severity(worst, code);
-                continue;
-            }
-            Err(e) => {
-                report_error(&args, file, &e, &mut stdout)?;
-                worst = severity(worst, EXIT_ERROR);
-                continue;
-            }
+        if let Some(code) = dedicated_check(&args, file, &mut stdout)? {
+            worst = severity(worst, code);
+            continue;
         }
         let transactional = match txn::applies(&args, file) {
             Ok(t) => t,
@@ -229,6 +195,43 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         worst = severity(worst, code);
     }
     Ok(worst)
+}
+
+/// Whether a workload's own checker takes a file, and that checker.
+type Dedicated = (
+    fn(&CheckArgs, &Path) -> anyhow::Result<bool>,
+    fn(&CheckArgs, &Path, &mut dyn Write) -> anyhow::Result<u8>,
+);
+
+/// The workloads with checkers of their own, tried in order before the transactional and
+/// linearizability checks (bank first: its transfers are unambiguous).
+const DEDICATED: [Dedicated; 2] = [
+    (bank::applies, bank::check_file),
+    (kafka::applies, kafka::check_file),
+];
+
+/// The exit code of the first dedicated checker that takes `file` (an error reported, exit 3),
+/// or `None` when none does.
+fn dedicated_check(
+    args: &CheckArgs,
+    file: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<Option<u8>> {
+    for (applies, check) in DEDICATED {
+        let checked = match applies(args, file) {
+            Ok(false) => continue,
+            Ok(true) => check(args, file, out),
+            Err(e) => Err(e),
+        };
+        return match checked {
+            Ok(code) => Ok(Some(code)),
+            Err(e) => {
+                report_error(args, file, &e, out)?;
+                Ok(Some(EXIT_ERROR))
+            }
+        };
+    }
+    Ok(None)
 }
 
 /// Prints an error about `file` (a JSON line with `--json`, else on stderr).
