@@ -4,7 +4,7 @@
 
 use super::{check, run_tagged, Run};
 
-/// lin-kv on 3 hash-ring nodes for 2 s; every 200 ms on average the coordinator is asked to
+/// lin-kv on 3 hash-ring nodes for 2 s at 200 ops/s; every 200 ms on average the coordinator is asked to
 /// take a node out of the ring or put it back (healed 400 ms before the end), with 10 ms
 /// between nodes so a handoff is in flight long enough for a client to meet it.
 fn args(seed: &'static str) -> Vec<&'static str> {
@@ -14,7 +14,7 @@ fn args(seed: &'static str) -> Vec<&'static str> {
         "--time-limit",
         "2s",
         "--rate",
-        "100",
+        "200",
         "--nemesis",
         "membership",
         "--nemesis-interval",
@@ -56,21 +56,28 @@ fn correct_hash_ring_hands_keys_off_on_leave_and_join_and_stays_linearizable() {
     assert_eq!(code, 0, "{text}");
 }
 
-/// The run's own verdict for a bug run is invalid from the trace check alone (the journal leaves
-/// the correct model at the first early answer); the claim here is the history's: a stale
-/// read. Node timing is not seeded, so the claim is "within three bounded runs" (seeds 1–4
-/// were invalid 4 / 4 when measured; one test run of seed 1 had a valid history).
+/// The run's own verdict for a bug run is invalid from the trace check alone once a node
+/// answers early (the journal leaves the correct model there); the claim here is the
+/// history's: a stale read. Whether a client read meets a handoff in flight depends on node
+/// timing, which is not seeded, so the claim is "within six bounded runs". Measured on an idle
+/// machine at 200 ops/s: 7 of seeds 1–8 had an invalid history (5 of 8 at 100 ops/s), and
+/// under CI load one run answered nothing early at all (its run verdict was valid).
 #[test]
 fn hash_ring_serving_before_handoff_reads_moved_keys_stale() {
     let mut outputs = Vec::new();
-    for seed in ["1", "2", "3"] {
+    for seed in ["1", "2", "3", "4", "5", "6"] {
         let r = run_ring(seed, Some("serve-before-handoff"));
-        assert_eq!(r.code(), 1, "{}", r.text());
         let (code, text) = check(&r.dir().join("history.jsonl"));
         if code == 1 {
+            assert_eq!(
+                r.code(),
+                1,
+                "the history is invalid but the run said otherwise: {}",
+                r.text()
+            );
             return;
         }
-        outputs.push(format!("seed {seed}: {text}"));
+        outputs.push(format!("seed {seed}: run exit {}; check: {text}", r.code()));
     }
     panic!("no history was invalid:\n{}", outputs.join("\n"));
 }
