@@ -91,12 +91,18 @@ impl Transactions {
     }
 
     /// Reads and extracts the file at `path` (format detected when `None`), streaming: parsed
-    /// values are dropped as soon as their transaction is in compact form.
+    /// values are dropped as soon as their transaction is in compact form. The flat formats
+    /// (Plume, AWDIT) go into compact form whole, with no events made.
     pub fn read(
         path: &Path,
         format: Option<Format>,
         workload: Option<Workload>,
     ) -> Result<(Format, Transactions), CheckError> {
+        let mut extractor = Extractor::new(workload, Some(path.into()));
+        let flat = format::for_each_flat_txn(path, format, &mut |t| extractor.push_flat(t))?;
+        if let Some(format) = flat {
+            return Ok((format, Transactions::finish(extractor, workload.is_none())));
+        }
         let mut extractor = Extractor::new(workload, Some(path.into()));
         let format = format::for_each_event(path, format, &mut |e| extractor.push(e))?;
         Ok((format, Transactions::finish(extractor, workload.is_none())))

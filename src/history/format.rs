@@ -10,7 +10,7 @@
 //!
 //! Map of this module, in reading order:
 //! - [`Format`] (here): names, file extensions, detection, and the entry points [`for_each_event`],
-//!   [`read()`], [`read_ops`], [`parse`], [`write()`];
+//!   [`for_each_flat_txn`], [`read()`], [`read_ops`], [`parse`], [`write()`];
 //! - `detect.rs`: telling the format from a file's first bytes;
 //! - `lines.rs`: the line reader shared by the line formats (reused buffer, BOM, CRLF, UTF-8);
 //! - `text.rs`: columns and token excerpts for error messages;
@@ -54,6 +54,7 @@ use std::sync::Arc;
 
 use super::{Event, History, HistoryError, Op, Pairer};
 
+pub use flat::FlatTxn;
 pub use jsonl::write_event as write_jsonl_event;
 
 /// A history file format.
@@ -217,6 +218,44 @@ fn detect_from_reader(file: &mut File, path: &Path) -> Result<(Format, Vec<u8>),
                 }),
             };
         }
+    }
+}
+
+/// Reads a file in a flat format (`plume`, `awdit`) as whole transactions, handed to `sink` in
+/// the order [`for_each_event`] would deliver them as events, without making the events: for
+/// a checker that keeps its own compact form. `Ok(None)` when the file is in another format,
+/// or is a Plume file whose transactions' lines are interleaved (streaming would reorder
+/// them): the caller then drops what `sink` received and reads events with
+/// [`for_each_event`].
+pub fn for_each_flat_txn(
+    path: &Path,
+    format: Option<Format>,
+    sink: &mut dyn FnMut(&FlatTxn) -> Result<(), HistoryError>,
+) -> Result<Option<Format>, HistoryError> {
+    if format.is_some_and(|f| !matches!(f, Format::Plume | Format::Awdit)) {
+        return Ok(None);
+    }
+    let io_error = |error| HistoryError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let file_name: Arc<Path> = path.into();
+    let mut file = File::open(path).map_err(io_error)?;
+    let (format, prefix) = match format {
+        Some(format) => (format, Vec::new()),
+        None => detect_from_reader(&mut file, path)?,
+    };
+    let reader = BufReader::with_capacity(1 << 16, io::Cursor::new(prefix).chain(file));
+    match format {
+        Format::Plume => match plume::read_txns(reader, Some(&file_name), sink)? {
+            plume::Streamed::Whole => Ok(Some(format)),
+            plume::Streamed::Interleaved => Ok(None),
+        },
+        Format::Awdit => {
+            awdit::read_txns(reader, Some(&file_name), sink)?;
+            Ok(Some(format))
+        }
+        _ => Ok(None),
     }
 }
 

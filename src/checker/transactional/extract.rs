@@ -16,7 +16,8 @@
 //! an `info` completion's value is ignored).
 //!
 //! Map: here, micro-op parsing and the checks on it; `extract/pairing.rs`, events into
-//! transactions; `extract/trace.rs`, list reads against their key's trace.
+//! transactions; `extract/flat.rs`, the flat formats' transactions (Plume, AWDIT) taken whole,
+//! with no events; `extract/trace.rs`, list reads against their key's trace.
 //!
 //! Assumptions Elle makes and we enforce, each violation an error naming the line: every
 //! micro-op is `[f k v]` with `f` one of `r`, `append` (list-append) or `w` (rw-register); one
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 use hashbrown::HashMap;
 
+mod flat;
 mod pairing;
 mod trace;
 
@@ -226,7 +228,7 @@ impl Extractor {
                 self.check_type(value, line, false)?;
                 let atom = self.hist.atoms.intern(value);
                 if mode == Mode::Invoke {
-                    self.record_write(key, atom, number, line, mop)?;
+                    self.record_write(key, atom, number, line, &|| mop.to_string())?;
                 }
                 Ok(Mop {
                     kind,
@@ -335,7 +337,7 @@ impl Extractor {
         atom: AtomId,
         number: u32,
         line: u32,
-        mop: &Value,
+        mop: &dyn Fn() -> String,
     ) -> Result<(), HistoryError> {
         let entry = self.writes.entry(pack(key, atom)).or_insert(Written {
             writer: NONE,
@@ -348,7 +350,7 @@ impl Extractor {
                 format!(
                     "{} writes a value already written to that key by the transaction invoked as \
                      number {} in this history; expected each value written to a key at most once",
-                    crate::history::excerpt(&mop.to_string()),
+                    crate::history::excerpt(&mop()),
                     other + 1
                 ),
             ));

@@ -19,6 +19,26 @@ pub(super) fn read(
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
+    flat::to_events(&read_flat(input, file)?, file, sink)
+}
+
+/// Reads an AWDIT `test` history, handing its transactions to `sink` (in the order [`read`]
+/// turns them into events). They are held until the end of the file: whether there is an
+/// initial session, which changes what a read of 0 means, is known only then.
+pub(super) fn read_txns(
+    input: impl BufRead,
+    file: Option<&Arc<Path>>,
+    sink: &mut dyn FnMut(&FlatTxn) -> Result<(), HistoryError>,
+) -> Result<(), HistoryError> {
+    for txn in &read_flat(input, file)? {
+        flat::check_range(txn, file)?;
+        sink(txn)?;
+    }
+    Ok(())
+}
+
+/// The transactions of an AWDIT `test` history, the initial session taken out.
+fn read_flat(input: impl BufRead, file: Option<&Arc<Path>>) -> Result<Vec<FlatTxn>, HistoryError> {
     let mut sessions: Vec<Vec<FlatTxn>> = vec![Vec::new()];
     let mut open = false; // a transaction is being filled
     let mut lines = Lines::new(input, file);
@@ -105,7 +125,7 @@ pub(super) fn read(
             txns.push(txn);
         }
     }
-    flat::to_events(&txns, file, sink)
+    Ok(txns)
 }
 
 /// Writes `history` in AWDIT's `test` format, the initial session last. Aborted transactions

@@ -3,11 +3,13 @@
 //! registers over unsigned integer keys and values, sessions of transactions, no time, and
 //! the value 0 for a key's initial state.
 //!
-//! Read: each transaction becomes an `invoke` and an `ok` event (`f` `txn`, micro-ops
+//! Read, as events: each transaction becomes an `invoke` and an `ok` event (`f` `txn`, micro-ops
 //! `[r k v]` / `[w k v]`, a read of the initial 0 as `nil`), in file order, one process per
 //! session. An aborted write (Plume's transaction −1) becomes a `fail` transaction. The files
 //! carry no real time: the events are sequential in file order, so real-time models (strict
-//! serializability, strong variants) mean nothing on a converted history.
+//! serializability, strong variants) mean nothing on a converted history. Read, as
+//! transactions: the same [`FlatTxn`]s, handed out whole, for a checker that keeps its own
+//! compact form (the transactional extractor) and has no use for the events.
 //!
 //! Write: the history's transactions (rw-register only), `ok` ones with their reads, `info`
 //! ones with their writes only (their reads are unknown), `fail` ones as aborted writes where
@@ -19,9 +21,10 @@ use std::sync::Arc;
 
 use crate::history::{Event, EventKind, History, HistoryError, Location, Outcome, Value};
 
-/// One transaction of a flat history.
+/// One transaction of a flat history, as the flat readers hand them out
+/// ([`for_each_flat_txn`](super::for_each_flat_txn)).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(super) struct FlatTxn {
+pub struct FlatTxn {
     /// Its session.
     pub session: u64,
     /// Committed (`false`: aborted).
@@ -44,14 +47,7 @@ pub(super) fn to_events(
 ) -> Result<(), HistoryError> {
     let text = |s: &str| Value::str(s);
     for txn in txns {
-        for (&(_, k, v), line) in txn.mops.iter().zip(std::iter::repeat(txn.line)) {
-            if k > i64::MAX as u64 || v.is_some_and(|v| v > i64::MAX as u64) {
-                return Err(HistoryError::malformed(
-                    Location::new(file, line, 1),
-                    "a key or value above 2^63 - 1",
-                ));
-            }
-        }
+        check_range(txn, file)?;
         let mops = |results: bool| {
             Value::list(
                 (txn.mops.iter())
@@ -79,6 +75,22 @@ pub(super) fn to_events(
         sink(done)?;
     }
     Ok(())
+}
+
+/// Every key and value of `txn` fits an `i64` (as histories hold integers).
+pub(super) fn check_range(txn: &FlatTxn, file: Option<&Arc<Path>>) -> Result<(), HistoryError> {
+    let above = |x: u64| x > i64::MAX as u64;
+    match txn
+        .mops
+        .iter()
+        .any(|&(_, k, v)| above(k) || v.is_some_and(above))
+    {
+        true => Err(HistoryError::malformed(
+            Location::new(file, txn.line, 1),
+            "a key or value above 2^63 - 1",
+        )),
+        false => Ok(()),
+    }
 }
 
 /// The history's transactions in flat form, or an error saying why it has none.

@@ -4,16 +4,102 @@
 //! in session order. Every key starts at 0 (a read of 0 reads the initial state). A write with
 //! transaction −1 was aborted; a read with transaction −1 is ignored. Shared conventions:
 //! `flat.rs`.
+//!
+//! Two readers: [`read`] holds every transaction until the end of the file (a transaction's
+//! lines may be spread out), then hands out events; [`read_txns`] hands out each transaction
+//! as soon as the next begins, and gives up (for [`read`]) when a transaction resumes later.
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 use super::flat::{self, FlatTxn};
 use super::lines::Lines;
 use crate::history::{Event, History, HistoryError, Location};
+
+/// One line: `w(key,value,session,txn)` or `r(...)`; `txn` is `None` for −1.
+struct Line {
+    write: bool,
+    key: u64,
+    value: u64,
+    session: u64,
+    txn: Option<u64>,
+}
+
+/// Parses one line (trimmed, not blank); `Ok(None)` for a read with transaction −1 (ignored).
+fn parse(text: &str, at: &dyn Fn(u32) -> Location) -> Result<Option<Line>, HistoryError> {
+    // The first character, whatever its width (the text may be any UTF-8).
+    let first = text.chars().next().map_or(0, char::len_utf8);
+    let (op, rest) = text.split_at(first);
+    let expected = || {
+        HistoryError::malformed(
+            at(1),
+            format!("expected r(k,v,s,t) or w(k,v,s,t), found {text:?}"),
+        )
+    };
+    let fields = (rest.strip_prefix('('))
+        .and_then(|r| r.strip_suffix(')'))
+        .ok_or_else(expected)?;
+    let parts: Vec<&str> = fields.split(',').map(str::trim).collect();
+    if parts.len() != 4 || !matches!(op, "r" | "w") {
+        return Err(expected());
+    }
+    let num = |i: usize, what: &str| -> Result<u64, HistoryError> {
+        parts[i].parse::<u64>().map_err(|_| {
+            HistoryError::malformed(
+                at(3),
+                format!("the {what} {:?} is not an unsigned integer", parts[i]),
+            )
+        })
+    };
+    let (key, value, session) = (num(0, "key")?, num(1, "value")?, num(2, "session")?);
+    let write = op == "w";
+    let txn = match parts[3] {
+        "-1" if write => None,
+        "-1" => return Ok(None),
+        _ => Some(num(3, "transaction")?),
+    };
+    if write && value == 0 && txn.is_some() {
+        return Err(HistoryError::malformed(
+            at(3),
+            format!("a write of 0 to key {key}: 0 is every key's initial value in Plume's format"),
+        ));
+    }
+    Ok(Some(Line {
+        write,
+        key,
+        value,
+        session,
+        txn,
+    }))
+}
+
+impl Line {
+    /// The micro-op: a read of 0 reads the initial state.
+    fn mop(&self) -> (bool, u64, Option<u64>) {
+        let v = (self.write || self.value != 0).then_some(self.value);
+        (self.write, self.key, v)
+    }
+
+    /// An aborted write, as a transaction of its own.
+    fn aborted(&self, line: u32) -> FlatTxn {
+        FlatTxn {
+            session: self.session,
+            committed: false,
+            mops: vec![self.mop()],
+            line,
+        }
+    }
+}
+
+fn two_sessions(at: Location, txn: u64, first: u64, second: u64) -> HistoryError {
+    HistoryError::malformed(
+        at,
+        format!("transaction {txn} appears in sessions {first} and {second}"),
+    )
+}
 
 /// Reads a Plume history, handing events to `sink`.
 pub(super) fn read(
@@ -30,78 +116,104 @@ pub(super) fn read(
         if text.is_empty() {
             continue;
         }
-        // The first character, whatever its width (the text may be any UTF-8).
-        let first = text.chars().next().map_or(0, char::len_utf8);
-        let (op, rest) = text.split_at(first);
-        let fields = rest
-            .strip_prefix('(')
-            .and_then(|r| r.strip_suffix(')'))
-            .ok_or_else(|| {
-                HistoryError::malformed(
-                    at(1),
-                    format!("expected r(k,v,s,t) or w(k,v,s,t), found {text:?}"),
-                )
-            })?;
-        let parts: Vec<&str> = fields.split(',').map(str::trim).collect();
-        if parts.len() != 4 || !matches!(op, "r" | "w") {
-            return Err(HistoryError::malformed(
-                at(1),
-                format!("expected r(k,v,s,t) or w(k,v,s,t), found {text:?}"),
-            ));
-        }
-        let num = |i: usize, what: &str| -> Result<u64, HistoryError> {
-            parts[i].parse::<u64>().map_err(|_| {
-                HistoryError::malformed(
-                    at(3),
-                    format!("the {what} {:?} is not an unsigned integer", parts[i]),
-                )
-            })
+        let Some(l) = parse(text, &at)? else { continue };
+        let Some(txn_id) = l.txn else {
+            txns.push(l.aborted(line_no));
+            continue;
         };
-        let (key, value, session) = (num(0, "key")?, num(1, "value")?, num(2, "session")?);
-        let write = op == "w";
-        let txn_id = match parts[3] {
-            "-1" if write => {
-                txns.push(FlatTxn {
-                    session,
-                    committed: false,
-                    mops: vec![(true, key, Some(value))],
-                    line: line_no,
-                });
-                continue;
-            }
-            "-1" => continue,
-            _ => num(3, "transaction")?,
-        };
-        if write && value == 0 {
-            return Err(HistoryError::malformed(
-                at(3),
-                format!(
-                    "a write of 0 to key {key}: 0 is every key's initial value in Plume's format"
-                ),
-            ));
-        }
         let i = *by_id.entry(txn_id).or_insert_with(|| {
             txns.push(FlatTxn {
-                session,
+                session: l.session,
                 committed: true,
                 mops: Vec::new(),
                 line: line_no,
             });
             txns.len() - 1
         });
-        if txns[i].session != session {
-            return Err(HistoryError::malformed(
-                at(1),
-                format!(
-                    "transaction {txn_id} appears in sessions {} and {session}",
-                    txns[i].session
-                ),
-            ));
+        if txns[i].session != l.session {
+            return Err(two_sessions(at(1), txn_id, txns[i].session, l.session));
         }
-        let v = (write || value != 0).then_some(value);
-        txns[i].mops.push((write, key, v));
+        txns[i].mops.push(l.mop());
     }
     flat::to_events(&txns, file, sink)
+}
+
+/// How [`read_txns`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Streamed {
+    /// Every transaction was handed out.
+    Whole,
+    /// A transaction's lines resume after another transaction's: the transactions handed out
+    /// so far are not the history's (read it with [`read`], which holds them all).
+    Interleaved,
+}
+
+/// Reads a Plume history whose transactions each sit on consecutive lines (as every tool
+/// writes them), handing each transaction to `sink` when the next begins: the same
+/// transactions, in the same order, as [`read`] turns into events, without holding them.
+pub(super) fn read_txns(
+    input: impl BufRead,
+    file: Option<&Arc<Path>>,
+    sink: &mut dyn FnMut(&FlatTxn) -> Result<(), HistoryError>,
+) -> Result<Streamed, HistoryError> {
+    let mut open = FlatTxn::default();
+    let mut open_id: Option<u64> = None;
+    let mut aborted = FlatTxn::default(); // committed: false
+    let mut closed: HashSet<u64> = HashSet::new();
+    let mut hand = |txn: &FlatTxn| -> Result<(), HistoryError> {
+        flat::check_range(txn, file)?;
+        sink(txn)
+    };
+    let mut lines = Lines::new(input, file);
+    while let Some((line_no, text)) = lines.next_line()? {
+        let at = |column| Location::new(file, line_no, column);
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let Some(l) = parse(text, &at)? else { continue };
+        let Some(txn_id) = l.txn else {
+            close(&open, &mut open_id, &mut closed, &mut hand)?;
+            aborted.session = l.session;
+            aborted.mops.clear();
+            aborted.mops.push(l.mop());
+            aborted.line = line_no;
+            hand(&aborted)?;
+            continue;
+        };
+        if open_id != Some(txn_id) {
+            close(&open, &mut open_id, &mut closed, &mut hand)?;
+            if closed.contains(&txn_id) {
+                return Ok(Streamed::Interleaved);
+            }
+            open_id = Some(txn_id);
+            open.session = l.session;
+            open.committed = true;
+            open.mops.clear();
+            open.line = line_no;
+        } else if open.session != l.session {
+            return Err(two_sessions(at(1), txn_id, open.session, l.session));
+        }
+        open.mops.push(l.mop());
+    }
+    close(&open, &mut open_id, &mut closed, &mut hand)?;
+    Ok(Streamed::Whole)
+}
+
+/// Hands out the open transaction of [`read_txns`], if any.
+fn close(
+    open: &FlatTxn,
+    id: &mut Option<u64>,
+    closed: &mut HashSet<u64>,
+    hand: &mut dyn FnMut(&FlatTxn) -> Result<(), HistoryError>,
+) -> Result<(), HistoryError> {
+    match id.take() {
+        Some(id) => {
+            closed.insert(id);
+            hand(open)
+        }
+        None => Ok(()),
+    }
 }
 
 /// Writes `history` in Plume's format.
