@@ -80,17 +80,13 @@ pub(super) fn to_events(
 /// Every key and value of `txn` fits an `i64` (as histories hold integers).
 pub(super) fn check_range(txn: &FlatTxn, file: Option<&Arc<Path>>) -> Result<(), HistoryError> {
     let above = |x: u64| x > i64::MAX as u64;
-    match txn
-        .mops
-        .iter()
-        .any(|&(_, k, v)| above(k) || v.is_some_and(above))
-    {
-        true => Err(HistoryError::malformed(
+    if (txn.mops.iter()).any(|&(_, k, v)| above(k) || v.is_some_and(above)) {
+        return Err(HistoryError::malformed(
             Location::new(file, txn.line, 1),
             "a key or value above 2^63 - 1",
-        )),
-        false => Ok(()),
+        ));
     }
+    Ok(())
 }
 
 /// The history's transactions in flat form, or an error saying why it has none.
