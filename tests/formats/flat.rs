@@ -2,7 +2,7 @@
 //! round trips through the native format, and the same complete verdicts in every format.
 
 use splitbrain::checker::transactional::isolation::Level;
-use splitbrain::checker::transactional::{check, ConsistencyModel, TxnOptions};
+use splitbrain::checker::transactional::{check, ConsistencyModel, Transactions, TxnOptions};
 use splitbrain::generate::{generate_txn, SimDb, TxnOptions as GenOptions, TxnWorkload};
 use splitbrain::history::{format, Format, History};
 
@@ -92,6 +92,40 @@ fn generated_register_histories_keep_their_complete_verdicts_through_both_format
                 "{} {f}: a second round trip changes the file",
                 db.name()
             );
+        }
+    }
+}
+
+#[test]
+fn flat_files_read_whole_give_the_verdicts_and_witnesses_of_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in SimDb::ALL {
+        let options = GenOptions {
+            workload: TxnWorkload::RwRegister,
+            db,
+            txns: 300,
+            concurrency: 5,
+            seed: 4,
+            ..GenOptions::default()
+        };
+        let h = generate_txn(&options).unwrap();
+        for f in [Format::Plume, Format::Awdit] {
+            let path = dir.path().join(format!("{}.{f}", db.name()));
+            std::fs::write(&path, write(&h, f)).unwrap();
+            // As events (the history parsed back), and whole from the file.
+            let back = format::read(&path, Some(f)).unwrap().1;
+            let events = Transactions::from_history(&back, None, Some(path.as_path().into()));
+            let (read_as, whole) = Transactions::read(&path, None, None).unwrap();
+            assert_eq!(read_as, f);
+            let events = events.unwrap();
+            assert_eq!(whole.len(), events.len(), "{} {f}", db.name());
+            for level in Level::ALL {
+                let (a, b) = (whole.isolation(level, None), events.isolation(level, None));
+                let what = format!("{} {f} {level}", db.name());
+                assert_eq!(a.verdict, b.verdict, "{what}");
+                assert_eq!(a.txns, b.txns, "{what}");
+                assert_eq!(a.explanation, b.explanation, "{what}");
+            }
         }
     }
 }
