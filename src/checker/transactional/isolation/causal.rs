@@ -32,16 +32,30 @@
 //!   causal history this halves the edges (35.5 M to 17.4 M); keeping every writer's clock
 //!   alive would leave 7.0 M but costs more memory (0.9 GB) than the edges it saves.
 //!
+//! With few keys (up to [`FRONTIER_KEYS`]) the scan of the sessions is replaced: each
+//! transaction keeps, per key, the happens-before-maximal writers of it in its past (its
+//! frontier, `causal/frontier.rs`, merged from its sources' at each step), and a read adds an
+//! edge from each element of the frontier that is new since the previous read of the key in
+//! the session (not in that read's past), is not `t1` and does not happen before `t1`. Every
+//! writer of `x` in the past lies at or under a frontier element, and a new writer only under
+//! new ones (the past is closed downwards), so this is the maximality thinning done exactly,
+//! without a look-up per session; it costs memory per live transaction of the order of its
+//! clock. On AWDIT's 10^6-event causal history: 7.0 M edges instead of 17.5 M.
+//!
 //! The last writer of `x` a session has before a clock entry is read from a counting table
 //! (per session position and key) when that fits in 64 MB, else by binary search.
 //!
 //! Vector clocks are shared (`Rc`) and freed as soon as no unvisited successor and no
 //! per-session memory of a previous read needs them.
 
+mod frontier;
+
 use std::rc::Rc;
 use std::time::Instant;
 
 use hashbrown::HashMap;
+
+use frontier::Frontier;
 
 use super::graph::Edge;
 use super::view::{View, INIT};
@@ -58,6 +72,7 @@ pub enum Stop {
 
 /// Per key: the sessions writing it and, for each, the positions (in the session) of its
 /// writers, ascending.
+#[derive(Default)]
 struct Writers {
     /// Per key: range into `sessions`.
     at: Vec<u32>,
@@ -168,11 +183,28 @@ struct Previous {
     writer: u32,
 }
 
+/// Keys up to which the frontiers are kept ([`frontier`]); past it, the per-session scan.
+const FRONTIER_KEYS: usize = 64;
+
 /// Appends the edges causal consistency forces (thinned as the module says).
 pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Result<(), Stop> {
+    edges_by(view, out, deadline, view.keys <= FRONTIER_KEYS)
+}
+
+/// [`edges`], from the frontiers or by the per-session scan.
+fn edges_by(
+    view: &View,
+    out: &mut Vec<Edge>,
+    deadline: Option<Instant>,
+    frontiers: bool,
+) -> Result<(), Stop> {
     let n = view.len();
     let k = view.sessions.len();
-    let writers = Writers::new(view, DENSE_MAX);
+    let writers = if frontiers {
+        Writers::default()
+    } else {
+        Writers::new(view, DENSE_MAX)
+    };
     // Topological order of session order ∪ write-read (Kahn, depth first).
     let mut indeg = vec![0u32; n];
     let mut uses = vec![0u32; n]; // how many successors will read this clock
@@ -210,6 +242,8 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
     let mut visited = vec![NONE; n];
     let mut sources: Vec<u32> = Vec::new(); // t2's session predecessor and the writers it reads
     let mut covering: Vec<Rc<[u32]>> = Vec::new();
+    let mut fronts: Vec<Option<Rc<Frontier>>> = vec![None; if frontiers { n } else { 0 }];
+    let mut scratch = Vec::new();
     while let Some(t2) = ready.pop() {
         done += 1;
         if done % 4096 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
@@ -245,67 +279,79 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
             clock[ws] = clock[ws].max(view.pos[w as usize] + 1);
         }
         let clock: Rc<[u32]> = clock.into();
+        let front =
+            frontiers.then(|| Frontier::merge(view, &sources, &clocks, &fronts, &mut scratch));
         // The forced edges, per read.
         for r in view.reads_of(t2) {
             let (x, t1) = (r.key, r.writer);
             let prev = previous.get(&(s2, x));
             let before: &[u32] = prev.map_or(&zero, |p| &p.clock);
-            // The writers of `x` among t2's sources (t1 always): a session whose writers in
-            // t2's past all lie in such a source's past needs no look-up, as each of them
-            // happens before a writer of `x` in t2's past.
-            covering.clear();
-            covering.extend(
-                (sources.iter())
-                    .filter(|&&j| view.wkeys_of(j).binary_search(&x).is_ok())
-                    .map(|&j| clocks[j as usize].clone().expect("a source is alive")),
-            );
-            changed.clear();
-            for i in writers.of(x) {
-                let s = writers.sessions[i].0;
-                let now = clock[s as usize];
-                if now != before[s as usize] && !covering.iter().any(|c| c[s as usize] >= now) {
-                    changed.push((s, writers.count_before(i, s, x, now), i as u32));
-                }
-            }
             let t1_clock = (t1 != INIT).then(|| clocks[t1 as usize].as_deref().expect("visited"));
             let precedes_t1 = |s: u32, p: u32| t1_clock.is_some_and(|c| c[s as usize] > p);
-            candidates.clear();
-            for &(s, count, i) in &changed {
-                if count == 0 {
-                    continue;
+            if let Some(front) = &front {
+                // Every new maximal writer of `x` but t1 and those before it.
+                for w in front.of(x) {
+                    let old = before[w.session as usize] > w.pos;
+                    if w.txn != t1 && !old && !precedes_t1(w.session, w.pos) {
+                        out.push(Edge::co(w.txn, t1, t2, x));
+                    }
                 }
-                let (_, positions) = writers.entry(i as usize);
-                let p = positions[count as usize - 1];
-                if p < before[s as usize] {
-                    // Already in the past at the previous read of the key: implied.
-                    continue;
+            } else {
+                // The writers of `x` among t2's sources (t1 always): a session whose writers in
+                // t2's past all lie in such a source's past needs no look-up, as each of them
+                // happens before a writer of `x` in t2's past.
+                covering.clear();
+                covering.extend(
+                    (sources.iter())
+                        .filter(|&&j| view.wkeys_of(j).binary_search(&x).is_ok())
+                        .map(|&j| clocks[j as usize].clone().expect("a source is alive")),
+                );
+                changed.clear();
+                for i in writers.of(x) {
+                    let s = writers.sessions[i].0;
+                    let now = clock[s as usize];
+                    if now != before[s as usize] && !covering.iter().any(|c| c[s as usize] >= now) {
+                        changed.push((s, writers.count_before(i, s, x, now), i as u32));
+                    }
                 }
-                let w = view.sessions[s as usize][p as usize];
-                if w != t1 && !precedes_t1(s, p) {
-                    candidates.push((visited[w as usize], w, s, p));
+                candidates.clear();
+                for &(s, count, i) in &changed {
+                    if count == 0 {
+                        continue;
+                    }
+                    let (_, positions) = writers.entry(i as usize);
+                    let p = positions[count as usize - 1];
+                    if p < before[s as usize] {
+                        // Already in the past at the previous read of the key: implied.
+                        continue;
+                    }
+                    let w = view.sessions[s as usize][p as usize];
+                    if w != t1 && !precedes_t1(s, p) {
+                        candidates.push((visited[w as usize], w, s, p));
+                    }
                 }
-            }
-            // Keep the happens-before-maximal candidates: one that happens before another
-            // writer of `x` in the past is implied by that writer's edge (or its own
-            // maximal successor's). Latest visited first, so a candidate's possible
-            // dominators come before it; a dominator whose clock is already freed cannot
-            // be consulted, and what it would have dominated keeps its edge.
-            if candidates.len() > 1 {
-                candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
-            }
-            maximal.clear();
-            for &(_, w, s, p) in &candidates {
-                let dominated = maximal.iter().any(|&m: &u32| {
-                    clocks[m as usize]
-                        .as_deref()
-                        .is_some_and(|c| c[s as usize] > p)
-                });
-                if dominated {
-                    continue;
+                // Keep the happens-before-maximal candidates: one that happens before another
+                // writer of `x` in the past is implied by that writer's edge (or its own
+                // maximal successor's). Latest visited first, so a candidate's possible
+                // dominators come before it; a dominator whose clock is already freed cannot
+                // be consulted, and what it would have dominated keeps its edge.
+                if candidates.len() > 1 {
+                    candidates.sort_unstable_by_key(|c| std::cmp::Reverse(c.0));
                 }
-                out.push(Edge::co(w, t1, t2, x));
-                if clocks[w as usize].is_some() && maximal.len() < DOMINATORS {
-                    maximal.push(w);
+                maximal.clear();
+                for &(_, w, s, p) in &candidates {
+                    let dominated = maximal.iter().any(|&m: &u32| {
+                        clocks[m as usize]
+                            .as_deref()
+                            .is_some_and(|c| c[s as usize] > p)
+                    });
+                    if dominated {
+                        continue;
+                    }
+                    out.push(Edge::co(w, t1, t2, x));
+                    if clocks[w as usize].is_some() && maximal.len() < DOMINATORS {
+                        maximal.push(w);
+                    }
                 }
             }
             if let Some(p) = prev {
@@ -331,6 +377,9 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
             uses[w as usize] -= 1;
             if uses[w as usize] == 0 {
                 clocks[w as usize] = None;
+                if frontiers {
+                    fronts[w as usize] = None;
+                }
             }
         };
         if p2 > 0 {
@@ -343,6 +392,9 @@ pub fn edges(view: &View, out: &mut Vec<Edge>, deadline: Option<Instant>) -> Res
         }
         if uses[t2 as usize] > 0 {
             clocks[t2 as usize] = Some(clock);
+            if let Some(front) = front {
+                fronts[t2 as usize] = Some(Rc::new(front));
+            }
         }
         // Successors.
         let mut free = |t: u32, ready: &mut Vec<u32>| {
@@ -393,6 +445,51 @@ mod tests {
             view.sessions.push(session);
         }
         view
+    }
+
+    #[test]
+    fn frontiers_and_the_session_scan_agree_on_generated_histories() {
+        use super::super::{graph, view};
+        use crate::checker::transactional::Transactions;
+        use crate::generate::{generate_txn, SimDb, TxnOptions, TxnWorkload};
+        let (mut compared, mut cyclic) = (0, 0);
+        for workload in [TxnWorkload::RwRegister, TxnWorkload::ListAppend] {
+            for db in SimDb::ALL {
+                for seed in 0..10 {
+                    let options = TxnOptions {
+                        workload,
+                        db,
+                        txns: 150,
+                        concurrency: 6,
+                        seed,
+                        ..TxnOptions::default()
+                    };
+                    let h = generate_txn(&options).unwrap();
+                    let txns = Transactions::from_history(&h, None, None).unwrap();
+                    let Ok(view) = view::build(&txns.history, &txns.writes) else {
+                        continue;
+                    };
+                    let invalid = |frontiers| {
+                        let mut edges = Vec::new();
+                        graph::base_edges(&view, &mut edges);
+                        match edges_by(&view, &mut edges, None, frontiers) {
+                            Err(stop) => stop == Stop::Cyclic,
+                            Ok(()) => graph::find_cycle(&view, &edges).is_some(),
+                        }
+                    };
+                    let by_frontier = invalid(true);
+                    let what = format!("{workload:?} {} seed {seed}", db.name());
+                    assert_eq!(by_frontier, invalid(false), "{what}");
+                    compared += 1;
+                    cyclic += by_frontier as u32;
+                }
+            }
+        }
+        assert!(compared > 50, "only {compared} histories compared");
+        assert!(
+            cyclic > 5 && cyclic < compared,
+            "{cyclic} of {compared} invalid"
+        );
     }
 
     #[test]
