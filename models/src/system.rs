@@ -257,7 +257,7 @@ impl<S: Spec> SystemState<S> {
     /// only to drop them, once per generated state.)
     pub(crate) fn with_actors(&self, actors: Full<S>) -> SystemState<S> {
         SystemState {
-            actors: Packed::pack(actors, Some(&self.actors.rest)),
+            actors: Packed::pack(actors, Some(&self.actors)),
             full: OnceLock::new(),
             partition: self.partition,
             partitions_used: self.partitions_used,

@@ -66,10 +66,7 @@ impl<P: Protocol> Adapter<P> {
         let mut unsynced = state.unsynced.clone();
         self.emit(effects, &mut unsynced, out);
         if next != state.node || unsynced != state.unsynced {
-            *state = Cow::Owned(Disk {
-                node: next,
-                unsynced,
-            });
+            *state = Cow::Owned(Disk::new(next, unsynced));
         }
     }
 }
@@ -88,7 +85,7 @@ impl<P: Protocol> Actor for Adapter<P> {
             .on_start(self.topology.node_id(id), storage.as_ref(), &mut effects);
         let mut unsynced = None;
         self.emit(effects, &mut unsynced, out);
-        Disk { node, unsynced }
+        Disk::new(node, unsynced)
     }
 
     fn on_msg(

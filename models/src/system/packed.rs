@@ -5,11 +5,10 @@
 //! bound a check's memory. stateright's `ActorModelState` gives every actor a timer set, a map of
 //! random choices (each a hash table with its own 32-byte hasher seed: 64 bytes before any
 //! entry), a crashed flag and a storage slot, four vectors allocated anew in every successor
-//! although a transition almost never changes them: about 1 KB of the 1.6 KB a `paxos-register`
-//! state with 3 clients occupied. [`Packed`] keeps those four in one shared [`Rest`], which a
-//! successor shares with its parent whenever they are equal, and keeps the parts that change at
-//! every step (the actors' states, themselves shared `Arc`s, the network and the history) as they
-//! are.
+//! although a transition rarely changes them. [`Packed`] keeps timers, choices and flags in one
+//! shared [`Rest`] and the storage in another `Arc`, each shared with the parent state whenever
+//! it is equal, and keeps the parts that change at every step (the actors' states, themselves
+//! shared `Arc`s, the network and the history) as they are.
 //!
 //! stateright's `ActorModel` computes actions and successors from a full `ActorModelState`:
 //! [`Packed::unpack`] rebuilds one (the clone stateright's own `next_state` makes anyway), once
@@ -23,7 +22,8 @@ use std::sync::Arc;
 
 use stateright::actor::{Actor, ActorModelState, Network, RandomChoices, Timers};
 
-/// The per-actor parts of an `ActorModelState` that transitions rarely change.
+/// The per-actor parts of an `ActorModelState` that transitions rarely change. (Storage is kept
+/// apart: a protocol that syncs at every vote changes it far more often than these.)
 pub(crate) struct Rest<A: Actor> {
     /// Armed timers, per actor.
     pub(crate) timers_set: Vec<Timers<A::Timer>>,
@@ -31,8 +31,6 @@ pub(crate) struct Rest<A: Actor> {
     pub(crate) random_choices: Vec<RandomChoices<A::Random>>,
     /// Whether each actor is crashed.
     pub(crate) crashed: Vec<bool>,
-    /// What each actor saved (synced).
-    pub(crate) actor_storages: Vec<Option<A::Storage>>,
 }
 
 impl<A: Actor> PartialEq for Rest<A> {
@@ -40,7 +38,14 @@ impl<A: Actor> PartialEq for Rest<A> {
         self.timers_set == other.timers_set
             && self.random_choices == other.random_choices
             && self.crashed == other.crashed
-            && self.actor_storages == other.actor_storages
+    }
+}
+
+/// `fresh` if it differs from `parent`, else `parent` shared.
+fn share<T: PartialEq>(fresh: T, parent: Option<&Arc<T>>) -> Arc<T> {
+    match parent {
+        Some(parent) if **parent == fresh => Arc::clone(parent),
+        _ => Arc::new(fresh),
     }
 }
 
@@ -52,13 +57,15 @@ pub(crate) struct Packed<A: Actor, H> {
     pub(crate) network: Network<A::Msg>,
     /// The recorded history.
     pub(crate) history: H,
-    /// Timers, random choices, crashed flags, storage.
+    /// Timers, random choices, crashed flags.
     pub(crate) rest: Arc<Rest<A>>,
+    /// What each actor saved (synced).
+    pub(crate) actor_storages: Arc<Vec<Option<A::Storage>>>,
 }
 
 impl<A: Actor, H: Clone> Packed<A, H> {
-    /// Packs `full`, sharing `parent`'s [`Rest`] when `full`'s is equal to it.
-    pub(crate) fn pack(full: ActorModelState<A, H>, parent: Option<&Arc<Rest<A>>>) -> Self {
+    /// Packs `full`, sharing `parent`'s [`Rest`] and storage where `full`'s are equal to them.
+    pub(crate) fn pack(full: ActorModelState<A, H>, parent: Option<&Self>) -> Self {
         let ActorModelState {
             actor_states,
             network,
@@ -72,17 +79,13 @@ impl<A: Actor, H: Clone> Packed<A, H> {
             timers_set,
             random_choices,
             crashed,
-            actor_storages,
-        };
-        let rest = match parent {
-            Some(parent) if **parent == rest => Arc::clone(parent),
-            _ => Arc::new(rest),
         };
         Packed {
             actor_states,
             network,
             history,
-            rest,
+            rest: share(rest, parent.map(|p| &p.rest)),
+            actor_storages: share(actor_storages, parent.map(|p| &p.actor_storages)),
         }
     }
 
@@ -95,7 +98,7 @@ impl<A: Actor, H: Clone> Packed<A, H> {
             random_choices: self.rest.random_choices.clone(),
             crashed: self.rest.crashed.clone(),
             history: self.history.clone(),
-            actor_storages: self.rest.actor_storages.clone(),
+            actor_storages: Vec::clone(&self.actor_storages),
         }
     }
 }
@@ -107,6 +110,7 @@ impl<A: Actor, H: Clone> Clone for Packed<A, H> {
             network: self.network.clone(),
             history: self.history.clone(),
             rest: Arc::clone(&self.rest),
+            actor_storages: Arc::clone(&self.actor_storages),
         }
     }
 }
@@ -120,7 +124,7 @@ impl<A: Actor, H: Hash> Hash for Packed<A, H> {
         self.rest.random_choices.hash(state);
         self.network.hash(state);
         self.rest.crashed.hash(state);
-        self.rest.actor_storages.hash(state);
+        self.actor_storages.hash(state);
     }
 }
 
@@ -130,6 +134,7 @@ impl<A: Actor, H: PartialEq> PartialEq for Packed<A, H> {
             && self.history == other.history
             && self.network == other.network
             && (Arc::ptr_eq(&self.rest, &other.rest) || *self.rest == *other.rest)
+            && self.actor_storages == other.actor_storages
     }
 }
 
@@ -142,7 +147,7 @@ impl<A: Actor, H: fmt::Debug> fmt::Debug for Packed<A, H> {
             .field("random_choices", &self.rest.random_choices)
             .field("network", &self.network)
             .field("crashed", &self.rest.crashed)
-            .field("storages", &self.rest.actor_storages)
+            .field("storages", &self.actor_storages)
             .finish()
     }
 }

@@ -144,7 +144,7 @@ where
             .history
             .rename_processes(|p| position[p as usize] as u32),
         actor_storages: (0..total)
-            .map(|i| rest.actor_storages[reindex(i)].rename(&rename))
+            .map(|i| actors.actor_storages[reindex(i)].rename(&rename))
             .collect(),
     };
     state.with_actors(actors)
