@@ -10,7 +10,7 @@
 //!   with `synchronous_commit = off` committed appends are gone after the restart and the next
 //!   appends build on the shorter list (incompatible-order where a read had seen them before
 //!   the failure); with `synchronous_commit = on` the lists survive. PostgreSQL's crash recovery
-//!   fsyncs its whole data directory first (1.5–3 s here), so the schedule has one power
+//!   fsyncs its whole data directory first (1.5–3.5 s here), so the schedule has one power
 //!   failure, early, with time to recover after it.
 //!
 //! They need root, /dev/fuse and the database (`apt-get install redis-server postgresql`).
