@@ -217,7 +217,8 @@ fn file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn a_transfer_far_into_the_file_or_cut_by_a_read_boundary_makes_it_bank() {
     let read = r#"{"process":0,"type":"invoke","f":"read","value":null}"#;
-    let transfer = r#"{"process":1,"type":"invoke","f":"transfer","value":{"from":0,"to":1,"amount":5}}"#;
+    let transfer =
+        r#"{"process":1,"type":"invoke","f":"transfer","value":{"from":0,"to":1,"amount":5}}"#;
     // Lines of reads until "transfer" straddles the first megabyte (read in 1 MiB chunks).
     let mut text = String::new();
     while text.len() + read.len() + 1 < (1 << 20) - 40 {
@@ -249,5 +250,8 @@ fn a_register_history_is_not_bank_and_its_errors_are_left_to_its_reader() {
     assert!(!file_is_bank(&path, None).unwrap());
     let (_dir, missing) = file("");
     let gone = missing.with_file_name("gone.jsonl");
-    assert!(matches!(file_is_bank(&gone, None), Err(HistoryError::Io { .. })));
+    assert!(matches!(
+        file_is_bank(&gone, None),
+        Err(HistoryError::Io { .. })
+    ));
 }

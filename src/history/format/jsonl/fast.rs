@@ -143,9 +143,7 @@ impl<'a> Cursor<'a> {
             return None;
         }
         self.at = start + digits;
-        let magnitude = raw
-            .iter()
-            .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+        let magnitude = raw.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
         if negative && magnitude == 0 {
             return None;
         }
@@ -202,11 +200,38 @@ mod tests {
         LineParser::new(None).parse_with_serde(7, text)
     }
 
-    /// Tokens for values, both inside and outside the fast shape.
-    const VALUES: &[&str] = &[
-        "null", "true", "false", "0", "7", "-3", "123456789012345678", "1234567890123456789",
-        "99999999999999999999", "-0", "01", "1.5", "1e3", "-", "\"x\"", "\"é\"", "\"a\\\"b\"",
-        "\"nemesis\"", "\"invoke\"", "\"ok\"", "\"\"", "{}", "{\"a\":1}", "nul", "[", "]",
+    /// Tokens for values inside the fast shape.
+    const GOOD: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "7",
+        "-3",
+        "123456789012345678",
+        "\"x\"",
+        "\"é\"",
+        "\"nemesis\"",
+        "\"invoke\"",
+        "\"ok\"",
+        "\"\"",
+    ];
+
+    /// Tokens outside it: for serde to read or reject.
+    const BAD: &[&str] = &[
+        "1234567890123456789",
+        "99999999999999999999",
+        "-0",
+        "01",
+        "1.5",
+        "1e3",
+        "-",
+        "\"a\\\"b\"",
+        "{}",
+        "{\"a\":1}",
+        "nul",
+        "[",
+        "]",
     ];
 
     fn value(rng: &mut ChaCha8Rng, depth: u32) -> String {
@@ -216,22 +241,46 @@ mod tests {
                 .collect();
             return format!("[{}]", items.join(","));
         }
-        VALUES.choose(rng).unwrap().to_string()
+        let tokens = if rng.gen_bool(0.1) { BAD } else { GOOD };
+        tokens.choose(rng).unwrap().to_string()
     }
 
     /// A line of random fields, mostly well-formed, sometimes with a flaw.
     fn line(rng: &mut ChaCha8Rng) -> String {
         let mut fields = vec![
-            format!("\"process\":{}", ["3", "\"nemesis\"", "-1", "\"x\""].choose(rng).unwrap()),
             format!(
-                "\"type\":{}",
-                ["\"invoke\"", "\"ok\"", "\"fail\"", "\"info\"", "\"done\"", "1"]
+                "\"process\":{}",
+                ["3", "0", "\"nemesis\"", "-1", "\"x\""]
                     .choose(rng)
                     .unwrap()
             ),
+            format!(
+                "\"type\":{}",
+                [
+                    "\"invoke\"",
+                    "\"ok\"",
+                    "\"fail\"",
+                    "\"info\"",
+                    "\"done\"",
+                    "1"
+                ]
+                .choose(rng)
+                .unwrap()
+            ),
         ];
-        for name in ["index", "time", "f", "key", "value", "error", "extra", "index"] {
-            if rng.gen_bool(0.5) {
+        // Rarely a field the fast path leaves to serde: an unknown one, or one given twice.
+        let names = [
+            ("index", 0.5),
+            ("time", 0.5),
+            ("f", 0.9),
+            ("key", 0.5),
+            ("value", 0.5),
+            ("error", 0.3),
+            ("extra", 0.05),
+            ("index", 0.05),
+        ];
+        for (name, p) in names {
+            if rng.gen_bool(p) {
                 let v = match name {
                     "f" if rng.gen_bool(0.8) => "\"write\"".to_string(),
                     "index" | "time" if rng.gen_bool(0.8) => rng.gen_range(0..1000).to_string(),
@@ -243,7 +292,13 @@ mod tests {
         fields.shuffle(rng);
         let mut text = format!("{{{}}}", fields.join(","));
         match rng.gen_range(0..10) {
-            0 => text.insert(rng.gen_range(0..=text.len()), ' '),
+            0 => {
+                let mut at = rng.gen_range(0..=text.len());
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.insert(at, ' ');
+            }
             1 => text.push_str(" x"),
             2 => {
                 text.pop();
@@ -261,10 +316,10 @@ mod tests {
             let text = line(&mut rng);
             let Some(event) = fast(&text) else { continue };
             accepted += 1;
-            assert_eq!(serde(&text).as_ref(), Ok(&event), "{text}");
+            assert_eq!(serde(&text).ok(), Some(event), "{text}");
         }
         // The generator reaches both paths: a fast path that accepts nothing proves nothing.
-        assert!(accepted > 500, "only {accepted} lines took the fast path");
+        assert!(accepted > 2_000, "only {accepted} lines took the fast path");
     }
 
     #[test]
@@ -276,7 +331,7 @@ mod tests {
             r#"{"process":1,"type":"info","f":"write","value":-3,"error":"timeout"}"#,
         ] {
             let event = fast(text).unwrap_or_else(|| panic!("slow path for {text}"));
-            assert_eq!(serde(text).as_ref(), Ok(&event), "{text}");
+            assert_eq!(serde(text).ok(), Some(event), "{text}");
         }
     }
 
