@@ -68,16 +68,26 @@ fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, 
         });
         groups[g].1.push(i);
     }
-    let mut keys: Vec<Key<S>> = Vec::with_capacity(groups.len());
-    for (key, members) in groups {
-        let raw = spec::lift_all(spec, ops, &members)
-            .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
-        keys.push(Key {
+    // Lifting is a third of a large history's check: on all cores, the error (if any) still
+    // that of the first key in order, as when lifted one key after another.
+    let lift = |(key, members): (Option<Value>, Vec<usize>)| {
+        let raw = spec::lift_all(spec, ops, &members)?;
+        Ok(Key {
             key,
             members,
             entries: spec.simplify(raw),
-        });
-    }
+        })
+    };
+    let lifted: Vec<Result<Key<S>, (usize, String)>> =
+        if groups.len() > 1 && ops.len() >= PARALLEL_THRESHOLD {
+            groups.into_par_iter().with_max_len(1).map(lift).collect()
+        } else {
+            groups.into_iter().map(lift).collect()
+        };
+    let keys: Vec<Key<S>> = lifted
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
 
     if let Some(progress) = &options.progress {
         progress.keys_total.store(keys.len(), Ordering::Relaxed);

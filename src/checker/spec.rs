@@ -165,7 +165,11 @@ pub fn lift_all<S: Spec>(
             origin: i,
         });
     }
-    entries.sort_by_key(|e| e.call);
+    // Already sorted when the operations come in invocation order (as paired): the check then
+    // saves a stable sort's scratch buffer, fresh memory the kernel must zero.
+    if !entries.is_sorted_by_key(|e| e.call) {
+        entries.sort_by_key(|e| e.call);
+    }
     Ok(entries)
 }
 

@@ -205,3 +205,53 @@ fn a_transfer_without_an_amount_is_an_error_naming_its_line() {
         "{e}"
     );
 }
+
+/// `history.jsonl` in a fresh directory holding `text`.
+fn file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.jsonl");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_transfer_far_into_the_file_or_cut_by_a_read_boundary_makes_it_bank() {
+    let read = r#"{"process":0,"type":"invoke","f":"read","value":null}"#;
+    let transfer =
+        r#"{"process":1,"type":"invoke","f":"transfer","value":{"from":0,"to":1,"amount":5}}"#;
+    // Lines of reads until "transfer" straddles the first megabyte (read in 1 MiB chunks).
+    let mut text = String::new();
+    while text.len() + read.len() + 1 < (1 << 20) - 40 {
+        text.push_str(read);
+        text.push('\n');
+    }
+    let word_at = transfer.find("transfer").unwrap();
+    text.push_str(&" ".repeat((1 << 20) - 4 - word_at - text.len()));
+    text.push_str(transfer);
+    assert_eq!(&text[(1 << 20) - 4..(1 << 20) + 4], "transfer");
+    let (_dir, path) = file(&text);
+    assert!(file_is_bank(&path, None).unwrap());
+}
+
+#[test]
+fn a_transfer_spelled_with_an_escape_still_makes_it_bank() {
+    let (_dir, path) = file(
+        r#"{"process":1,"type":"invoke","f":"\u0074ransfer","value":{"from":0,"to":1,"amount":5}}"#,
+    );
+    assert!(file_is_bank(&path, None).unwrap());
+}
+
+#[test]
+fn a_register_history_is_not_bank_and_its_errors_are_left_to_its_reader() {
+    let (_dir, path) = file(concat!(
+        r#"{"process":0,"type":"invoke","f":"read","value":null}"#,
+        "\nnot json\n"
+    ));
+    assert!(!file_is_bank(&path, None).unwrap());
+    let (_dir, missing) = file("");
+    let gone = missing.with_file_name("gone.jsonl");
+    assert!(matches!(
+        file_is_bank(&gone, None),
+        Err(HistoryError::Io { .. })
+    ));
+}

@@ -15,6 +15,8 @@
 //! - here: the line parser, and the small-input reader (one reused line buffer);
 //! - `jsonl/blocks.rs`: the input cut into blocks of whole lines, and parsing one block;
 //! - `jsonl/parallel.rs`: the reader: blocks parsed on several threads, delivered in order;
+//! - `jsonl/fast.rs`: the fast path for lines in our writer's own shape (no serde; any other line
+//!   falls through to the serde reader);
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
 //! - `jsonl/value.rs`: the serde visitors that build values without `serde_json::Value`;
 //! - `jsonl/error.rs`: serde_json's errors as "expected ..., found ..." at a column;
@@ -25,6 +27,7 @@ mod array;
 mod blocks;
 mod error;
 mod event;
+mod fast;
 mod parallel;
 mod value;
 mod writer;
@@ -77,6 +80,14 @@ impl<'f> LineParser<'f> {
     }
 
     fn parse_object(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
+        match fast::event(text, line, &mut self.interner) {
+            Some(event) => Ok(event),
+            None => self.parse_with_serde(line, text),
+        }
+    }
+
+    /// Any line: the event, or the error naming where the line goes wrong.
+    fn parse_with_serde(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
         let seen = Seen::default();
         let mut de = serde_json::Deserializer::from_str(text);
         let raw = match LineSeed(&seen).deserialize(&mut de) {
