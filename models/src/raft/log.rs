@@ -12,8 +12,9 @@
 //!
 //! The log's `Hash` is its length and its chained digest, so the durable digest of a
 //! [`Persistent`](super::Persistent) costs the same at any length. `Eq` and `Ord` compare the
-//! entries themselves (equal digests are trusted only to *name* a value, never to decide
-//! equality). On disk and on the wire it is the plain JSON array of its entries.
+//! entries themselves; [`Log::same_prefix`] compares two prefixes by their digests, in
+//! constant time, for the spec's properties, which compare logs on every state. On disk and on
+//! the wire it is the plain JSON array of its entries.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -67,6 +68,17 @@ impl Log {
     /// The digest of the whole log, chained over its entries.
     pub fn digest(&self) -> Digest {
         self.prefix_digest(self.len())
+    }
+
+    /// Whether both logs hold at least `len` entries and agree on the first `len`, decided by
+    /// their chained digests in constant time: equal digests of different prefixes would need a
+    /// 128-bit collision (see [`crate::digest`]), so the properties that compare logs on every
+    /// state of a run (log matching, leader completeness, state machine safety) use this.
+    pub fn same_prefix(&self, other: &Log, len: usize) -> bool {
+        len <= self.len()
+            && len <= other.len()
+            && (Arc::ptr_eq(&self.shared, &other.shared)
+                || self.prefix_digest(len) == other.prefix_digest(len))
     }
 
     /// The digest of the first `len` entries (`len` at most the log's length).
@@ -193,6 +205,9 @@ mod tests {
         assert_ne!(built, other);
         assert_eq!(built.prefix_digest(1), other.prefix_digest(1));
         assert_ne!(Log::new().digest(), Log::from(vec![entry(1, 1)]).digest());
+        assert!(built.same_prefix(&other, 1) && !built.same_prefix(&other, 2));
+        assert!(!built.same_prefix(&Log::new(), 1), "a shorter log holds no such prefix");
+        assert!(built.same_prefix(&direct, 2) && built.same_prefix(&Log::new(), 0));
     }
 
     #[test]
