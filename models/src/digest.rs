@@ -55,8 +55,14 @@ mod tests {
 
     #[test]
     fn equal_values_share_a_digest_and_different_ones_do_not() {
-        assert_eq!(durable_digest(&vec![1u64, 2]), durable_digest(&vec![1u64, 2]));
-        assert_ne!(durable_digest(&vec![1u64, 2]), durable_digest(&vec![1u64, 2, 0]));
+        assert_eq!(
+            durable_digest(&vec![1u64, 2]),
+            durable_digest(&vec![1u64, 2])
+        );
+        assert_ne!(
+            durable_digest(&vec![1u64, 2]),
+            durable_digest(&vec![1u64, 2, 0])
+        );
         assert_ne!(
             durable_digest(&(vec![1u64], vec![2u64])),
             durable_digest(&(vec![1u64, 2], Vec::<u64>::new())),

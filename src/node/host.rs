@@ -197,10 +197,11 @@ impl<P: Deployable> Host<P> {
             return Ok(vec![reply]);
         }
         let protocol = P::deploy(me, &nodes, self.options.bug.as_deref())?;
-        let recovered: Option<(P::Durable, splitbrain_models::digest::Digest)> = match &mut self.store {
-            Some(store) => store.load_hashed()?,
-            None => None,
-        };
+        let recovered: Option<(P::Durable, splitbrain_models::digest::Digest)> =
+            match &mut self.store {
+                Some(store) => store.load_hashed()?,
+                None => None,
+            };
         if recovered.is_some() {
             note(format_args!(
                 "{me}: recovered durable state from the data directory"

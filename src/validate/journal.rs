@@ -338,7 +338,10 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("data/n0/journal.jsonl:2:"), "{err}");
-        assert!(err.contains("64-bit hash") && err.contains("32 hex digits"), "{err}");
+        assert!(
+            err.contains("64-bit hash") && err.contains("32 hex digits"),
+            "{err}"
+        );
         let err = parse("{\"m\":2,\"sync\":\"xyz\"}\n", Path::new("j"))
             .unwrap_err()
             .to_string();

@@ -206,7 +206,10 @@ mod tests {
         assert_eq!(built.prefix_digest(1), other.prefix_digest(1));
         assert_ne!(Log::new().digest(), Log::from(vec![entry(1, 1)]).digest());
         assert!(built.same_prefix(&other, 1) && !built.same_prefix(&other, 2));
-        assert!(!built.same_prefix(&Log::new(), 1), "a shorter log holds no such prefix");
+        assert!(
+            !built.same_prefix(&Log::new(), 1),
+            "a shorter log holds no such prefix"
+        );
         assert!(built.same_prefix(&direct, 2) && built.same_prefix(&Log::new(), 0));
     }
 
