@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use splitbrain::runner::nemesis::{schedule, Fault, FaultKind, Grudge};
 
+/// Redis and PostgreSQL acknowledging before they sync, on lazy disks: power failures lose
+/// acknowledged writes; syncing first, they survive.
+mod ack_before_sync;
 /// The lazy filesystem and `--nemesis lose-unsynced`: etcd, and a node that acknowledges
 /// before it fsyncs.
 mod lazyfs;

@@ -224,8 +224,10 @@ pub enum RaftMsg {
         prev_log_index: Index,
         /// Term of that entry.
         prev_log_term: Term,
-        /// The entries to store (empty for a heartbeat).
-        entries: Vec<Entry>,
+        /// The entries to store (empty for a heartbeat). Shared: the checker clones every message
+        /// in flight with every state and every listed delivery, and these are the only messages
+        /// whose size grows with the log.
+        entries: Arc<[Entry]>,
         /// The leader's commit index.
         leader_commit: Index,
     },
@@ -329,12 +331,12 @@ mod tests {
             term: 2,
             prev_log_index: 0,
             prev_log_term: 0,
-            entries: vec![Entry {
+            entries: Arc::from([Entry {
                 term: 2,
                 client: NodeId::client(0),
                 msg_id: 1,
                 op: Op::Write { key: 0, value: 1 },
-            }],
+            }]),
             leader_commit: 0,
         });
         let json = serde_json::to_string(&append).unwrap();

@@ -24,13 +24,14 @@ mod cutoff;
 mod describe;
 mod disk;
 mod faults;
+mod packed;
 mod record;
 mod symmetry;
 mod topology;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, LossyNetwork, Network};
 use stateright::{Model, Property};
@@ -38,6 +39,7 @@ use stateright::{Model, Property};
 pub(crate) use adapter::Adapter;
 pub(crate) use cutoff::Cutoff;
 pub(crate) use disk::Disk;
+pub(crate) use packed::Packed;
 pub use record::linearizable;
 pub use symmetry::{canonical_clients, Rename};
 pub use topology::Topology;
@@ -50,6 +52,7 @@ type Msg<S> = <<S as Spec>::Node as Protocol>::Msg;
 type Timer<S> = <<S as Spec>::Node as Protocol>::Timer;
 type NodeState<S> = <<S as Spec>::Node as Protocol>::State;
 type Inner<S> = ActorModel<Adapter<<S as Spec>::Node>, record::Context<S>, ClientHistory>;
+type Full<S> = ActorModelState<Adapter<<S as Spec>::Node>, ClientHistory>;
 
 /// How faults are injected into a [`System`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +95,12 @@ pub struct System<S: Spec> {
 /// A state of a [`System`]: every actor's state, the network, timers, crashed nodes, durable
 /// storage, the client history, and the partition in force.
 pub struct SystemState<S: Spec> {
-    pub(crate) actors: ActorModelState<Adapter<S::Node>, ClientHistory>,
+    /// stateright's actor-system state, packed for storage (`packed.rs`).
+    pub(crate) actors: Packed<Adapter<S::Node>, ClientHistory>,
+    /// The unpacked `actors`, built once when the state is expanded (its actions, then a
+    /// successor per action) and never for the states waiting in a search's queue. Not part of
+    /// the state's identity.
+    full: OnceLock<Box<Full<S>>>,
     pub(crate) partition: Option<NodeSet>,
     pub(crate) partitions_used: u8,
     pub(crate) crashes_used: u8,
@@ -115,7 +123,7 @@ pub enum SystemAction<M, T> {
 pub type Representative<S> = fn(&SystemState<S>) -> SystemState<S>;
 
 /// The action type of `System<S>`.
-pub type ActionOf<S> = SystemAction<Msg<S>, Timer<S>>;
+pub type ActionOf<S> = SystemAction<Arc<Msg<S>>, Timer<S>>;
 
 impl<S: Spec> System<S> {
     /// The system for `spec` under `faults`.
@@ -219,7 +227,7 @@ impl<S: Spec> System<S> {
 
     /// Whether `node` is crashed in `state`.
     pub fn is_crashed(&self, state: &SystemState<S>, node: NodeId) -> bool {
-        state.actors.crashed[self.topology.index(node)]
+        state.actors.rest.crashed[self.topology.index(node)]
     }
 
     /// The messages in flight in `state`: `(from, to, message)`, each copy once.
@@ -230,7 +238,7 @@ impl<S: Spec> System<S> {
         let topology = self.topology;
         faults::envelopes(&state.actors.network)
             .into_iter()
-            .map(move |(src, dst, msg)| (topology.node_id(src), topology.node_id(dst), msg))
+            .map(move |(src, dst, msg)| (topology.node_id(src), topology.node_id(dst), &**msg))
     }
 
     pub(crate) fn cutoff(&self) -> &Arc<Cutoff> {
@@ -244,14 +252,13 @@ impl<S: Spec> System<S> {
 
 impl<S: Spec> SystemState<S> {
     /// This state's fault bookkeeping with `actors` in place of its own: a transition's
-    /// successor. (`..state.clone()` would clone the actors, network and history only to drop
-    /// them, once per generated state.)
-    pub(crate) fn with_actors(
-        &self,
-        actors: ActorModelState<Adapter<S::Node>, ClientHistory>,
-    ) -> SystemState<S> {
+    /// successor, packed, sharing this state's timers, random choices, crashed flags and storage
+    /// when they did not change. (`..state.clone()` would clone the actors, network and history
+    /// only to drop them, once per generated state.)
+    pub(crate) fn with_actors(&self, actors: Full<S>) -> SystemState<S> {
         SystemState {
-            actors,
+            actors: Packed::pack(actors, Some(&self.actors)),
+            full: OnceLock::new(),
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
@@ -264,7 +271,13 @@ impl<S: Spec> SystemState<S> {
     pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {
         if let Some(slot) = self.actors.actor_states.get_mut(index) {
             *slot = std::sync::Arc::new(Disk::synced(state));
+            self.full = OnceLock::new();
         }
+    }
+
+    /// stateright's full actor-system state (unpacked once, then cached with this state).
+    pub(crate) fn full(&self) -> &Full<S> {
+        self.full.get_or_init(|| Box::new(self.actors.unpack()))
     }
 
     /// The clients' operations so far (empty when the spec keeps the history out of the state;
@@ -288,7 +301,8 @@ impl<S: Spec> Model for System<S> {
             .init_states()
             .into_iter()
             .map(|actors| SystemState {
-                actors,
+                actors: Packed::pack(actors, None),
+                full: OnceLock::new(),
                 partition: None,
                 partitions_used: 0,
                 crashes_used: 0,
@@ -334,6 +348,7 @@ impl<S: Spec> Clone for SystemState<S> {
     fn clone(&self) -> Self {
         SystemState {
             actors: self.actors.clone(),
+            full: OnceLock::new(),
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,

@@ -90,6 +90,12 @@ impl DurableStore {
             let digest = durable_digest(&value);
             return Ok(Some((value, digest)));
         }
+        if !unsynced.is_empty() {
+            // A torn first write and nothing whole before it: no write survived. Left in
+            // place, the next write would be appended to the torn bytes and read back as one
+            // garbled line.
+            self.clear_unsynced()?;
+        }
         let path = self.path();
         let Some(text) = read_if_exists(&path)? else {
             return Ok(None);
@@ -156,6 +162,11 @@ impl DurableStore {
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(io)?;
+        self.clear_unsynced()
+    }
+
+    /// Empties the unsynced file, if it has anything in it.
+    fn clear_unsynced(&self) -> Result<(), NodeError> {
         let unsynced = self.unsynced_path();
         match fs::metadata(&unsynced) {
             Ok(meta) if meta.len() > 0 => OpenOptions::new()
@@ -252,6 +263,29 @@ mod tests {
         fs::write(&unsynced, b"").unwrap();
         let mut restarted = DurableStore::open(dir.path()).unwrap();
         assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![2]));
+    }
+
+    /// Found by CI: a torn tail cut inside the first unsynced write left those bytes in place;
+    /// the restarted node's next write was appended to them, and the restart after that read
+    /// the garbled line and refused to start.
+    #[test]
+    fn a_write_after_recovering_from_a_torn_first_write_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = DurableStore::open(dir.path()).unwrap();
+        store.save(&vec![1u32]).unwrap();
+        store.write(&vec![2u32, 3, 4]).unwrap();
+        let unsynced = store.unsynced_path();
+        OpenOptions::new()
+            .write(true)
+            .open(&unsynced)
+            .unwrap()
+            .set_len(4)
+            .unwrap();
+        let mut restarted = DurableStore::open(dir.path()).unwrap();
+        assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![1]));
+        restarted.write(&vec![5u32]).unwrap();
+        let mut again = DurableStore::open(dir.path()).unwrap();
+        assert_eq!(again.load::<Vec<u32>>().unwrap(), Some(vec![5]));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use splitbrain::runner::lazyfs::{Disk, Loss};
 
 use super::{example_cluster, run_cluster, skip_without, text, ONE_AT_A_TIME};
 
-fn skip_reason(programs: &[&str]) -> Option<String> {
+pub(crate) fn skip_reason(programs: &[&str]) -> Option<String> {
     if !Path::new("/dev/fuse").exists() {
         return Some("no /dev/fuse".into());
     }
@@ -38,7 +38,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// `examples/clusters/NAME` with `edit` applied, written into `dir`.
-fn cluster_variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+pub(crate) fn cluster_variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
     let text = fs::read_to_string(example_cluster(name)).unwrap();
     let file = dir.join(name);
     fs::write(&file, edit(text)).unwrap();
@@ -46,7 +46,7 @@ fn cluster_variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> P
 }
 
 /// The lose-unsynced events of a run's history, with their `effect`s.
-fn power_failures(store: &Path) -> Vec<Json> {
+pub(crate) fn power_failures(store: &Path) -> Vec<Json> {
     fs::read_to_string(store.join("latest/history.jsonl"))
         .unwrap()
         .lines()
@@ -56,7 +56,7 @@ fn power_failures(store: &Path) -> Vec<Json> {
 }
 
 /// Bytes dropped over every node of every power failure.
-fn dropped_bytes(events: &[Json]) -> u64 {
+pub(crate) fn dropped_bytes(events: &[Json]) -> u64 {
     events
         .iter()
         .flat_map(|e| e["effect"].as_object().cloned().unwrap_or_default())

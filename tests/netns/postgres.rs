@@ -11,7 +11,7 @@
 use super::{example_cluster, missing_program, run_cluster, skip_without, text, ONE_AT_A_TIME};
 
 /// Why these tests cannot run here, if they cannot.
-fn skip() -> Option<String> {
+pub(crate) fn skip() -> Option<String> {
     skip_without(&["unshare"]).or_else(|| {
         let installed = std::fs::read_dir("/usr/lib/postgresql")
             .into_iter()

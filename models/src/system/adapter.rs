@@ -5,12 +5,17 @@
 //! our handlers take (a handler that leaves the state equal and sends nothing is reported as a
 //! no-op, so stateright prunes it), and our [`Effect`]s into stateright's `Out` commands. Timers
 //! ignore durations (an armed timer may fire at any moment); [`Effect::Choose`] becomes
-//! stateright's random choice, whose pick is delivered back as a timer. [`Effect::Persist`]
+//! stateright's random choice, whose pick is delivered back as a timer. Messages travel as
+//! `Arc<P::Msg>`: the checker copies every message in flight into every successor state and
+//! into every delivery it lists, and a search keeps its whole frontier, each state with its own
+//! network table; a shared message makes those copies a reference count and the table's slots
+//! 8 bytes wide. `Arc` hashes and compares by content, so states and fingerprints are unchanged. [`Effect::Persist`]
 //! writes into the actor's [`Disk`] state and [`Effect::Sync`] saves that write as stateright's
 //! storage, so a crash loses what was not synced. When stateright's actor API changes (as it
 //! did in 0.31), this file is the one to change.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use stateright::actor::{model_timeout, Actor, Id, Out};
 
@@ -34,7 +39,7 @@ impl<P: Protocol> Adapter<P> {
     fn emit(&self, effects: Effects<P>, unsynced: &mut Option<P::Durable>, out: &mut Out<Self>) {
         for effect in effects {
             match effect {
-                Effect::Send { to, msg } => out.send(self.topology.actor_id(to), msg),
+                Effect::Send { to, msg } => out.send(self.topology.actor_id(to), Arc::new(msg)),
                 Effect::SetTimer { timer, .. } => out.set_timer(timer, model_timeout()),
                 Effect::CancelTimer(timer) => out.cancel_timer(timer),
                 Effect::Persist(durable) => *unsynced = Some(durable),
@@ -61,16 +66,13 @@ impl<P: Protocol> Adapter<P> {
         let mut unsynced = state.unsynced.clone();
         self.emit(effects, &mut unsynced, out);
         if next != state.node || unsynced != state.unsynced {
-            *state = Cow::Owned(Disk {
-                node: next,
-                unsynced,
-            });
+            *state = Cow::Owned(Disk::new(next, unsynced));
         }
     }
 }
 
 impl<P: Protocol> Actor for Adapter<P> {
-    type Msg = P::Msg;
+    type Msg = Arc<P::Msg>;
     type State = Disk<P::State, P::Durable>;
     type Timer = P::Timer;
     type Storage = P::Durable;
@@ -83,7 +85,7 @@ impl<P: Protocol> Actor for Adapter<P> {
             .on_start(self.topology.node_id(id), storage.as_ref(), &mut effects);
         let mut unsynced = None;
         self.emit(effects, &mut unsynced, out);
-        Disk { node, unsynced }
+        Disk::new(node, unsynced)
     }
 
     fn on_msg(
@@ -91,12 +93,13 @@ impl<P: Protocol> Actor for Adapter<P> {
         id: Id,
         state: &mut Cow<Self::State>,
         src: Id,
-        msg: P::Msg,
+        msg: Arc<P::Msg>,
         out: &mut Out<Self>,
     ) {
         let (me, from) = (self.topology.node_id(id), self.topology.node_id(src));
         self.step(state, out, |state, effects| {
-            self.node.on_msg(me, state, from, msg, effects)
+            self.node
+                .on_msg(me, state, from, Arc::unwrap_or_clone(msg), effects)
         });
     }
 

@@ -53,7 +53,7 @@ pub(super) fn actions<S: Spec>(
 ) {
     let topology = system.topology;
     let mut inner = Vec::new();
-    system.inner.actions(&state.actors, &mut inner);
+    system.inner.actions(state.full(), &mut inner);
     for action in inner {
         let allowed = match &action {
             ActorModelAction::Deliver { src, dst, .. } => state
@@ -85,7 +85,7 @@ pub(super) fn next_state<S: Spec>(
     match action {
         SystemAction::Actor(action) => {
             let crash = matches!(action, ActorModelAction::Crash(_));
-            let actors = system.inner.next_state(&state.actors, action)?;
+            let actors = system.inner.next_state(state.full(), action)?;
             Some(SystemState {
                 crashes_used: state.crashes_used + u8::from(crash),
                 ..state.with_actors(actors)
@@ -108,7 +108,7 @@ pub(super) fn next_state<S: Spec>(
                     msg: msg.clone(),
                 })
                 .collect();
-            let mut actors = state.actors.clone();
+            let mut actors = state.full().clone();
             for envelope in lost {
                 actors = system
                     .inner

@@ -43,7 +43,7 @@ impl<S> Clone for Context<S> {
 pub(crate) fn record_out<S: Spec>(
     context: &Context<S>,
     history: &ClientHistory,
-    envelope: Envelope<&Msg<S>>,
+    envelope: Envelope<&Arc<Msg<S>>>,
 ) -> Option<ClientHistory> {
     let src = context.topology.node_id(envelope.src);
     if !src.is_client() {
@@ -59,7 +59,7 @@ pub(crate) fn record_out<S: Spec>(
 pub(crate) fn record_in<S: Spec>(
     context: &Context<S>,
     history: &ClientHistory,
-    envelope: Envelope<&Msg<S>>,
+    envelope: Envelope<&Arc<Msg<S>>>,
 ) -> Option<ClientHistory> {
     let dst = context.topology.node_id(envelope.dst);
     if !dst.is_client() {

@@ -39,6 +39,12 @@ impl<T: Rename> Rename for Option<T> {
     }
 }
 
+impl<T: Rename> Rename for Arc<T> {
+    fn rename(&self, rename: &dyn Fn(NodeId) -> NodeId) -> Self {
+        Arc::new((**self).rename(rename))
+    }
+}
+
 impl<T: Rename> Rename for Vec<T> {
     fn rename(&self, rename: &dyn Fn(NodeId) -> NodeId) -> Self {
         self.iter().map(|v| v.rename(rename)).collect()
@@ -75,6 +81,7 @@ where
     <S::Node as Protocol>::Durable: Rename,
 {
     let actors = &state.actors;
+    let rest = &actors.rest;
     let nodes = state.nodes as usize;
     let clients = actors.actor_states.len() - nodes;
     // order[new] = old client index; position[old] = new client index.
@@ -111,13 +118,13 @@ where
     let total = actors.actor_states.len();
     let actors = ActorModelState::<Adapter<S::Node>, _> {
         actor_states: (0..total)
-            .map(|i| Arc::new(actors.actor_states[reindex(i)].rename(&rename)))
+            .map(|i| actors.actor_states[reindex(i)].rename(&rename))
             .collect(),
         network: rename_network(&actors.network, &rename_id, &rename),
         timers_set: (0..total)
             .map(|i| {
                 let mut timers = Timers::new();
-                for timer in actors.timers_set[reindex(i)].iter() {
+                for timer in rest.timers_set[reindex(i)].iter() {
                     timers.set(timer.rename(&rename));
                 }
                 timers
@@ -126,13 +133,13 @@ where
         random_choices: (0..total)
             .map(|i| {
                 let mut choices = RandomChoices::default();
-                for (key, options) in actors.random_choices[reindex(i)].map.iter() {
+                for (key, options) in rest.random_choices[reindex(i)].map.iter() {
                     choices.insert(key.clone(), options.rename(&rename));
                 }
                 choices
             })
             .collect(),
-        crashed: (0..total).map(|i| actors.crashed[reindex(i)]).collect(),
+        crashed: (0..total).map(|i| rest.crashed[reindex(i)]).collect(),
         history: actors
             .history
             .rename_processes(|p| position[p as usize] as u32),

@@ -17,6 +17,8 @@
 //! - With [`RaftServer::heartbeats`] (real hosts), the `Heartbeat` timer also sends idle
 //!   heartbeats and retransmits requests unanswered for [`RETRANSMIT_AFTER_TICKS`] periods.
 
+use std::sync::Arc;
+
 use super::{RaftServer, Role, ServerState, Step, HEARTBEAT, RETRANSMIT_AFTER_TICKS};
 use crate::protocol::NodeId;
 use crate::raft::{Entry, Index, RaftMsg, Term, Timer};
@@ -56,7 +58,7 @@ impl RaftServer {
                 term: *current_term,
                 prev_log_index,
                 prev_log_term,
-                entries: log[prev_log_index as usize..].to_vec(),
+                entries: Arc::from(&log[prev_log_index as usize..]),
                 leader_commit: *commit_index,
             },
         );
@@ -90,7 +92,7 @@ impl RaftServer {
         leader: NodeId,
         term: Term,
         (prev_log_index, prev_log_term): (Index, Term),
-        entries: Vec<Entry>,
+        entries: Arc<[Entry]>,
         leader_commit: Index,
         step: &mut Step,
     ) {
@@ -113,13 +115,13 @@ impl RaftServer {
             return;
         }
         let last_new = prev_log_index + entries.len() as Index;
-        for (index, entry) in (prev_log_index + 1..).zip(entries) {
+        for (index, entry) in (prev_log_index + 1..).zip(entries.iter()) {
             match state.term_at(index) {
                 Some(existing) if existing == entry.term => continue,
                 Some(_) => state.log.truncate(index as usize - 1),
                 None => {}
             }
-            state.log.push(entry);
+            state.log.push(entry.clone());
             step.persist();
         }
         if leader_commit > state.commit_index {

@@ -1,0 +1,153 @@
+//! [`Packed`]: how a [`SystemState`](super::SystemState) keeps stateright's `ActorModelState`
+//! while it waits in a search's queue.
+//!
+//! A breadth-first search holds its whole frontier as full states, so bytes per state are what
+//! bound a check's memory. stateright's `ActorModelState` gives every actor a timer set, a map of
+//! random choices (each a hash table with its own 32-byte hasher seed: 64 bytes before any
+//! entry), a crashed flag and a storage slot, four vectors allocated anew in every successor
+//! although a transition rarely changes them. [`Packed`] keeps timers, choices and flags in one
+//! shared [`Rest`] and the storage in another `Arc`, each shared with the parent state whenever
+//! it is equal, and keeps the parts that change at every step (the actors' states, themselves
+//! shared `Arc`s, the network and the history) as they are.
+//!
+//! stateright's `ActorModel` computes actions and successors from a full `ActorModelState`:
+//! [`Packed::unpack`] rebuilds one (the clone stateright's own `next_state` makes anyway), once
+//! per expanded state (the caller caches it), and [`Packed::pack`] stores a successor.
+//! `Hash` and `Eq` see the same fields, in the same order, as `ActorModelState`'s own: a packed
+//! state has the fingerprint its full state has, so the search visits exactly the same states.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use stateright::actor::{Actor, ActorModelState, Network, RandomChoices, Timers};
+
+/// The per-actor parts of an `ActorModelState` that transitions rarely change. (Storage is kept
+/// apart: a protocol that syncs at every vote changes it far more often than these.)
+pub(crate) struct Rest<A: Actor> {
+    /// Armed timers, per actor.
+    pub(crate) timers_set: Vec<Timers<A::Timer>>,
+    /// Pending random choices, per actor.
+    pub(crate) random_choices: Vec<RandomChoices<A::Random>>,
+    /// Whether each actor is crashed.
+    pub(crate) crashed: Vec<bool>,
+}
+
+impl<A: Actor> PartialEq for Rest<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.timers_set == other.timers_set
+            && self.random_choices == other.random_choices
+            && self.crashed == other.crashed
+    }
+}
+
+/// `fresh` if it differs from `parent`, else `parent` shared.
+fn share<T: PartialEq>(fresh: T, parent: Option<&Arc<T>>) -> Arc<T> {
+    match parent {
+        Some(parent) if **parent == fresh => Arc::clone(parent),
+        _ => Arc::new(fresh),
+    }
+}
+
+/// An `ActorModelState` with its rarely changing parts shared. See the [module docs](self).
+pub(crate) struct Packed<A: Actor, H> {
+    /// Every actor's state.
+    pub(crate) actor_states: Vec<Arc<A::State>>,
+    /// The messages in flight.
+    pub(crate) network: Network<A::Msg>,
+    /// The recorded history.
+    pub(crate) history: H,
+    /// Timers, random choices, crashed flags.
+    pub(crate) rest: Arc<Rest<A>>,
+    /// What each actor saved (synced).
+    pub(crate) actor_storages: Arc<Vec<Option<A::Storage>>>,
+}
+
+impl<A: Actor, H: Clone> Packed<A, H> {
+    /// Packs `full`, sharing `parent`'s [`Rest`] and storage where `full`'s are equal to them.
+    pub(crate) fn pack(full: ActorModelState<A, H>, parent: Option<&Self>) -> Self {
+        let ActorModelState {
+            actor_states,
+            network,
+            timers_set,
+            random_choices,
+            crashed,
+            history,
+            actor_storages,
+        } = full;
+        let rest = Rest {
+            timers_set,
+            random_choices,
+            crashed,
+        };
+        Packed {
+            actor_states,
+            network,
+            history,
+            rest: share(rest, parent.map(|p| &p.rest)),
+            actor_storages: share(actor_storages, parent.map(|p| &p.actor_storages)),
+        }
+    }
+
+    /// The full state stateright's `ActorModel` works on.
+    pub(crate) fn unpack(&self) -> ActorModelState<A, H> {
+        ActorModelState {
+            actor_states: self.actor_states.clone(),
+            network: self.network.clone(),
+            timers_set: self.rest.timers_set.clone(),
+            random_choices: self.rest.random_choices.clone(),
+            crashed: self.rest.crashed.clone(),
+            history: self.history.clone(),
+            actor_storages: Vec::clone(&self.actor_storages),
+        }
+    }
+}
+
+impl<A: Actor, H: Clone> Clone for Packed<A, H> {
+    fn clone(&self) -> Self {
+        Packed {
+            actor_states: self.actor_states.clone(),
+            network: self.network.clone(),
+            history: self.history.clone(),
+            rest: Arc::clone(&self.rest),
+            actor_storages: Arc::clone(&self.actor_storages),
+        }
+    }
+}
+
+/// The order of `ActorModelState`'s own `Hash`, so that fingerprints do not change.
+impl<A: Actor, H: Hash> Hash for Packed<A, H> {
+    fn hash<Hs: Hasher>(&self, state: &mut Hs) {
+        self.actor_states.hash(state);
+        self.history.hash(state);
+        self.rest.timers_set.hash(state);
+        self.rest.random_choices.hash(state);
+        self.network.hash(state);
+        self.rest.crashed.hash(state);
+        self.actor_storages.hash(state);
+    }
+}
+
+impl<A: Actor, H: PartialEq> PartialEq for Packed<A, H> {
+    fn eq(&self, other: &Self) -> bool {
+        self.actor_states == other.actor_states
+            && self.history == other.history
+            && self.network == other.network
+            && (Arc::ptr_eq(&self.rest, &other.rest) || *self.rest == *other.rest)
+            && self.actor_storages == other.actor_storages
+    }
+}
+
+impl<A: Actor, H: fmt::Debug> fmt::Debug for Packed<A, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorModelState")
+            .field("actor_states", &self.actor_states)
+            .field("history", &self.history)
+            .field("timers_set", &self.rest.timers_set)
+            .field("random_choices", &self.rest.random_choices)
+            .field("network", &self.network)
+            .field("crashed", &self.rest.crashed)
+            .field("storages", &self.actor_storages)
+            .finish()
+    }
+}
