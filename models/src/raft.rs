@@ -52,6 +52,7 @@ mod properties;
 mod server;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
