@@ -39,7 +39,7 @@ pub use durable::{DurableStore, UNSYNCED_FILE};
 pub use error::NodeError;
 pub use event_loop::serve;
 pub use host::{Host, NodeOptions};
-pub use journal::{durable_hash, hash_text, DurableHasher, InputJournal, JOURNAL_FILE};
+pub use journal::{InputJournal, JOURNAL_FILE};
 pub use registry::{serve_named, NODE_NAMES};
 pub use virtual_clock::{ClockSetting, VirtualClock, VirtualNanos, RATE_RANGE};
 pub use wire::body_text;

@@ -19,6 +19,8 @@
 //!   time limit and symmetry; the only stateright actor adapter lives here;
 //! - [`check`](mod@check): [`CheckRequest`] → [`CheckOutcome`] (verdicts, statistics,
 //!   counterexample [`Trace`]s), and their text rendering;
+//! - [`digest`]: the 128-bit digest a node host journals its durable writes by, and
+//!   `splitbrain validate` compares the model's with;
 //! - [`lift`]: a deployed node's real run lifted onto its spec ([`Lift`], [`Judge`]), so the
 //!   spec's properties judge every state of it (what `splitbrain validate` uses);
 //! - `catalog.rs`: the registry behind [`catalog()`], [`check()`] and [`explore`];
@@ -45,6 +47,7 @@
 mod catalog;
 pub mod check;
 pub mod crdt;
+pub mod digest;
 mod error;
 pub mod hash_ring;
 pub mod hat;

@@ -11,6 +11,8 @@
 //! Map of this module, in reading order:
 //! - the vocabulary (here): [`Entry`], [`Op`], [`RaftMsg`], [`Msg`], [`Timer`], [`Persistent`],
 //!   the bug names;
+//! - [`Log`] (`log.rs`): the log, shared between the state and what is persisted, with its
+//!   digest chained entry by entry;
 //! - [`RaftServer`], [`ServerState`], [`Role`], [`Progress`] (`server.rs`): the server, its
 //!   state, the `Protocol` handlers, stepping down and persisting; its children:
 //!   - `server/election.rs`: election timeouts, `request_vote` (§5.2, §5.4.1), becoming leader;
@@ -43,6 +45,7 @@
 
 mod deploy;
 mod lift;
+mod log;
 mod model;
 mod node;
 mod properties;
@@ -53,6 +56,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use log::Log;
 pub use model::Raft;
 pub use node::{RaftNode, RaftNodeState};
 pub use server::{Progress, RaftServer, Role, ServerState, SYNC_EVERY};
@@ -313,9 +317,9 @@ pub struct Persistent {
     pub current_term: Term,
     /// The candidate that received its vote in the current term.
     pub voted_for: Option<NodeId>,
-    /// The log. Shared: stateright copies every actor's storage into every successor state, and
-    /// the log changes far less often than states are generated.
-    pub log: Arc<[Entry]>,
+    /// The log, shared with the server's state (see [`Log`]): persisting it copies nothing, and
+    /// its digest is chained entry by entry.
+    pub log: Log,
 }
 
 #[cfg(test)]

@@ -13,15 +13,21 @@
 //! Reading back ([`DurableStore::load_hashed`]) takes the last complete line of the unsynced
 //! file (a torn last line is no write), else `durable.json`, and makes it the synced value: the
 //! OS flushes what it kept, and the recovered node starts with nothing unsynced.
+//!
+//! Every write, sync and load also returns the [`durable_digest`] of the value, which the input
+//! journal names it by: a digest of the value (its `Hash`), not of the bytes, so that validation
+//! computes the same one from the model's value without serializing it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use std::hash::Hash;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use splitbrain_models::digest::{durable_digest, Digest};
 
-use super::journal::durable_hash;
 use super::NodeError;
 
 /// The file of written but unsynced values in a node's data directory.
@@ -31,8 +37,8 @@ pub const UNSYNCED_FILE: &str = "durable.unsynced.jsonl";
 #[derive(Debug)]
 pub struct DurableStore {
     dir: PathBuf,
-    /// The bytes of the last write not synced yet.
-    pending: Option<Vec<u8>>,
+    /// The bytes of the last write not synced yet, and the digest of its value.
+    pending: Option<(Vec<u8>, Digest)>,
 }
 
 impl DurableStore {
@@ -61,25 +67,28 @@ impl DurableStore {
     /// The value a restart recovers, or `None` on a fresh directory (see [`load_hashed`]).
     ///
     /// [`load_hashed`]: DurableStore::load_hashed
-    pub fn load<D: DeserializeOwned>(&mut self) -> Result<Option<D>, NodeError> {
+    pub fn load<D: DeserializeOwned + Hash>(&mut self) -> Result<Option<D>, NodeError> {
         Ok(self.load_hashed()?.map(|(value, _)| value))
     }
 
     /// The value a restart recovers — the last complete unsynced write, else the synced value —
-    /// and the [`durable_hash`] of its bytes, or `None` on a fresh directory. A recovered
-    /// unsynced write is synced first.
-    pub fn load_hashed<D: DeserializeOwned>(&mut self) -> Result<Option<(D, u64)>, NodeError> {
+    /// and its [`durable_digest`], or `None` on a fresh directory. A recovered unsynced write is
+    /// synced first.
+    pub fn load_hashed<D: DeserializeOwned + Hash>(
+        &mut self,
+    ) -> Result<Option<(D, Digest)>, NodeError> {
         let unsynced_path = self.unsynced_path();
         let unsynced = read_if_exists(&unsynced_path)?.unwrap_or_default();
         if let Some(last) = last_complete_line(&unsynced) {
-            let value = serde_json::from_slice(last).map_err(|error| NodeError::DurableFormat {
-                path: unsynced_path,
-                error,
-            })?;
+            let value: D =
+                serde_json::from_slice(last).map_err(|error| NodeError::DurableFormat {
+                    path: unsynced_path,
+                    error,
+                })?;
             let bytes = last.to_vec();
-            let hash = durable_hash(&bytes);
             self.replace_synced(&bytes)?;
-            return Ok(Some((value, hash)));
+            let digest = durable_digest(&value);
+            return Ok(Some((value, digest)));
         }
         if !unsynced.is_empty() {
             // A torn first write and nothing whole before it: no write survived. Left in
@@ -91,15 +100,17 @@ impl DurableStore {
         let Some(text) = read_if_exists(&path)? else {
             return Ok(None);
         };
-        let hash = durable_hash(&text);
         serde_json::from_slice(&text)
-            .map(|value| Some((value, hash)))
+            .map(|value: D| {
+                let digest = durable_digest(&value);
+                Some((value, digest))
+            })
             .map_err(|error| NodeError::DurableFormat { path, error })
     }
 
-    /// Writes `value` without syncing it (appended to the unsynced file); returns the
-    /// [`durable_hash`] of its bytes.
-    pub fn write<D: Serialize>(&mut self, value: &D) -> Result<u64, NodeError> {
+    /// Writes `value` without syncing it (appended to the unsynced file); returns its
+    /// [`durable_digest`].
+    pub fn write<D: Serialize + Hash>(&mut self, value: &D) -> Result<Digest, NodeError> {
         let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
         let path = self.unsynced_path();
         let mut line = Vec::with_capacity(bytes.len() + 1);
@@ -111,28 +122,28 @@ impl DurableStore {
             .open(&path)
             .and_then(|mut file| file.write_all(&line))
             .map_err(|error| NodeError::Durable { path, error })?;
-        let hash = durable_hash(&bytes);
-        self.pending = Some(bytes);
-        Ok(hash)
+        let digest = durable_digest(value);
+        self.pending = Some((bytes, digest));
+        Ok(digest)
     }
 
-    /// Makes the last write durable; returns the [`durable_hash`] of what it synced, or `None`
-    /// when nothing was written since the last sync.
-    pub fn sync(&mut self) -> Result<Option<u64>, NodeError> {
-        let Some(bytes) = self.pending.take() else {
+    /// Makes the last write durable; returns the [`durable_digest`] of what it synced, or
+    /// `None` when nothing was written since the last sync.
+    pub fn sync(&mut self) -> Result<Option<Digest>, NodeError> {
+        let Some((bytes, digest)) = self.pending.take() else {
             return Ok(None);
         };
         self.replace_synced(&bytes)?;
-        Ok(Some(durable_hash(&bytes)))
+        Ok(Some(digest))
     }
 
-    /// Writes and syncs `value` in one step, durably, before returning; returns the
-    /// [`durable_hash`] of its bytes.
-    pub fn save<D: Serialize>(&mut self, value: &D) -> Result<u64, NodeError> {
+    /// Writes and syncs `value` in one step, durably, before returning; returns its
+    /// [`durable_digest`].
+    pub fn save<D: Serialize + Hash>(&mut self, value: &D) -> Result<Digest, NodeError> {
         let bytes = serde_json::to_vec(value).expect("durable values serialize to JSON");
         self.pending = None;
         self.replace_synced(&bytes)?;
-        Ok(durable_hash(&bytes))
+        Ok(durable_digest(value))
     }
 
     /// Replaces `durable.json` with `bytes` atomically and durably, then empties the unsynced
@@ -222,7 +233,7 @@ mod tests {
         assert_eq!(fs::metadata(restarted.unsynced_path()).unwrap().len(), 0);
         assert_eq!(restarted.load::<Vec<u32>>().unwrap(), Some(vec![2]));
         store.write(&vec![3u32]).unwrap();
-        assert_eq!(store.sync().unwrap(), Some(durable_hash(b"[3]")));
+        assert_eq!(store.sync().unwrap(), Some(durable_digest(&vec![3u32])));
         assert_eq!(store.sync().unwrap(), None, "nothing written since");
         assert_eq!(fs::metadata(store.unsynced_path()).unwrap().len(), 0);
     }

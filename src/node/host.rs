@@ -13,6 +13,7 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
+use splitbrain_models::digest::digest_text;
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::{Deployable, Effects, NodeId};
 use tokio::time::Instant;
@@ -196,10 +197,11 @@ impl<P: Deployable> Host<P> {
             return Ok(vec![reply]);
         }
         let protocol = P::deploy(me, &nodes, self.options.bug.as_deref())?;
-        let recovered: Option<(P::Durable, u64)> = match &mut self.store {
-            Some(store) => store.load_hashed()?,
-            None => None,
-        };
+        let recovered: Option<(P::Durable, splitbrain_models::digest::Digest)> =
+            match &mut self.store {
+                Some(store) => store.load_hashed()?,
+                None => None,
+            };
         if recovered.is_some() {
             note(format_args!(
                 "{me}: recovered durable state from the data directory"
@@ -221,7 +223,7 @@ impl<P: Deployable> Host<P> {
                 "bug": self.options.bug,
                 "seed": self.options.seed,
                 "recovered": recovered.as_ref().map(|(d, _)| d),
-                "recovered_hash": recovered.as_ref().map(|(_, h)| journal::hash_text(*h)),
+                "recovered_hash": recovered.as_ref().map(|(_, d)| digest_text(*d)),
             });
             journal.begin(&format!("\"start\":{start},{head}"));
             journal.field("reply", &reply_field);

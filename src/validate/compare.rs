@@ -4,7 +4,9 @@
 //! Sends compare recipient and body text byte for byte (the expected body is rendered with the
 //! host's own function, [`body_text`]); timers compare the timer and check that the drawn delay
 //! lies in the requested range; choices compare key and options; the durable write compares the
-//! [`durable_hash`] of the last `Persist` with the hash the host wrote.
+//! [`durable_digest`] of the last `Persist` with the digest the host wrote: a 128-bit digest of
+//! the value computed from its `Hash` on both sides (why that is sound: see
+//! [`splitbrain_models::digest`]), so the model's value is never serialized to compare it.
 
 use std::ops::Range;
 use std::time::Duration;
@@ -12,10 +14,10 @@ use std::time::Duration;
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::Deployable;
 
+use splitbrain_models::digest::{digest_text, durable_digest, Digest};
+
 use super::journal::Fx;
-#[cfg(doc)]
-use crate::node::durable_hash;
-use crate::node::{body_text, hash_text, DurableHasher};
+use crate::node::body_text;
 
 /// One effect the model's code requested, rendered for comparison.
 pub(crate) enum Expected<P: Deployable> {
@@ -39,10 +41,10 @@ pub(crate) enum Expected<P: Deployable> {
 /// The rendered effects of one call, the hash of its last `Persist`, and its disk steps.
 pub(crate) struct Rendered<P: Deployable> {
     pub(crate) effects: Vec<Expected<P>>,
-    pub(crate) persist: Option<u64>,
+    pub(crate) persist: Option<Digest>,
     /// `None`: no `Sync`; `Some(Some(h))`: the last `Sync` made this call's write `h`
     /// durable; `Some(None)`: it synced an earlier call's write.
-    pub(crate) sync: Option<Option<u64>>,
+    pub(crate) sync: Option<Option<Digest>>,
     /// The writes and syncs, in order.
     pub(crate) disk: Vec<DiskStep>,
 }
@@ -51,7 +53,7 @@ pub(crate) struct Rendered<P: Deployable> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DiskStep {
     /// A `Persist` of the value with this hash.
-    Write(u64),
+    Write(Digest),
     /// A `Sync`.
     Sync,
 }
@@ -60,17 +62,9 @@ pub(crate) enum DiskStep {
 pub(crate) struct Journaled<'j, 'a> {
     pub(crate) fx: &'j [Fx<'a>],
     /// The hash of the last value it wrote.
-    pub(crate) persisted: Option<u64>,
+    pub(crate) persisted: Option<Digest>,
     /// The hash of what it synced.
-    pub(crate) synced: Option<u64>,
-}
-
-/// The [`durable_hash`] of `durable`'s JSON, as the host writes it, serialized straight into
-/// the hasher.
-pub(crate) fn hash_durable(durable: &impl serde::Serialize) -> u64 {
-    let mut hasher = DurableHasher::default();
-    let _ = serde_json::to_writer(&mut hasher, durable);
-    hasher.finish()
+    pub(crate) synced: Option<Digest>,
 }
 
 fn json(value: &impl serde::Serialize) -> String {
@@ -105,7 +99,7 @@ pub(crate) fn render<P: Deployable>(effects: Vec<Effect<P>>) -> Rendered<P> {
                 options: json(&options),
             }),
             Effect::Persist(durable) => {
-                let hash = hash_durable(&durable);
+                let hash = durable_digest(&durable);
                 out.persist = Some(hash);
                 written_here = Some(hash);
                 out.disk.push(DiskStep::Write(hash));
@@ -182,19 +176,19 @@ pub(crate) fn show_actual(f: &Fx<'_>) -> String {
     }
 }
 
-fn show_persist(hash: Option<u64>) -> Option<String> {
-    hash.map(|h| format!("persist (durable value hash {})", hash_text(h)))
+fn show_persist(hash: Option<Digest>) -> Option<String> {
+    hash.map(|h| format!("persist (durable value digest {})", digest_text(h)))
 }
 
-fn show_sync(hash: Option<u64>) -> Option<String> {
-    hash.map(|h| format!("sync (durable value hash {})", hash_text(h)))
+fn show_sync(hash: Option<Digest>) -> Option<String> {
+    hash.map(|h| format!("sync (durable value digest {})", digest_text(h)))
 }
 
-/// Compares the model's effects (`expected_sync`: the hash its sync makes durable) with the
+/// Compares the model's effects (`expected_sync`: the digest its sync makes durable) with the
 /// journaled ones; `None` when they agree.
 pub(crate) fn compare<P: Deployable>(
     expected: &Rendered<P>,
-    expected_sync: Option<u64>,
+    expected_sync: Option<Digest>,
     journaled: &Journaled<'_, '_>,
 ) -> Option<Mismatch> {
     let (actual, persisted, synced) = (journaled.fx, journaled.persisted, journaled.synced);
@@ -255,7 +249,7 @@ mod tests {
     use splitbrain_models::raft::{RaftMsg, RaftServer, Timer};
     use splitbrain_models::NodeId;
 
-    fn journaled<'j, 'a>(fx: &'j [Fx<'a>], persisted: Option<u64>) -> Journaled<'j, 'a> {
+    fn journaled<'j, 'a>(fx: &'j [Fx<'a>], persisted: Option<Digest>) -> Journaled<'j, 'a> {
         Journaled {
             fx,
             persisted,
@@ -327,7 +321,7 @@ mod tests {
     #[test]
     fn a_write_the_node_did_not_sync_disagrees_with_a_model_that_syncs_it() {
         let durable = splitbrain_models::raft::Persistent::default();
-        let hash = hash_durable(&durable);
+        let hash = durable_digest(&durable);
         let synced = render::<RaftServer>(vec![Effect::Persist(durable), Effect::Sync]);
         assert_eq!(synced.sync, Some(Some(hash)));
         let unsynced = Journaled {

@@ -17,6 +17,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 
+use splitbrain_models::digest::{durable_digest, Digest};
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::{Deployable, Effects, NodeId};
 
@@ -45,12 +46,12 @@ pub(crate) struct Snapshot<P: Deployable> {
     pub(crate) timers: BTreeSet<P::Timer>,
     pub(crate) choices: BTreeMap<String, Vec<P::Timer>>,
     /// The hash of the last value written (what a plain kill recovers).
-    pub(crate) persisted: Option<u64>,
+    pub(crate) persisted: Option<Digest>,
     /// The hash of the last value synced.
-    pub(crate) synced: Option<u64>,
+    pub(crate) synced: Option<Digest>,
     /// The hashes written since the last sync, in order: a crash that loses unsynced writes
     /// recovers the synced value or, with a torn tail, one of these.
-    pub(crate) unsynced: Vec<u64>,
+    pub(crate) unsynced: Vec<Digest>,
 }
 
 impl<P: Deployable> Snapshot<P> {
@@ -67,13 +68,13 @@ impl<P: Deployable> Snapshot<P> {
     }
 
     /// The node wrote the value hashed `hash`.
-    pub(crate) fn wrote(&mut self, hash: u64) {
+    pub(crate) fn wrote(&mut self, hash: Digest) {
         self.persisted = Some(hash);
         self.unsynced.push(hash);
     }
 
     /// The node synced its last write; the hash synced (`None`: nothing was unsynced).
-    pub(crate) fn sync(&mut self) -> Option<u64> {
+    pub(crate) fn sync(&mut self) -> Option<Digest> {
         let last = self.unsynced.last().copied()?;
         self.synced = Some(last);
         self.unsynced.clear();
@@ -82,14 +83,14 @@ impl<P: Deployable> Snapshot<P> {
 
     /// Whether a restart may recover the value hashed `hash`: the last write (a kill), the
     /// synced value or an unsynced write (a crash that loses unsynced writes, whole or torn).
-    pub(crate) fn may_recover(&self, hash: Option<u64>) -> bool {
+    pub(crate) fn may_recover(&self, hash: Option<Digest>) -> bool {
         hash == self.persisted
             || hash == self.synced
             || hash.is_some_and(|h| self.unsynced.contains(&h))
     }
 
     /// The node restarted with the value hashed `hash`, synced.
-    pub(crate) fn recovered(&mut self, hash: Option<u64>) {
+    pub(crate) fn recovered(&mut self, hash: Option<Digest>) {
         self.persisted = hash;
         self.synced = hash;
         self.unsynced.clear();
@@ -130,7 +131,7 @@ pub(crate) fn apply_effects<P: Deployable>(
                 }
             }
             Effect::Persist(durable) => {
-                snapshot.wrote(super::compare::hash_durable(durable));
+                snapshot.wrote(durable_digest(durable));
                 persisted = true;
             }
             Effect::Sync => {
@@ -196,7 +197,7 @@ pub(crate) fn search<P: Deployable>(
     me: NodeId,
     start: &Snapshot<P>,
     lost: &[(NodeId, P::Msg)],
-    target: Option<u64>,
+    target: Option<Digest>,
     limits: Limits,
 ) -> Search<P> {
     let mut queue: VecDeque<(Snapshot<P>, usize, Vec<BridgeInput<P>>)> = VecDeque::new();

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use splitbrain_models::digest::{parse_digest, Digest};
 
 use super::ValidateError;
 
@@ -35,7 +36,7 @@ pub(crate) struct Start<'a> {
     /// The durable value it recovered.
     #[serde(borrow, default)]
     pub(crate) recovered: Option<&'a RawValue>,
-    /// The hash of that value's file.
+    /// That value's durable digest.
     #[serde(borrow, default)]
     pub(crate) recovered_hash: Option<Cow<'a, str>>,
 }
@@ -84,10 +85,10 @@ pub(crate) struct Entry<'a> {
     pub(crate) line: usize,
     pub(crate) input: Input<'a>,
     pub(crate) fx: Vec<Fx<'a>>,
-    /// The hash of the last value the call wrote.
-    pub(crate) persist: Option<u64>,
-    /// The hash of what the call's sync made durable.
-    pub(crate) sync: Option<u64>,
+    /// The digest of the last value the call wrote.
+    pub(crate) persist: Option<Digest>,
+    /// The digest of what the call's sync made durable.
+    pub(crate) sync: Option<Digest>,
     pub(crate) reply: Option<Reply<'a>>,
 }
 
@@ -156,11 +157,21 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValu
     <&RawValue>::deserialize(d).map(Some)
 }
 
-/// Parses a hash as the journal writes it (16 hex digits).
-pub(crate) fn parse_hash(text: &str) -> Option<u64> {
-    (text.len() == 16)
-        .then(|| u64::from_str_radix(text, 16).ok())
-        .flatten()
+/// Parses the durable digest in field `field`, as the journal writes it (32 hex digits); the
+/// error says what was expected, and names the older format (a 64-bit hash of the value's JSON,
+/// 16 digits) when it is that.
+pub(crate) fn parse_digest_field(field: &str, text: &str) -> Result<Digest, String> {
+    parse_digest(text).ok_or_else(|| {
+        if text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            format!(
+                "{field} {text:?} is a 64-bit hash of the value's JSON, as journals written \
+                 before 2026-12-07 named durable values; this splitbrain expects a 128-bit \
+                 digest of the value (32 hex digits): re-record the run with this splitbrain"
+            )
+        } else {
+            format!("{field} {text:?}: expected a durable digest (32 hex digits)")
+        }
+    })
 }
 
 /// Parses `text`, the contents of `file`; errors name the file and line.
@@ -242,19 +253,13 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
                 }
             });
         }
-        let persist =
-            match e.persist {
-                None => None,
-                Some(text) => Some(parse_hash(&text).ok_or_else(|| {
-                    malformed(format!("persist {text:?}: expected 16 hex digits"))
-                })?),
-            };
+        let persist = match e.persist {
+            None => None,
+            Some(text) => Some(parse_digest_field("persist", &text).map_err(malformed)?),
+        };
         let sync = match e.sync {
             None => None,
-            Some(text) => Some(
-                parse_hash(&text)
-                    .ok_or_else(|| malformed(format!("sync {text:?}: expected 16 hex digits")))?,
-            ),
+            Some(text) => Some(parse_digest_field("sync", &text).map_err(malformed)?),
         };
         entries.push(Entry {
             line,
@@ -278,7 +283,7 @@ mod tests {
     #[test]
     fn every_kind_of_input_parses_with_its_effects() {
         let text = r#"{"start":{"bug":null,"me":"n0","node":"raft","nodes":["n0","n1"],"recovered":null,"recovered_hash":null,"seed":1},"m":0,"reply":{"to":"c0","body":{"type":"init_ok"}},"fx":[{"set":"Election","ns":5}]}
-{"m":6,"fx":[{"send":"c3","body":{"code":11,"type":"error"}}],"persist":"00000000000000ab"}
+{"m":6,"fx":[{"send":"c3","body":{"code":11,"type":"error"}}],"persist":"000000000000000000000000000000ab"}
 {"timer":"Heartbeat","fx":[{"cancel":"Election"},{"choose":"k","options":[1,2]}]}
 {"pick":{"key":"k","timer":2}}
 {"timer":null,"fx":[{"set":null,"ns":1}]}
@@ -322,5 +327,24 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("data/n0/journal.jsonl:2:"), "{err}");
+    }
+
+    #[test]
+    fn a_journal_of_the_older_64_bit_hash_format_is_refused_naming_the_line_and_the_format() {
+        let err = parse(
+            "{\"m\":1}\n{\"m\":2,\"persist\":\"9e1f04c2d05b7a31\"}\n",
+            Path::new("data/n0/journal.jsonl"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("data/n0/journal.jsonl:2:"), "{err}");
+        assert!(
+            err.contains("64-bit hash") && err.contains("32 hex digits"),
+            "{err}"
+        );
+        let err = parse("{\"m\":2,\"sync\":\"xyz\"}\n", Path::new("j"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a durable digest"), "{err}");
     }
 }

@@ -97,3 +97,33 @@ fn a_directory_that_is_not_a_run_is_an_error() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("/nonexistent/run"), "{stderr}");
 }
+
+#[test]
+fn a_journal_naming_durable_values_by_the_older_64_bit_hash_is_an_error_naming_line_and_format() {
+    let dir = store(
+        Some(MESSAGES),
+        &format!("{START}\n{{\"m\":3,\"persist\":\"9e1f04c2d05b7a31\"}}\n"),
+    );
+    let (code, stderr) = validate_text(dir.path(), &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("n0/journal.jsonl:2:"), "{stderr}");
+    assert!(
+        stderr.contains("64-bit hash") && stderr.contains("32 hex digits"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_recovered_value_its_digest_does_not_name_is_an_error_never_a_verdict() {
+    let start = START.replace(
+        r#""recovered":null,"recovered_hash":null"#,
+        r#""recovered":[3],"recovered_hash":"000000000000000000000000000000ab""#,
+    );
+    let dir = store(Some(MESSAGES), &format!("{start}\n"));
+    let (code, stderr) = validate_text(dir.path(), &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("n0/journal.jsonl:1:") && stderr.contains("not the digest of"),
+        "{stderr}"
+    );
+}

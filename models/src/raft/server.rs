@@ -24,12 +24,11 @@ mod state_machine;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Entry, Index, Msg, Persistent, RaftMsg, Term, Timer};
+use super::{Index, Log, Msg, Persistent, RaftMsg, Term, Timer};
 use crate::maelstrom::{KafkaStore, TxnStore};
 use crate::protocol::{Effects, NodeId, NodeSet, Protocol};
 
@@ -94,7 +93,7 @@ pub struct ServerState {
     /// Persistent: the candidate voted for in the current term.
     pub voted_for: Option<NodeId>,
     /// Persistent: the log (index 1 is `log[0]`).
-    pub log: Vec<Entry>,
+    pub log: Log,
     /// Follower, candidate or leader, with the role's own state.
     pub role: Role,
     /// The highest index known to be committed.
@@ -182,7 +181,7 @@ impl ServerState {
         Persistent {
             current_term: self.current_term,
             voted_for: self.voted_for,
-            log: Arc::from(self.log.as_slice()),
+            log: self.log.clone(),
         }
     }
 }
@@ -293,7 +292,7 @@ impl Protocol for RaftServer {
         ServerState {
             current_term: persistent.current_term,
             voted_for: persistent.voted_for,
-            log: persistent.log.to_vec(),
+            log: persistent.log,
             ..ServerState::default()
         }
     }

@@ -2,6 +2,7 @@
 //! could not journal. A bounded search (`gap.rs`) finds them, and they are replayed on the node
 //! for real, their states judged like any other.
 
+use splitbrain_models::digest::Digest;
 use splitbrain_models::lift::Touch;
 use splitbrain_models::protocol::Effect;
 use splitbrain_models::{Lift, NodeId};
@@ -19,7 +20,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         &mut self,
         x: usize,
         line: usize,
-        target: Option<u64>,
+        target: Option<Digest>,
     ) -> Result<(), ValidateError> {
         let node = &self.nodes[x];
         let what = format!(

@@ -2,12 +2,13 @@
 //! gone; what it wrote and what was delivered to it but never journaled lost with it), starts
 //! from the durable value it recovered, and consumes its deliveries in order (stdin is a pipe).
 
+use splitbrain_models::digest::{digest_text, durable_digest};
 use splitbrain_models::lift::Touch;
 use splitbrain_models::Effects;
 use splitbrain_models::Lift;
 
 use super::super::compare::Mismatch;
-use super::super::journal::{parse_hash, Entry, MsgRef, Start};
+use super::super::journal::{parse_digest_field, Entry, MsgRef, Start};
 use super::super::ValidateError;
 use super::path::{endpoint_name, Step};
 use super::{body_type, node_id, InputMessage, Join, Lost, Output};
@@ -140,14 +141,27 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         };
         let recovered_hash = match &start.recovered_hash {
             None => None,
-            Some(text) => Some(parse_hash(text).ok_or_else(|| {
-                self.malformed(
-                    x,
-                    entry.line,
-                    format!("recovered_hash {text:?}: not a hash"),
-                )
-            })?),
+            Some(text) => Some(
+                parse_digest_field("recovered_hash", text)
+                    .map_err(|what| self.malformed(x, entry.line, what))?,
+            ),
         };
+        // The journal names the recovered value by its digest, and holds the value too: they
+        // must agree, or every digest this journal holds means something else to this build
+        // (durable types that hash differently) and no comparison of them could be trusted.
+        let computed = recovered.as_ref().map(durable_digest);
+        if computed.is_some() && computed != recovered_hash {
+            return Err(self.malformed(
+                x,
+                entry.line,
+                format!(
+                    "recovered_hash {} is not the digest of `recovered` ({}): the journal was \
+                     written by a splitbrain whose durable values hash differently, or edited",
+                    start.recovered_hash.as_deref().unwrap_or("null"),
+                    computed.map_or("null".to_string(), digest_text),
+                ),
+            ));
+        }
         if !self.nodes[x].snap.may_recover(recovered_hash) {
             self.bridge(x, entry.line, recovered_hash)?;
             if self.stopped() {

@@ -80,7 +80,6 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             id,
             line: entry.line,
         });
-        let input = self.describe_input(self.steps.len());
         let msg = match parsed {
             Ok(msg) => msg,
             Err(e) => {
@@ -94,11 +93,13 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                     expected: Vec::new(),
                     actual: entry.fx.iter().map(compare::show_actual).collect(),
                 };
+                let input = self.describe_input(self.steps.len());
                 self.diverge(x, entry.line, input, id, None, mismatch);
                 return Ok(());
             }
         };
-        if !self.ready(x, entry, &input, id)? {
+        // The step's description is built only if it diverges: most steps never need it.
+        if !self.ready(x, entry, |j| j.describe_input(j.steps.len()), id)? {
             return Ok(());
         }
         let node = &mut self.nodes[x];
@@ -117,7 +118,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         &mut self,
         x: usize,
         entry: &Entry<'a>,
-        input: &str,
+        input: impl FnOnce(&Self) -> String,
         id: Option<u64>,
     ) -> Result<bool, ValidateError> {
         if !self.nodes[x].up {
@@ -129,7 +130,8 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 expected: Vec::new(),
                 actual: entry.fx.iter().map(compare::show_actual).collect(),
             };
-            self.diverge(x, entry.line, input.to_string(), id, None, mismatch);
+            let input = input(self);
+            self.diverge(x, entry.line, input, id, None, mismatch);
             return Ok(false);
         }
         if self.nodes[x].suspended {
@@ -227,7 +229,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             None => format!("timer {text} fires"),
             Some(key) => format!("pick {text} for {key:?}"),
         };
-        if !self.ready(x, entry, &input, None)? {
+        if !self.ready(x, entry, |_| input.clone(), None)? {
             return Ok(());
         }
         let node = &mut self.nodes[x];
