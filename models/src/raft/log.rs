@@ -26,7 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::Entry;
 use crate::digest::{durable_digest, Digest};
 
-/// A Raft log (see the [module docs](self)).
+/// A Raft log (see the module docs of `raft::log`).
 #[derive(Clone, Default)]
 pub struct Log {
     shared: Arc<Chained>,
