@@ -181,6 +181,31 @@ pub fn assert_no_processes_left(tag: &str) {
     }
 }
 
+/// Runs `run(seed)` for each seed in turn until a run's history is invalid by `splitbrain
+/// check`, asserts that the run's own verdict is invalid too, and returns that run; panics with
+/// every output when no history is invalid. The claim of a bug run is its history's: the run's
+/// verdict also folds in trace validation, which flags a run at its first divergent step even
+/// when no client saw it go wrong. Node timing is not seeded, so such claims are "within N
+/// bounded runs".
+pub fn history_invalid_within(seeds: &[&'static str], run: impl Fn(&'static str) -> Run) -> Run {
+    let mut outputs = Vec::new();
+    for &seed in seeds {
+        let r = run(seed);
+        let (code, text) = check(&r.dir().join("history.jsonl"));
+        if code == 1 {
+            assert_eq!(
+                r.code(),
+                1,
+                "the history is invalid but the run said otherwise: {}",
+                r.text()
+            );
+            return r;
+        }
+        outputs.push(format!("seed {seed}: run exit {}; check: {text}", r.code()));
+    }
+    panic!("no history was invalid:\n{}", outputs.join("\n"));
+}
+
 /// `splitbrain check FILE`: (exit code, stdout).
 pub fn check(file: &Path) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_splitbrain"))

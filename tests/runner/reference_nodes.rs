@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use super::{check, run_tagged, Run};
+use super::{check, history_invalid_within, run_tagged, Run};
 
 /// `splitbrain run ARGS... --store TMP --no-progress --node NAME`. Reference nodes take no
 /// `--tag`; their `--data-dir` lies in the temp store, so its path tags them instead.
@@ -105,33 +105,18 @@ fn raft_voting_without_the_log_check_loses_acknowledged_writes_under_partitions(
     );
 }
 
-/// Runs raft nodes with `args(seed)` for each seed in turn until a run's history is invalid by
-/// `splitbrain check` (the run's own verdict must then be invalid too); `inspect` sees every run
-/// first. The run's verdict alone is not the claim: it folds in trace validation, which flags a
-/// bug run at its first divergent step even when no client saw it. Panics with every output
-/// when no history is invalid.
+/// Runs raft nodes with `args(seed)` for each seed in turn until a run's history is invalid
+/// ([`history_invalid_within`]); `inspect` sees every run first.
 fn raft_invalid_within_runs(
     seeds: [&'static str; 3],
     args: impl Fn(&'static str) -> Vec<&'static str>,
     inspect: impl Fn(&Run),
 ) {
-    let mut outputs = Vec::new();
-    for seed in seeds {
+    history_invalid_within(&seeds, |seed| {
         let r = run_reference(&args(seed), "raft");
         inspect(&r);
-        let (code, text) = check(&r.dir().join("history.jsonl"));
-        if code == 1 {
-            assert_eq!(
-                r.code(),
-                1,
-                "the history is invalid but the run said otherwise: {}",
-                r.text()
-            );
-            return;
-        }
-        outputs.push(format!("seed {seed}: {}; check: {text}", r.text()));
-    }
-    panic!("no run exposed the bug:\n{}", outputs.join("\n"));
+        r
+    });
 }
 
 /// lin-kv on 3 raft nodes under `--nemesis figure8`: one round (it starts after the 1 s pause
