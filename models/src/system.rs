@@ -26,12 +26,14 @@ mod disk;
 mod faults;
 mod packed;
 mod record;
+mod sealed;
+mod step;
 mod symmetry;
 mod topology;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, LossyNetwork, Network};
 use stateright::{Model, Property};
@@ -97,10 +99,6 @@ pub struct System<S: Spec> {
 pub struct SystemState<S: Spec> {
     /// stateright's actor-system state, packed for storage (`packed.rs`).
     pub(crate) actors: Packed<Adapter<S::Node>, ClientHistory>,
-    /// The unpacked `actors`, built once when the state is expanded (its actions, then a
-    /// successor per action) and never for the states waiting in a search's queue. Not part of
-    /// the state's identity.
-    full: OnceLock<Box<Full<S>>>,
     pub(crate) partition: Option<NodeSet>,
     pub(crate) partitions_used: u8,
     pub(crate) crashes_used: u8,
@@ -251,14 +249,19 @@ impl<S: Spec> System<S> {
 }
 
 impl<S: Spec> SystemState<S> {
-    /// This state's fault bookkeeping with `actors` in place of its own: a transition's
-    /// successor, packed, sharing this state's timers, random choices, crashed flags and storage
-    /// when they did not change. (`..state.clone()` would clone the actors, network and history
-    /// only to drop them, once per generated state.)
+    /// This state's fault bookkeeping with `actors` in place of its own, packed, sharing this
+    /// state's timers, random choices, crashed flags and storage when they are equal (a
+    /// symmetry representative).
     pub(crate) fn with_actors(&self, actors: Full<S>) -> SystemState<S> {
+        self.with_packed(Packed::pack(actors, Some(&self.actors)))
+    }
+
+    /// This state's fault bookkeeping with `actors` in place of its own: a transition's
+    /// successor. (`..state.clone()` would clone the actors, network and history only to drop
+    /// them, once per generated state.)
+    pub(crate) fn with_packed(&self, actors: Packed<Adapter<S::Node>, ClientHistory>) -> SystemState<S> {
         SystemState {
-            actors: Packed::pack(actors, Some(&self.actors)),
-            full: OnceLock::new(),
+            actors,
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
@@ -271,13 +274,7 @@ impl<S: Spec> SystemState<S> {
     pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {
         if let Some(slot) = self.actors.actor_states.get_mut(index) {
             *slot = std::sync::Arc::new(Disk::synced(state));
-            self.full = OnceLock::new();
         }
-    }
-
-    /// stateright's full actor-system state (unpacked once, then cached with this state).
-    pub(crate) fn full(&self) -> &Full<S> {
-        self.full.get_or_init(|| Box::new(self.actors.unpack()))
     }
 
     /// The clients' operations so far (empty when the spec keeps the history out of the state;
@@ -302,8 +299,7 @@ impl<S: Spec> Model for System<S> {
             .into_iter()
             .map(|actors| SystemState {
                 actors: Packed::pack(actors, None),
-                full: OnceLock::new(),
-                partition: None,
+                    partition: None,
                 partitions_used: 0,
                 crashes_used: 0,
                 nodes: self.topology.nodes() as u32,
@@ -348,7 +344,6 @@ impl<S: Spec> Clone for SystemState<S> {
     fn clone(&self) -> Self {
         SystemState {
             actors: self.actors.clone(),
-            full: OnceLock::new(),
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,

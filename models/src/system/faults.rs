@@ -1,9 +1,8 @@
 //! Fault injection on top of `ActorModel`: partitions, crash budget, the network's contents.
 
 use stateright::actor::{ActorModelAction, Envelope, Id, Network};
-use stateright::Model;
 
-use super::{ActionOf, System, SystemAction, SystemState};
+use super::{step, ActionOf, System, SystemAction, SystemState};
 use crate::protocol::{NodeId, NodeSet};
 use crate::spec::Spec;
 
@@ -53,7 +52,7 @@ pub(super) fn actions<S: Spec>(
 ) {
     let topology = system.topology;
     let mut inner = Vec::new();
-    system.inner.actions(state.full(), &mut inner);
+    step::actions(&system.inner, &state.actors, &mut inner);
     for action in inner {
         let allowed = match &action {
             ActorModelAction::Deliver { src, dst, .. } => state
@@ -85,10 +84,10 @@ pub(super) fn next_state<S: Spec>(
     match action {
         SystemAction::Actor(action) => {
             let crash = matches!(action, ActorModelAction::Crash(_));
-            let actors = system.inner.next_state(state.full(), action)?;
+            let actors = step::next_state(&system.inner, &state.actors, action)?;
             Some(SystemState {
                 crashes_used: state.crashes_used + u8::from(crash),
-                ..state.with_actors(actors)
+                ..state.with_packed(actors)
             })
         }
         SystemAction::Partition(side) => Some(SystemState {
@@ -108,16 +107,9 @@ pub(super) fn next_state<S: Spec>(
                     msg: msg.clone(),
                 })
                 .collect();
-            let mut actors = state.full().clone();
-            for envelope in lost {
-                actors = system
-                    .inner
-                    .next_state(&actors, ActorModelAction::Drop(envelope))
-                    .expect("dropping a message always succeeds");
-            }
             Some(SystemState {
                 partition: None,
-                ..state.with_actors(actors)
+                ..state.with_packed(step::without(&state.actors, lost))
             })
         }
     }
