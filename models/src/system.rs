@@ -213,7 +213,7 @@ impl<S: Spec> System<S> {
     pub fn states<'a>(
         &self,
         state: &'a SystemState<S>,
-    ) -> impl Iterator<Item = (NodeId, &'a NodeState<S>)> + 'a {
+    ) -> impl Iterator<Item = (NodeId, &'a NodeState<S>)> + Clone + 'a {
         let topology = self.topology;
         state
             .actors

@@ -51,7 +51,8 @@ pub(super) fn actions<S: Spec>(
     actions: &mut Vec<ActionOf<S>>,
 ) {
     let topology = system.topology;
-    let mut inner = Vec::new();
+    // Deliveries (and drops) dominate; sized once rather than grown by doubling.
+    let mut inner = Vec::with_capacity(state.actors.network.len() * 2 + 8);
     step::actions(&system.inner, &state.actors, &mut inner);
     for action in inner {
         let allowed = match &action {

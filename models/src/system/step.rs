@@ -199,7 +199,16 @@ where
                 return None;
             }
             let mut next = Successor::of(state);
-            next.rest().timers_set[index].cancel(&timer);
+            // The timer fired, so it is disarmed, then the commands run; if the last of them
+            // that names it re-arms it, it ends armed, as it was: no copy of the timers.
+            let rearmed = out.iter().rev().find_map(|command| match command {
+                Command::SetTimer(t, _) if *t == timer => Some(true),
+                Command::CancelTimer(t) if *t == timer => Some(false),
+                _ => None,
+            });
+            if rearmed != Some(true) {
+                next.rest().timers_set[index].cancel(&timer);
+            }
             if let Cow::Owned(actor_state) = actor_state {
                 next.actor_states[index] = Arc::new(actor_state);
             }
