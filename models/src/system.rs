@@ -30,6 +30,7 @@ mod sealed;
 mod step;
 mod symmetry;
 mod topology;
+mod wire;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -104,6 +105,8 @@ pub struct SystemState<S: Spec> {
     pub(crate) crashes_used: u8,
     /// The number of nodes (actors before the first client): constant, so not hashed.
     pub(crate) nodes: u32,
+    /// The network's semantics: constant, so not hashed.
+    pub(crate) network: NetworkKind,
 }
 
 /// A transition of a [`System`].
@@ -234,7 +237,10 @@ impl<S: Spec> System<S> {
         state: &'a SystemState<S>,
     ) -> impl Iterator<Item = (NodeId, NodeId, &'a Msg<S>)> + 'a {
         let topology = self.topology;
-        faults::envelopes(&state.actors.network)
+        state
+            .actors
+            .network
+            .envelopes()
             .into_iter()
             .map(move |(src, dst, msg)| (topology.node_id(src), topology.node_id(dst), &**msg))
     }
@@ -266,6 +272,7 @@ impl<S: Spec> SystemState<S> {
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
             nodes: self.nodes,
+            network: self.network,
         }
     }
 
@@ -303,6 +310,7 @@ impl<S: Spec> Model for System<S> {
                 partitions_used: 0,
                 crashes_used: 0,
                 nodes: self.topology.nodes() as u32,
+                network: self.faults.network,
             })
             .collect()
     }
@@ -348,6 +356,7 @@ impl<S: Spec> Clone for SystemState<S> {
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
             nodes: self.nodes,
+            network: self.network,
         }
     }
 }

@@ -1,29 +1,11 @@
 //! Fault injection on top of `ActorModel`: partitions, crash budget, the network's contents.
 
-use stateright::actor::{ActorModelAction, Envelope, Id, Network};
+use stateright::actor::{ActorModelAction, Envelope};
 
+use super::wire::kind_of;
 use super::{step, ActionOf, System, SystemAction, SystemState};
 use crate::protocol::{NodeId, NodeSet};
 use crate::spec::Spec;
-
-/// Every message in `network` as `(src, dst, msg)`, each copy once (duplicating networks hold one
-/// copy of each message). Written against the variants directly: stateright 0.31's
-/// `Network::iter_all` never advances past the first message of an ordered channel.
-pub(crate) fn envelopes<M: Eq + std::hash::Hash>(network: &Network<M>) -> Vec<(Id, Id, &M)> {
-    match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.iter().map(|e| (e.src, e.dst, &e.msg)).collect()
-        }
-        Network::UnorderedNonDuplicating(multiset) => multiset
-            .iter()
-            .flat_map(|(e, &count)| std::iter::repeat_n((e.src, e.dst, &e.msg), count))
-            .collect(),
-        Network::Ordered(channels) => channels
-            .iter()
-            .flat_map(|(&(src, dst), queue)| queue.iter().map(move |m| (src, dst, m)))
-            .collect(),
-    }
-}
 
 /// Whether a partition `side` (the nodes on `n0`'s side) cuts the link between `a` and `b`.
 fn cuts(side: NodeSet, a: NodeId, b: NodeId) -> bool {
@@ -99,7 +81,10 @@ pub(super) fn next_state<S: Spec>(
         SystemAction::Heal => {
             let side = state.partition?;
             let topology = system.topology;
-            let lost: Vec<Envelope<_>> = envelopes(&state.actors.network)
+            let lost: Vec<Envelope<_>> = state
+                .actors
+                .network
+                .envelopes()
                 .into_iter()
                 .filter(|(src, dst, _)| cuts(side, topology.node_id(*src), topology.node_id(*dst)))
                 .map(|(src, dst, msg)| Envelope {
@@ -110,7 +95,11 @@ pub(super) fn next_state<S: Spec>(
                 .collect();
             Some(SystemState {
                 partition: None,
-                ..state.with_packed(step::without(&state.actors, lost))
+                ..state.with_packed(step::without(
+                    &state.actors,
+                    kind_of(&system.inner.init_network),
+                    lost,
+                ))
             })
         }
     }

@@ -25,16 +25,17 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::hash_map::Entry;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::Arc;
 
 use stateright::actor::{
-    Actor, ActorModel, ActorModelAction, Command, Envelope, Id, LossyNetwork, Network, Out,
+    Actor, ActorModel, ActorModelAction, Command, Envelope, Id, LossyNetwork, Out,
 };
 
 use super::packed::{share, Packed, Rest, Storages};
+use super::wire::{kind_of, Edit};
+use crate::spec::NetworkKind;
 
 /// An action of stateright's actor model over actor `A`.
 pub(crate) type Action<A> =
@@ -52,9 +53,7 @@ pub(crate) fn actions<A, C, H>(
     H: Clone + Debug + Hash,
 {
     let start = actions.len();
-    // An ordered network lists only each flow's head (`iter_deliverable`), so every envelope
-    // listed is deliverable.
-    for envelope in state.network.iter_deliverable() {
+    for envelope in state.network.deliverable(kind_of(&model.init_network)) {
         if model.lossy_network == LossyNetwork::Yes {
             actions.push(ActorModelAction::Drop(envelope.to_cloned_msg()));
         }
@@ -151,8 +150,8 @@ where
 {
     match action {
         ActorModelAction::Drop(envelope) => {
-            let mut next = Successor::of(state);
-            drop_envelope(&mut next.network, envelope);
+            let mut next = Successor::of(state, kind_of(&model.init_network));
+            next.network().remove(envelope);
             Some(next.finish())
         }
         ActorModelAction::Deliver { src, dst, msg } => {
@@ -164,8 +163,8 @@ where
             let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
             let mut out = Out::new();
             actor.on_msg(dst, &mut actor_state, src, msg.clone(), &mut out);
-            let ordered = matches!(model.init_network, Network::Ordered(_));
-            if is_borrowed(&actor_state) && out.is_empty() && !ordered {
+            let kind = kind_of(&model.init_network);
+            if is_borrowed(&actor_state) && out.is_empty() && kind != NetworkKind::Ordered {
                 return None;
             }
             let history = (model.record_msg_in)(
@@ -177,8 +176,8 @@ where
                     msg: &msg,
                 },
             );
-            let mut next = Successor::of(state);
-            deliver(&mut next.network, Envelope { src, dst, msg });
+            let mut next = Successor::of(state, kind);
+            next.network().deliver(Envelope { src, dst, msg });
             if let Cow::Owned(actor_state) = actor_state {
                 next.actor_states[index] = Arc::new(actor_state);
             }
@@ -198,7 +197,7 @@ where
             if is_borrowed(&actor_state) && rearms_only {
                 return None;
             }
-            let mut next = Successor::of(state);
+            let mut next = Successor::of(state, kind_of(&model.init_network));
             // The timer fired, so it is disarmed, then the commands run; if the last of them
             // that names it re-arms it, it ends armed, as it was: no copy of the timers.
             let rearmed = out.iter().rev().find_map(|command| match command {
@@ -217,7 +216,7 @@ where
         }
         ActorModelAction::Crash(id) => {
             let index = usize::from(id);
-            let mut next = Successor::of(state);
+            let mut next = Successor::of(state, kind_of(&model.init_network));
             let rest = next.rest();
             rest.timers_set[index].cancel_all();
             rest.random_choices[index].map.clear();
@@ -232,7 +231,7 @@ where
             let mut out = Out::new();
             let actor_state =
                 model.actors[index].on_start(id, &state.actor_storages[index], &mut out);
-            let mut next = Successor::of(state);
+            let mut next = Successor::of(state, kind_of(&model.init_network));
             next.actor_states[index] = Arc::new(actor_state);
             next.rest().crashed[index] = false;
             next.run(model, id, out);
@@ -243,7 +242,7 @@ where
             let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
             let mut out = Out::new();
             model.actors[index].on_random(actor, &mut actor_state, &random, &mut out);
-            let mut next = Successor::of(state);
+            let mut next = Successor::of(state, kind_of(&model.init_network));
             next.rest().random_choices[index].remove(&key);
             if let Cow::Owned(actor_state) = actor_state {
                 next.actor_states[index] = Arc::new(actor_state);
@@ -255,13 +254,19 @@ where
 }
 
 /// `state` with `lost` removed from its network (a partition heals).
-pub(crate) fn without<A: Actor, H: Clone>(
+pub(crate) fn without<A, H>(
     state: &Packed<A, H>,
+    kind: NetworkKind,
     lost: impl IntoIterator<Item = Envelope<A::Msg>>,
-) -> Packed<A, H> {
-    let mut next = Successor::of(state);
+) -> Packed<A, H>
+where
+    A: Actor,
+    A::Msg: Ord,
+    H: Clone,
+{
+    let mut next = Successor::of(state, kind);
     for envelope in lost {
-        drop_envelope(&mut next.network, envelope);
+        next.network().remove(envelope);
     }
     next.finish()
 }
@@ -275,8 +280,10 @@ fn is_borrowed<T: Clone>(state: &Cow<T>) -> bool {
 /// rest is borrowed until written.
 struct Successor<'p, A: Actor, H> {
     parent: &'p Packed<A, H>,
+    kind: NetworkKind,
     actor_states: Vec<Arc<A::State>>,
-    network: Network<A::Msg>,
+    /// The parent's network, copied at the first change.
+    network: Option<Edit<A::Msg>>,
     history: H,
     /// The parent's [`Rest`], copied at the first write.
     rest: Option<Rest<A>>,
@@ -284,16 +291,29 @@ struct Successor<'p, A: Actor, H> {
     storages: Option<Storages<A>>,
 }
 
-impl<'p, A: Actor, H: Clone> Successor<'p, A, H> {
-    fn of(parent: &'p Packed<A, H>) -> Self {
+impl<'p, A, H> Successor<'p, A, H>
+where
+    A: Actor,
+    A::Msg: Ord,
+    H: Clone,
+{
+    fn of(parent: &'p Packed<A, H>, kind: NetworkKind) -> Self {
         Successor {
             parent,
+            kind,
             actor_states: parent.actor_states.clone(),
-            network: parent.network.clone(),
+            network: None,
             history: parent.history.clone(),
             rest: None,
             storages: None,
         }
+    }
+
+    fn network(&mut self) -> &mut Edit<A::Msg> {
+        let (parent, kind) = (self.parent, self.kind);
+        // Room for a handler's usual few sends without growing.
+        self.network
+            .get_or_insert_with(|| parent.network.edit(kind, 4))
     }
 
     fn rest(&mut self) -> &mut Rest<A> {
@@ -327,7 +347,7 @@ impl<'p, A: Actor, H: Clone> Successor<'p, A, H> {
                     {
                         self.history = history;
                     }
-                    send(&mut self.network, Envelope { src: id, dst, msg });
+                    self.network().send(Envelope { src: id, dst, msg });
                 }
                 Command::SetTimer(timer, _) => {
                     // Arming an armed timer changes nothing: no copy.
@@ -367,7 +387,10 @@ impl<'p, A: Actor, H: Clone> Successor<'p, A, H> {
         let parent = self.parent;
         Packed {
             actor_states: self.actor_states,
-            network: self.network,
+            network: match self.network {
+                Some(edit) => edit.finish(),
+                None => parent.network.clone(),
+            },
             history: self.history,
             rest: match self.rest {
                 Some(rest) => share(rest, Some(&parent.rest)),
@@ -377,71 +400,6 @@ impl<'p, A: Actor, H: Clone> Successor<'p, A, H> {
                 Some(storages) => share(storages, Some(&parent.actor_storages)),
                 None => Arc::clone(&parent.actor_storages),
             },
-        }
-    }
-}
-
-/// Puts `envelope` in flight.
-fn send<M: Eq + Hash>(network: &mut Network<M>, envelope: Envelope<M>) {
-    match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.insert(envelope);
-        }
-        Network::UnorderedNonDuplicating(multiset) => *multiset.entry(envelope).or_insert(0) += 1,
-        Network::Ordered(flows) => flows
-            .entry((envelope.src, envelope.dst))
-            .or_default()
-            .push_back(envelope.msg),
-    }
-}
-
-/// Takes a delivered `envelope` out of the network; a duplicating network keeps it and
-/// remembers it as the last one delivered (so that a delivery that changes nothing else still
-/// makes a different state).
-fn deliver<M: Eq + Hash>(network: &mut Network<M>, envelope: Envelope<M>) {
-    match network {
-        Network::UnorderedDuplicating(_, last) => *last = Some(envelope),
-        _ => remove(network, envelope),
-    }
-}
-
-/// Loses `envelope`.
-fn drop_envelope<M: Eq + Hash>(network: &mut Network<M>, envelope: Envelope<M>) {
-    match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.remove(&envelope);
-        }
-        _ => remove(network, envelope),
-    }
-}
-
-/// Removes one copy of `envelope` from a non-duplicating network (an ordered flow loses its first
-/// equal message, and an emptied flow goes, so that removing undoes sending).
-fn remove<M: Eq + Hash>(network: &mut Network<M>, envelope: Envelope<M>) {
-    match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.remove(&envelope);
-        }
-        Network::UnorderedNonDuplicating(multiset) => match multiset.entry(envelope) {
-            Entry::Occupied(mut copies) if *copies.get() > 1 => *copies.get_mut() -= 1,
-            Entry::Occupied(copies) => {
-                copies.remove();
-            }
-            Entry::Vacant(_) => unreachable!("an action names a message in flight"),
-        },
-        Network::Ordered(flows) => {
-            let key = (envelope.src, envelope.dst);
-            let flow = flows
-                .get_mut(&key)
-                .expect("an action names a message in flight");
-            let at = flow
-                .iter()
-                .position(|m| *m == envelope.msg)
-                .expect("an action names a message in flight");
-            flow.remove(at);
-            if flow.is_empty() {
-                flows.remove(&key);
-            }
         }
     }
 }
