@@ -100,7 +100,9 @@ pub struct System<S: Spec> {
 pub struct SystemState<S: Spec> {
     /// stateright's actor-system state, packed for storage (`packed.rs`).
     pub(crate) actors: Packed<Adapter<S::Node>, ClientHistory>,
-    pub(crate) partition: Option<NodeSet>,
+    /// The side of the partition in force that holds `n0`; empty when none is (a side always
+    /// holds `n0`). Not an `Option`, which would take 8 more bytes in every stored state.
+    partition: NodeSet,
     pub(crate) partitions_used: u8,
     pub(crate) crashes_used: u8,
     /// The number of nodes (actors before the first client): constant, so not hashed.
@@ -265,7 +267,10 @@ impl<S: Spec> SystemState<S> {
     /// This state's fault bookkeeping with `actors` in place of its own: a transition's
     /// successor. (`..state.clone()` would clone the actors, network and history only to drop
     /// them, once per generated state.)
-    pub(crate) fn with_packed(&self, actors: Packed<Adapter<S::Node>, ClientHistory>) -> SystemState<S> {
+    pub(crate) fn with_packed(
+        &self,
+        actors: Packed<Adapter<S::Node>, ClientHistory>,
+    ) -> SystemState<S> {
         SystemState {
             actors,
             partition: self.partition,
@@ -292,7 +297,12 @@ impl<S: Spec> SystemState<S> {
 
     /// The side of the partition in force that holds `n0`, if any.
     pub fn partition(&self) -> Option<NodeSet> {
-        self.partition
+        (!self.partition.is_empty()).then_some(self.partition)
+    }
+
+    /// This state with `side` (or no partition) in force.
+    pub(crate) fn set_partition(&mut self, side: Option<NodeSet>) {
+        self.partition = side.unwrap_or_default();
     }
 }
 
@@ -306,7 +316,7 @@ impl<S: Spec> Model for System<S> {
             .into_iter()
             .map(|actors| SystemState {
                 actors: Packed::pack(actors, None),
-                    partition: None,
+                partition: NodeSet::default(),
                 partitions_used: 0,
                 crashes_used: 0,
                 nodes: self.topology.nodes() as u32,
@@ -385,7 +395,7 @@ impl<S: Spec> fmt::Debug for SystemState<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemState")
             .field("actors", &self.actors)
-            .field("partition", &self.partition)
+            .field("partition", &self.partition())
             .field("partitions_used", &self.partitions_used)
             .field("crashes_used", &self.crashes_used)
             .finish()

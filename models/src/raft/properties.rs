@@ -146,9 +146,7 @@ pub(super) fn entry_committed() -> SpecProperty<Raft> {
         "some server commits a client's operation",
         "reachability; commitment as defined in Ongaro & Ousterhout, \"In Search of an \
          Understandable Consensus Algorithm\", USENIX ATC 2014, §5.3",
-        |system, state| {
-            servers(system, state).any(|s| s.commit_index > 0)
-        },
+        |system, state| servers(system, state).any(|s| s.commit_index > 0),
     )
 }
 

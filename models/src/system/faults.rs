@@ -39,7 +39,7 @@ pub(super) fn actions<S: Spec>(
     for action in inner {
         let allowed = match &action {
             ActorModelAction::Deliver { src, dst, .. } => state
-                .partition
+                .partition()
                 .is_none_or(|side| !cuts(side, topology.node_id(*src), topology.node_id(*dst))),
             ActorModelAction::Crash(id) => {
                 !topology.node_id(*id).is_client() && state.crashes_used < system.faults.crashes
@@ -50,7 +50,7 @@ pub(super) fn actions<S: Spec>(
             actions.push(SystemAction::Actor(action));
         }
     }
-    match state.partition {
+    match state.partition() {
         Some(_) => actions.push(SystemAction::Heal),
         None if state.partitions_used < system.faults.partitions => {
             actions.extend(partitions(topology.nodes()).map(SystemAction::Partition));
@@ -73,13 +73,16 @@ pub(super) fn next_state<S: Spec>(
                 ..state.with_packed(actors)
             })
         }
-        SystemAction::Partition(side) => Some(SystemState {
-            partition: Some(side),
-            partitions_used: state.partitions_used + 1,
-            ..state.clone()
-        }),
+        SystemAction::Partition(side) => {
+            let mut next = SystemState {
+                partitions_used: state.partitions_used + 1,
+                ..state.clone()
+            };
+            next.set_partition(Some(side));
+            Some(next)
+        }
         SystemAction::Heal => {
-            let side = state.partition?;
+            let side = state.partition()?;
             let topology = system.topology;
             let lost: Vec<Envelope<_>> = state
                 .actors
@@ -93,14 +96,13 @@ pub(super) fn next_state<S: Spec>(
                     msg: msg.clone(),
                 })
                 .collect();
-            Some(SystemState {
-                partition: None,
-                ..state.with_packed(step::without(
-                    &state.actors,
-                    kind_of(&system.inner.init_network),
-                    lost,
-                ))
-            })
+            let mut next = state.with_packed(step::without(
+                &state.actors,
+                kind_of(&system.inner.init_network),
+                lost,
+            ));
+            next.set_partition(None);
+            Some(next)
         }
     }
 }

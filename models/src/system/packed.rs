@@ -82,7 +82,7 @@ pub(crate) fn share<T: PartialEq + Hash>(
 /// An `ActorModelState` with its rarely changing parts shared. See the [module docs](self).
 pub(crate) struct Packed<A: Actor, H> {
     /// Every actor's state.
-    pub(crate) actor_states: Vec<Arc<A::State>>,
+    pub(crate) actor_states: Box<[Arc<A::State>]>,
     /// The messages in flight.
     pub(crate) network: Wire<A::Msg>,
     /// The recorded history.
@@ -114,7 +114,7 @@ where
             crashed,
         };
         Packed {
-            actor_states,
+            actor_states: actor_states.into_boxed_slice(),
             network: Wire::from_network(&network),
             history,
             rest: share(rest, parent.map(|p| &p.rest)),

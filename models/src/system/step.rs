@@ -192,8 +192,8 @@ where
             let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
             let mut out = Out::new();
             model.actors[index].on_timeout(id, &mut actor_state, &timer, &mut out);
-            let rearms_only = out.len() == 1
-                && matches!(&out[0], Command::SetTimer(t, _) if *t == timer);
+            let rearms_only =
+                out.len() == 1 && matches!(&out[0], Command::SetTimer(t, _) if *t == timer);
             if is_borrowed(&actor_state) && rearms_only {
                 return None;
             }
@@ -281,7 +281,7 @@ fn is_borrowed<T: Clone>(state: &Cow<T>) -> bool {
 struct Successor<'p, A: Actor, H> {
     parent: &'p Packed<A, H>,
     kind: NetworkKind,
-    actor_states: Vec<Arc<A::State>>,
+    actor_states: Box<[Arc<A::State>]>,
     /// The parent's network, copied at the first change.
     network: Option<Edit<A::Msg>>,
     history: H,
@@ -343,7 +343,8 @@ where
                         dst,
                         msg: &msg,
                     };
-                    if let Some(history) = (model.record_msg_out)(&model.cfg, &self.history, envelope)
+                    if let Some(history) =
+                        (model.record_msg_out)(&model.cfg, &self.history, envelope)
                     {
                         self.history = history;
                     }
@@ -351,12 +352,18 @@ where
                 }
                 Command::SetTimer(timer, _) => {
                     // Arming an armed timer changes nothing: no copy.
-                    if !self.current_rest().timers_set[index].iter().any(|t| *t == timer) {
+                    if !self.current_rest().timers_set[index]
+                        .iter()
+                        .any(|t| *t == timer)
+                    {
                         self.rest().timers_set[index].set(timer);
                     }
                 }
                 Command::CancelTimer(timer) => {
-                    if self.current_rest().timers_set[index].iter().any(|t| *t == timer) {
+                    if self.current_rest().timers_set[index]
+                        .iter()
+                        .any(|t| *t == timer)
+                    {
                         self.rest().timers_set[index].cancel(&timer);
                     }
                 }

@@ -149,12 +149,7 @@ where
             .map(|i| actors.actor_storages[reindex(i)].rename(&rename))
             .collect(),
     };
-    let network = rename_network(
-        &state.actors.network,
-        state.network,
-        &rename_id,
-        &rename,
-    );
+    let network = rename_network(&state.actors.network, state.network, &rename_id, &rename);
     let mut canonical = state.with_actors(actors);
     canonical.actors.network = network;
     canonical

@@ -116,7 +116,11 @@ impl<M: Clone + Ord> Wire<M> {
             .iter()
             .flat_map(|s| {
                 std::iter::repeat_n(
-                    (Id::from(usize::from(s.src)), Id::from(usize::from(s.dst)), &s.msg),
+                    (
+                        Id::from(usize::from(s.src)),
+                        Id::from(usize::from(s.dst)),
+                        &s.msg,
+                    ),
                     s.count as usize,
                 )
             })
@@ -130,9 +134,7 @@ impl<M: Clone + Ord> Wire<M> {
         self.slots
             .iter()
             .enumerate()
-            .filter(move |(i, s)| {
-                !ordered || *i == 0 || self.slots[i - 1].flow() != s.flow()
-            })
+            .filter(move |(i, s)| !ordered || *i == 0 || self.slots[i - 1].flow() != s.flow())
             .map(|(_, s)| Envelope {
                 src: Id::from(usize::from(s.src)),
                 dst: Id::from(usize::from(s.dst)),
