@@ -267,8 +267,8 @@ mod tests {
         for line in taken {
             let (fast, read) = fast::event(line).unwrap_or_else(|| panic!("not taken: {line}"));
             assert_eq!(fast, slow_event(line).unwrap(), "{line}");
-            let slow: RawLine<'_> = serde_json::from_str(fast.message.unwrap_or("{}"))
-                .unwrap_or(RawLine {
+            let slow: RawLine<'_> =
+                serde_json::from_str(fast.message.unwrap_or("{}")).unwrap_or(RawLine {
                     dest: "".into(),
                     body: None,
                 });

@@ -284,11 +284,7 @@ impl<'w> ser::Serializer for &'w mut Writer {
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'w>, Unsupported> {
         Ok(Compound::object(self, false))
     }
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        _: usize,
-    ) -> Result<Compound<'w>, Unsupported> {
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Compound<'w>, Unsupported> {
         if private_to_serde_json(name) {
             return unsupported(name);
         }
@@ -305,7 +301,6 @@ impl<'w> ser::Serializer for &'w mut Writer {
         Ok(Compound::object(self, true))
     }
 }
-
 
 #[cfg(test)]
 mod tests {
