@@ -290,3 +290,55 @@ impl<M: fmt::Debug> fmt::Debug for Wire<M> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(src: usize, dst: usize, msg: u32) -> Envelope<u32> {
+        Envelope {
+            src: Id::from(src),
+            dst: Id::from(dst),
+            msg,
+        }
+    }
+
+    fn wire(kind: NetworkKind, sends: &[(usize, usize, u32)]) -> Wire<u32> {
+        Wire::from_envelopes(kind, sends.iter().map(|&(s, d, m)| env(s, d, m)), None)
+    }
+
+    #[test]
+    fn unordered_networks_equal_whatever_the_sending_order() {
+        let a = wire(NetworkKind::Unordered, &[(0, 1, 7), (2, 1, 3), (0, 1, 7)]);
+        let b = wire(NetworkKind::Unordered, &[(2, 1, 3), (0, 1, 7), (0, 1, 7)]);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.deliverable(NetworkKind::Unordered).count(), 2);
+    }
+
+    #[test]
+    fn ordered_flows_deliver_their_head_only_and_removing_undoes_sending() {
+        let kind = NetworkKind::Ordered;
+        let w = wire(kind, &[(0, 1, 5), (0, 1, 2), (1, 0, 9)]);
+        let heads: Vec<_> = w.deliverable(kind).map(|e| *e.msg).collect();
+        assert_eq!(heads, [5, 9]);
+        let mut edit = w.edit(kind, 0);
+        edit.deliver(env(0, 1, 5));
+        let after = edit.finish();
+        assert_eq!(after, wire(kind, &[(0, 1, 2), (1, 0, 9)]));
+        assert_ne!(w, wire(kind, &[(0, 1, 2), (0, 1, 5), (1, 0, 9)]));
+    }
+
+    #[test]
+    fn duplicating_networks_keep_a_delivered_message_and_remember_it() {
+        let kind = NetworkKind::Duplicating;
+        let w = wire(kind, &[(0, 1, 4), (0, 1, 4)]);
+        assert_eq!(w.len(), 1);
+        let mut edit = w.edit(kind, 0);
+        edit.deliver(env(0, 1, 4));
+        let after = edit.finish();
+        assert_eq!(after.len(), 1);
+        assert_ne!(after, w);
+        assert_eq!(after.last().map(|e| *e.msg), Some(4));
+    }
+}
