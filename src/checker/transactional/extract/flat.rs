@@ -123,8 +123,6 @@ impl Extractor {
 mod tests {
     use std::path::Path;
 
-    use hashbrown::HashMap;
-
     use super::super::{Extractor, Writes};
     use crate::checker::transactional::options::Workload;
     use crate::checker::transactional::txn::{TxnHistory, READ_NIL};
