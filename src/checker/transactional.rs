@@ -54,7 +54,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-
 pub use anomaly::Anomaly;
 pub use case::{Case, CycleCase, Evidence, Step, TxnId};
 pub use explain::text::case_lines;

@@ -31,11 +31,7 @@ pub use lost_update::lost_updates;
 pub type Cases = Vec<(Anomaly, Case)>;
 
 /// Every non-cycle anomaly of a list-append history.
-pub fn list_append(
-    history: &TxnHistory,
-    writes: &Writes,
-    order: &ListAppendOrder,
-) -> Cases {
+pub fn list_append(history: &TxnHistory, writes: &Writes, order: &ListAppendOrder) -> Cases {
     let mut cases = Cases::new();
     reads::aborted_intermediate_garbage(history, writes, Some(order), &mut cases);
     internal::list_append(history, writes, &mut cases);

@@ -10,7 +10,6 @@
 //! check stops with [`CheckError::Harness`](crate::checker::CheckError::Harness) instead of
 //! reporting it.
 
-
 use super::case::{CycleCase, Evidence, Step};
 use super::cycles::classify::{classify, RawCycle};
 use super::extract::{pack, Writes, EMPTY_FINGERPRINT, NONE};

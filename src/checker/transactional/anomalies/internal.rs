@@ -17,7 +17,6 @@
 //! **future-read**: a read shows a write the same transaction makes only later (list-append, as
 //! Elle; rw-register too: values are unique, so only this transaction wrote it).
 
-
 use super::{read_value, Cases};
 use crate::checker::transactional::anomaly::Anomaly;
 use crate::checker::transactional::case::Case;

@@ -18,7 +18,6 @@
 //! Memory is O(history): per key the trace, its writers and a "next writer" index, each one
 //! `u32` per appended element; reads are `(key, prefix length)`.
 
-
 use super::{push_edge, DataEdge, OrderCoverage, RW, WR, WW};
 use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, TxnHistory, READ_UNKNOWN};

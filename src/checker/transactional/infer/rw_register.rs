@@ -334,11 +334,7 @@ pub struct Access {
 }
 
 /// Indexes who wrote and who read each version.
-pub fn access(
-    history: &TxnHistory,
-    order: &RegisterOrder,
-    writes: &Writes,
-) -> Access {
+pub fn access(history: &TxnHistory, order: &RegisterOrder, writes: &Writes) -> Access {
     let n = order.nodes.len();
     let writer = order
         .nodes

@@ -284,8 +284,8 @@ fn edges_by(
             }
             fresh[ws] = fresh[ws].max(view.pos[w as usize] + 1);
         }
-        let front = frontiers
-            .then(|| Frontier::merge(view, t2, &sources, &clocks, &fronts, &mut scratch));
+        let front =
+            frontiers.then(|| Frontier::merge(view, t2, &sources, &clocks, &fronts, &mut scratch));
         // The forced edges, per read.
         for r in view.reads_of(t2) {
             let (x, t1) = (r.key, r.writer);

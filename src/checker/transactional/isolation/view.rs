@@ -415,12 +415,7 @@ impl ExtTraces {
 
 /// list-append: consecutive elements of each key's version order (the longest external part)
 /// order their writers; committed appends no read shows follow all of it.
-fn version_edges(
-    history: &TxnHistory,
-    writes: &Writes,
-    ext: &ExtTraces,
-    view: &mut View,
-) {
+fn version_edges(history: &TxnHistory, writes: &Writes, ext: &ExtTraces, view: &mut View) {
     for k in 0..history.keys.len() as KeyId {
         let (reader, mop) = ext.shown_by[k as usize];
         let order = ext.elements(history, k);
