@@ -54,8 +54,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hashbrown::HashMap;
-
 pub use anomaly::Anomaly;
 pub use case::{Case, CycleCase, Evidence, Step, TxnId};
 pub use explain::text::case_lines;
@@ -66,13 +64,13 @@ pub use report::{Scope, Stats, TxnReport, TxnView, MAX_CASES};
 use crate::checker::{CheckError, Verdict};
 use crate::history::format::{self, Format};
 use crate::history::{History, HistoryError, Value};
-use extract::{Extractor, Written};
+use extract::{Extractor, Writes};
 
 /// A history's transactions in compact form, ready to check (reading is separate from
 /// checking so callers can time them apart).
 pub struct Transactions {
     history: txn::TxnHistory,
-    writes: HashMap<u64, Written>,
+    writes: Writes,
     workload_inferred: bool,
 }
 
@@ -481,7 +479,7 @@ fn views(
                     process: txn.process,
                     outcome: txn.outcome,
                     lines: txn.lines,
-                    indices: txn.indices,
+                    indices: history.indices_of(t as usize),
                     ops: explain::text::txn_ops(history, t),
                 },
             )

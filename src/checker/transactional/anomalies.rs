@@ -19,12 +19,11 @@ mod reads;
 
 use super::anomaly::Anomaly;
 use super::case::Case;
-use super::extract::Written;
+use super::extract::Writes;
 use super::infer::list_append::ListAppendOrder;
 use super::options::Workload;
 use super::txn::{Mop, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN};
 use crate::history::Value;
-use hashbrown::HashMap;
 
 pub use lost_update::lost_updates;
 
@@ -32,11 +31,7 @@ pub use lost_update::lost_updates;
 pub type Cases = Vec<(Anomaly, Case)>;
 
 /// Every non-cycle anomaly of a list-append history.
-pub fn list_append(
-    history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
-    order: &ListAppendOrder,
-) -> Cases {
+pub fn list_append(history: &TxnHistory, writes: &Writes, order: &ListAppendOrder) -> Cases {
     let mut cases = Cases::new();
     reads::aborted_intermediate_garbage(history, writes, Some(order), &mut cases);
     internal::list_append(history, writes, &mut cases);
@@ -48,7 +43,7 @@ pub fn list_append(
 }
 
 /// Every non-cycle anomaly of an rw-register history (cyclic-versions aside).
-pub fn rw_register(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Cases {
+pub fn rw_register(history: &TxnHistory, writes: &Writes) -> Cases {
     let mut cases = Cases::new();
     reads::aborted_intermediate_garbage(history, writes, None, &mut cases);
     internal::rw_register(history, writes, &mut cases);

@@ -17,7 +17,7 @@ use hashbrown::HashMap;
 use super::anomaly::Anomaly;
 use super::case::{CycleCase, Step};
 use super::cycles::classify::RawCycle;
-use super::extract::Written;
+use super::extract::Writes;
 use super::infer::list_append::ListAppendOrder;
 use super::infer::rw_register::{Access, RegisterOrder, Source};
 use super::txn::TxnHistory;
@@ -30,7 +30,7 @@ pub enum Analysis<'a> {
         /// The version orders.
         order: &'a ListAppendOrder,
         /// The write index.
-        writes: &'a HashMap<u64, Written>,
+        writes: &'a Writes,
         /// Per key, a committed read that returned the whole trace: (transaction, micro-op).
         longest: Vec<Option<(u32, usize)>>,
     },
@@ -50,7 +50,7 @@ impl<'a> Analysis<'a> {
     pub fn list_append(
         history: &TxnHistory,
         order: &'a ListAppendOrder,
-        writes: &'a HashMap<u64, Written>,
+        writes: &'a Writes,
     ) -> Analysis<'a> {
         Analysis::ListAppend {
             order,

@@ -17,7 +17,8 @@
 //!
 //! Map: here, micro-op parsing and the checks on it; `extract/pairing.rs`, events into
 //! transactions; `extract/flat.rs`, the flat formats' transactions (Plume, AWDIT) taken whole,
-//! with no events; `extract/trace.rs`, list reads against their key's trace.
+//! with no events; `extract/trace.rs`, list reads against their key's trace; `extract/writes.rs`,
+//! the write index (who wrote each value).
 //!
 //! Assumptions Elle makes and we enforce, each violation an error naming the line: every
 //! micro-op is `[f k v]` with `f` one of `r`, `append` (list-append) or `w` (rw-register); one
@@ -34,6 +35,9 @@ use hashbrown::HashMap;
 mod flat;
 mod pairing;
 mod trace;
+mod writes;
+
+pub use writes::Writes;
 
 use super::options::Workload;
 use super::txn::{AtomId, KeyId, ListRead, Mop, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN};
@@ -107,7 +111,7 @@ pub struct Extractor {
     /// The last `index` seen, and its line.
     last_index: Option<(u64, u32)>,
     /// Every write: `pack(key, atom)` → who wrote it, where it sits in the trace.
-    writes: HashMap<u64, Written>,
+    writes: Writes,
     key_ids: HashMap<Value, KeyId>,
     /// Open invocations per process.
     open: HashMap<u64, Open>,
@@ -132,7 +136,7 @@ impl Extractor {
                 ..TxnHistory::default()
             },
             file,
-            writes: HashMap::new(),
+            writes: Writes::default(),
             key_ids: HashMap::new(),
             open: HashMap::new(),
             pool: Vec::new(),
@@ -339,10 +343,7 @@ impl Extractor {
         line: u32,
         mop: &dyn Fn() -> String,
     ) -> Result<(), HistoryError> {
-        let entry = self.writes.entry(pack(key, atom)).or_insert(Written {
-            writer: NONE,
-            pos: NONE,
-        });
+        let entry = self.writes.slot(pack(key, atom));
         if entry.writer != NONE {
             let other = entry.writer;
             return Err(self.error(
@@ -362,14 +363,11 @@ impl Extractor {
     /// A register read: remember the value exists (a read of a never-written value is a garbage
     /// read, found later).
     fn note_read(&mut self, key: KeyId, atom: AtomId) {
-        self.writes.entry(pack(key, atom)).or_insert(Written {
-            writer: NONE,
-            pos: NONE,
-        });
+        self.writes.slot(pack(key, atom));
     }
 
     /// The extracted history, and the write index (`pack(key, atom)` → writer, trace position).
-    pub fn finish(mut self) -> (TxnHistory, HashMap<u64, Written>) {
+    pub fn finish(mut self) -> (TxnHistory, Writes) {
         let open: Vec<_> = self.open.drain().map(|(_, o)| o).collect();
         for o in open {
             self.close_with_invocation(o.number, &o.mops);

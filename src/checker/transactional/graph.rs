@@ -201,7 +201,6 @@ mod tests {
                     ret: crate::history::NEVER,
                     mops: 0..0,
                     lines: (0, 0),
-                    indices: (None, None),
                 });
             } else {
                 let i = open.swap_remove(rng.gen_range(0..open.len()));

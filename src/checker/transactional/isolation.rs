@@ -33,12 +33,11 @@ mod witness;
 
 use std::time::{Duration, Instant};
 
-use hashbrown::HashMap;
 use serde::Serialize;
 
 pub use pattern::Pattern;
 
-use super::extract::Written;
+use super::extract::Writes;
 use super::models::ConsistencyModel;
 use super::txn::TxnHistory;
 use super::TxnId;
@@ -118,7 +117,7 @@ pub struct IsolationResult {
 /// passed.
 pub fn check(
     history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     level: Level,
     deadline: Option<Instant>,
 ) -> IsolationResult {
@@ -155,7 +154,7 @@ type Decision = (view::View, Option<witness::Violation>, usize);
 
 fn decide(
     history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     level: Level,
     deadline: Option<Instant>,
 ) -> Result<Decision, String> {

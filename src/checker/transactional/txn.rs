@@ -125,8 +125,6 @@ pub struct Txn {
     pub mops: Range<u32>,
     /// Source line of the invocation and the completion (0: none).
     pub lines: (u32, u32),
-    /// Jepsen `:index` of the invocation and the completion, when the history had them.
-    pub indices: (Option<u64>, Option<u64>),
 }
 
 impl Txn {
@@ -143,6 +141,11 @@ pub struct TxnHistory {
     pub workload: Option<Workload>,
     /// Transactions in invocation order.
     pub txns: Vec<Txn>,
+    /// Jepsen `:index` of each transaction's invocation and completion, by transaction, as
+    /// far as the last one that had any (empty when none had: the flat formats). Kept apart
+    /// from [`Txn`] because most histories have none and a `Txn` is per transaction: at 10^6
+    /// transactions the two options were 32 MB.
+    pub indices: Vec<(Option<u64>, Option<u64>)>,
     /// Every transaction's micro-ops.
     pub mops: Vec<Mop>,
     /// List-append reads.
@@ -161,6 +164,27 @@ pub struct TxnHistory {
 }
 
 impl TxnHistory {
+    /// The Jepsen `:index` of transaction `t`'s invocation and completion, when it had them.
+    pub fn indices_of(&self, t: usize) -> (Option<u64>, Option<u64>) {
+        self.indices.get(t).copied().unwrap_or((None, None))
+    }
+
+    /// Sets transaction `t`'s `:index` pair (growing the table only for an index present).
+    pub fn set_index(&mut self, t: usize, completion: bool, index: Option<u64>) {
+        if index.is_none() && self.indices.len() <= t {
+            return;
+        }
+        if self.indices.len() <= t {
+            self.indices.resize(t + 1, (None, None));
+        }
+        let slot = &mut self.indices[t];
+        if completion {
+            slot.1 = index;
+        } else {
+            slot.0 = index;
+        }
+    }
+
     /// The micro-ops of `txn`.
     pub fn mops_of(&self, txn: &Txn) -> &[Mop] {
         &self.mops[txn.mops.start as usize..txn.mops.end as usize]

@@ -10,11 +10,9 @@
 //! check stops with [`CheckError::Harness`](crate::checker::CheckError::Harness) instead of
 //! reporting it.
 
-use hashbrown::HashMap;
-
 use super::case::{CycleCase, Evidence, Step};
 use super::cycles::classify::{classify, RawCycle};
-use super::extract::{pack, Written, EMPTY_FINGERPRINT, NONE};
+use super::extract::{pack, Writes, EMPTY_FINGERPRINT, NONE};
 use super::infer::{PROCESS, REALTIME, RW, WR, WW};
 use super::options::Workload;
 use super::txn::{
@@ -25,7 +23,7 @@ use crate::history::{Outcome, Value};
 /// Checks `cycle` against the history; `Err` says which step failed and why.
 pub fn verify(
     history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     cycle: &CycleCase,
     named: bool,
 ) -> Result<(), String> {
@@ -86,7 +84,7 @@ pub fn verify(
 
 struct Check<'a> {
     history: &'a TxnHistory,
-    writes: &'a HashMap<u64, Written>,
+    writes: &'a Writes,
 }
 
 impl Check<'_> {

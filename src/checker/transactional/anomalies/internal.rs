@@ -17,12 +17,10 @@
 //! **future-read**: a read shows a write the same transaction makes only later (list-append, as
 //! Elle; rw-register too: values are unique, so only this transaction wrote it).
 
-use hashbrown::HashMap;
-
 use super::{read_value, Cases};
 use crate::checker::transactional::anomaly::Anomaly;
 use crate::checker::transactional::case::Case;
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::txn::{
     AtomId, KeyId, Mop, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN,
 };
@@ -59,7 +57,7 @@ impl Expected {
 }
 
 /// internal and future-read for list-append.
-pub fn list_append(history: &TxnHistory, writes: &HashMap<u64, Written>, cases: &mut Cases) {
+pub fn list_append(history: &TxnHistory, writes: &Writes, cases: &mut Cases) {
     let mut state: Vec<(KeyId, Expected)> = Vec::new();
     for (t, txn) in history.txns.iter().enumerate() {
         if txn.outcome != Outcome::Ok {
@@ -121,7 +119,7 @@ fn own_appends(mops: &[Mop], before: usize, key: KeyId) -> impl Iterator<Item = 
 }
 
 /// A read that shows an element the transaction appends later (the first such read).
-fn future_read(history: &TxnHistory, writes: &HashMap<u64, Written>, t: u32, cases: &mut Cases) {
+fn future_read(history: &TxnHistory, writes: &Writes, t: u32, cases: &mut Cases) {
     let mops = history.mops_of(&history.txns[t as usize]);
     for (j, append) in mops.iter().enumerate() {
         if append.kind != MopKind::Append {
@@ -157,7 +155,7 @@ fn future_read(history: &TxnHistory, writes: &HashMap<u64, Written>, t: u32, cas
 
 /// internal, lost-own-write and future-read for rw-register: a read must return the key's last
 /// value written or read, and cannot return a value the transaction writes only later.
-pub fn rw_register(history: &TxnHistory, writes: &HashMap<u64, Written>, cases: &mut Cases) {
+pub fn rw_register(history: &TxnHistory, writes: &Writes, cases: &mut Cases) {
     // Per key: the last value written or read, and the last value this transaction wrote.
     let mut state: Vec<(KeyId, u32, Option<u32>)> = Vec::new();
     for (t, txn) in history.txns.iter().enumerate() {

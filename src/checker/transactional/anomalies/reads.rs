@@ -7,12 +7,12 @@
 //!   intermediate write is fine.
 //! - **garbage-read**: no transaction wrote the value at all (reported once per value).
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashSet;
 
 use super::{read_value, Cases};
 use crate::checker::transactional::anomaly::Anomaly;
 use crate::checker::transactional::case::Case;
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::infer::list_append::ListAppendOrder;
 use crate::checker::transactional::txn::{
     AtomId, KeyId, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN,
@@ -46,7 +46,7 @@ fn intermediate_writes(history: &TxnHistory) -> HashSet<u64> {
 /// or does not exist are visited.
 pub fn aborted_intermediate_garbage(
     history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     order: Option<&ListAppendOrder>,
     cases: &mut Cases,
 ) {

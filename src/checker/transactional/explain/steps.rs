@@ -4,7 +4,7 @@ use hashbrown::HashMap;
 
 use super::{step, Analysis};
 use crate::checker::transactional::case::{Evidence, Step};
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::infer::list_append::ListAppendOrder;
 use crate::checker::transactional::infer::rw_register::{
     version_value, Access, RegisterOrder, Source,
@@ -76,7 +76,7 @@ fn mop_index(history: &TxnHistory, t: u32, kind: MopKind, key: KeyId, value: u32
 fn list_append(
     history: &TxnHistory,
     order: &ListAppendOrder,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     longest: &[Option<(u32, usize)>],
     a: u32,
     b: u32,

@@ -105,7 +105,6 @@ impl Extractor {
             ret: call + 1,
             mops: start..self.hist.mops.len() as u32,
             lines: (line, line),
-            indices: (None, None),
         });
         Ok(())
     }
@@ -124,15 +123,13 @@ impl Extractor {
 mod tests {
     use std::path::Path;
 
-    use hashbrown::HashMap;
-
-    use super::super::{Extractor, Written};
+    use super::super::{Extractor, Writes};
     use crate::checker::transactional::options::Workload;
     use crate::checker::transactional::txn::{TxnHistory, READ_NIL};
     use crate::history::format::{self, Format};
     use crate::history::Value;
 
-    type Extracted = (TxnHistory, HashMap<u64, Written>);
+    type Extracted = (TxnHistory, Writes);
 
     /// `text` read whole (`None`: the flat reader declined) and as events, or the errors.
     fn both(

@@ -62,8 +62,8 @@ impl Extractor {
             ret: NEVER,
             mops: PENDING,
             lines: (event.line, 0),
-            indices: (event.index, None),
         });
+        self.hist.set_index(number, false, event.index);
         self.open.insert(
             process,
             Open {
@@ -104,10 +104,10 @@ impl Extractor {
             ));
         }
         let number = open.number;
+        self.hist.set_index(number, true, event.index);
         {
             let t = &mut self.hist.txns[number];
             t.lines.1 = event.line;
-            t.indices.1 = event.index;
             match kind {
                 EventKind::Ok => (t.outcome, t.ret) = (Outcome::Ok, position),
                 EventKind::Fail => (t.outcome, t.ret) = (Outcome::Fail, position),

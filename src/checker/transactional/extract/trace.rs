@@ -4,7 +4,7 @@
 //! an incompatible order). The fingerprint is taken from the parsed values, not the trace, so
 //! `verify.rs` can prove a read was resolved right.
 
-use super::{pack, Extractor, Written, EMPTY_FINGERPRINT, NONE};
+use super::{pack, Extractor, EMPTY_FINGERPRINT, NONE};
 use crate::checker::transactional::txn::{
     fold_fingerprint, value_fingerprint, AtomId, KeyId, ListRead, OddRead, OddWhy,
 };
@@ -40,10 +40,7 @@ impl Extractor {
             }
         } else if common == trace.len() && self.fresh(key, &atoms[common..]) {
             for (i, &atom) in atoms.iter().enumerate().skip(common) {
-                let w = self.writes.entry(pack(key, atom)).or_insert(Written {
-                    writer: NONE,
-                    pos: NONE,
-                });
+                let w = self.writes.slot(pack(key, atom));
                 w.pos = i as u32;
             }
             self.hist.traces[key as usize].extend_from_slice(&atoms[common..]);

@@ -18,10 +18,8 @@
 //! Memory is O(history): per key the trace, its writers and a "next writer" index, each one
 //! `u32` per appended element; reads are `(key, prefix length)`.
 
-use hashbrown::HashMap;
-
 use super::{push_edge, DataEdge, OrderCoverage, RW, WR, WW};
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, TxnHistory, READ_UNKNOWN};
 use crate::history::Outcome;
 
@@ -54,11 +52,11 @@ impl ListAppendOrder {
 }
 
 /// Builds the version orders from the trace and the write index.
-pub fn order(history: &TxnHistory, writes: &HashMap<u64, Written>) -> ListAppendOrder {
+pub fn order(history: &TxnHistory, writes: &Writes) -> ListAppendOrder {
     let keys = history.keys.len();
     let mut writer_at: Vec<Vec<u32>> = history.traces.iter().map(|t| vec![NONE; t.len()]).collect();
     let mut unobserved = vec![Vec::new(); keys];
-    for (&packed, w) in writes {
+    for (packed, w) in writes.iter() {
         let key = (packed >> 32) as usize;
         let atom = packed as u32;
         if w.pos != NONE {
@@ -105,7 +103,7 @@ pub fn order(history: &TxnHistory, writes: &HashMap<u64, Written>) -> ListAppend
 /// position before an earlier one's, or without the earlier one. A transaction's appends are
 /// applied in the order it makes them, so no database (however weak its isolation) produces
 /// such a list.
-fn misordered(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Vec<(KeyId, u32)> {
+fn misordered(history: &TxnHistory, writes: &Writes) -> Vec<(KeyId, u32)> {
     let mut out = Vec::new();
     let mut last: Vec<(KeyId, u32)> = Vec::new();
     for (t, txn) in history.txns.iter().enumerate() {

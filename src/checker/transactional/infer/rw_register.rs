@@ -23,7 +23,7 @@ use hashbrown::HashMap;
 
 use super::{push_edge, DataEdge, OrderCoverage, RW, WR, WW};
 use crate::checker::transactional::case::Case;
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::scc;
 use crate::checker::transactional::txn::{KeyId, MopKind, TxnHistory, READ_NIL, READ_UNKNOWN};
 use crate::history::{Outcome, Value};
@@ -334,11 +334,7 @@ pub struct Access {
 }
 
 /// Indexes who wrote and who read each version.
-pub fn access(
-    history: &TxnHistory,
-    order: &RegisterOrder,
-    writes: &HashMap<u64, Written>,
-) -> Access {
+pub fn access(history: &TxnHistory, order: &RegisterOrder, writes: &Writes) -> Access {
     let n = order.nodes.len();
     let writer = order
         .nodes

@@ -243,7 +243,7 @@ fn edges_by(
     let mut sources: Vec<u32> = Vec::new(); // t2's session predecessor and the writers it reads
     let mut covering: Vec<Rc<[u32]>> = Vec::new();
     let mut fronts: Vec<Option<Rc<Frontier>>> = vec![None; if frontiers { n } else { 0 }];
-    let mut scratch = Vec::new();
+    let mut scratch = frontier::Scratch::default();
     while let Some(t2) = ready.pop() {
         done += 1;
         if done % 4096 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
@@ -253,13 +253,15 @@ fn edges_by(
         let s2 = view.session_of[t2 as usize];
         let p2 = view.pos[t2 as usize];
         // The clock of t2's strict past.
-        let mut clock: Vec<u32> = if p2 > 0 {
+        // Made in place in its shared form (one allocation and copy of k entries, not two).
+        let mut clock: Rc<[u32]> = if p2 > 0 {
             let prev = view.sessions[s2 as usize][p2 as usize - 1];
-            clocks[prev as usize].as_deref().expect("visited").to_vec()
+            Rc::from(clocks[prev as usize].as_deref().expect("visited"))
         } else {
-            vec![0u32; k]
+            Rc::from(&zero[..])
         };
-        clock[s2 as usize] = p2;
+        let fresh = Rc::get_mut(&mut clock).expect("not shared yet");
+        fresh[s2 as usize] = p2;
         sources.clear();
         if p2 > 0 {
             sources.push(view.sessions[s2 as usize][p2 as usize - 1]);
@@ -271,16 +273,19 @@ fn edges_by(
             }
             stamp[w as usize] = t2;
             sources.push(w);
+            let ws = view.session_of[w as usize] as usize;
+            if fresh[ws] > view.pos[w as usize] {
+                // Already in the past, with its own past (closed downwards): nothing to join.
+                continue;
+            }
             let wc = clocks[w as usize].as_deref().expect("visited");
-            for (a, b) in clock.iter_mut().zip(wc) {
+            for (a, b) in fresh.iter_mut().zip(wc) {
                 *a = (*a).max(*b);
             }
-            let ws = view.session_of[w as usize] as usize;
-            clock[ws] = clock[ws].max(view.pos[w as usize] + 1);
+            fresh[ws] = fresh[ws].max(view.pos[w as usize] + 1);
         }
-        let clock: Rc<[u32]> = clock.into();
         let front =
-            frontiers.then(|| Frontier::merge(view, &sources, &clocks, &fronts, &mut scratch));
+            frontiers.then(|| Frontier::merge(view, t2, &sources, &clocks, &fronts, &mut scratch));
         // The forced edges, per read.
         for r in view.reads_of(t2) {
             let (x, t1) = (r.key, r.writer);

@@ -15,7 +15,7 @@
 use hashbrown::HashMap;
 
 use super::pattern::{BadRead, Pattern};
-use crate::checker::transactional::extract::{pack, Written, NONE};
+use crate::checker::transactional::extract::{pack, Writes, NONE};
 use crate::checker::transactional::options::Workload;
 use crate::checker::transactional::txn::{AtomId, KeyId, MopKind, OddWhy, TxnHistory, READ_NIL};
 use crate::history::Outcome;
@@ -94,7 +94,7 @@ impl View {
 }
 
 /// Builds the view, or returns the first read-consistency violation.
-pub fn build(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Result<View, BadRead> {
+pub fn build(history: &TxnHistory, writes: &Writes) -> Result<View, BadRead> {
     let n = history.txns.len();
     let mut view = View {
         committed: history
@@ -310,7 +310,7 @@ fn last_write(history: &TxnHistory, t: u32, key: KeyId) -> Option<AtomId> {
 /// usable transaction wrote ends the walk there (such reads fail as thin-air or aborted).
 fn broken_block(
     history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
+    writes: &Writes,
     key: KeyId,
     elements: &[AtomId],
 ) -> Option<usize> {
@@ -334,7 +334,7 @@ fn broken_block(
     None
 }
 
-fn first_bad_positions(history: &TxnHistory, writes: &HashMap<u64, Written>) -> Vec<u32> {
+fn first_bad_positions(history: &TxnHistory, writes: &Writes) -> Vec<u32> {
     (history.traces.iter().enumerate())
         .map(|(k, trace)| {
             (trace.iter())
@@ -415,12 +415,7 @@ impl ExtTraces {
 
 /// list-append: consecutive elements of each key's version order (the longest external part)
 /// order their writers; committed appends no read shows follow all of it.
-fn version_edges(
-    history: &TxnHistory,
-    writes: &HashMap<u64, Written>,
-    ext: &ExtTraces,
-    view: &mut View,
-) {
+fn version_edges(history: &TxnHistory, writes: &Writes, ext: &ExtTraces, view: &mut View) {
     for k in 0..history.keys.len() as KeyId {
         let (reader, mop) = ext.shown_by[k as usize];
         let order = ext.elements(history, k);
