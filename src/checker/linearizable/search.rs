@@ -285,6 +285,7 @@ impl<'a, S: Spec> Search<'a, S> {
     fn viable(&mut self) -> bool {
         let entries = self.entries;
         self.invoked.clear();
+        self.before.clear();
         let mut node = self.links.next[HEAD as usize];
         let mut seen = 0;
         while node != NONE && seen < LOOKAHEAD {
@@ -294,23 +295,25 @@ impl<'a, S: Spec> Search<'a, S> {
             node = self.links.next[node as usize];
             if !is_return {
                 self.invoked.push(op);
+                self.before.push(&entries[op as usize].op);
                 continue;
             }
             if !self.read_only[op as usize] || self.trans.step(self.state, op as usize).is_some() {
                 continue;
             }
-            self.before.clear();
-            self.before.extend(
-                self.invoked
-                    .iter()
-                    .filter(|&&b| b != op)
-                    .map(|&b| &entries[b as usize].op),
-            );
+            // The operations handed to the spec are those invoked so far but `op` itself (whose
+            // invocation was walked past): taken out of the list kept for the whole walk and put
+            // back at its place, rather than the list rebuilt for every such read.
+            let own = self.invoked.iter().position(|&b| b == op);
+            let taken = own.map(|at| (at, self.before.remove(at)));
             let reachable = self.trans.spec().reachable(
                 self.trans.state_value(self.state),
                 &entries[op as usize].op,
                 &self.before,
             );
+            if let Some((at, own)) = taken {
+                self.before.insert(at, own);
+            }
             if !reachable {
                 return false;
             }
