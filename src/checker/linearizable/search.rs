@@ -116,6 +116,8 @@ struct Search<'a, S: Spec> {
     /// handed to the spec.
     invoked: Vec<u32>,
     before: Vec<&'a S::Op>,
+    /// Scratch for [`Search::viable`]: operations the spec judged reachable in this walk.
+    reached: Vec<u32>,
     restrict: Restrict,
     frames: Vec<Frame>,
     memo: Memo,
@@ -156,6 +158,7 @@ impl<'a, S: Spec> Search<'a, S> {
             candidates: Vec::new(),
             invoked: Vec::new(),
             before: Vec::new(),
+            reached: Vec::new(),
             restrict: UNRESTRICTED,
             frames: Vec::new(),
             memo: Memo::default(),
@@ -286,6 +289,7 @@ impl<'a, S: Spec> Search<'a, S> {
         let entries = self.entries;
         self.invoked.clear();
         self.before.clear();
+        self.reached.clear();
         let mut node = self.links.next[HEAD as usize];
         let mut seen = 0;
         while node != NONE && seen < LOOKAHEAD {
@@ -299,6 +303,18 @@ impl<'a, S: Spec> Search<'a, S> {
                 continue;
             }
             if !self.read_only[op as usize] || self.trans.step(self.state, op as usize).is_some() {
+                continue;
+            }
+            // An identical operation completing earlier in this walk was judged reachable with
+            // fewer operations before it (the list only grows along the walk, and trading one
+            // identical operation for the other leaves it the same): so is this one. Skipping
+            // the spec's judgement is sound in any case, as `true` only forgoes a pruning.
+            let spec_op = &entries[op as usize].op;
+            if self
+                .reached
+                .iter()
+                .any(|&r| entries[r as usize].op == *spec_op)
+            {
                 continue;
             }
             // The operations handed to the spec are those invoked so far but `op` itself (whose
@@ -317,6 +333,7 @@ impl<'a, S: Spec> Search<'a, S> {
             if !reachable {
                 return false;
             }
+            self.reached.push(op);
         }
         true
     }
