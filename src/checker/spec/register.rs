@@ -132,15 +132,13 @@ impl Spec for Register {
         // The search asks this after nearly every step, over up to 64 operations: written
         // without a closure per operation, and integers compared in place.
         match op {
-            RegisterOp::Read(v) => before.iter().any(|b| {
-                matches!(b, RegisterOp::Write(p) | RegisterOp::Cas(_, p) if same(p, v))
-            }),
-            RegisterOp::CasFailed(old) => {
-                !same(state, old)
-                    || before.iter().any(|b| {
-                        matches!(b, RegisterOp::Write(p) | RegisterOp::Cas(_, p) if !same(p, old))
-                    })
-            }
+            RegisterOp::Read(v) => before
+                .iter()
+                .any(|b| matches!(b, RegisterOp::Write(p) | RegisterOp::Cas(_, p) if same(p, v))),
+            RegisterOp::CasFailed(old) => !same(state, old)
+                || before.iter().any(
+                    |b| matches!(b, RegisterOp::Write(p) | RegisterOp::Cas(_, p) if !same(p, old)),
+                ),
             _ => true,
         }
     }
@@ -255,4 +253,3 @@ fn same(a: &Value, b: &Value) -> bool {
         _ => a == b,
     }
 }
-
