@@ -35,11 +35,14 @@ pub enum Model {
     Queue,
     /// Counter: `add n`; `read` → the sum of the adds so far. Initial value 0.
     Counter,
+    /// Knossos' map of registers: `txn` of `[read k v]` / `[write k v]` micro-operations,
+    /// atomic; a read of `nil` is unconstrained.
+    MultiRegister,
 }
 
 impl Model {
     /// Every model, in the order `--help` lists them.
-    pub const ALL: [Model; 9] = [
+    pub const ALL: [Model; 10] = [
         Model::Register,
         Model::CasRegister,
         Model::EtcdRegister,
@@ -49,6 +52,7 @@ impl Model {
         Model::Set,
         Model::Queue,
         Model::Counter,
+        Model::MultiRegister,
     ];
 
     /// The command-line name.
@@ -63,6 +67,7 @@ impl Model {
             Model::Set => "set",
             Model::Queue => "queue",
             Model::Counter => "counter",
+            Model::MultiRegister => "multi-register",
         }
     }
 
@@ -81,6 +86,7 @@ impl Model {
             Model::Set => &["add", "read"],
             Model::Queue => &["enqueue", "dequeue"],
             Model::Counter => &["add", "read"],
+            Model::MultiRegister => &["txn"],
         }
     }
 
@@ -105,7 +111,9 @@ impl Model {
             }
         }
         let has = |f: &str| functions.contains(f);
-        let model = if has("get") || has("put") || has("append") {
+        let model = if has("txn") {
+            Model::MultiRegister
+        } else if has("get") || has("put") || has("append") {
             Model::AppendKv
         } else if has("acquire") || has("release") {
             Model::Mutex
