@@ -181,9 +181,9 @@ mod tests {
 
     #[test]
     fn the_last_operation_alone_can_decide_the_model() {
-        let pair = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        let old_new = Value::list(vec![Value::Int(1), Value::Int(2)]);
         assert_eq!(
-            Model::infer(&reads_then("cas", pair), None).unwrap(),
+            Model::infer(&reads_then("cas", old_new), None).unwrap(),
             Model::CasRegister
         );
         assert_eq!(
