@@ -1,6 +1,9 @@
 //! [`Model`]: the sequential specifications a history can be checked against, by name.
 
 use std::fmt;
+use std::sync::Arc;
+
+use hashbrown::HashSet;
 
 use super::CheckError;
 use crate::history::{Format, Op, Outcome};
@@ -93,8 +96,21 @@ impl Model {
         if format == Some(Format::PorcupineEtcd) {
             return Ok(Model::EtcdRegister);
         }
-        let has = |f: &str| ops.iter().any(|op| &*op.f == f);
-        let keyed = ops.iter().any(|op| op.key.is_some());
+        // One pass over the operations, not one per name asked about: a large history's
+        // operations do not fit in cache, so each pass costs a read of all of them. The readers
+        // intern `f`, so an operation mostly shares its allocation with the one before and the
+        // pointer comparison settles it without hashing.
+        let mut functions: HashSet<&str> = HashSet::new();
+        let mut last: Option<&Arc<str>> = None;
+        let mut keyed = false;
+        for op in ops {
+            keyed |= op.key.is_some();
+            if !last.is_some_and(|f| Arc::ptr_eq(f, &op.f)) {
+                functions.insert(&op.f);
+                last = Some(&op.f);
+            }
+        }
+        let has = |f: &str| functions.contains(f);
         let model = if has("txn") {
             Model::MultiRegister
         } else if has("get") || has("put") || has("append") {
@@ -142,5 +158,44 @@ impl serde::Serialize for Model {
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{pair, Event, EventKind, Value};
+
+    /// A thousand reads (each `f` its own allocation, as across the readers' blocks), then
+    /// `last`.
+    fn reads_then(last: &str, value: Value) -> Vec<Op> {
+        let mut events = Vec::new();
+        for p in 0..1000 {
+            events.push(Event::new(p, EventKind::Invoke, "read", Value::Nil));
+            events.push(Event::new(p, EventKind::Ok, "read", Value::Int(1)));
+        }
+        events.push(Event::new(1000, EventKind::Invoke, last, value.clone()));
+        events.push(Event::new(1000, EventKind::Ok, last, value));
+        pair(events, None).unwrap()
+    }
+
+    #[test]
+    fn the_last_operation_alone_can_decide_the_model() {
+        let old_new = Value::list(vec![Value::Int(1), Value::Int(2)]);
+        assert_eq!(
+            Model::infer(&reads_then("cas", old_new), None).unwrap(),
+            Model::CasRegister
+        );
+        assert_eq!(
+            Model::infer(&reads_then("acquire", Value::Nil), None).unwrap(),
+            Model::Mutex
+        );
+        assert_eq!(
+            Model::infer(&reads_then("read", Value::Int(1)), None).unwrap(),
+            Model::Register
+        );
+        let mut keyed = reads_then("write", Value::Int(3));
+        keyed.last_mut().unwrap().key = Some(Value::Int(7));
+        assert_eq!(Model::infer(&keyed, None).unwrap(), Model::Kv);
     }
 }

@@ -169,7 +169,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
-    for file in &args.files {
+    for (n, file) in args.files.iter().enumerate() {
+        let last = n + 1 == args.files.len();
         if let Some(code) = dedicated_check(&args, file, &mut stdout)? {
             worst = severity(worst, code);
             continue;
@@ -214,7 +215,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
                 } else {
                     write!(stdout, "{}", render(file, format, &report))?;
                 }
-                report.verdict.exit_code()
+                let code = report.verdict.exit_code();
+                if last {
+                    // The process ends now: returning a million operations' memory to the
+                    // allocator one value at a time would only delay the exit (the kernel
+                    // takes the pages back at once).
+                    std::mem::forget((ops, report));
+                }
+                code
             }
             Err(e) => {
                 report_error(&args, file, &e, &mut stdout)?;

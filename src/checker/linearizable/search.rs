@@ -116,6 +116,8 @@ struct Search<'a, S: Spec> {
     /// handed to the spec.
     invoked: Vec<u32>,
     before: Vec<&'a S::Op>,
+    /// Scratch for [`Search::viable`]: operations the spec judged reachable in this walk.
+    reached: Vec<u32>,
     restrict: Restrict,
     frames: Vec<Frame>,
     memo: Memo,
@@ -156,6 +158,7 @@ impl<'a, S: Spec> Search<'a, S> {
             candidates: Vec::new(),
             invoked: Vec::new(),
             before: Vec::new(),
+            reached: Vec::new(),
             restrict: UNRESTRICTED,
             frames: Vec::new(),
             memo: Memo::default(),
@@ -285,6 +288,8 @@ impl<'a, S: Spec> Search<'a, S> {
     fn viable(&mut self) -> bool {
         let entries = self.entries;
         self.invoked.clear();
+        self.before.clear();
+        self.reached.clear();
         let mut node = self.links.next[HEAD as usize];
         let mut seen = 0;
         while node != NONE && seen < LOOKAHEAD {
@@ -294,26 +299,41 @@ impl<'a, S: Spec> Search<'a, S> {
             node = self.links.next[node as usize];
             if !is_return {
                 self.invoked.push(op);
+                self.before.push(&entries[op as usize].op);
                 continue;
             }
             if !self.read_only[op as usize] || self.trans.step(self.state, op as usize).is_some() {
                 continue;
             }
-            self.before.clear();
-            self.before.extend(
-                self.invoked
-                    .iter()
-                    .filter(|&&b| b != op)
-                    .map(|&b| &entries[b as usize].op),
-            );
+            // An identical operation completing earlier in this walk was judged reachable with
+            // fewer operations before it (the list only grows along the walk, and trading one
+            // identical operation for the other leaves it the same): so is this one. Skipping
+            // the spec's judgement is sound in any case, as `true` only forgoes a pruning.
+            let spec_op = &entries[op as usize].op;
+            if self
+                .reached
+                .iter()
+                .any(|&r| entries[r as usize].op == *spec_op)
+            {
+                continue;
+            }
+            // The operations handed to the spec are those invoked so far but `op` itself (whose
+            // invocation was walked past): taken out of the list kept for the whole walk and put
+            // back at its place, rather than the list rebuilt for every such read.
+            let own = self.invoked.iter().position(|&b| b == op);
+            let taken = own.map(|at| (at, self.before.remove(at)));
             let reachable = self.trans.spec().reachable(
                 self.trans.state_value(self.state),
                 &entries[op as usize].op,
                 &self.before,
             );
+            if let Some((at, own)) = taken {
+                self.before.insert(at, own);
+            }
             if !reachable {
                 return false;
             }
+            self.reached.push(op);
         }
         true
     }

@@ -101,7 +101,16 @@ pub(super) fn parse_block(
     let mut parser = LineParser::new(file);
     events.reserve(block.bytes.len() / 64);
     let mut number = block.first_line;
-    for raw in block.bytes.split_inclusive(|&b| b == b'\n') {
+    // memchr finds the line ends many bytes at a time (a byte predicate looks at each byte).
+    let bytes = &block.bytes[..];
+    let mut line_start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).map(|at| at + 1);
+    for line_end in ends.chain((!bytes.is_empty()).then_some(bytes.len())) {
+        if line_end == line_start {
+            break; // the input ended with a line end
+        }
+        let raw = &bytes[line_start..line_end];
+        line_start = line_end;
         let Some((start, end)) = content(raw, number == 1) else {
             number += 1;
             continue;

@@ -20,6 +20,7 @@ const MAX_DIGITS: usize = 18;
 /// The event on line `line` whose text is `text`, when the line has the fast shape.
 pub(super) fn event(text: &str, line: u32, interner: &mut Interner) -> Option<Event> {
     let mut cursor = Cursor {
+        text,
         bytes: text.as_bytes(),
         at: 0,
     };
@@ -93,6 +94,8 @@ fn set<T>(slot: &mut Option<T>, read: T) -> Option<()> {
 }
 
 struct Cursor<'a> {
+    /// The line, for cutting strings out of it without validating their UTF-8 again.
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -116,14 +119,18 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.at;
-        let len = self.bytes[start..].iter().position(|&b| b == b'"')?;
-        let raw = &self.bytes[start..start + len];
-        if raw.iter().any(|&b| b == b'\\' || b < 0x20) {
-            return None;
+        let mut end = start;
+        loop {
+            match *self.bytes.get(end)? {
+                b'"' => break,
+                b'\\' | 0..=0x1f => return None,
+                _ => end += 1,
+            }
         }
-        self.at = start + len + 1;
-        // The line is UTF-8 and the cut is at ASCII quotes, so this never fails.
-        std::str::from_utf8(raw).ok()
+        self.at = end + 1;
+        // The line is UTF-8 and the cut is at ASCII quotes (char boundaries), so this is
+        // always `Some`, without a second validation.
+        self.text.get(start..end)
     }
 
     /// An integer of at most [`MAX_DIGITS`] digits, in JSON's grammar (no leading zeros, no
