@@ -100,6 +100,7 @@ pub struct Witness {
 /// `raw` are the key's lifted entries before simplification, `entries` after (the ones the
 /// verdict was computed on), `violation` indexes into `entries`. `check_time` is what the check
 /// took (a guide to what each run of the engine costs). Works until `deadline`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build<S: Spec>(
     spec: &S,
     ops: &[Op],

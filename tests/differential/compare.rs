@@ -118,13 +118,14 @@ pub fn compare(
 }
 
 /// The key's operations cut just after position `cut`: later invocations dropped, operations
-/// still running at `cut` made indefinite.
+/// still running at `cut` made indefinite unless they failed.
 fn cut(ops: &[Op], key: &Option<Value>, cut: u64) -> Vec<Op> {
     ops.iter()
         .filter(|op| op.key == *key && op.call <= cut)
         .map(|op| {
             let mut op = op.clone();
-            if op.ret > cut {
+            // A failed operation stays failed: it did not happen, whenever it was known.
+            if op.ret > cut && op.outcome != Outcome::Fail {
                 op.outcome = Outcome::Info;
                 op.ret = NEVER;
                 op.output = Value::Nil;
