@@ -118,6 +118,9 @@ pub struct CheckOptions {
     pub time_limit: Option<Duration>,
     /// Limit on the memory the search's memo may use, in bytes, over all keys.
     pub memory_limit: Option<u64>,
+    /// The value every key holds before its first write (`multi-register` only; `nil` when
+    /// `None`).
+    pub initial_value: Option<Value>,
     /// Stop at the first key found invalid; the others are reported as skipped.
     pub first_failure: bool,
     /// Compute a witness for each invalid key.
@@ -146,6 +149,7 @@ impl Default for CheckOptions {
             file: None,
             time_limit: None,
             memory_limit: None,
+            initial_value: None,
             first_failure: false,
             witness: true,
             fast_paths: true,

@@ -15,7 +15,9 @@
 //! Map of this module, in reading order:
 //! - [`validate`] (here): store in, [`Validation`] out; [`ValidateOptions`];
 //! - `store.rs`: reading the store (the only I/O);
-//! - `messages.rs`, `journal.rs`: the router's and the nodes' journals, parsed;
+//! - `messages.rs`, `journal.rs`: the router's and the nodes' journals, parsed (lines in our
+//!   own writers' shape by a fast path each, `messages/fast.rs` and `journal/fast.rs`, over
+//!   `scan.rs`; anything else by serde);
 //! - `join.rs` + `join/`: the replay and the join, step by step (one concept a file), per
 //!   node name (`registry.rs`);
 //! - `compare.rs`: one handler call's effects against the journaled ones;
@@ -35,6 +37,7 @@ mod journal;
 mod messages;
 mod outcome;
 mod registry;
+mod scan;
 mod store;
 
 use std::path::Path;

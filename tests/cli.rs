@@ -103,6 +103,53 @@ fn operation_the_model_lacks_is_an_error_naming_its_line() {
 }
 
 #[test]
+fn knossos_multi_register_reads_its_initial_value_only_when_told_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(
+        &dir,
+        "multi.edn",
+        "; a multi-register with x=0 and y=0\n\
+         [{:type :invoke, :f :txn, :value [[:read :x nil] [:read :y nil]], :process 0}\n\
+          {:type :invoke, :f :txn, :value [[:write :y 2]], :process 1}\n\
+          {:type :ok, :f :txn, :value [[:read :x 0] [:read :y 0]], :process 0}\n\
+          {:type :ok, :f :txn, :value [[:write :y 2]], :process 1}\n\
+          {:type :invoke, :f :txn, :value [[:read :y nil]], :process 0}\n\
+          {:type :ok, :f :txn, :value [[:read :y 2]], :process 0}]\n",
+    );
+    let file = file.to_str().unwrap();
+    let told = splitbrain(&["check", "--initial-value", "0", file]);
+    assert_eq!(code(&told), 0, "{}{}", stdout(&told), stderr(&told));
+    assert!(
+        stdout(&told).contains("model multi-register, inferred"),
+        "{}",
+        stdout(&told)
+    );
+    let untold = splitbrain(&["check", file]);
+    assert_eq!(code(&untold), 1, "{}{}", stdout(&untold), stderr(&untold));
+    assert!(
+        stdout(&untold).contains("every key nil"),
+        "{}",
+        stdout(&untold)
+    );
+}
+
+#[test]
+fn initial_value_for_a_model_without_one_is_a_usage_error() {
+    let out = splitbrain(&[
+        "check",
+        "--initial-value",
+        "0",
+        "histories/valid/register--sequential-writes-and-reads.jsonl",
+    ]);
+    assert_eq!(code(&out), 3, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("--initial-value applies to the multi-register model only"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn unknown_model_is_a_usage_error() {
     let out = splitbrain(&["check", "--model", "btree", "x.jsonl"]);
     assert_eq!(code(&out), 3);

@@ -195,6 +195,9 @@ differential_tests! {
         Family::Simulated(Spec::Queue);
     engine_agrees_on_simulated_counter, engine_agrees_on_a_million_simulated_counter:
         Family::Simulated(Spec::Counter);
+    engine_agrees_on_simulated_multi_register,
+    engine_agrees_on_a_million_simulated_multi_register:
+        Family::Simulated(Spec::MultiRegister);
     engine_agrees_on_unique_writes_register, engine_agrees_on_a_million_unique_writes_register:
         Family::UniqueWrites(Spec::Register);
     engine_agrees_on_unique_writes_cas_register,

@@ -7,6 +7,7 @@
 //!   inside its interval, `info` ones maybe never), then the record is sometimes corrupted;
 //! - `objects.rs`: true registers (plain, cas, etcd, kv), append-kv and mutex;
 //! - `collections.rs`: true set, queue and counter;
+//! - `multi_register.rs`: a true map of registers changed by transactions (Knossos');
 //! - `unique.rs`: registers with unique written values, and cas chains;
 //! - `tests.rs`: what the generators promise (determinism, shape, a mix of verdicts).
 //!
@@ -15,6 +16,7 @@
 //! completions; 30–50 % of them are invalid (see `tests.rs`).
 
 mod collections;
+mod multi_register;
 mod objects;
 mod sim;
 mod tests;
@@ -91,6 +93,7 @@ fn generate_with(family: Family, seed: u64, corrupt: bool) -> Vec<Event> {
             Spec::Set => simulate(rng, collections::Set::default(), corrupt),
             Spec::Queue => simulate(rng, collections::Queue::default(), corrupt),
             Spec::Counter => simulate(rng, collections::Counter::default(), corrupt),
+            Spec::MultiRegister => simulate(rng, multi_register::MultiRegister::default(), corrupt),
         },
         Family::UniqueWrites(_) => {
             let register = unique::UniqueRegister::new(rng, keys);

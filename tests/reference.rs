@@ -13,6 +13,7 @@
 //!   per key);
 //! - `append_kv.rs`: Porcupine's kv logs (`get`/`put`/`append` on strings);
 //! - `mutex.rs`: `acquire`/`release`;
+//! - `multi_register.rs`: Knossos' map of registers, changed by `txn`s of reads and writes;
 //! - `collections.rs`: `set`, `queue` (FIFO), `counter`;
 //! - `cases.rs`, `cases_collections.rs`: hand-built histories, valid and invalid, that pin the
 //!   semantics each spec is meant to have (`info` and `fail` subtleties included).
@@ -27,6 +28,7 @@ mod append_kv;
 mod cases;
 mod cases_collections;
 mod collections;
+mod multi_register;
 mod mutex;
 mod register;
 mod search;
@@ -57,11 +59,14 @@ pub enum Spec {
     Queue,
     /// Counter: `add n`, `read` → the sum.
     Counter,
+    /// Knossos' map of registers: `txn` of `[read k v]` / `[write k v]`, atomic; every key nil at
+    /// first.
+    MultiRegister,
 }
 
 impl Spec {
     /// Every spec.
-    pub const ALL: [Spec; 9] = [
+    pub const ALL: [Spec; 10] = [
         Spec::Register,
         Spec::CasRegister,
         Spec::EtcdRegister,
@@ -71,6 +76,7 @@ impl Spec {
         Spec::Set,
         Spec::Queue,
         Spec::Counter,
+        Spec::MultiRegister,
     ];
 
     /// The command-line name (`--model NAME`), the same as the engine's.
@@ -85,6 +91,7 @@ impl Spec {
             Spec::Set => "set",
             Spec::Queue => "queue",
             Spec::Counter => "counter",
+            Spec::MultiRegister => "multi-register",
         }
     }
 
@@ -110,6 +117,7 @@ impl Spec {
             Spec::Set => search(&collections::SetSpec, ops, relaxed, budget),
             Spec::Queue => search(&collections::QueueSpec, ops, relaxed, budget),
             Spec::Counter => search(&collections::CounterSpec, ops, relaxed, budget),
+            Spec::MultiRegister => search(&multi_register::MultiRegisterSpec, ops, relaxed, budget),
         }
     }
 }

@@ -19,6 +19,11 @@ use std::time::Duration;
 
 use splitbrain_models::{catalog, check, explore, CheckRequest, StopWhen, Strategy};
 
+// The allocator of `splitbrain` itself (src/main.rs), so that figures made with this example
+// are what `splitbrain model check` does: a search allocates and frees a state per transition.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
         Ok(code) => ExitCode::from(code),

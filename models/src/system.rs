@@ -26,12 +26,15 @@ mod disk;
 mod faults;
 mod packed;
 mod record;
+mod sealed;
+mod step;
 mod symmetry;
 mod topology;
+mod wire;
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, LossyNetwork, Network};
 use stateright::{Model, Property};
@@ -97,15 +100,15 @@ pub struct System<S: Spec> {
 pub struct SystemState<S: Spec> {
     /// stateright's actor-system state, packed for storage (`packed.rs`).
     pub(crate) actors: Packed<Adapter<S::Node>, ClientHistory>,
-    /// The unpacked `actors`, built once when the state is expanded (its actions, then a
-    /// successor per action) and never for the states waiting in a search's queue. Not part of
-    /// the state's identity.
-    full: OnceLock<Box<Full<S>>>,
-    pub(crate) partition: Option<NodeSet>,
+    /// The side of the partition in force that holds `n0`; empty when none is (a side always
+    /// holds `n0`). Not an `Option`, which would take 8 more bytes in every stored state.
+    partition: NodeSet,
     pub(crate) partitions_used: u8,
     pub(crate) crashes_used: u8,
     /// The number of nodes (actors before the first client): constant, so not hashed.
     pub(crate) nodes: u32,
+    /// The network's semantics: constant, so not hashed.
+    pub(crate) network: NetworkKind,
 }
 
 /// A transition of a [`System`].
@@ -215,7 +218,7 @@ impl<S: Spec> System<S> {
     pub fn states<'a>(
         &self,
         state: &'a SystemState<S>,
-    ) -> impl Iterator<Item = (NodeId, &'a NodeState<S>)> + 'a {
+    ) -> impl Iterator<Item = (NodeId, &'a NodeState<S>)> + Clone + 'a {
         let topology = self.topology;
         state
             .actors
@@ -236,7 +239,10 @@ impl<S: Spec> System<S> {
         state: &'a SystemState<S>,
     ) -> impl Iterator<Item = (NodeId, NodeId, &'a Msg<S>)> + 'a {
         let topology = self.topology;
-        faults::envelopes(&state.actors.network)
+        state
+            .actors
+            .network
+            .envelopes()
             .into_iter()
             .map(move |(src, dst, msg)| (topology.node_id(src), topology.node_id(dst), &**msg))
     }
@@ -251,18 +257,27 @@ impl<S: Spec> System<S> {
 }
 
 impl<S: Spec> SystemState<S> {
-    /// This state's fault bookkeeping with `actors` in place of its own: a transition's
-    /// successor, packed, sharing this state's timers, random choices, crashed flags and storage
-    /// when they did not change. (`..state.clone()` would clone the actors, network and history
-    /// only to drop them, once per generated state.)
+    /// This state's fault bookkeeping with `actors` in place of its own, packed, sharing this
+    /// state's timers, random choices, crashed flags and storage when they are equal (a
+    /// symmetry representative).
     pub(crate) fn with_actors(&self, actors: Full<S>) -> SystemState<S> {
+        self.with_packed(Packed::pack(actors, Some(&self.actors)))
+    }
+
+    /// This state's fault bookkeeping with `actors` in place of its own: a transition's
+    /// successor. (`..state.clone()` would clone the actors, network and history only to drop
+    /// them, once per generated state.)
+    pub(crate) fn with_packed(
+        &self,
+        actors: Packed<Adapter<S::Node>, ClientHistory>,
+    ) -> SystemState<S> {
         SystemState {
-            actors: Packed::pack(actors, Some(&self.actors)),
-            full: OnceLock::new(),
+            actors,
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
             nodes: self.nodes,
+            network: self.network,
         }
     }
 
@@ -271,13 +286,7 @@ impl<S: Spec> SystemState<S> {
     pub(crate) fn set_actor_state(&mut self, index: usize, state: NodeState<S>) {
         if let Some(slot) = self.actors.actor_states.get_mut(index) {
             *slot = std::sync::Arc::new(Disk::synced(state));
-            self.full = OnceLock::new();
         }
-    }
-
-    /// stateright's full actor-system state (unpacked once, then cached with this state).
-    pub(crate) fn full(&self) -> &Full<S> {
-        self.full.get_or_init(|| Box::new(self.actors.unpack()))
     }
 
     /// The clients' operations so far (empty when the spec keeps the history out of the state;
@@ -288,7 +297,12 @@ impl<S: Spec> SystemState<S> {
 
     /// The side of the partition in force that holds `n0`, if any.
     pub fn partition(&self) -> Option<NodeSet> {
-        self.partition
+        (!self.partition.is_empty()).then_some(self.partition)
+    }
+
+    /// This state with `side` (or no partition) in force.
+    pub(crate) fn set_partition(&mut self, side: Option<NodeSet>) {
+        self.partition = side.unwrap_or_default();
     }
 }
 
@@ -302,11 +316,11 @@ impl<S: Spec> Model for System<S> {
             .into_iter()
             .map(|actors| SystemState {
                 actors: Packed::pack(actors, None),
-                full: OnceLock::new(),
-                partition: None,
+                partition: NodeSet::default(),
                 partitions_used: 0,
                 crashes_used: 0,
                 nodes: self.topology.nodes() as u32,
+                network: self.faults.network,
             })
             .collect()
     }
@@ -348,11 +362,11 @@ impl<S: Spec> Clone for SystemState<S> {
     fn clone(&self) -> Self {
         SystemState {
             actors: self.actors.clone(),
-            full: OnceLock::new(),
             partition: self.partition,
             partitions_used: self.partitions_used,
             crashes_used: self.crashes_used,
             nodes: self.nodes,
+            network: self.network,
         }
     }
 }
@@ -381,7 +395,7 @@ impl<S: Spec> fmt::Debug for SystemState<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemState")
             .field("actors", &self.actors)
-            .field("partition", &self.partition)
+            .field("partition", &self.partition())
             .field("partitions_used", &self.partitions_used)
             .field("crashes_used", &self.crashes_used)
             .finish()

@@ -14,6 +14,9 @@ pub enum CheckError {
     /// No model was given and the history does not tell which one applies.
     #[error("cannot infer the model: {0}")]
     CannotInfer(String),
+    /// An option does not apply to the model checked.
+    #[error("{0}")]
+    Usage(String),
     /// The checker contradicted itself (for example a reported cycle whose edges could not be
     /// re-derived from the history): a bug in splitbrain, never a verdict.
     #[error("harness bug, please report it: {0}")]

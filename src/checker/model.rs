@@ -32,11 +32,14 @@ pub enum Model {
     Queue,
     /// Counter: `add n`; `read` → the sum of the adds so far. Initial value 0.
     Counter,
+    /// Knossos' map of registers: `txn` of `[read k v]` / `[write k v]` micro-operations,
+    /// atomic; a read of `nil` is unconstrained.
+    MultiRegister,
 }
 
 impl Model {
     /// Every model, in the order `--help` lists them.
-    pub const ALL: [Model; 9] = [
+    pub const ALL: [Model; 10] = [
         Model::Register,
         Model::CasRegister,
         Model::EtcdRegister,
@@ -46,6 +49,7 @@ impl Model {
         Model::Set,
         Model::Queue,
         Model::Counter,
+        Model::MultiRegister,
     ];
 
     /// The command-line name.
@@ -60,6 +64,7 @@ impl Model {
             Model::Set => "set",
             Model::Queue => "queue",
             Model::Counter => "counter",
+            Model::MultiRegister => "multi-register",
         }
     }
 
@@ -78,6 +83,7 @@ impl Model {
             Model::Set => &["add", "read"],
             Model::Queue => &["enqueue", "dequeue"],
             Model::Counter => &["add", "read"],
+            Model::MultiRegister => &["txn"],
         }
     }
 
@@ -89,7 +95,9 @@ impl Model {
         }
         let has = |f: &str| ops.iter().any(|op| &*op.f == f);
         let keyed = ops.iter().any(|op| op.key.is_some());
-        let model = if has("get") || has("put") || has("append") {
+        let model = if has("txn") {
+            Model::MultiRegister
+        } else if has("get") || has("put") || has("append") {
             Model::AppendKv
         } else if has("acquire") || has("release") {
             Model::Mutex

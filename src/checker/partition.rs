@@ -16,7 +16,9 @@ use rayon::prelude::*;
 
 use super::budget::{Budget, Exhausted};
 use super::linearizable;
-use super::spec::{self, AppendKv, Counter, Mutex, Queue, Register, Semantics, Set, Spec};
+use super::spec::{
+    self, AppendKv, Counter, MultiRegister, Mutex, Queue, Register, Semantics, Set, Spec,
+};
 use super::witness;
 use super::{CheckError, CheckOptions, KeyReport, Method, Model, Report, Verdict};
 use crate::history::{HistoryError, Location, Op, Value};
@@ -32,6 +34,12 @@ pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
         Some(model) => (model, false),
         None => (Model::infer(ops, options.format)?, true),
     };
+    if options.initial_value.is_some() && model != Model::MultiRegister {
+        return Err(CheckError::Usage(format!(
+            "--initial-value applies to the multi-register model only, and this history is checked \
+             against {model}"
+        )));
+    }
     let started = Instant::now();
     let mut report = match model {
         Model::Register => run(&Register::new(Semantics::ReadWrite), ops, options),
@@ -42,6 +50,11 @@ pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
         Model::Set => run(&Set, ops, options),
         Model::Queue => run(&Queue, ops, options),
         Model::Counter => run(&Counter, ops, options),
+        Model::MultiRegister => run(
+            &MultiRegister::new(options.initial_value.clone().unwrap_or(Value::Nil)),
+            ops,
+            options,
+        ),
     }?;
     report.model = model;
     report.model_inferred = inferred;

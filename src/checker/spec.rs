@@ -3,6 +3,7 @@
 //! - `register.rs`: `register`, `cas-register`, `etcd-register` and `kv` (one type, three
 //!   semantics for `fail`), with their O(n) prechecks and polynomial paths;
 //! - `append_kv.rs`: Porcupine's string map (get/put/append);
+//! - `multi_register.rs`: Knossos' map of registers read and written by transactions;
 //! - `mutex.rs`, `set.rs`, `queue.rs`, `counter.rs`.
 //!
 //! A spec first *lifts* each history operation into its own compact operation type, deciding
@@ -11,6 +12,7 @@
 
 mod append_kv;
 mod counter;
+mod multi_register;
 mod mutex;
 mod queue;
 mod register;
@@ -21,6 +23,7 @@ use std::hash::Hash;
 
 pub use append_kv::AppendKv;
 pub use counter::Counter;
+pub use multi_register::MultiRegister;
 pub use mutex::Mutex;
 pub use queue::Queue;
 pub use register::{Register, RegisterOp, Semantics};

@@ -154,20 +154,27 @@ pub fn check(history: &History, options: &TxnOptions) -> Result<TxnReport, Check
 }
 
 /// Whether a history looks transactional: its first client operation's value is a list of
-/// micro-ops (`[f k v]` with `f` one of `r`, `append`, `w`), or its function is `txn`.
+/// micro-ops (`[f k v]` with `f` one of `r`, `append`, `w`), or its function is `txn` — unless
+/// its micro-ops are all Knossos' `[read k v]` / `[write k v]`, which the linearizability
+/// checker's `multi-register` model decides (Knossos' histories repeat values, which Elle's
+/// inference cannot order).
 pub fn looks_transactional(event: &crate::history::Event) -> bool {
-    if &*event.f == "txn" {
-        return true;
-    }
-    let Some(mops) = event.value.as_list() else {
-        return false;
-    };
-    !mops.is_empty()
-        && mops.iter().all(|m| {
-            m.as_list().is_some_and(|p| {
-                (2..=3).contains(&p.len()) && matches!(p[0].as_text(), Some("r" | "append" | "w"))
-            })
+    let mops = event.value.as_list();
+    let all_micro = |names: &[&str]| {
+        mops.is_some_and(|mops| {
+            !mops.is_empty()
+                && mops.iter().all(|m| {
+                    m.as_list().is_some_and(|p| {
+                        (2..=3).contains(&p.len())
+                            && p[0].as_text().is_some_and(|f| names.contains(&f))
+                    })
+                })
         })
+    };
+    if &*event.f == "txn" {
+        return !all_micro(&["read", "write"]);
+    }
+    all_micro(&["r", "append", "w"])
 }
 
 /// Whether the file at `path` holds a transactional history (judged by its first client

@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use splitbrain::checker::{self, CheckOptions, KeyReport, Model, Progress, Report, Verdict};
-use splitbrain::history::{format, Format, Op};
+use splitbrain::history::{format, Format, Op, Value};
 use splitbrain::report;
 
 use super::EXIT_ERROR;
@@ -32,7 +32,7 @@ pub struct CheckArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Sequential spec: register, cas-register, etcd-register, kv, append-kv, mutex, set,
-    /// queue, counter. Inferred from the history when omitted.
+    /// queue, counter, multi-register. Inferred from the history when omitted.
     #[arg(long, value_parser = parse_model)]
     model: Option<Model>,
     /// Workload: list-append, rw-register (transactional), kafka or bank. Inferred when
@@ -63,6 +63,10 @@ pub struct CheckArgs {
     /// bank: balances may be negative (Jepsen's `:negative-balances?`).
     #[arg(long)]
     negative_balances: bool,
+    /// multi-register: the value every key holds before its first write (default nil), as
+    /// JSON or EDN: 0, "a", :a, nil.
+    #[arg(long, value_parser = parse_initial_value, value_name = "VALUE")]
+    initial_value: Option<Value>,
     /// Print one JSON object per file instead of text.
     #[arg(long)]
     json: bool,
@@ -96,6 +100,31 @@ fn parse_model(name: &str) -> Result<Model, String> {
             "unknown model {name:?}; expected one of: {}",
             names.join(", ")
         )
+    })
+}
+
+/// A scalar given on the command line, in JSON or EDN spelling.
+fn parse_initial_value(text: &str) -> Result<Value, String> {
+    let text = text.trim();
+    Ok(match text {
+        "nil" | "null" => Value::Nil,
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ if text.starts_with(':') && text.len() > 1 => Value::Keyword(text[1..].into()),
+        _ if text.starts_with('"') => match serde_json::from_str::<String>(text) {
+            Ok(s) => Value::str(s),
+            Err(e) => return Err(format!("not a JSON string: {e}")),
+        },
+        _ => match (text.parse::<i64>(), text.parse::<f64>()) {
+            (Ok(n), _) => Value::Int(n),
+            (_, Ok(x)) if x.is_finite() => Value::Float(x),
+            _ => {
+                return Err(format!(
+                    "expected a number, a quoted string, a :keyword, true, false or nil; found \
+                     {text:?}"
+                ))
+            }
+        },
     })
 }
 
@@ -303,6 +332,7 @@ fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>,
         o.file = Some(file.into());
         o.time_limit = args.time_limit;
         o.memory_limit = args.memory_limit.or_else(half_of_memory);
+        o.initial_value = args.initial_value.clone();
         o.first_failure = args.first_failure;
         o.witness = !args.no_witness;
         o.progress = Some(progress.clone());

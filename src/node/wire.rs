@@ -1,4 +1,8 @@
 //! Maelstrom lines in and out: `{"src": .., "dest": .., "body": {..}}`, one JSON object a line.
+//!
+//! `canonical.rs`: a body's text as a `serde_json::Value` renders it, written without one.
+
+mod canonical;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -38,9 +42,16 @@ pub(super) fn line(src: NodeId, dest: NodeId, body: Value) -> String {
     line_text(src, dest, &body.to_string())
 }
 
-/// A protocol message as the body text the host writes: through `serde_json::Value`, so its
-/// keys are sorted (the validator renders expected messages with this same function).
+/// A protocol message as the body text the host writes: exactly what `serde_json::Value`
+/// renders (compact, keys sorted), written straight from the message where it can be
+/// (`canonical.rs`), else through a `Value`. The validator renders expected messages with this
+/// same function.
 pub fn body_text<M: serde::Serialize>(msg: &M) -> String {
+    canonical::to_string(msg).unwrap_or_else(|_| body_text_through_value(msg))
+}
+
+/// `msg`'s body text through a `serde_json::Value` (`null` if it cannot be serialized).
+fn body_text_through_value<M: serde::Serialize>(msg: &M) -> String {
     serde_json::to_value(msg).unwrap_or(Value::Null).to_string()
 }
 

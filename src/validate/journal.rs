@@ -1,5 +1,10 @@
 //! A node's `journal.jsonl` (written by `node::journal`, whose module docs define the format),
 //! read into [`Entry`]s that borrow the file's text.
+//!
+//! Lines in the host's own shape for a message, a timer or a pick (most of a journal) are read
+//! by `fast.rs`; anything else, by serde here.
+
+mod fast;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -92,16 +97,17 @@ pub(crate) struct Entry<'a> {
     pub(crate) reply: Option<Reply<'a>>,
 }
 
-#[derive(Deserialize)]
+/// One line of the journal, as `fast.rs` or serde reads it (JSON values as their text).
+#[derive(Debug, Default, Deserialize)]
 struct RawEntry<'a> {
     #[serde(borrow, default)]
     start: Option<Box<Start<'a>>>,
     #[serde(default)]
     m: Option<u64>,
-    #[serde(borrow, default)]
-    msg: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "not_null")]
+    msg: Option<&'a str>,
     #[serde(borrow, default, deserialize_with = "present")]
-    timer: Option<&'a RawValue>,
+    timer: Option<&'a str>,
     #[serde(borrow, default)]
     pick: Option<RawPick<'a>>,
     #[serde(borrow, default)]
@@ -118,43 +124,54 @@ struct RawEntry<'a> {
     reply: Option<RawReply<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct RawPick<'a> {
     #[serde(borrow)]
     key: Cow<'a, str>,
-    #[serde(borrow)]
-    timer: &'a RawValue,
+    #[serde(borrow, deserialize_with = "text")]
+    timer: &'a str,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct RawReply<'a> {
     #[serde(borrow)]
     to: Cow<'a, str>,
-    #[serde(borrow)]
-    body: &'a RawValue,
+    #[serde(borrow, deserialize_with = "text")]
+    body: &'a str,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct RawFx<'a> {
     #[serde(borrow, default)]
     send: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    body: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "not_null")]
+    body: Option<&'a str>,
     #[serde(borrow, default, deserialize_with = "present")]
-    set: Option<&'a RawValue>,
+    set: Option<&'a str>,
     #[serde(default)]
     ns: Option<u64>,
     #[serde(borrow, default, deserialize_with = "present")]
-    cancel: Option<&'a RawValue>,
+    cancel: Option<&'a str>,
     #[serde(borrow, default)]
     choose: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    options: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "not_null")]
+    options: Option<&'a str>,
 }
 
-/// A field that is there, even as `null` (a unit timer serializes as `null`): `Some`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
+/// A JSON value's text, as it stands in the line.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'de str, D::Error> {
+    <&RawValue>::deserialize(d).map(RawValue::get)
+}
+
+/// A field that is there and not `null`: `Some` of its text.
+fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de str>, D::Error> {
+    Option::<&RawValue>::deserialize(d).map(|raw| raw.map(RawValue::get))
+}
+
+/// A field that is there, even as `null` (a unit timer serializes as `null`): `Some` of its
+/// text.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de str>, D::Error> {
+    text(d).map(Some)
 }
 
 /// Parses the durable digest in field `field`, as the journal writes it (32 hex digits); the
@@ -187,14 +204,15 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
             line,
             what,
         };
-        let e: RawEntry<'a> = serde_json::from_str(raw).map_err(|e| {
+        let e = fast::entry(raw).map_or_else(|| serde_json::from_str::<RawEntry<'a>>(raw), Ok);
+        let e = e.map_err(|e| {
             malformed(format!(
                 "{e}; expected one input of the node's journal (see `splitbrain validate --help`)"
             ))
         })?;
         let msg = match (e.m, e.msg) {
             (Some(id), _) => Some(MsgRef::Id(id)),
-            (None, Some(line)) => Some(MsgRef::Inline(line.get())),
+            (None, Some(line)) => Some(MsgRef::Inline(line)),
             (None, None) => None,
         };
         let needs_msg = |what: &str| {
@@ -202,8 +220,8 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
         };
         let input = match (e.start, e.timer, e.pick, e.unknown, e.skip) {
             (Some(start), None, None, None, None) => Input::Start(start, needs_msg("a start")?),
-            (None, Some(timer), None, None, None) => Input::Timer(timer.get()),
-            (None, None, Some(pick), None, None) => Input::Pick(pick.key, pick.timer.get()),
+            (None, Some(timer), None, None, None) => Input::Timer(timer),
+            (None, None, Some(pick), None, None) => Input::Pick(pick.key, pick.timer),
             (None, None, None, Some(_), None) => Input::Unknown(needs_msg("an unknown message")?),
             (None, None, None, None, Some(why)) => Input::Skip(msg, why),
             (None, None, None, None, None) => Input::Msg(needs_msg("an input")?),
@@ -220,30 +238,21 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
                     send: Some(to),
                     body: Some(body),
                     ..
-                } => Fx::Send {
-                    to,
-                    body: body.get(),
-                },
+                } => Fx::Send { to, body },
                 RawFx {
                     set: Some(timer),
                     ns: Some(ns),
                     ..
-                } => Fx::Set {
-                    timer: timer.get(),
-                    ns,
-                },
+                } => Fx::Set { timer, ns },
                 RawFx {
                     cancel: Some(timer),
                     ..
-                } => Fx::Cancel { timer: timer.get() },
+                } => Fx::Cancel { timer },
                 RawFx {
                     choose: Some(key),
                     options: Some(options),
                     ..
-                } => Fx::Choose {
-                    key,
-                    options: options.get(),
-                },
+                } => Fx::Choose { key, options },
                 _ => {
                     return Err(malformed(
                         "an effect is {\"send\",\"body\"}, {\"set\",\"ns\"}, {\"cancel\"} or \
@@ -269,7 +278,7 @@ pub(crate) fn parse<'a>(text: &'a str, file: &Path) -> Result<Vec<Entry<'a>>, Va
             sync,
             reply: e.reply.map(|r| Reply {
                 to: r.to,
-                body: r.body.get(),
+                body: r.body,
             }),
         });
     }
@@ -316,6 +325,36 @@ mod tests {
             entries[6].input,
             Input::Skip(Some(MsgRef::Id(4)), _)
         ));
+    }
+
+    #[test]
+    fn the_fast_reader_reads_every_line_it_takes_as_serde_does_and_leaves_the_rest_to_serde() {
+        let taken = [
+            r#"{"m":6,"fx":[{"send":"c3","body":{"code":11,"text":"a \"}\" b","type":"error"}},{"set":"Election","ns":5},{"cancel":null},{"choose":"k","options":[1,{"a":2}]}],"persist":"000000000000000000000000000000ab","sync":"000000000000000000000000000000ab"}"#,
+            r#"{"timer":{"Retry":[1,2]}}"#,
+            r#"{"timer":null,"fx":[{"set":null,"ns":0}]}"#,
+            r#"{"pick":{"key":"k","timer":2},"sync":"000000000000000000000000000000cd"}"#,
+            r#"{"m":9,"fx":[{"send":"n1","body":null}]}"#,
+        ];
+        for line in taken {
+            let fast = fast::entry(line).unwrap_or_else(|| panic!("not taken: {line}"));
+            let slow: RawEntry<'_> = serde_json::from_str(line).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{line}");
+        }
+        let left = [
+            r#"{"m":4,"skip":"before init"}"#,
+            r#"{"m":9,"unknown":"nope","reply":{"to":"c3","body":{}}}"#,
+            r#"{"msg":{"src":"c1","dest":"n0","body":{}}}"#,
+            r#"{"m":1,"fx":[{"send":"n\u0031","body":{}}]}"#,
+            r#"{"m":1,"fx":[{"send":"n1","body":{"a":}}]}"#,
+            r#"{"m":1,"fx":[{"sned":"n1","body":{}}]}"#,
+            r#"{"m":1, "fx":[]}"#,
+            r#"{"m":1,"fx":[]}"#,
+            r#"{"m":1}x"#,
+        ];
+        for line in left {
+            assert!(fast::entry(line).is_none(), "taken: {line}");
+        }
     }
 
     #[test]

@@ -1,30 +1,11 @@
 //! Fault injection on top of `ActorModel`: partitions, crash budget, the network's contents.
 
-use stateright::actor::{ActorModelAction, Envelope, Id, Network};
-use stateright::Model;
+use stateright::actor::{ActorModelAction, Envelope};
 
-use super::{ActionOf, System, SystemAction, SystemState};
+use super::wire::kind_of;
+use super::{step, ActionOf, System, SystemAction, SystemState};
 use crate::protocol::{NodeId, NodeSet};
 use crate::spec::Spec;
-
-/// Every message in `network` as `(src, dst, msg)`, each copy once (duplicating networks hold one
-/// copy of each message). Written against the variants directly: stateright 0.31's
-/// `Network::iter_all` never advances past the first message of an ordered channel.
-pub(crate) fn envelopes<M: Eq + std::hash::Hash>(network: &Network<M>) -> Vec<(Id, Id, &M)> {
-    match network {
-        Network::UnorderedDuplicating(set, _) => {
-            set.iter().map(|e| (e.src, e.dst, &e.msg)).collect()
-        }
-        Network::UnorderedNonDuplicating(multiset) => multiset
-            .iter()
-            .flat_map(|(e, &count)| std::iter::repeat_n((e.src, e.dst, &e.msg), count))
-            .collect(),
-        Network::Ordered(channels) => channels
-            .iter()
-            .flat_map(|(&(src, dst), queue)| queue.iter().map(move |m| (src, dst, m)))
-            .collect(),
-    }
-}
 
 /// Whether a partition `side` (the nodes on `n0`'s side) cuts the link between `a` and `b`.
 fn cuts(side: NodeSet, a: NodeId, b: NodeId) -> bool {
@@ -52,12 +33,13 @@ pub(super) fn actions<S: Spec>(
     actions: &mut Vec<ActionOf<S>>,
 ) {
     let topology = system.topology;
-    let mut inner = Vec::new();
-    system.inner.actions(state.full(), &mut inner);
+    // Deliveries (and drops) dominate; sized once rather than grown by doubling.
+    let mut inner = Vec::with_capacity(state.actors.network.len() * 2 + 8);
+    step::actions(&system.inner, &state.actors, &mut inner);
     for action in inner {
         let allowed = match &action {
             ActorModelAction::Deliver { src, dst, .. } => state
-                .partition
+                .partition()
                 .is_none_or(|side| !cuts(side, topology.node_id(*src), topology.node_id(*dst))),
             ActorModelAction::Crash(id) => {
                 !topology.node_id(*id).is_client() && state.crashes_used < system.faults.crashes
@@ -68,7 +50,7 @@ pub(super) fn actions<S: Spec>(
             actions.push(SystemAction::Actor(action));
         }
     }
-    match state.partition {
+    match state.partition() {
         Some(_) => actions.push(SystemAction::Heal),
         None if state.partitions_used < system.faults.partitions => {
             actions.extend(partitions(topology.nodes()).map(SystemAction::Partition));
@@ -85,21 +67,27 @@ pub(super) fn next_state<S: Spec>(
     match action {
         SystemAction::Actor(action) => {
             let crash = matches!(action, ActorModelAction::Crash(_));
-            let actors = system.inner.next_state(state.full(), action)?;
+            let actors = step::next_state(&system.inner, &state.actors, action)?;
             Some(SystemState {
                 crashes_used: state.crashes_used + u8::from(crash),
-                ..state.with_actors(actors)
+                ..state.with_packed(actors)
             })
         }
-        SystemAction::Partition(side) => Some(SystemState {
-            partition: Some(side),
-            partitions_used: state.partitions_used + 1,
-            ..state.clone()
-        }),
+        SystemAction::Partition(side) => {
+            let mut next = SystemState {
+                partitions_used: state.partitions_used + 1,
+                ..state.clone()
+            };
+            next.set_partition(Some(side));
+            Some(next)
+        }
         SystemAction::Heal => {
-            let side = state.partition?;
+            let side = state.partition()?;
             let topology = system.topology;
-            let lost: Vec<Envelope<_>> = envelopes(&state.actors.network)
+            let lost: Vec<Envelope<_>> = state
+                .actors
+                .network
+                .envelopes()
                 .into_iter()
                 .filter(|(src, dst, _)| cuts(side, topology.node_id(*src), topology.node_id(*dst)))
                 .map(|(src, dst, msg)| Envelope {
@@ -108,17 +96,13 @@ pub(super) fn next_state<S: Spec>(
                     msg: msg.clone(),
                 })
                 .collect();
-            let mut actors = state.full().clone();
-            for envelope in lost {
-                actors = system
-                    .inner
-                    .next_state(&actors, ActorModelAction::Drop(envelope))
-                    .expect("dropping a message always succeeds");
-            }
-            Some(SystemState {
-                partition: None,
-                ..state.with_actors(actors)
-            })
+            let mut next = state.with_packed(step::without(
+                &state.actors,
+                kind_of(&system.inner.init_network),
+                lost,
+            ));
+            next.set_partition(None);
+            Some(next)
         }
     }
 }

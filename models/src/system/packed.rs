@@ -1,5 +1,5 @@
 //! [`Packed`]: how a [`SystemState`](super::SystemState) keeps stateright's `ActorModelState`
-//! while it waits in a search's queue.
+//! while it waits in a search's queue, and while it is expanded.
 //!
 //! A breadth-first search holds its whole frontier as full states, so bytes per state are what
 //! bound a check's memory. stateright's `ActorModelState` gives every actor a timer set, a map of
@@ -10,17 +10,22 @@
 //! it is equal, and keeps the parts that change at every step (the actors' states, themselves
 //! shared `Arc`s, the network and the history) as they are.
 //!
-//! stateright's `ActorModel` computes actions and successors from a full `ActorModelState`:
-//! [`Packed::unpack`] rebuilds one (the clone stateright's own `next_state` makes anyway), once
-//! per expanded state (the caller caches it), and [`Packed::pack`] stores a successor.
-//! `Hash` and `Eq` see the same fields, in the same order, as `ActorModelState`'s own: a packed
-//! state has the fingerprint its full state has, so the search visits exactly the same states.
+//! The network is stateright's, stored compactly ([`Wire`]: about a third of the bytes).
+//! Actions and successors are computed on this layout directly (`step.rs`), so a full
+//! `ActorModelState` is never built during a search; [`Packed::pack`] stores one built
+//! elsewhere (the initial states, a symmetry representative).
+//! `Eq` compares the same fields as `ActorModelState`'s own, so the search visits exactly the
+//! same states; `Hash` takes the shared parts by their digests ([`Sealed`]), so fingerprinting
+//! a successor walks only what its transition rewrote.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use stateright::actor::{Actor, ActorModelState, Network, RandomChoices, Timers};
+use stateright::actor::{Actor, ActorModelState, RandomChoices, Timers};
+
+use super::sealed::Sealed;
+use super::wire::Wire;
 
 /// The per-actor parts of an `ActorModelState` that transitions rarely change. (Storage is kept
 /// apart: a protocol that syncs at every vote changes it far more often than these.)
@@ -33,6 +38,25 @@ pub(crate) struct Rest<A: Actor> {
     pub(crate) crashed: Vec<bool>,
 }
 
+impl<A: Actor> Clone for Rest<A> {
+    fn clone(&self) -> Self {
+        Rest {
+            timers_set: self.timers_set.clone(),
+            random_choices: self.random_choices.clone(),
+            crashed: self.crashed.clone(),
+        }
+    }
+}
+
+/// The order of `ActorModelState`'s own `Hash`.
+impl<A: Actor> Hash for Rest<A> {
+    fn hash<Hs: Hasher>(&self, state: &mut Hs) {
+        self.timers_set.hash(state);
+        self.random_choices.hash(state);
+        self.crashed.hash(state);
+    }
+}
+
 impl<A: Actor> PartialEq for Rest<A> {
     fn eq(&self, other: &Self) -> bool {
         self.timers_set == other.timers_set
@@ -41,29 +65,38 @@ impl<A: Actor> PartialEq for Rest<A> {
     }
 }
 
-/// `fresh` if it differs from `parent`, else `parent` shared.
-fn share<T: PartialEq>(fresh: T, parent: Option<&Arc<T>>) -> Arc<T> {
+/// Per-actor storage: what each actor saved (synced).
+pub(crate) type Storages<A> = Vec<Option<<A as Actor>::Storage>>;
+
+/// `fresh`, sealed, if it differs from `parent`; else `parent` shared.
+pub(crate) fn share<T: PartialEq + Hash>(
+    fresh: T,
+    parent: Option<&Arc<Sealed<T>>>,
+) -> Arc<Sealed<T>> {
     match parent {
-        Some(parent) if **parent == fresh => Arc::clone(parent),
-        _ => Arc::new(fresh),
+        Some(parent) if ***parent == fresh => Arc::clone(parent),
+        _ => Arc::new(Sealed::new(fresh)),
     }
 }
 
 /// An `ActorModelState` with its rarely changing parts shared. See the [module docs](self).
 pub(crate) struct Packed<A: Actor, H> {
     /// Every actor's state.
-    pub(crate) actor_states: Vec<Arc<A::State>>,
+    pub(crate) actor_states: Box<[Arc<A::State>]>,
     /// The messages in flight.
-    pub(crate) network: Network<A::Msg>,
+    pub(crate) network: Wire<A::Msg>,
     /// The recorded history.
     pub(crate) history: H,
     /// Timers, random choices, crashed flags.
-    pub(crate) rest: Arc<Rest<A>>,
+    pub(crate) rest: Arc<Sealed<Rest<A>>>,
     /// What each actor saved (synced).
-    pub(crate) actor_storages: Arc<Vec<Option<A::Storage>>>,
+    pub(crate) actor_storages: Arc<Sealed<Storages<A>>>,
 }
 
-impl<A: Actor, H: Clone> Packed<A, H> {
+impl<A: Actor, H: Clone> Packed<A, H>
+where
+    A::Msg: Ord,
+{
     /// Packs `full`, sharing `parent`'s [`Rest`] and storage where `full`'s are equal to them.
     pub(crate) fn pack(full: ActorModelState<A, H>, parent: Option<&Self>) -> Self {
         let ActorModelState {
@@ -81,24 +114,11 @@ impl<A: Actor, H: Clone> Packed<A, H> {
             crashed,
         };
         Packed {
-            actor_states,
-            network,
+            actor_states: actor_states.into_boxed_slice(),
+            network: Wire::from_network(&network),
             history,
             rest: share(rest, parent.map(|p| &p.rest)),
             actor_storages: share(actor_storages, parent.map(|p| &p.actor_storages)),
-        }
-    }
-
-    /// The full state stateright's `ActorModel` works on.
-    pub(crate) fn unpack(&self) -> ActorModelState<A, H> {
-        ActorModelState {
-            actor_states: self.actor_states.clone(),
-            network: self.network.clone(),
-            timers_set: self.rest.timers_set.clone(),
-            random_choices: self.rest.random_choices.clone(),
-            crashed: self.rest.crashed.clone(),
-            history: self.history.clone(),
-            actor_storages: Vec::clone(&self.actor_storages),
         }
     }
 }
@@ -115,15 +135,14 @@ impl<A: Actor, H: Clone> Clone for Packed<A, H> {
     }
 }
 
-/// The order of `ActorModelState`'s own `Hash`, so that fingerprints do not change.
+/// The shared parts hash as their digests ([`Sealed`]); node states as theirs
+/// ([`Disk`](super::Disk)).
 impl<A: Actor, H: Hash> Hash for Packed<A, H> {
     fn hash<Hs: Hasher>(&self, state: &mut Hs) {
         self.actor_states.hash(state);
         self.history.hash(state);
-        self.rest.timers_set.hash(state);
-        self.rest.random_choices.hash(state);
+        self.rest.hash(state);
         self.network.hash(state);
-        self.rest.crashed.hash(state);
         self.actor_storages.hash(state);
     }
 }
@@ -134,7 +153,8 @@ impl<A: Actor, H: PartialEq> PartialEq for Packed<A, H> {
             && self.history == other.history
             && self.network == other.network
             && (Arc::ptr_eq(&self.rest, &other.rest) || *self.rest == *other.rest)
-            && self.actor_storages == other.actor_storages
+            && (Arc::ptr_eq(&self.actor_storages, &other.actor_storages)
+                || *self.actor_storages == *other.actor_storages)
     }
 }
 
@@ -147,7 +167,7 @@ impl<A: Actor, H: fmt::Debug> fmt::Debug for Packed<A, H> {
             .field("random_choices", &self.rest.random_choices)
             .field("network", &self.network)
             .field("crashed", &self.rest.crashed)
-            .field("storages", &self.actor_storages)
+            .field("storages", &**self.actor_storages)
             .finish()
     }
 }

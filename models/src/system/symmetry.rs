@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use stateright::actor::{ActorModelState, Envelope, Id, Network, RandomChoices, Timers};
 
-use super::{faults, Adapter, SystemState};
+use super::wire::Wire;
+use super::{Adapter, SystemState};
 use crate::protocol::{NodeId, NodeSet, Protocol};
-use crate::spec::Spec;
+use crate::spec::{NetworkKind, Spec};
 
 /// A value that names clients and can have them renamed. Implement it for a spec's node state,
 /// messages, timers and durable state to use [`canonical_clients`].
@@ -120,7 +121,8 @@ where
         actor_states: (0..total)
             .map(|i| actors.actor_states[reindex(i)].rename(&rename))
             .collect(),
-        network: rename_network(&actors.network, &rename_id, &rename),
+        // The network is renamed on its compact form below.
+        network: Network::new_unordered_nonduplicating([]),
         timers_set: (0..total)
             .map(|i| {
                 let mut timers = Timers::new();
@@ -147,34 +149,29 @@ where
             .map(|i| actors.actor_storages[reindex(i)].rename(&rename))
             .collect(),
     };
-    state.with_actors(actors)
+    let network = rename_network(&state.actors.network, state.network, &rename_id, &rename);
+    let mut canonical = state.with_actors(actors);
+    canonical.actors.network = network;
+    canonical
 }
 
 fn rename_network<M>(
-    network: &Network<M>,
+    network: &Wire<M>,
+    kind: NetworkKind,
     rename_id: &dyn Fn(Id) -> Id,
     rename: &dyn Fn(NodeId) -> NodeId,
-) -> Network<M>
+) -> Wire<M>
 where
-    M: Rename + Eq + std::hash::Hash + Clone,
+    M: Rename + Ord + Clone,
 {
-    let envelopes = faults::envelopes(network)
+    let renamed = |e: Envelope<&M>| Envelope {
+        src: rename_id(e.src),
+        dst: rename_id(e.dst),
+        msg: e.msg.rename(rename),
+    };
+    let envelopes = network
+        .envelopes()
         .into_iter()
-        .map(|(src, dst, msg)| Envelope {
-            src: rename_id(src),
-            dst: rename_id(dst),
-            msg: msg.rename(rename),
-        });
-    match network {
-        Network::Ordered(_) => Network::new_ordered(envelopes),
-        Network::UnorderedNonDuplicating(_) => Network::new_unordered_nonduplicating(envelopes),
-        Network::UnorderedDuplicating(_, last) => {
-            let last = last.as_ref().map(|e| Envelope {
-                src: rename_id(e.src),
-                dst: rename_id(e.dst),
-                msg: e.msg.rename(rename),
-            });
-            Network::new_unordered_duplicating_with_last_msg(envelopes, last)
-        }
-    }
+        .map(|(src, dst, msg)| renamed(Envelope { src, dst, msg }));
+    Wire::from_envelopes(kind, envelopes, network.last().map(renamed))
 }

@@ -5,7 +5,8 @@
 //! value has a two-element list or nil as its second element (`[k [old new]]`, or `[k nil]` on a
 //! crashed cas). Then each client event gets `key = k` and `value = v`. A plain cas-register
 //! history has scalar write values, so it never passes; nor does a transaction of two micro-ops
-//! (`[[:append :x 1] [:r :x nil]]` is a transaction, not a `[k v]` tuple).
+//! (`[[:append :x 1] [:r :x nil]]` is a transaction, not a `[k v]` tuple, and so is Knossos'
+//! `:f :txn` of `[[:write :x 1] [:read :y nil]]`).
 //!
 //! Deciding needs the whole history, but it usually fails on the first write: events are held
 //! back only while the history still looks independent, and flushed unchanged the moment it does
@@ -30,7 +31,16 @@ fn fits(event: &Event) -> bool {
     if super::super::implied::function(Some(&event.value)).is_some() {
         return false;
     }
+    if &*event.f == "txn" && items.iter().all(is_knossos_micro_op) {
+        return false;
+    }
     &*event.f != "cas" || is_cas_value(v)
+}
+
+/// `[:read k v]` or `[:write k v]`: a micro-op of Knossos' multi-register transactions, so a
+/// `txn` of two of them is a transaction, not a `[k v]` tuple.
+fn is_knossos_micro_op(item: &Value) -> bool {
+    matches!(item, Value::List(p) if p.len() == 3 && matches!(p[0].as_text(), Some("read" | "write")))
 }
 
 /// `[old new]`, or nil (a crashed cas).
