@@ -122,7 +122,7 @@ struct Search<'a, S: Spec> {
     invoked: Vec<u32>,
     before: Vec<&'a S::Op>,
     /// Scratch for [`Search::viable`]: operations the spec judged reachable in this walk.
-    reached: Vec<u32>,
+    judged_reachable: Vec<u32>,
     restrict: Restrict,
     frames: Vec<Frame>,
     memo: Memo,
@@ -166,7 +166,7 @@ impl<'a, S: Spec> Search<'a, S> {
             candidates: Vec::new(),
             invoked: Vec::new(),
             before: Vec::new(),
-            reached: Vec::new(),
+            judged_reachable: Vec::new(),
             restrict: UNRESTRICTED,
             frames: Vec::new(),
             memo: Memo::default(),
@@ -303,7 +303,7 @@ impl<'a, S: Spec> Search<'a, S> {
         let entries = self.entries;
         self.invoked.clear();
         self.before.clear();
-        self.reached.clear();
+        self.judged_reachable.clear();
         let mut node = self.links.next[HEAD as usize];
         let mut seen = 0;
         while node != NONE && seen < LOOKAHEAD {
@@ -325,7 +325,7 @@ impl<'a, S: Spec> Search<'a, S> {
             // the spec's judgement is sound in any case, as `true` only forgoes a pruning.
             let spec_op = &entries[op as usize].op;
             if self
-                .reached
+                .judged_reachable
                 .iter()
                 .any(|&r| entries[r as usize].op == *spec_op)
             {
@@ -347,7 +347,7 @@ impl<'a, S: Spec> Search<'a, S> {
             if !reachable {
                 return false;
             }
-            self.reached.push(op);
+            self.judged_reachable.push(op);
         }
         true
     }
