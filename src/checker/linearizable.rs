@@ -36,9 +36,6 @@ pub struct KeyOutcome {
     pub violation: Option<Violation>,
     /// Configurations the search explored.
     pub explored: u64,
-    /// For `invalid` from the search: where its configurations got furthest
-    /// ([`search::SearchResult::reached`]), a head start for the witness.
-    pub reached: Option<u64>,
 }
 
 impl KeyOutcome {
@@ -49,7 +46,6 @@ impl KeyOutcome {
             reason: None,
             violation: None,
             explored: 0,
-            reached: None,
         }
     }
 }
@@ -96,10 +92,7 @@ pub fn check<S: Spec>(
                 ));
             }
         },
-        SearchOutcome::NotLinearizable => {
-            outcome.verdict = Verdict::Invalid;
-            outcome.reached = Some(result.reached);
-        }
+        SearchOutcome::NotLinearizable => outcome.verdict = Verdict::Invalid,
         SearchOutcome::Exhausted(e) => outcome.reason = Some(e.to_string()),
     }
     outcome

@@ -189,7 +189,6 @@ fn check_key<S: Spec>(
                     &raw,
                     &key.entries,
                     outcome.violation.as_ref(),
-                    outcome.reached,
                     spent,
                     deadline,
                 ));
