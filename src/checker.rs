@@ -38,7 +38,7 @@ use serde::Serialize;
 
 pub use error::CheckError;
 pub use model::Model;
-pub use witness::{Candidate, Step, Witness};
+pub use witness::{Candidate, Scope, Step, Witness};
 
 use crate::history::{Format, Op, Value};
 

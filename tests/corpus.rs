@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use splitbrain::checker::{check, CheckOptions, Verdict};
-use splitbrain::history::format;
+use splitbrain::checker::{check, CheckOptions, Scope, Verdict};
+use splitbrain::history::{format, Op, Outcome, Value, NEVER};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("histories/corpus/porcupine")
@@ -106,4 +106,62 @@ fn minimal_witnesses_of_etcd_057_etcd_099_and_c50_bad_are_invalid_alone() {
             );
         }
     }
+}
+
+/// The key's operations cut just after position `cut`: later invocations dropped, operations
+/// still running at `cut` made indefinite (they may or may not have happened) unless they
+/// failed.
+fn cut(ops: &[Op], key: &Option<Value>, cut: u64) -> Vec<Op> {
+    ops.iter()
+        .filter(|op| op.key == *key && op.call <= cut)
+        .map(|op| {
+            let mut op = op.clone();
+            // A failed operation stays failed: it did not happen, whenever it was known.
+            if op.ret > cut && op.outcome != Outcome::Fail {
+                op.outcome = Outcome::Info;
+                op.ret = NEVER;
+                op.output = Value::Nil;
+            }
+            op
+        })
+        .collect()
+}
+
+/// The witness names the first completion no linearization survives (issue 21 finds it from
+/// where the verdict's search got stuck, not by a binary search from scratch): the key's
+/// history cut just before that completion is linearizable, and cut just after it is not.
+#[test]
+fn the_witness_blames_the_first_completion_no_linearization_survives() {
+    let mut checked = 0;
+    for (path, verdict) in expected() {
+        if verdict != Verdict::Invalid {
+            continue;
+        }
+        let (format, ops) = format::read_ops(&path, None).unwrap();
+        let mut options = CheckOptions::default();
+        options.format = Some(format);
+        let report = check(&ops, &options).unwrap();
+        let mut plain = CheckOptions::with_model(report.model);
+        plain.witness = false;
+        for key in report.keys.iter().filter(|k| k.verdict == Verdict::Invalid) {
+            let witness = key.witness.as_ref().expect("invalid keys carry a witness");
+            let name = path.display();
+            assert_eq!(
+                witness.scope,
+                Scope::History,
+                "{name}: found in the whole history"
+            );
+            let failing = witness.op.ret;
+            let through = check(&cut(&ops, &key.key, failing), &plain).unwrap();
+            assert_eq!(
+                through.verdict,
+                Verdict::Invalid,
+                "{name}: through {failing}"
+            );
+            let before = check(&cut(&ops, &key.key, failing - 1), &plain).unwrap();
+            assert_eq!(before.verdict, Verdict::Valid, "{name}: before {failing}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 98, "every invalid key of the corpus has a witness");
 }

@@ -36,6 +36,9 @@ pub struct KeyOutcome {
     pub violation: Option<Violation>,
     /// Configurations the search explored.
     pub explored: u64,
+    /// For `invalid` from the search: where its configurations got furthest
+    /// ([`search::SearchResult::reached`]), a head start for the witness.
+    pub reached: Option<u64>,
 }
 
 impl KeyOutcome {
@@ -46,6 +49,7 @@ impl KeyOutcome {
             reason: None,
             violation: None,
             explored: 0,
+            reached: None,
         }
     }
 }
@@ -92,7 +96,10 @@ pub fn check<S: Spec>(
                 ));
             }
         },
-        SearchOutcome::NotLinearizable => outcome.verdict = Verdict::Invalid,
+        SearchOutcome::NotLinearizable => {
+            outcome.verdict = Verdict::Invalid;
+            outcome.reached = Some(result.reached);
+        }
         SearchOutcome::Exhausted(e) => outcome.reason = Some(e.to_string()),
     }
     outcome

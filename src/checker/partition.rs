@@ -189,6 +189,7 @@ fn check_key<S: Spec>(
                     &raw,
                     &key.entries,
                     outcome.violation.as_ref(),
+                    outcome.reached,
                     spent,
                     deadline,
                 ));

@@ -2,10 +2,11 @@
 //!
 //! A witness gives, for one key:
 //! - the operation that cannot be linearized: the first completion no linearization survives
-//!   (`failure.rs`, a binary search over prefixes with the engine itself);
+//!   (`failure.rs`: a search over prefixes with the engine itself, starting where the verdict's
+//!   search got furthest);
 //! - a linearization of everything before it (the longest linearizable prefix), with the state
 //!   after each step;
-//! - a minimal failing sub-history (`shrink.rs`);
+//! - a minimal failing sub-history (`shrink.rs`), of the prefix through that completion;
 //! - the candidate states where that sub-history fails (the breadth-first walk of
 //!   `linearizable::frontier`, affordable because the sub-history is small).
 //!
@@ -99,12 +100,14 @@ pub struct Witness {
 /// `raw` are the key's lifted entries before simplification, `entries` after (the ones the
 /// verdict was computed on), `violation` indexes into `entries`. `check_time` is what the check
 /// took (a guide to what each run of the engine costs). Works until `deadline`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn build<S: Spec>(
     spec: &S,
     ops: &[Op],
     raw: &[Entry<S::Op>],
     entries: &[Entry<S::Op>],
     violation: Option<&Violation>,
+    reached: Option<u64>,
     check_time: Duration,
     deadline: Instant,
 ) -> Witness {
@@ -131,12 +134,12 @@ pub(crate) fn build<S: Spec>(
     let mut failure = None;
     let (core, context, proven) = match seed {
         Some(seed) => {
-            let shrunk = shrink::shrink(spec, raw, Some(seed), deadline);
+            let shrunk = shrink::shrink(spec, raw, Some(seed), None, deadline);
             (shrunk.core, shrunk.context, shrunk.proven)
         }
         None => {
             if affordable() {
-                failure = failure::first_failure(spec, entries, &budget());
+                failure = failure::first_failure(spec, entries, reached, &budget());
             }
             let cut = failure.as_ref().map(|f| entries[f.failing].ret);
             let domain: Vec<usize> = (0..raw.len())
@@ -149,13 +152,18 @@ pub(crate) fn build<S: Spec>(
                     _ => raw[i].clone(),
                 })
                 .collect();
-            let shrunk = shrink::shrink(spec, &sub, None, deadline);
+            // The operation that cannot be linearized is in every failing core of the prefix.
+            let failing = failure.as_ref().and_then(|f| {
+                let i = by_origin.get(&entries[f.failing].origin)?;
+                domain.binary_search(i).ok()
+            });
+            let shrunk = shrink::shrink(spec, &sub, None, failing, deadline);
             let back = |v: Vec<usize>| v.into_iter().map(|i| domain[i]).collect();
             (back(shrunk.core), back(shrunk.context), shrunk.proven)
         }
     };
     if failure.is_none() && affordable() {
-        failure = failure::first_failure(spec, entries, &budget());
+        failure = failure::first_failure(spec, entries, reached, &budget());
     }
     // The core with its weakened context: the history the shrinking last proved invalid.
     let core_entries: Vec<Entry<S::Op>> = core.iter().map(|&i| raw[i].clone()).collect();

@@ -5,10 +5,12 @@
 //!   history; is invalid on its own; stays invalid when every other operation may take effect
 //!   at any time after its invocation, or not at all (the engine's definition); and — when the
 //!   engine says it proved minimality — becomes linearizable when any one of its operations
-//!   joins those others.
+//!   joins those others; and when it was found in the whole history, its failing operation is
+//!   the first completion no linearization survives (the key cut just before it is
+//!   linearizable, cut just after it is not).
 
-use splitbrain::checker::{check, CheckOptions, Method, Model, Verdict};
-use splitbrain::history::{Op, Value};
+use splitbrain::checker::{check, CheckOptions, Method, Model, Scope, Verdict, Witness};
+use splitbrain::history::{Op, Outcome, Value, NEVER};
 
 use crate::reference::{brute_force, brute_force_relaxed, OutOfBudget, Spec};
 
@@ -103,6 +105,7 @@ pub fn compare(
             {
                 found.witness_checks_skipped += 1;
             }
+            check_failing_op(spec, ops, &k.key, witness, &mut found.problems);
             if found.problems.len() > before {
                 found.problems.push(format!(
                     "witness: blames {} [{}, {}] (method {:?}, reason {:?})",
@@ -112,6 +115,48 @@ pub fn compare(
         }
     }
     found
+}
+
+/// The key's operations cut just after position `cut`: later invocations dropped, operations
+/// still running at `cut` made indefinite unless they failed.
+fn cut(ops: &[Op], key: &Option<Value>, cut: u64) -> Vec<Op> {
+    ops.iter()
+        .filter(|op| op.key == *key && op.call <= cut)
+        .map(|op| {
+            let mut op = op.clone();
+            // A failed operation stays failed: it did not happen, whenever it was known.
+            if op.ret > cut && op.outcome != Outcome::Fail {
+                op.outcome = Outcome::Info;
+                op.ret = NEVER;
+                op.output = Value::Nil;
+            }
+            op
+        })
+        .collect()
+}
+
+fn check_failing_op(
+    spec: Spec,
+    ops: &[Op],
+    key: &Option<Value>,
+    witness: &Witness,
+    problems: &mut Vec<String>,
+) {
+    if witness.scope != Scope::History {
+        return;
+    }
+    let failing = witness.op.ret;
+    if brute_force(spec, &cut(ops, key, failing)) {
+        problems.push(format!(
+            "witness: blames {} but the history through its completion is linearizable",
+            witness.op
+        ));
+    } else if !brute_force(spec, &cut(ops, key, failing - 1)) {
+        problems.push(format!(
+            "witness: blames {} but the history fails before its completion",
+            witness.op
+        ));
+    }
 }
 
 fn check_witness(

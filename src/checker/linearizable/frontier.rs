@@ -23,6 +23,15 @@ pub struct Config<S> {
     pub state: S,
     /// Entries linearized so far, in linearization order.
     pub order: Vec<usize>,
+    /// The same entries as a set (bit `i` for entry `i`): with the state, the configuration's
+    /// identity.
+    set: u128,
+}
+
+impl<S: Clone> Config<S> {
+    fn key(&self) -> (S, u128) {
+        (self.state.clone(), self.set)
+    }
 }
 
 /// The first completion that no configuration survives.
@@ -46,6 +55,9 @@ pub fn failure_point<S: Spec>(
     cap: usize,
     budget: &Budget,
 ) -> Result<Option<FailurePoint<S::State>>, TooBig> {
+    if entries.len() > MAX_ENTRIES {
+        return Err(TooBig);
+    }
     let mut events: Vec<(u64, usize, bool)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         events.push((e.call, i, false));
@@ -54,13 +66,11 @@ pub fn failure_point<S: Spec>(
         }
     }
     events.sort_unstable();
-    if entries.len() > MAX_ENTRIES {
-        return Err(TooBig);
-    }
 
     let mut frontier = vec![Config {
         state: spec.init(),
         order: Vec::new(),
+        set: 0,
     }];
     let mut pending: Vec<usize> = Vec::new();
     for (_, entry, is_return) in events {
@@ -71,8 +81,8 @@ pub fn failure_point<S: Spec>(
         let mut next: Vec<Config<S::State>> = Vec::new();
         let mut seen: HashSet<(S::State, u128)> = HashSet::new();
         for config in &frontier {
-            if config.order.contains(&entry) {
-                if seen.insert(key(config)) {
+            if config.set & 1 << entry != 0 {
+                if seen.insert(config.key()) {
                     next.push(config.clone());
                 }
                 continue;
@@ -96,13 +106,6 @@ pub fn failure_point<S: Spec>(
     Ok(None)
 }
 
-/// The configuration's identity: its state and the set of entries linearized (as a bitmask;
-/// the walk only runs on histories of at most [`MAX_ENTRIES`] entries).
-fn key<S: Clone>(config: &Config<S>) -> (S, u128) {
-    let set = config.order.iter().fold(0u128, |set, &i| set | 1 << i);
-    (config.state.clone(), set)
-}
-
 /// Largest history the walk accepts.
 pub const MAX_ENTRIES: usize = 128;
 
@@ -123,20 +126,29 @@ fn close<S: Spec>(
     let mut visited: HashSet<(S::State, u128)> = HashSet::new();
     while let Some(config) = queue.pop() {
         for &p in pending {
-            if config.order.contains(&p) {
+            if config.set & 1 << p != 0 {
                 continue;
             }
             let Some(state) = spec.step(&config.state, &entries[p].op) else {
                 continue;
             };
-            let mut order = config.order.clone();
+            let set = config.set | 1 << p;
+            // Known configurations are skipped before their order is copied.
+            let known = if p == target {
+                &mut *seen
+            } else {
+                &mut visited
+            };
+            if !known.insert((state.clone(), set)) {
+                continue;
+            }
+            let mut order = Vec::with_capacity(config.order.len() + 1);
+            order.extend_from_slice(&config.order);
             order.push(p);
-            let child = Config { state, order };
+            let child = Config { state, order, set };
             if p == target {
-                if seen.insert(key(&child)) {
-                    out.push(child);
-                }
-            } else if visited.insert(key(&child)) {
+                out.push(child);
+            } else {
                 queue.push(child);
             }
             if out.len() + queue.len() > cap || visited.len() > cap * 4 {

@@ -65,6 +65,11 @@ pub struct SearchResult {
     pub outcome: SearchOutcome,
     /// Operations applied while branching (a measure of effort).
     pub explored: u64,
+    /// The latest completion a configuration stopped at: the completion of the first required
+    /// operation it had not linearized (0 if none). Each configuration is a linearization of
+    /// the history cut just before that completion, so the first failing prefix ends no
+    /// earlier (the witness's search for it starts here).
+    pub reached: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -123,6 +128,8 @@ struct Search<'a, S: Spec> {
     memo: Memo,
     key: Vec<u32>,
     explored: u64,
+    /// See [`SearchResult::reached`].
+    reached: u64,
     /// Bytes last reported to the budget.
     accounted: usize,
 }
@@ -135,6 +142,7 @@ pub fn search<S: Spec>(spec: &S, entries: &[Entry<S::Op>], budget: &Budget) -> S
     SearchResult {
         outcome,
         explored: search.explored,
+        reached: search.reached,
     }
 }
 
@@ -164,6 +172,7 @@ impl<'a, S: Spec> Search<'a, S> {
             memo: Memo::default(),
             key: Vec::new(),
             explored: 0,
+            reached: 0,
             accounted: 0,
         };
         let init = spec.init();
@@ -264,7 +273,12 @@ impl<'a, S: Spec> Search<'a, S> {
         self.candidates.clear();
         loop {
             let node = self.links.next[p as usize];
-            if node == NONE || self.links.node_is_return[node as usize] {
+            if node == NONE {
+                return;
+            }
+            if self.links.node_is_return[node as usize] {
+                let stopped = self.entries[self.links.node_op[node as usize] as usize].ret;
+                self.reached = self.reached.max(stopped);
                 return;
             }
             let op = self.links.node_op[node as usize];

@@ -174,27 +174,16 @@ impl Spec for AppendKv {
     }
 
     fn simplify(&self, mut entries: Vec<Entry<AppendOp>>) -> Vec<Entry<AppendOp>> {
-        let gets: Vec<Box<str>> = entries
-            .iter()
-            .filter(|e| !e.optional)
-            .filter_map(|e| match &e.op {
-                AppendOp::Get(g) => Some(g.clone()),
-                _ => None,
-            })
-            .collect();
-        let gets: Vec<&str> = gets.iter().map(|g| &**g).collect();
-        let unseen = |v: &str| !v.is_empty() && !gets.iter().any(|g| g.contains(v));
-        let afters = predecessors(&entries, &gets);
-        for e in &mut entries {
+        let facts = taints_and_predecessors(&entries);
+        for (e, fact) in entries.iter_mut().zip(facts) {
+            let Some((unseen, placed)) = fact else {
+                continue;
+            };
             match &mut e.op {
-                AppendOp::Put { value, taints } => *taints = unseen(value),
-                AppendOp::Append {
-                    value,
-                    taints,
-                    after,
-                } => {
-                    *taints = unseen(value);
-                    *after = afters.get(&**value).cloned();
+                AppendOp::Put { taints, .. } => *taints = unseen,
+                AppendOp::Append { taints, after, .. } => {
+                    *taints = unseen;
+                    *after = placed;
                 }
                 AppendOp::Get(_) => {}
             }
@@ -229,6 +218,52 @@ impl Spec for AppendKv {
         }
         None
     }
+}
+
+/// For each entry (`None` for gets): whether its value is unseen (it taints), and for an
+/// append the string a get's unique parse places it after.
+#[allow(clippy::type_complexity)]
+fn taints_and_predecessors(entries: &[Entry<AppendOp>]) -> Vec<Option<(bool, Option<Box<str>>)>> {
+    // Every fact depends on the distinct results of gets only: a history's gets repeat the
+    // same strings many times, and the witness simplifies many sub-histories.
+    let mut distinct: HashSet<&str> = HashSet::new();
+    let gets: Vec<&str> = entries
+        .iter()
+        .filter(|e| !e.optional)
+        .filter_map(|e| match &e.op {
+            AppendOp::Get(g) => Some(&**g),
+            _ => None,
+        })
+        .filter(|g| distinct.insert(g))
+        .collect();
+    let longest = not_prefixes(&gets);
+    let unseen = |v: &str| !v.is_empty() && !longest.iter().any(|g| g.contains(v));
+    let afters = predecessors(entries, &gets);
+    entries
+        .iter()
+        .map(|e| match &e.op {
+            AppendOp::Put { value, .. } => Some((unseen(value), None)),
+            AppendOp::Append { value, .. } => Some((unseen(value), afters.get(&**value).cloned())),
+            AppendOp::Get(_) => None,
+        })
+        .collect()
+}
+
+/// The strings of `gets` that are not a prefix of another one: a value occurs in some get iff it
+/// occurs in one of these (strings only grow between puts, so most gets are prefixes of later
+/// ones).
+fn not_prefixes<'a>(gets: &[&'a str]) -> Vec<&'a str> {
+    let mut sorted = gets.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    // A string that prefixes another sorts just before the strings it prefixes.
+    let mut kept: Vec<&str> = sorted
+        .windows(2)
+        .filter(|pair| !pair[1].starts_with(pair[0]))
+        .map(|pair| pair[0])
+        .collect();
+    kept.extend(sorted.last());
+    kept
 }
 
 /// For appended values that belong to exactly one append and appear in a get's unique parse,

@@ -8,9 +8,12 @@
 //! linearizable the core's violation is genuine. The core alone is then not linearizable either
 //! (it has fewer possibilities still), so it can be checked on its own.
 //!
-//! The search over cores ([`minimize`]) keeps the operations shown necessary and finds the next
-//! one by galloping down and bisecting over the others (reads last): O(log d) checks an
-//! operation d places from the end, and cheap checks, since they weaken only late operations.
+//! Without a seed, the search starts from the shortest failing window of the latest operations
+//! ([`latest_window`]: 4, 8, 16, ... of them), since a violation is local in time and small
+//! refutations are cheap. The search over cores ([`minimize`]) keeps the operations shown
+//! necessary and finds the next one by galloping down and bisecting over the others (reads
+//! last): O(log d) checks an operation d places from the end, and cheap checks, since they
+//! weaken only late operations.
 //! Delta debugging (Zeller & Hildebrandt, TSE 2002), used before, took two to three times the
 //! checks and often weakened early operations, which makes the search's refutations expensive.
 //! Both end 1-minimal: weakening any single remaining operation makes the history linearizable.
@@ -36,11 +39,14 @@ pub struct Shrunk {
 }
 
 /// Shrinks `entries` (not linearizable, sorted by invocation) to a minimal core, starting from
-/// `seed` when it is itself a failing core. Gives up improving at `deadline`.
+/// `seed` when it is itself a failing core. `failing`, when known, is an entry every failing
+/// core holds (the operation that cannot be linearized): it is tried first, which takes one
+/// check. Gives up improving at `deadline`.
 pub fn shrink<S: Spec>(
     spec: &S,
     entries: &[Entry<S::Op>],
     seed: Option<Vec<usize>>,
+    failing: Option<usize>,
     deadline: Instant,
 ) -> Shrunk {
     let all: Vec<usize> = (0..entries.len()).collect();
@@ -51,17 +57,24 @@ pub fn shrink<S: Spec>(
         deadline,
     };
     let mut core = all;
+    let mut seeded = false;
     if let Some(mut seed) = seed {
         seed.sort_unstable();
         seed.dedup();
         if oracle.fails(&seed) == Some(true) {
             core = seed;
+            seeded = true;
+        }
+    }
+    if !seeded {
+        if let Some(window) = latest_window(&mut oracle, failing) {
+            core = window;
         }
     }
     // Narrow the domain to what the core's check keeps after simplification; smaller cores
     // observe less, so they would keep no more (`Spec::simplify` is monotone).
     oracle.domain = oracle.relevant(&core);
-    let proven = minimize(&mut oracle, &mut core);
+    let proven = minimize(&mut oracle, &mut core, failing);
     let in_core: HashSet<usize> = core.iter().copied().collect();
     let context = oracle
         .history(&core)
@@ -87,11 +100,14 @@ struct Oracle<'a, S: Spec> {
 impl<S: Spec> Oracle<'_, S> {
     /// The core plus the weakened rest of the domain, simplified.
     fn history(&self, core: &[usize]) -> Vec<Entry<S::Op>> {
-        let core: HashSet<usize> = core.iter().copied().collect();
+        let mut in_core = vec![false; self.entries.len()];
+        for &i in core {
+            in_core[i] = true;
+        }
         let mut out = Vec::with_capacity(self.domain.len());
         for &i in &self.domain {
             let e = &self.entries[i];
-            if core.contains(&i) || e.optional {
+            if in_core[i] || e.optional {
                 out.push(Entry {
                     origin: i,
                     ..e.clone()
@@ -130,10 +146,43 @@ impl<S: Spec> Oracle<'_, S> {
     }
 }
 
+/// The first window of latest operations to try as a core; each next one is twice as long.
+const FIRST_WINDOW: usize = 4;
+
+/// The shortest failing core among the latest 4, 8, 16, ... operations (with `failing`), or
+/// `None` if only all of them fail or time ran out.
+///
+/// A violation is local in time: the operations just before the one that cannot be linearized
+/// usually explain it. Minimizing from such a window keeps [`minimize`]'s checks small, and the
+/// ones that fail are exhaustive searches, whose cost grows quickly with the operations they
+/// must place. The windows that pass cost little: a search that succeeds stops at its first
+/// linearization.
+fn latest_window<S: Spec>(
+    oracle: &mut Oracle<'_, S>,
+    failing: Option<usize>,
+) -> Option<Vec<usize>> {
+    let required: Vec<usize> = (0..oracle.entries.len())
+        .filter(|&i| !oracle.entries[i].optional)
+        .collect();
+    let mut length = FIRST_WINDOW;
+    while length < required.len() {
+        let mut window = required[required.len() - length..].to_vec();
+        if let Some(failing) = failing.filter(|f| !window.contains(f)) {
+            window.insert(0, failing);
+        }
+        if oracle.fails(&window)? {
+            return Some(window);
+        }
+        length *= 2;
+    }
+    None
+}
+
 /// Shrinks `core` (which fails) to a 1-minimal failing subset; returns whether it finished.
 ///
 /// Keeps a set `kept` of operations shown necessary and a list `rest` of the others, effects
-/// first and then read-only operations, each part in invocation order, such that `kept` plus
+/// first and then read-only operations, each part in invocation order (and `failing` last, so
+/// the first check shows it necessary), such that `kept` plus
 /// all of `rest` fails. Each round finds the shortest failing prefix `kept + rest[..i]` by
 /// galloping down from the end of `rest` and then bisecting, keeps `rest[i - 1]` and drops
 /// everything after it. It ends when `kept` alone fails (the shortest failing prefix is empty).
@@ -153,7 +202,11 @@ impl<S: Spec> Oracle<'_, S> {
 /// ones (a dropped read costs the search nothing): an indefinite operation invoked early stays
 /// pending through the whole history and multiplies what an exhaustive search must try, so
 /// checks that weaken early effects (as delta debugging's often did) are the expensive ones.
-fn minimize<S: Spec>(oracle: &mut Oracle<'_, S>, core: &mut Vec<usize>) -> bool {
+fn minimize<S: Spec>(
+    oracle: &mut Oracle<'_, S>,
+    core: &mut Vec<usize>,
+    failing: Option<usize>,
+) -> bool {
     let entries = oracle.entries;
     // Optional entries are in every checked history anyway: keeping them in the core is moot.
     let mut rest: Vec<usize> = core
@@ -161,7 +214,13 @@ fn minimize<S: Spec>(oracle: &mut Oracle<'_, S>, core: &mut Vec<usize>) -> bool 
         .copied()
         .filter(|&i| !entries[i].optional)
         .collect();
-    rest.sort_by_key(|&i| (oracle.spec.is_read_only(&entries[i].op), i));
+    rest.sort_by_key(|&i| {
+        (
+            Some(i) == failing,
+            oracle.spec.is_read_only(&entries[i].op),
+            i,
+        )
+    });
     let mut kept: Vec<usize> = Vec::new();
     let mut candidate: Vec<usize> = Vec::new();
     let mut fails = |kept: &[usize], prefix: &[usize]| {
