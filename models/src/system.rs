@@ -336,7 +336,11 @@ impl<S: Spec> Model for System<S> {
     }
 
     fn next_state(&self, state: &SystemState<S>, action: ActionOf<S>) -> Option<SystemState<S>> {
-        faults::next_state(self, state, action)
+        let next = faults::next_state(self, state, action);
+        if next.is_some() {
+            self.cutoff.spend(1);
+        }
+        next
     }
 
     fn format_action(&self, action: &ActionOf<S>) -> String {

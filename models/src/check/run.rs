@@ -141,6 +141,9 @@ pub(crate) fn run<S: Spec>(request: &CheckRequest) -> Result<CheckOutcome, Model
     }
     if let Some(max) = request.max_states {
         builder = builder.target_state_count(max);
+        if !random {
+            cutoff.limit_successors(max as u64);
+        }
     }
     let start = Instant::now();
     if let Some(limit) = request.time_limit {
@@ -184,16 +187,18 @@ fn collect<S: Spec, C: Checker<System<S>>>(
     let system = checker.model();
     // Disarm before rebuilding paths: the replay must see every action again.
     let tripped = system.cutoff().disarm();
+    // A search the cutoff drained is cut short, however it looks to stateright.
     let states_generated = checker.state_count();
     let discoveries = checker.discoveries();
     let properties = S::properties();
     let all_decided = properties
         .iter()
         .all(|p| discoveries.contains_key(p.info.name));
-    let time_hit = tripped || request.time_limit.is_some_and(|limit| elapsed >= limit);
-    let state_hit = request
-        .max_states
-        .is_some_and(|max| states_generated >= max);
+    let time_hit = tripped.time || request.time_limit.is_some_and(|limit| elapsed >= limit);
+    let state_hit = tripped.states
+        || request
+            .max_states
+            .is_some_and(|max| states_generated >= max);
     let target_met = match &request.stop_when {
         StopWhen::AllDecided => false,
         StopWhen::FirstViolation => properties

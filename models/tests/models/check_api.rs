@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use splitbrain_models::{
-    catalog, check, CheckRequest, ModelError, PropertyStatus, SearchEnd, Status, StopWhen, Strategy,
+    catalog, check, CheckRequest, ModelError, NetworkKind, PropertyStatus, SearchEnd, Status,
+    StopWhen, Strategy,
 };
 
 use super::{run, status};
@@ -16,6 +17,23 @@ fn a_state_limit_reports_unknown_never_a_pass() {
     assert_eq!(outcome.status().exit_code(), 2);
     assert_eq!(status(&outcome, "agreement"), PropertyStatus::Unknown);
     assert_eq!(status(&outcome, "linearizable"), PropertyStatus::Unknown);
+}
+
+#[test]
+fn a_state_limit_stops_a_deep_depth_first_search_near_the_limit() {
+    // Two-phase commit over a duplicating network is deep; stateright alone consults its state
+    // target only between blocks of 1,500 expanded states, and ran past this limit to 10^5
+    // states and gigabytes (minutes, without a time limit).
+    let outcome = run(CheckRequest::new("two-phase-commit")
+        .network(NetworkKind::Duplicating)
+        .max_states(1_000));
+    assert_eq!(outcome.end, SearchEnd::StateLimit);
+    assert_eq!(outcome.status(), Status::Unknown);
+    assert!(
+        (1_000..2_000).contains(&outcome.states_generated),
+        "{}",
+        outcome.states_generated
+    );
 }
 
 #[test]
