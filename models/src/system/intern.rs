@@ -21,9 +21,12 @@ const SHARDS: usize = 16;
 /// A pool of shared values (see the [module docs](self)). `T` is a shared pointer (`Arc`) whose
 /// `Hash` and `PartialEq` look at the contents.
 pub(crate) struct Pool<T> {
-    shards: Box<[Mutex<HashSet<Entry<T>, BuildHasherDefault<Prehashed>>>]>,
+    shards: Box<[Mutex<Shard<T>>]>,
     hasher: BuildHasherDefault<Fold>,
 }
+
+/// One shard's entries.
+type Shard<T> = HashSet<Entry<T>, BuildHasherDefault<Prehashed>>;
 
 /// A pooled value with its hash, computed once per lookup (it also picks the shard). Model
 /// states and messages compare equal to themselves (stateright's traits only ask for
