@@ -12,6 +12,8 @@
 //!   [`ClientHistory`] events, with a cached linearizability verdict;
 //! - **a time limit that works** (`cutoff.rs`): stateright's own timeout is ignored by a
 //!   single-threaded BFS/DFS; the cutoff makes every state terminal once the deadline passes;
+//! - **shared node states, messages and histories** (`intern.rs`): in a breadth-first search,
+//!   equal ones made by different transitions are one allocation;
 //! - **symmetry** (`symmetry.rs`): canonical client permutations for specs whose clients are
 //!   interchangeable;
 //! - **one line per action** (`describe.rs`) for stateright's Explorer.
@@ -24,6 +26,7 @@ mod cutoff;
 mod describe;
 mod disk;
 mod faults;
+mod intern;
 mod packed;
 mod record;
 mod sealed;
@@ -90,6 +93,8 @@ pub struct System<S: Spec> {
     properties: Vec<SpecProperty<S>>,
     faults: Faults,
     cutoff: Arc<Cutoff>,
+    /// The node states and messages successors share (`intern.rs`).
+    pools: step::Pools<Adapter<S::Node>, ClientHistory>,
     verdicts: Option<Arc<VerdictCache>>,
     records_history: bool,
     prune_no_ops: bool,
@@ -180,6 +185,7 @@ impl<S: Spec> System<S> {
             properties: S::properties(),
             faults,
             cutoff: Arc::new(Cutoff::default()),
+            pools: step::Pools::default(),
             verdicts,
             records_history: record,
             prune_no_ops: false,
@@ -192,6 +198,12 @@ impl<S: Spec> System<S> {
     /// records both indices). Costs one extra `next_state` per action.
     pub(crate) fn prune_no_ops(&mut self) {
         self.prune_no_ops = true;
+    }
+
+    /// Makes successors share equal node states, messages and histories (`intern.rs`): for a
+    /// breadth-first search, whose frontier holds them.
+    pub(crate) fn share_states(&mut self) {
+        self.pools.switch_on();
     }
 
     /// The spec.

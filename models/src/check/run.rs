@@ -131,6 +131,9 @@ pub(crate) fn run<S: Spec>(request: &CheckRequest) -> Result<CheckOutcome, Model
     if random {
         system.prune_no_ops();
     }
+    if request.strategy == Strategy::Bfs {
+        system.share_states();
+    }
     let cutoff = std::sync::Arc::clone(system.cutoff());
     let mut builder = system
         .checker()

@@ -13,7 +13,7 @@
 //! [`Disk`] is its digest; equality still compares the contents).
 
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 use super::Rename;
 use crate::protocol::NodeId;
@@ -32,13 +32,10 @@ pub(crate) struct Disk<S, D> {
 impl<S: Hash, D: Hash> Disk<S, D> {
     /// `node` with `unsynced` written but not synced.
     pub(crate) fn new(node: S, unsynced: Option<D>) -> Disk<S, D> {
-        let mut hasher = DefaultHasher::new();
-        node.hash(&mut hasher);
-        unsynced.hash(&mut hasher);
         Disk {
+            digest: super::sealed::digest(&(&node, &unsynced)),
             node,
             unsynced,
-            digest: hasher.finish(),
         }
     }
 

@@ -67,7 +67,7 @@ pub(super) fn next_state<S: Spec>(
     match action {
         SystemAction::Actor(action) => {
             let crash = matches!(action, ActorModelAction::Crash(_));
-            let actors = step::next_state(&system.inner, &state.actors, action)?;
+            let actors = step::next_state(&system.inner, &system.pools, &state.actors, action)?;
             Some(SystemState {
                 crashes_used: state.crashes_used + u8::from(crash),
                 ..state.with_packed(actors)

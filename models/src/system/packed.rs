@@ -85,15 +85,16 @@ pub(crate) struct Packed<A: Actor, H> {
     pub(crate) actor_states: Box<[Arc<A::State>]>,
     /// The messages in flight.
     pub(crate) network: Wire<A::Msg>,
-    /// The recorded history.
-    pub(crate) history: H,
+    /// The recorded history, shared with the parent when a transition records nothing (and,
+    /// through the search's pool, with every equal history).
+    pub(crate) history: Arc<Sealed<H>>,
     /// Timers, random choices, crashed flags.
     pub(crate) rest: Arc<Sealed<Rest<A>>>,
     /// What each actor saved (synced).
     pub(crate) actor_storages: Arc<Sealed<Storages<A>>>,
 }
 
-impl<A: Actor, H: Clone> Packed<A, H>
+impl<A: Actor, H: Clone + Hash + PartialEq> Packed<A, H>
 where
     A::Msg: Ord,
 {
@@ -116,19 +117,19 @@ where
         Packed {
             actor_states: actor_states.into_boxed_slice(),
             network: Wire::from_network(&network),
-            history,
+            history: share(history, parent.map(|p| &p.history)),
             rest: share(rest, parent.map(|p| &p.rest)),
             actor_storages: share(actor_storages, parent.map(|p| &p.actor_storages)),
         }
     }
 }
 
-impl<A: Actor, H: Clone> Clone for Packed<A, H> {
+impl<A: Actor, H> Clone for Packed<A, H> {
     fn clone(&self) -> Self {
         Packed {
             actor_states: self.actor_states.clone(),
             network: self.network.clone(),
-            history: self.history.clone(),
+            history: Arc::clone(&self.history),
             rest: Arc::clone(&self.rest),
             actor_storages: Arc::clone(&self.actor_storages),
         }
@@ -137,7 +138,7 @@ impl<A: Actor, H: Clone> Clone for Packed<A, H> {
 
 /// The shared parts hash as their digests ([`Sealed`]); node states as theirs
 /// ([`Disk`](super::Disk)).
-impl<A: Actor, H: Hash> Hash for Packed<A, H> {
+impl<A: Actor, H> Hash for Packed<A, H> {
     fn hash<Hs: Hasher>(&self, state: &mut Hs) {
         self.actor_states.hash(state);
         self.history.hash(state);
@@ -150,7 +151,7 @@ impl<A: Actor, H: Hash> Hash for Packed<A, H> {
 impl<A: Actor, H: PartialEq> PartialEq for Packed<A, H> {
     fn eq(&self, other: &Self) -> bool {
         self.actor_states == other.actor_states
-            && self.history == other.history
+            && (Arc::ptr_eq(&self.history, &other.history) || *self.history == *other.history)
             && self.network == other.network
             && (Arc::ptr_eq(&self.rest, &other.rest) || *self.rest == *other.rest)
             && (Arc::ptr_eq(&self.actor_storages, &other.actor_storages)
@@ -162,7 +163,7 @@ impl<A: Actor, H: fmt::Debug> fmt::Debug for Packed<A, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActorModelState")
             .field("actor_states", &self.actor_states)
-            .field("history", &self.history)
+            .field("history", &**self.history)
             .field("timers_set", &self.rest.timers_set)
             .field("random_choices", &self.rest.random_choices)
             .field("network", &self.network)

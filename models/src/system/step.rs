@@ -33,13 +33,69 @@ use stateright::actor::{
     Actor, ActorModel, ActorModelAction, Command, Envelope, Id, LossyNetwork, Out,
 };
 
+use super::intern::Pool;
 use super::packed::{share, Packed, Rest, Storages};
+use super::sealed::Sealed;
 use super::wire::{kind_of, Edit};
 use crate::spec::NetworkKind;
 
 /// An action of stateright's actor model over actor `A`.
 pub(crate) type Action<A> =
     ActorModelAction<<A as Actor>::Msg, <A as Actor>::Timer, <A as Actor>::Random>;
+
+/// The pools a breadth-first search's successors take their new node states, messages and
+/// histories from (`intern.rs`). Off (every value its own allocation) unless switched on: a
+/// depth-first search stores no frontier, so sharing would only cost it the lookups.
+pub(crate) struct Pools<A: Actor, H> {
+    on: bool,
+    states: Pool<Arc<A::State>>,
+    msgs: Pool<A::Msg>,
+    histories: Pool<Arc<Sealed<H>>>,
+}
+
+impl<A: Actor, H> Default for Pools<A, H> {
+    fn default() -> Self {
+        Pools {
+            on: false,
+            states: Pool::default(),
+            msgs: Pool::default(),
+            histories: Pool::default(),
+        }
+    }
+}
+
+impl<A: Actor, H: Hash + PartialEq> Pools<A, H> {
+    /// Shares from now on.
+    pub(crate) fn switch_on(&mut self) {
+        self.on = true;
+    }
+
+    fn state(&self, state: A::State) -> Arc<A::State> {
+        let state = Arc::new(state);
+        if self.on {
+            self.states.intern(state)
+        } else {
+            state
+        }
+    }
+
+    fn msg(&self, msg: A::Msg) -> A::Msg {
+        if self.on {
+            self.msgs.intern(msg)
+        } else {
+            msg
+        }
+    }
+
+    fn history(&self, history: H) -> Arc<Sealed<H>> {
+        let history = Arc::new(Sealed::new(history));
+        if self.on {
+            self.histories.intern(history)
+        } else {
+            history
+        }
+    }
+}
 
 /// Appends the actions of `state` to `actions`, in stateright's order.
 pub(crate) fn actions<A, C, H>(
@@ -50,7 +106,7 @@ pub(crate) fn actions<A, C, H>(
     A: Actor,
     A::Msg: Ord,
     A::Timer: Ord,
-    H: Clone + Debug + Hash,
+    H: Clone + Debug + Hash + PartialEq,
 {
     let start = actions.len();
     for envelope in state.network.deliverable(kind_of(&model.init_network)) {
@@ -139,6 +195,7 @@ pub(crate) fn action_order<M: Ord, T: Ord, R: Ord>(
 /// The successor of `state` under `action`, or `None` if the action is no transition.
 pub(crate) fn next_state<A, C, H>(
     model: &ActorModel<A, C, H>,
+    pools: &Pools<A, H>,
     state: &Packed<A, H>,
     action: Action<A>,
 ) -> Option<Packed<A, H>>
@@ -146,11 +203,11 @@ where
     A: Actor,
     A::Msg: Ord,
     A::Timer: Ord,
-    H: Clone + Debug + Hash,
+    H: Clone + Debug + Hash + PartialEq,
 {
     match action {
         ActorModelAction::Drop(envelope) => {
-            let mut next = Successor::of(state, kind_of(&model.init_network));
+            let mut next = Successor::of(state, pools, kind_of(&model.init_network));
             next.network().remove(envelope);
             Some(next.finish())
         }
@@ -169,20 +226,20 @@ where
             }
             let history = (model.record_msg_in)(
                 &model.cfg,
-                &state.history,
+                &**state.history,
                 Envelope {
                     src,
                     dst,
                     msg: &msg,
                 },
             );
-            let mut next = Successor::of(state, kind);
+            let mut next = Successor::of(state, pools, kind);
             next.network().deliver(Envelope { src, dst, msg });
             if let Cow::Owned(actor_state) = actor_state {
-                next.actor_states[index] = Arc::new(actor_state);
+                next.actor_states[index] = pools.state(actor_state);
             }
             if let Some(history) = history {
-                next.history = history;
+                next.history = Some(history);
             }
             next.run(model, dst, out);
             Some(next.finish())
@@ -197,7 +254,7 @@ where
             if is_borrowed(&actor_state) && rearms_only {
                 return None;
             }
-            let mut next = Successor::of(state, kind_of(&model.init_network));
+            let mut next = Successor::of(state, pools, kind_of(&model.init_network));
             // The timer fired, so it is disarmed, then the commands run; if the last of them
             // that names it re-arms it, it ends armed, as it was: no copy of the timers.
             let rearmed = out.iter().rev().find_map(|command| match command {
@@ -209,14 +266,14 @@ where
                 next.rest().timers_set[index].cancel(&timer);
             }
             if let Cow::Owned(actor_state) = actor_state {
-                next.actor_states[index] = Arc::new(actor_state);
+                next.actor_states[index] = pools.state(actor_state);
             }
             next.run(model, id, out);
             Some(next.finish())
         }
         ActorModelAction::Crash(id) => {
             let index = usize::from(id);
-            let mut next = Successor::of(state, kind_of(&model.init_network));
+            let mut next = Successor::of(state, pools, kind_of(&model.init_network));
             let rest = next.rest();
             rest.timers_set[index].cancel_all();
             rest.random_choices[index].map.clear();
@@ -231,8 +288,8 @@ where
             let mut out = Out::new();
             let actor_state =
                 model.actors[index].on_start(id, &state.actor_storages[index], &mut out);
-            let mut next = Successor::of(state, kind_of(&model.init_network));
-            next.actor_states[index] = Arc::new(actor_state);
+            let mut next = Successor::of(state, pools, kind_of(&model.init_network));
+            next.actor_states[index] = pools.state(actor_state);
             next.rest().crashed[index] = false;
             next.run(model, id, out);
             Some(next.finish())
@@ -242,10 +299,10 @@ where
             let mut actor_state = Cow::Borrowed(&*state.actor_states[index]);
             let mut out = Out::new();
             model.actors[index].on_random(actor, &mut actor_state, &random, &mut out);
-            let mut next = Successor::of(state, kind_of(&model.init_network));
+            let mut next = Successor::of(state, pools, kind_of(&model.init_network));
             next.rest().random_choices[index].remove(&key);
             if let Cow::Owned(actor_state) = actor_state {
-                next.actor_states[index] = Arc::new(actor_state);
+                next.actor_states[index] = pools.state(actor_state);
             }
             next.run(model, actor, out);
             Some(next.finish())
@@ -262,9 +319,9 @@ pub(crate) fn without<A, H>(
 where
     A: Actor,
     A::Msg: Ord,
-    H: Clone,
+    H: Clone + Hash + PartialEq,
 {
-    let mut next = Successor::of(state, kind);
+    let mut next = Successor::of(state, None, kind);
     for envelope in lost {
         next.network().remove(envelope);
     }
@@ -280,11 +337,15 @@ fn is_borrowed<T: Clone>(state: &Cow<T>) -> bool {
 /// rest is borrowed until written.
 struct Successor<'p, A: Actor, H> {
     parent: &'p Packed<A, H>,
+    /// Where sent messages and new histories are shared from; `None` to keep them as they are.
+    pools: Option<&'p Pools<A, H>>,
+
     kind: NetworkKind,
     actor_states: Box<[Arc<A::State>]>,
     /// The parent's network, copied at the first change.
     network: Option<Edit<A::Msg>>,
-    history: H,
+    /// The history, if a client event was recorded (else the parent's).
+    history: Option<H>,
     /// The parent's [`Rest`], copied at the first write.
     rest: Option<Rest<A>>,
     /// The parent's storage, copied at the first write.
@@ -295,15 +356,21 @@ impl<'p, A, H> Successor<'p, A, H>
 where
     A: Actor,
     A::Msg: Ord,
-    H: Clone,
+    H: Clone + Hash + PartialEq,
 {
-    fn of(parent: &'p Packed<A, H>, kind: NetworkKind) -> Self {
+    fn of(
+        parent: &'p Packed<A, H>,
+        pools: impl Into<Option<&'p Pools<A, H>>>,
+        kind: NetworkKind,
+    ) -> Self {
         Successor {
             parent,
+            pools: pools.into(),
+
             kind,
             actor_states: parent.actor_states.clone(),
             network: None,
-            history: parent.history.clone(),
+            history: None,
             rest: None,
             storages: None,
         }
@@ -343,11 +410,14 @@ where
                         dst,
                         msg: &msg,
                     };
-                    if let Some(history) =
-                        (model.record_msg_out)(&model.cfg, &self.history, envelope)
-                    {
-                        self.history = history;
+                    let current = self.history.as_ref().unwrap_or(&**self.parent.history);
+                    if let Some(history) = (model.record_msg_out)(&model.cfg, current, envelope) {
+                        self.history = Some(history);
                     }
+                    let msg = match self.pools {
+                        Some(pools) => pools.msg(msg),
+                        None => msg,
+                    };
                     self.network().send(Envelope { src: id, dst, msg });
                 }
                 Command::SetTimer(timer, _) => {
@@ -398,7 +468,11 @@ where
                 Some(edit) => edit.finish(),
                 None => parent.network.clone(),
             },
-            history: self.history,
+            history: match (self.history, self.pools) {
+                (Some(history), Some(pools)) => pools.history(history),
+                (Some(history), None) => Arc::new(Sealed::new(history)),
+                (None, _) => Arc::clone(&parent.history),
+            },
             rest: match self.rest {
                 Some(rest) => share(rest, Some(&parent.rest)),
                 None => Arc::clone(&parent.rest),

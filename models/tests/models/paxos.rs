@@ -60,6 +60,27 @@ fn paxos_register_is_linearizable_at_default_size() {
 }
 
 #[test]
+fn paxos_register_bfs_with_shared_states_visits_every_state_dfs_does() {
+    // A breadth-first search shares equal node states, messages and histories between states
+    // (`system/intern.rs`); sharing must not merge or split any state.
+    let bfs = run(CheckRequest::new("paxos-register").strategy(Strategy::Bfs));
+    assert_passes(&bfs);
+    assert_eq!(bfs.unique_states, 192_490);
+    assert_eq!(status(&bfs, "value read"), PropertyStatus::ExampleFound);
+}
+
+#[test]
+fn ignore_promise_lets_a_bfs_find_a_non_linearizable_register_history() {
+    let outcome = run(CheckRequest::new("paxos-register")
+        .bug("ignore-promise")
+        .strategy(Strategy::Bfs)
+        .stop_when(StopWhen::Decided("linearizable".into())));
+    assert_eq!(status(&outcome, "linearizable"), PropertyStatus::Violated);
+    let trace = outcome.property("linearizable").unwrap().trace.as_ref();
+    assert!(trace.is_some_and(|t| !t.to_string().is_empty()));
+}
+
+#[test]
 fn ignore_promise_makes_the_register_history_non_linearizable() {
     let outcome = run(CheckRequest::new("paxos-register")
         .bug("ignore-promise")
