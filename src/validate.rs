@@ -21,6 +21,7 @@
 //! - `join.rs` + `join/`: the replay and the join, step by step (one concept a file), per
 //!   node name (`registry.rs`);
 //! - `compare.rs`: one handler call's effects against the journaled ones;
+//! - `lazy.rs`: the JSON values the fast readers took unvalidated, proven valid;
 //! - `gap.rs`: the bounded search that bridges a gap;
 //! - `outcome.rs`: [`Validation`] and its parts; `explain.rs`: as text.
 //!
@@ -34,6 +35,7 @@ mod explain;
 mod gap;
 mod join;
 mod journal;
+mod lazy;
 mod messages;
 mod outcome;
 mod registry;

@@ -141,6 +141,9 @@ pub struct PropertyVerdict {
 struct View<S: Spec> {
     system: System<S>,
     state: SystemState<S>,
+    /// Each node's state in the spec's initial state: what the view holds for a node while the
+    /// node takes a step (see [`Judge::release`]).
+    initial: Vec<SpecState<S>>,
 }
 
 /// Evaluates a spec's properties on every state of a deployed run (see the module docs).
@@ -213,10 +216,20 @@ impl<P: Lift> Judge<P> {
                     what: "the spec has no initial state".into(),
                 })?;
             let nodes = states.len().min(system.topology().nodes());
+            let initial = (0..nodes)
+                .map(|i| system.state(&state, NodeId::node(i)).clone())
+                .collect();
             for (i, s) in states.iter().enumerate().take(nodes) {
                 state.set_actor_state(i, P::lift(s, &self.ghosts[i], view));
             }
-            self.views.insert(view, View { system, state });
+            self.views.insert(
+                view,
+                View {
+                    system,
+                    state,
+                    initial,
+                },
+            );
         }
         Ok(())
     }
@@ -235,6 +248,24 @@ impl<P: Lift> Judge<P> {
     /// Node `node` handled a message that carried `carried`.
     pub fn delivered(&mut self, node: usize, carried: &P::Ghost, msg: &P::Msg) {
         P::on_deliver(&mut self.ghosts[node], carried, msg);
+    }
+
+    /// Node `node` is about to take a step (its handler is about to change its state): the
+    /// judge lets go of the node's lifted state, which shares what it can with the node's (a
+    /// Raft log, behind an `Arc`), so the handler changes the node's state in place instead of
+    /// copying it away from the judge's — for Raft, a copy of the whole log at every append.
+    /// The view holds the node's initial state until [`Judge::step`] lifts the new one; no
+    /// property is evaluated in between. Single-view specs only, where every step re-lifts
+    /// the node (a keyed spec's step touches a few of its views, and the rest keep theirs).
+    pub fn release(&mut self, node: usize) {
+        if P::KEYED {
+            return;
+        }
+        for v in self.views.values_mut() {
+            if let Some(initial) = v.initial.get(node) {
+                v.state.set_actor_state(node, initial.clone());
+            }
+        }
     }
 
     /// Step `at` of the path: node `node` took a step (`Touch::Start` for a restart) and is

@@ -51,7 +51,8 @@ use splitbrain_models::{Effects, Judge, Lift, NodeId};
 
 use super::gap::{Limits, Snapshot};
 use super::journal::{Entry, Input};
-use super::messages::{Endpoint, Messages};
+use super::lazy;
+use super::messages::{Endpoint, Messages, Sent};
 use super::outcome::{Divergence, Gap, PropertyViolation, Validation};
 use super::ValidateError;
 use path::Step;
@@ -142,6 +143,9 @@ struct Join<'a, 'm, P: Lift> {
     /// (the ghost or a node's state may be off).
     trusted: bool,
     replayed: usize,
+    /// The journal line being replayed compared equal to what the model's code rendered,
+    /// which proves its JSON values valid (`lazy.rs`).
+    proven: bool,
 }
 
 #[derive(Deserialize)]
@@ -243,8 +247,10 @@ pub(crate) fn validate<P: Lift>(
         violation: None,
         trusted: true,
         replayed: 0,
+        proven: false,
     };
     join.run()?;
+    join.check_unread()?;
     Ok(join.finish(cluster.len(), ran, started.elapsed()))
 }
 
@@ -309,6 +315,27 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             }),
             _ => Ok(None),
         }
+    }
+
+    /// The journal lines the join did not replay (it stopped early), checked as the fast
+    /// reader left them (`lazy.rs`).
+    fn check_unread(&self) -> Result<(), ValidateError> {
+        for (x, node) in self.nodes.iter().enumerate() {
+            for entry in node.entries.iter().flatten() {
+                lazy::check_entry(entry).map_err(|what| self.malformed(x, entry.line, what))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The send `sent` on line `line` of `messages.jsonl`, checked as the fast reader left it
+    /// (`lazy.rs`).
+    fn check_sent(&self, sent: &Sent<'_>, line: usize) -> Result<(), ValidateError> {
+        lazy::check_body(sent.unchecked, sent.body).map_err(|what| ValidateError::Malformed {
+            file: self.messages.file.clone(),
+            line,
+            what,
+        })
     }
 
     fn malformed(&self, x: usize, line: usize, what: String) -> ValidateError {

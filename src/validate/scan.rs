@@ -4,9 +4,15 @@
 //!
 //! Every method returns `None` as soon as the text leaves the expected shape, and the line is
 //! then read by serde, which reads it the same way or names the error: a fast path decides only
-//! how fast a line is read, never what it means. Embedded JSON values (message bodies, timers)
-//! are delimited and validated by serde_json itself ([`Cursor::raw`]), so a malformed value is
-//! never taken here.
+//! how fast a line is read, never what it means.
+//!
+//! Embedded JSON values (message bodies, timers) are either delimited and validated by
+//! serde_json itself ([`Cursor::raw`]) or only delimited ([`Cursor::value`]): a valid value is
+//! delimited exactly as serde_json delimits it, and a value taken unvalidated must be proven
+//! valid before the run's answer is given — by being byte for byte equal to a canonical
+//! rendering the validator made (valid JSON by construction), by serde parsing it, or by
+//! [`is_one_value`] (`validate::lazy`). Then a line read here holds exactly what serde reads
+//! from it, and a malformed value is still an error naming its file and line.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -96,6 +102,58 @@ impl<'a> Cursor<'a> {
         }
         self.at += value.len();
         Some(value)
+    }
+
+    /// One JSON value, delimited by its brackets and string quotes but **not validated** (see
+    /// the module docs): a valid value is delimited where serde_json ends it; a scalar
+    /// (number, `true`, `false`, `null`) runs over the characters a scalar may hold, so what
+    /// follows it (whitespace included) is left to the caller's shape.
+    pub(crate) fn value(&mut self) -> Option<&'a str> {
+        let rest = self.rest();
+        let bytes = rest.as_bytes();
+        let end = match *bytes.first()? {
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut i = 0;
+                loop {
+                    match *bytes.get(i)? {
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break i + 1;
+                            }
+                        }
+                        b'"' => i = string_end(bytes, i + 1)?,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'"' => string_end(bytes, 1)? + 1,
+            _ => {
+                let n = bytes
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
+                    .count();
+                (n > 0).then_some(n)?
+            }
+        };
+        self.at += end;
+        Some(&rest[..end])
+    }
+}
+
+/// The index of the quote that closes the string whose contents start at `from` (a backslash
+/// escapes the byte after it).
+fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        match *bytes.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
     }
 }
 

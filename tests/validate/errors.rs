@@ -127,3 +127,45 @@ fn a_recovered_value_its_digest_does_not_name_is_an_error_never_a_verdict() {
         "{stderr}"
     );
 }
+
+// The fast readers take a line's embedded JSON values (bodies, timers) without validating them;
+// the join proves them valid by its byte comparisons or checks them (`src/validate/lazy.rs`).
+// A malformed one is still an error naming its line, wherever it stands.
+
+#[test]
+fn a_malformed_body_at_a_compared_position_is_an_error_naming_its_line_not_a_divergence() {
+    let dir = store(
+        Some(MESSAGES),
+        &format!("{START}\n{{\"m\":3,\"fx\":[{{\"send\":\"c0\",\"body\":{{\"a\":}}}}]}}\n"),
+    );
+    let (code, stderr) = validate_text(dir.path(), &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("n0/journal.jsonl:2:") && stderr.contains("body {\"a\":}"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_malformed_timer_after_the_divergence_is_still_an_error_naming_its_line() {
+    let dir = store(
+        Some(MESSAGES),
+        &format!("{START}\n{{\"m\":3}}\n{{\"timer\":[1,}}}}\n"),
+    );
+    let (code, stderr) = validate_text(dir.path(), &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("n0/journal.jsonl:3:"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_node_body_in_the_router_journal_is_an_error_naming_its_line() {
+    let messages = MESSAGES.replace(
+        r#"{"in_reply_to":1,"type":"init_ok"},"dest""#,
+        r#"{"in_reply_to":1,"type":},"dest""#,
+    );
+    assert_ne!(messages, MESSAGES);
+    let dir = store(Some(&messages), &format!("{START}\n"));
+    let (code, stderr) = validate_text(dir.path(), &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("messages.jsonl:3:"), "{stderr}");
+}

@@ -8,7 +8,7 @@ use splitbrain_models::{Effects, Lift, NodeId};
 
 use super::super::compare::{self, Expected, Mismatch};
 use super::super::journal::{Entry, Fx, Input, MsgRef};
-use super::super::ValidateError;
+use super::super::{lazy, ValidateError};
 use super::path::Step;
 use super::{Join, Output};
 
@@ -22,6 +22,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         node.next += 1;
         let entry = slot.take().expect("each line is replayed once");
         self.replayed += 1;
+        self.proven = false;
         let input = entry.input.clone();
         match input {
             Input::Start(start, msg) => self.start(x, &entry, &start, msg)?,
@@ -30,6 +31,9 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             Input::Unknown(msg) => self.unknown_message(x, &entry, msg)?,
             Input::Timer(text) => self.fire(x, &entry, None, text)?,
             Input::Pick(key, text) => self.fire(x, &entry, Some(&key), text)?,
+        }
+        if !self.proven {
+            lazy::check_entry(&entry).map_err(|what| self.malformed(x, entry.line, what))?;
         }
         Ok(true)
     }
@@ -102,6 +106,8 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         if !self.ready(x, entry, |j| j.describe_input(j.steps.len()), id)? {
             return Ok(());
         }
+        // The judge lets go of x's state first, so the handler changes it in place.
+        self.judge.release(x);
         let node = &mut self.nodes[x];
         let mut out = Effects::new();
         node.protocol
@@ -271,6 +277,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             );
             return Ok(());
         }
+        self.judge.release(x);
         let node = &mut self.nodes[x];
         let mut out = Effects::new();
         node.protocol
@@ -323,6 +330,9 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
             self.diverge(x, entry.line, input, id, None, mismatch);
             return Ok(());
         }
+        // Every journaled effect equals the model's rendering (valid JSON by construction),
+        // and the input's timer, if any, was parsed: the line's values are proven valid.
+        self.proven = true;
         for step in &rendered.disk {
             match *step {
                 compare::DiskStep::Write(hash) => self.nodes[x].snap.wrote(hash),

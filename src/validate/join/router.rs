@@ -12,13 +12,13 @@ use super::{body_type, InFlight, Join};
 impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
     pub(super) fn run(&mut self) -> Result<(), ValidateError> {
         let messages = self.messages;
-        for &(event, line, time) in &messages.events {
+        for (k, &(event, line, time)) in messages.events.iter().enumerate() {
             match event {
                 Event::Send { id } => {
                     let sent = messages.get(id).expect("parsed sends are indexed");
                     if let Some(x) = self.node_index(sent.from, line)? {
                         match sent.of {
-                            None => self.node_sent(x, id, sent)?,
+                            None => self.node_sent(x, id, sent, line)?,
                             Some(of) => self.duplicate(of, id),
                         }
                     }
@@ -39,6 +39,12 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 }
             }
             if self.stopped() {
+                // The sends the join will not reach, checked as the fast reader left them.
+                for &(event, line, _) in &messages.events[k + 1..] {
+                    if let Event::Send { id } = event {
+                        self.check_sent(messages.get(id).expect("indexed"), line)?;
+                    }
+                }
                 return Ok(());
             }
         }
@@ -70,10 +76,16 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
         x: usize,
         id: u64,
         sent: &Sent<'a>,
+        line: usize,
     ) -> Result<(), ValidateError> {
         loop {
             if let Some(front) = self.nodes[x].outputs.front() {
                 let same = Endpoint::parse(&front.to) == sent.dest && front.body == sent.body;
+                if !same {
+                    // Not proven valid by the comparison (`lazy.rs`): checked before it is
+                    // read any further.
+                    self.check_sent(sent, line)?;
+                }
                 if same {
                     let out = self.nodes[x].outputs.pop_front().expect("front exists");
                     if let Some(msg) = out.msg {
@@ -132,6 +144,7 @@ impl<'a, 'm, P: Lift> Join<'a, 'm, P> {
                 return Ok(());
             }
             if !self.advance(x)? {
+                self.check_sent(sent, line)?;
                 return self.unexplained(x, id, sent);
             }
             if self.stopped() {

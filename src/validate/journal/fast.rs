@@ -8,10 +8,11 @@
 //! ```
 //!
 //! Field names, their order and the effects' shapes are the writer's; names and keys must be
-//! plain strings; bodies, timers and options are delimited and validated by serde_json itself.
-//! Anything else — a start, a skip, a reply, an unknown field, an escape — returns `None`, and
-//! serde reads the line (`journal.rs`), building the same [`RawEntry`] or the error. A
-//! differential test checks both readers agree.
+//! plain strings; bodies, timers and options are delimited here but not validated
+//! ([`Cursor::value`]): the entry is marked unchecked, and the join proves each value valid
+//! before it answers (`validate::lazy`). Anything else — a start, a skip, a reply, an unknown
+//! field, an escape — returns `None`, and serde reads the line (`journal.rs`), building the same
+//! [`RawEntry`] or the error. A differential test checks both readers agree.
 
 use super::{RawEntry, RawFx, RawPick};
 use crate::validate::scan::Cursor;
@@ -23,12 +24,12 @@ pub(super) fn entry(text: &str) -> Option<RawEntry<'_>> {
     if c.eat_if("{\"m\":") {
         entry.m = Some(c.uint()?);
     } else if c.eat_if("{\"timer\":") {
-        entry.timer = Some(c.raw()?);
+        entry.timer = Some(c.value()?);
     } else {
         c.eat("{\"pick\":{\"key\":\"")?;
         let key = c.plain_string()?.into();
         c.eat(",\"timer\":")?;
-        let timer = c.raw()?;
+        let timer = c.value()?;
         c.eat("}")?;
         entry.pick = Some(RawPick { key, timer });
     }
@@ -57,18 +58,18 @@ fn effect<'a>(c: &mut Cursor<'a>) -> Option<RawFx<'a>> {
     if c.eat_if("{\"send\":\"") {
         fx.send = Some(c.plain_string()?.into());
         c.eat(",\"body\":")?;
-        fx.body = Some(c.raw()?).filter(|b| *b != "null");
+        fx.body = Some(c.value()?).filter(|b| *b != "null");
     } else if c.eat_if("{\"set\":") {
-        fx.set = Some(c.raw()?);
+        fx.set = Some(c.value()?);
         c.eat(",\"ns\":")?;
         fx.ns = Some(c.uint()?);
     } else if c.eat_if("{\"cancel\":") {
-        fx.cancel = Some(c.raw()?);
+        fx.cancel = Some(c.value()?);
     } else {
         c.eat("{\"choose\":\"")?;
         fx.choose = Some(c.plain_string()?.into());
         c.eat(",\"options\":")?;
-        fx.options = Some(c.raw()?).filter(|o| *o != "null");
+        fx.options = Some(c.value()?).filter(|o| *o != "null");
     }
     c.eat("}")?;
     Some(fx)

@@ -9,14 +9,16 @@
 //! ```
 //!
 //! A send's message is taken here only in the shape the node host writes (`body`, `dest`,
-//! `src`, in that order, names plain); its body is delimited from the end (the names hold no
-//! quote) and must be exactly one JSON value by serde_json's own reading. Anything else —
+//! `src`, in that order, names plain); its body is delimited from the front. A client's body
+//! must be exactly one JSON value by serde_json's own reading; a node's is not validated here
+//! ([`RawLine::unchecked`]): the join compares it byte for byte with the body the model's code
+//! rendered, which proves it valid, and checks any other (`validate::lazy`). Anything else —
 //! another order, an escape, a client's line of another shape — returns `None`, and serde reads
 //! the line (`messages.rs`), building the same [`RawEvent`] or the error. A differential test
 //! checks both readers agree.
 
-use super::{RawEvent, RawLine};
-use crate::validate::scan::{is_one_value, is_plain, Cursor};
+use super::{Endpoint, RawEvent, RawLine};
+use crate::validate::scan::{is_one_value, Cursor};
 
 /// Line `text` of `messages.jsonl`, when it has the router's shape; a send's message comes
 /// read too when it has the host's shape.
@@ -39,10 +41,13 @@ pub(super) fn event(text: &str) -> Option<(RawEvent<'_>, Option<RawLine<'_>>)> {
     match kind {
         "send" => {
             c.eat(",\"from\":\"")?;
-            event.from = Some(c.plain_string()?.into());
+            let from = c.plain_string()?;
+            event.from = Some(from.into());
             c.eat(",\"message\":")?;
             let message = c.rest().strip_suffix('}').filter(|m| *m != "null")?;
-            let read = line(message);
+            // A node's body is checked by the join (see the module docs).
+            let lazy = matches!(Endpoint::parse(from), Endpoint::Node(_));
+            let read = line(message, lazy);
             if read.is_none() && !is_one_value(message) {
                 return None;
             }
@@ -64,17 +69,25 @@ pub(super) fn event(text: &str) -> Option<(RawEvent<'_>, Option<RawLine<'_>>)> {
     c.at_end().then_some((event, None))
 }
 
-/// A node's line `{"body":..,"dest":"..","src":".."}`, when it has the host's shape.
-pub(super) fn line(message: &str) -> Option<RawLine<'_>> {
-    let inner = message.strip_prefix("{\"body\":")?.strip_suffix("\"}")?;
-    // The names hold no quote, so the last separators are the real ones.
-    let (rest, src) = inner.rsplit_once("\",\"src\":\"")?;
-    let (body, dest) = rest.rsplit_once(",\"dest\":\"")?;
-    if !is_plain(src) || !is_plain(dest) || !is_one_value(body) {
+/// A node's line `{"body":..,"dest":"..","src":".."}`, when it has the host's shape; its body
+/// is validated unless `lazy` (then it is marked unchecked). The body is delimited from the
+/// front ([`Cursor::value`]), so that a valid line is read exactly as serde reads it, whatever
+/// follows the message.
+pub(super) fn line(message: &str, lazy: bool) -> Option<RawLine<'_>> {
+    let mut c = Cursor::new(message);
+    c.eat("{\"body\":")?;
+    let body = c.value()?;
+    c.eat(",\"dest\":\"")?;
+    let dest = c.plain_string()?;
+    c.eat(",\"src\":\"")?;
+    c.plain_string()?;
+    c.eat("}")?;
+    if !c.at_end() || (!lazy && !is_one_value(body)) {
         return None;
     }
     Some(RawLine {
         dest: dest.into(),
         body: Some(body).filter(|b| *b != "null"),
+        unchecked: lazy,
     })
 }
