@@ -65,6 +65,25 @@ fn two_reads_of_a_key_from_different_writers_are_allowed_by_read_committed_only(
 }
 
 #[test]
+fn a_non_repeatable_read_decides_read_atomic_and_causal_before_any_saturation() {
+    // Session 1 has a fractured read (key 1 initial, key 0 from session 0); session 3 reads
+    // key 0 from session 0 and then from session 2. The non-repeatable read is the witness at
+    // both levels, found with its two edges only, whatever else the history holds.
+    let h = format!("w 0 1\nw 1 1\n=====\nr 1 0\nr 0 1\n=====\nw 0 2\n=====\nr 0 1\nr 0 2\n{INIT}");
+    let r = report(
+        &h,
+        &[ConsistencyModel::ReadAtomic, ConsistencyModel::Causal],
+    );
+    assert_eq!(r.isolation.len(), 2);
+    for level in &r.isolation {
+        assert_eq!(level.verdict, No, "{}", level.level);
+        assert_eq!(level.pattern, Some(Pattern::NonRepeatableRead));
+        assert_eq!(level.forced_edges, 2, "{}: saturated", level.level);
+        assert_eq!(level.txns.len(), 3, "{:?}", level.txns);
+    }
+}
+
+#[test]
 fn seeing_one_write_of_a_transaction_but_not_another_is_a_fractured_read() {
     // T1 writes keys 0 and 1; T2 reads key 1 from the initial state, then key 0 from T1.
     let h = format!("w 0 1\nw 1 1\n=====\nr 1 0\nr 0 1\n{INIT}");

@@ -42,8 +42,16 @@ fn parse(text: &str, at: &dyn Fn(u32) -> Location) -> Result<Option<Line>, Histo
     let fields = (rest.strip_prefix('('))
         .and_then(|r| r.strip_suffix(')'))
         .ok_or_else(expected)?;
-    let parts: Vec<&str> = fields.split(',').map(str::trim).collect();
-    if parts.len() != 4 || !matches!(op, "r" | "w") {
+    // Four fields, counted without collecting them (a line read must not allocate: 10^6 lines).
+    let mut parts = [""; 4];
+    let mut count = 0;
+    for part in fields.split(',').map(str::trim) {
+        if let Some(slot) = parts.get_mut(count) {
+            *slot = part;
+        }
+        count += 1;
+    }
+    if count != 4 || !matches!(op, "r" | "w") {
         return Err(expected());
     }
     let num = |i: usize, what: &str| -> Result<u64, HistoryError> {

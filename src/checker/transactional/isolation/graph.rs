@@ -112,13 +112,15 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
     for i in 0..n {
         start[i + 1] += start[i];
     }
-    let mut fill = start.clone();
+    // Filled through `start` itself (each node's start moves to its end), then shifted back:
+    // no second table of n entries.
     let mut out = vec![0u32; start[n] as usize];
     for (i, e) in edges.iter().enumerate().filter(|(_, e)| e.from != INIT) {
-        out[fill[e.from as usize] as usize] = i as u32;
-        fill[e.from as usize] += 1;
+        out[start[e.from as usize] as usize] = i as u32;
+        start[e.from as usize] += 1;
     }
-    drop(fill);
+    start.copy_within(0..n, 1);
+    start[0] = 0;
     let succ = |t: u32, f: &mut dyn FnMut(u32, Option<u32>)| {
         if let Some(next) = so(t) {
             f(next, None);
