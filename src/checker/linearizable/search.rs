@@ -347,17 +347,22 @@ impl<'a, S: Spec> Search<'a, S> {
                 continue;
             }
             // The operations handed to the spec are those invoked so far but `op` itself (whose
-            // invocation was walked past): taken out of the list kept for the whole walk and put
-            // back at its place, rather than the list rebuilt for every such read.
+            // invocation was walked past): swapped to the end of the list kept for the whole
+            // walk and left out, then swapped back (the spec takes them as a set), rather than
+            // the list rebuilt or shifted for every such read.
             let own = self.invoked.iter().position(|&b| b == op);
-            let taken = own.map(|at| (at, self.before.remove(at)));
+            let last = self.before.len().wrapping_sub(1);
+            if let Some(at) = own {
+                self.before.swap(at, last);
+            }
+            let handed = &self.before[..self.before.len() - usize::from(own.is_some())];
             let reachable = self.trans.spec().reachable(
                 self.trans.state_value(self.state),
                 &entries[op as usize].op,
-                &self.before,
+                handed,
             );
-            if let Some((at, own)) = taken {
-                self.before.insert(at, own);
+            if let Some(at) = own {
+                self.before.swap(at, last);
             }
             if !reachable {
                 let stuck = op as usize;
