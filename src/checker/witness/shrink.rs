@@ -8,7 +8,9 @@
 //! linearizable the core's violation is genuine. The core alone is then not linearizable either
 //! (it has fewer possibilities still), so it can be checked on its own.
 //!
-//! Without a seed, the search starts from the shortest failing window of the latest operations
+//! The witness seeds the search with the blockers of the check that found the failing
+//! completion (see [`narrow`] for why blockers are a good guess); the seed is used only if it
+//! fails. Without a seed, the search starts from the shortest failing window of the latest operations
 //! ([`latest_window`]: 4, 8, 16, ... of them), since a violation is local in time and small
 //! refutations are cheap. The search over cores ([`minimize`]) keeps the operations shown
 //! necessary and finds the next one by galloping down and bisecting over the others (reads
