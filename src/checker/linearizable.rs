@@ -39,6 +39,10 @@ pub struct KeyOutcome {
     /// For `invalid` from the search: where its configurations got furthest
     /// ([`search::SearchResult::reached`]), a head start for the witness.
     pub reached: Option<u64>,
+    /// For `invalid`: entries the refutation rests on (indices into the entries checked): the
+    /// violation's entries, or the search's [`blockers`](search::SearchResult::blockers). A
+    /// guess for shrinking witnesses, not a proof.
+    pub blockers: Vec<usize>,
 }
 
 impl KeyOutcome {
@@ -50,6 +54,7 @@ impl KeyOutcome {
             violation: None,
             explored: 0,
             reached: None,
+            blockers: Vec::new(),
         }
     }
 }
@@ -67,6 +72,7 @@ pub fn check<S: Spec>(
     }
     if let Some(violation) = spec.precheck(entries) {
         return KeyOutcome {
+            blockers: violation.entries.clone(),
             violation: Some(violation),
             ..KeyOutcome::decided(Verdict::Invalid, Method::Precheck)
         };
@@ -76,6 +82,7 @@ pub fn check<S: Spec>(
             return match fast.verdict {
                 FastVerdict::Valid => KeyOutcome::decided(Verdict::Valid, fast.method),
                 FastVerdict::Invalid(violation) => KeyOutcome {
+                    blockers: violation.entries.clone(),
                     violation: Some(violation),
                     ..KeyOutcome::decided(Verdict::Invalid, fast.method)
                 },
@@ -99,6 +106,7 @@ pub fn check<S: Spec>(
         SearchOutcome::NotLinearizable => {
             outcome.verdict = Verdict::Invalid;
             outcome.reached = Some(result.reached);
+            outcome.blockers = result.blockers;
         }
         SearchOutcome::Exhausted(e) => outcome.reason = Some(e.to_string()),
     }

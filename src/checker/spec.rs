@@ -126,7 +126,7 @@ pub trait Spec: Send + Sync + 'static {
 
     /// Whether the read-only `op` (required, not yet linearized, and illegal in `state`) can still
     /// become legal when only the operations in `before` (the ones that may still be linearized
-    /// ahead of it) can precede it. Return `false` only when that is certain: the search
+    /// ahead of it, in no particular order) can precede it. Return `false` only when that is certain: the search
     /// abandons the configuration. The default knows nothing and returns `true`.
     fn reachable(&self, _state: &Self::State, _op: &Self::Op, _before: &[&Self::Op]) -> bool {
         true

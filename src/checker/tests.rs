@@ -228,6 +228,34 @@ fn witness_of_a_stale_read_names_the_read_and_shrinks_to_three_ops() {
     assert!(witness.minimal_proven);
 }
 
+#[test]
+fn a_refutations_blockers_are_the_completions_it_was_stuck_at_not_later_operations() {
+    use crate::checker::budget::Budget;
+    use crate::checker::spec::{Entry, Register, RegisterOp, Semantics};
+    let entry = |op, call, ret| Entry {
+        op,
+        call,
+        ret,
+        optional: false,
+        origin: 0,
+    };
+    // Nothing can write 2 before the first read of it returns; the write and read after it are
+    // never reached.
+    let entries = [
+        entry(RegisterOp::Write(Value::Int(1)), 0, 1),
+        entry(RegisterOp::Read(Value::Int(2)), 2, 3),
+        entry(RegisterOp::Write(Value::Int(2)), 4, 5),
+        entry(RegisterOp::Read(Value::Int(2)), 6, 7),
+    ];
+    let spec = Register::new(Semantics::ReadWrite);
+    let result = linearizable::search::search(&spec, &entries, &Budget::new(None, None));
+    assert_eq!(
+        result.outcome,
+        linearizable::search::SearchOutcome::NotLinearizable
+    );
+    assert_eq!(result.blockers, vec![0, 1]);
+}
+
 /// Sixteen concurrent increments and a read no order can explain: only an exhaustive search
 /// (tens of thousands of configurations) can refute it.
 fn exhaustive_counter() -> Vec<Op> {

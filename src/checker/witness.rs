@@ -157,7 +157,20 @@ pub(crate) fn build<S: Spec>(
                 let i = by_origin.get(&entries[f.failing].origin)?;
                 domain.binary_search(i).ok()
             });
-            let shrunk = shrink::shrink(spec, &sub, None, failing, deadline);
+            // The failure check's blockers, with the failing operation, usually fail on their
+            // own: a seed that spares the search for a window.
+            let seed = failure
+                .as_ref()
+                .filter(|f| !f.blockers.is_empty())
+                .map(|f| {
+                    f.blockers
+                        .iter()
+                        .filter_map(|&b| by_origin.get(&entries[b].origin))
+                        .filter_map(|i| domain.binary_search(i).ok())
+                        .chain(failing)
+                        .collect()
+                });
+            let shrunk = shrink::shrink(spec, &sub, seed, failing, deadline);
             let back = |v: Vec<usize>| v.into_iter().map(|i| domain[i]).collect();
             (back(shrunk.core), back(shrunk.context), shrunk.proven)
         }

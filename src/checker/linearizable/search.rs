@@ -70,6 +70,12 @@ pub struct SearchResult {
     /// the history cut just before that completion, so the first failing prefix ends no
     /// earlier (the witness's search for it starts here).
     pub reached: u64,
+    /// For [`SearchOutcome::NotLinearizable`]: the required entries whose completion some
+    /// configuration was stuck at (it could not linearize them in time), in index order. Every
+    /// dead end of the refutation is one of these, so the other required entries are probably
+    /// not needed for the violation: the witness's shrinking tries them first. A guess, not a
+    /// proof (weakening the others may still let a linearization through); empty otherwise.
+    pub blockers: Vec<usize>,
 }
 
 #[derive(Clone, Copy)]
@@ -130,6 +136,8 @@ struct Search<'a, S: Spec> {
     explored: u64,
     /// See [`SearchResult::reached`].
     reached: u64,
+    /// See [`SearchResult::blockers`]: a bit per entry.
+    blocking: Vec<u64>,
     /// Bytes last reported to the budget.
     accounted: usize,
 }
@@ -139,10 +147,15 @@ pub fn search<S: Spec>(spec: &S, entries: &[Entry<S::Op>], budget: &Budget) -> S
     let mut search = Search::new(spec, entries);
     let outcome = search.run(budget);
     budget.account(search.accounted, 0);
+    let blockers = match outcome {
+        SearchOutcome::NotLinearizable => search.blockers(),
+        _ => Vec::new(),
+    };
     SearchResult {
         outcome,
         explored: search.explored,
         reached: search.reached,
+        blockers,
     }
 }
 
@@ -173,6 +186,7 @@ impl<'a, S: Spec> Search<'a, S> {
             key: Vec::new(),
             explored: 0,
             reached: 0,
+            blocking: vec![0; n.div_ceil(64)],
             accounted: 0,
         };
         let init = spec.init();
@@ -277,8 +291,9 @@ impl<'a, S: Spec> Search<'a, S> {
                 return;
             }
             if self.links.node_is_return[node as usize] {
-                let stopped = self.entries[self.links.node_op[node as usize] as usize].ret;
-                self.reached = self.reached.max(stopped);
+                let stuck = self.links.node_op[node as usize] as usize;
+                self.reached = self.reached.max(self.entries[stuck].ret);
+                self.blocking[stuck / 64] |= 1 << (stuck % 64);
                 return;
             }
             let op = self.links.node_op[node as usize];
@@ -332,19 +347,26 @@ impl<'a, S: Spec> Search<'a, S> {
                 continue;
             }
             // The operations handed to the spec are those invoked so far but `op` itself (whose
-            // invocation was walked past): taken out of the list kept for the whole walk and put
-            // back at its place, rather than the list rebuilt for every such read.
+            // invocation was walked past): swapped to the end of the list kept for the whole
+            // walk and left out, then swapped back (the spec takes them as a set), rather than
+            // the list rebuilt or shifted for every such read.
             let own = self.invoked.iter().position(|&b| b == op);
-            let taken = own.map(|at| (at, self.before.remove(at)));
+            let last = self.before.len().wrapping_sub(1);
+            if let Some(at) = own {
+                self.before.swap(at, last);
+            }
+            let handed = &self.before[..self.before.len() - usize::from(own.is_some())];
             let reachable = self.trans.spec().reachable(
                 self.trans.state_value(self.state),
                 &entries[op as usize].op,
-                &self.before,
+                handed,
             );
-            if let Some((at, own)) = taken {
-                self.before.insert(at, own);
+            if let Some(at) = own {
+                self.before.swap(at, last);
             }
             if !reachable {
+                let stuck = op as usize;
+                self.blocking[stuck / 64] |= 1 << (stuck % 64);
                 return false;
             }
             self.judged_reachable.push(op);
@@ -457,6 +479,13 @@ impl<'a, S: Spec> Search<'a, S> {
 
     fn bytes(&self) -> usize {
         self.memo.bytes() + self.trans.bytes()
+    }
+
+    /// The entries of [`SearchResult::blockers`].
+    fn blockers(&self) -> Vec<usize> {
+        (0..self.entries.len())
+            .filter(|&i| self.blocking[i / 64] & (1 << (i % 64)) != 0)
+            .collect()
     }
 }
 

@@ -22,6 +22,10 @@ pub struct Failure {
     /// A linearization of the prefix before its completion (indices into the entries given),
     /// empty if the search for it ran out of time.
     pub prefix: Vec<usize>,
+    /// The [`blockers`](linearizable::KeyOutcome::blockers) of the check that showed the
+    /// prefix through the failing completion not linearizable (indices into the entries given;
+    /// empty if no check was needed): a head start for shrinking.
+    pub blockers: Vec<usize>,
 }
 
 /// The prefix up to and including position `cut`, with operations in flight made indefinite.
@@ -66,10 +70,21 @@ pub fn first_failure<S: Spec>(
         .map(|(i, e)| (e.ret, i))
         .collect();
     completions.sort_unstable();
-    let fails = |cut: u64| -> Option<bool> {
+    // The blockers of the latest failing check: the bisection only lowers `hi` on a failure, so
+    // they are those of the final `hi`.
+    let mut blockers = Vec::new();
+    let mut fails = |cut: u64| -> Option<bool> {
         let cut_entries = spec.simplify(prefix(entries, cut));
-        match linearizable::check(spec, &cut_entries, true, budget).verdict {
-            Verdict::Invalid => Some(true),
+        let outcome = linearizable::check(spec, &cut_entries, true, budget);
+        match outcome.verdict {
+            Verdict::Invalid => {
+                blockers = outcome
+                    .blockers
+                    .iter()
+                    .map(|&i| cut_entries[i].origin)
+                    .collect();
+                Some(true)
+            }
             Verdict::Valid => Some(false),
             Verdict::Unknown => None,
         }
@@ -119,5 +134,6 @@ pub fn first_failure<S: Spec>(
     Some(Failure {
         failing,
         prefix: order,
+        blockers,
     })
 }

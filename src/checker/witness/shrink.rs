@@ -8,7 +8,9 @@
 //! linearizable the core's violation is genuine. The core alone is then not linearizable either
 //! (it has fewer possibilities still), so it can be checked on its own.
 //!
-//! Without a seed, the search starts from the shortest failing window of the latest operations
+//! The witness seeds the search with the blockers of the check that found the failing
+//! completion (see [`narrow`] for why blockers are a good guess); the seed is used only if it
+//! fails. Without a seed, the search starts from the shortest failing window of the latest operations
 //! ([`latest_window`]: 4, 8, 16, ... of them), since a violation is local in time and small
 //! refutations are cheap. The search over cores ([`minimize`]) keeps the operations shown
 //! necessary and finds the next one by galloping down and bisecting over the others (reads
@@ -55,6 +57,7 @@ pub fn shrink<S: Spec>(
         entries,
         domain: all.clone(),
         deadline,
+        blockers: Vec::new(),
     };
     let mut core = all;
     let mut seeded = false;
@@ -71,6 +74,7 @@ pub fn shrink<S: Spec>(
             core = window;
         }
     }
+    narrow(&mut oracle, &mut core, failing);
     // Narrow the domain to what the core's check keeps after simplification; smaller cores
     // observe less, so they would keep no more (`Spec::simplify` is monotone).
     oracle.domain = oracle.relevant(&core);
@@ -95,6 +99,9 @@ struct Oracle<'a, S: Spec> {
     /// Entries that take part in checks (a superset of every core tried).
     domain: Vec<usize>,
     deadline: Instant,
+    /// The [`blockers`](linearizable::KeyOutcome::blockers) of the last check that failed, as
+    /// indices into `entries`.
+    blockers: Vec<usize>,
 }
 
 impl<S: Spec> Oracle<'_, S> {
@@ -138,11 +145,52 @@ impl<S: Spec> Oracle<'_, S> {
         let remaining = self.deadline.checked_duration_since(Instant::now())?;
         let budget = Budget::new(Some(remaining), None);
         let history = self.history(core);
-        match linearizable::check(self.spec, &history, true, &budget).verdict {
-            Verdict::Invalid => Some(true),
+        let outcome = linearizable::check(self.spec, &history, true, &budget);
+        match outcome.verdict {
+            Verdict::Invalid => {
+                self.blockers.clear();
+                self.blockers
+                    .extend(outcome.blockers.iter().map(|&i| history[i].origin));
+                Some(true)
+            }
             Verdict::Valid => Some(false),
             Verdict::Unknown => None,
         }
+    }
+}
+
+/// Drops from `core` (which the last check showed failing) every operation the refutation did
+/// not rest on, as long as that still fails: one check each time, where [`minimize`] would need
+/// one or more per operation dropped.
+///
+/// The search's dead ends are all at completions of its blockers (or the violation's entries,
+/// for a precheck or fast path), so the other operations of the core are usually not needed.
+/// Usually, not always (weakened, they may let new configurations through), hence the check;
+/// the core stays one that failed, and [`minimize`] then proves it 1-minimal.
+fn narrow<S: Spec>(oracle: &mut Oracle<'_, S>, core: &mut Vec<usize>, failing: Option<usize>) {
+    let mut in_core = vec![false; oracle.entries.len()];
+    loop {
+        in_core.fill(false);
+        for &i in core.iter() {
+            in_core[i] = true;
+        }
+        let mut guess: Vec<usize> = oracle
+            .blockers
+            .iter()
+            .copied()
+            .chain(failing)
+            .filter(|&i| in_core[i])
+            .collect();
+        guess.sort_unstable();
+        guess.dedup();
+        let required = core
+            .iter()
+            .filter(|&&i| !oracle.entries[i].optional)
+            .count();
+        if guess.is_empty() || guess.len() >= required || oracle.fails(&guess) != Some(true) {
+            return;
+        }
+        *core = guess;
     }
 }
 
@@ -222,14 +270,6 @@ fn minimize<S: Spec>(
         )
     });
     let mut kept: Vec<usize> = Vec::new();
-    let mut candidate: Vec<usize> = Vec::new();
-    let mut fails = |kept: &[usize], prefix: &[usize]| {
-        candidate.clear();
-        candidate.extend_from_slice(kept);
-        candidate.extend_from_slice(prefix);
-        candidate.sort_unstable();
-        oracle.fails(&candidate)
-    };
     while !rest.is_empty() {
         // `kept + rest[..hi]` fails (the loop's invariant). With `kept` empty nothing is
         // required, which passes: the answer is then at least 1.
@@ -239,7 +279,7 @@ fn minimize<S: Spec>(
         let mut step = 1;
         while hi > floor {
             let probe = hi.saturating_sub(step).max(floor);
-            match fails(&kept, &rest[..probe]) {
+            match fails(oracle, &kept, &rest[..probe]) {
                 None => return give_up(core, kept, rest),
                 Some(true) => {
                     hi = probe;
@@ -256,7 +296,7 @@ fn minimize<S: Spec>(
         };
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            match fails(&kept, &rest[..mid]) {
+            match fails(oracle, &kept, &rest[..mid]) {
                 None => return give_up(core, kept, rest),
                 Some(true) => hi = mid,
                 Some(false) => lo = mid,
@@ -269,6 +309,13 @@ fn minimize<S: Spec>(
     kept.sort_unstable();
     *core = kept;
     true
+}
+
+/// Whether `kept` plus `rest` (with every other operation weakened) still fails.
+fn fails<S: Spec>(oracle: &mut Oracle<'_, S>, kept: &[usize], rest: &[usize]) -> Option<bool> {
+    let mut candidate: Vec<usize> = kept.iter().chain(rest).copied().collect();
+    candidate.sort_unstable();
+    oracle.fails(&candidate)
 }
 
 /// Out of time: the core is what is known to fail, `kept` plus all of `rest`.
