@@ -207,8 +207,8 @@ mod tests {
             Event::new(0, EventKind::Invoke, "read", Value::Nil),
             Event::new(0, EventKind::Ok, "read", Value::Int(1)),
         ];
-        let ops = pair(events, None).unwrap();
-        assert!(!KeyGroups::of(&ops).keyed());
+        let unkeyed = pair(events, None).unwrap();
+        assert!(!KeyGroups::of(&unkeyed).keyed());
         assert!(KeyGroups::of(&ops()).keyed());
     }
 }
