@@ -192,8 +192,14 @@ pub fn run<B: Backend>(
     }
     let replay = replay_command(plan, &backend);
     let store = Store::create(&plan.store, plan.workload.name())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let mut builder = if backend.single_threaded() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut threads = tokio::runtime::Builder::new_multi_thread();
+        threads.worker_threads(2);
+        threads
+    };
+    let runtime = builder
         .thread_name("splitbrain-run")
         .enable_all()
         .build()

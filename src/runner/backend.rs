@@ -40,6 +40,16 @@ pub trait Backend: Send + 'static {
         Ok(Vec::new())
     }
 
+    /// Whether the run's event loop is one thread. One thread hands a line from a client to a
+    /// node and back without waking another thread, which sets the harness's latency per
+    /// operation (measured by `cargo bench --bench runner`: p50 and p99 both several times lower
+    /// than on two worker threads, on a loaded machine too, at the same throughput). Only a
+    /// backend whose every wait is asynchronous can say yes: one that blocks its thread
+    /// (`block_in_place` around iptables or ssh) needs the two-thread runtime.
+    fn single_threaded(&self) -> bool {
+        false
+    }
+
     /// The words that select this backend and its node programs in a replay command
     /// (`--node raft`, `--net netns --cluster FILE`).
     fn replay_args(&self, plan: &RunPlan) -> Vec<String>;

@@ -84,6 +84,10 @@ impl Backend for RouterBackend {
         Ok(())
     }
 
+    fn single_threaded(&self) -> bool {
+        true
+    }
+
     fn replay_args(&self, plan: &RunPlan) -> Vec<String> {
         plan.node.replay_args()
     }

@@ -38,7 +38,11 @@
 
 pub(crate) mod check;
 
+use std::sync::Arc;
+
 use stateright::{Model, Property};
+
+use crate::system::Cutoff;
 
 /// Clock rates are in percent of real time.
 const PERCENT: u64 = 100;
@@ -65,6 +69,9 @@ pub struct TimedLeaseLock {
     pub horizon: u64,
     /// The storage checks fencing tokens.
     pub fencing: bool,
+    /// Where a check's `--max-states` and `--time-limit` stop the search: stateright consults
+    /// its own only between blocks of expanded states (see `crate::system::Cutoff`).
+    pub(crate) cutoff: Arc<Cutoff>,
 }
 
 /// A message in flight and when it was sent.
@@ -295,6 +302,9 @@ impl Model for TimedLeaseLock {
     }
 
     fn actions(&self, state: &TimedState, actions: &mut Vec<TimedAction>) {
+        if self.cutoff.is_tripped() {
+            return;
+        }
         let overdue = state
             .network
             .iter()
@@ -323,6 +333,33 @@ impl Model for TimedLeaseLock {
     }
 
     fn next_state(&self, last: &TimedState, action: TimedAction) -> Option<TimedState> {
+        let next = self.step(last, action);
+        if next.is_some() {
+            self.cutoff.spend(1);
+        }
+        next
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        // In the order of `check::PROPERTIES`.
+        vec![
+            Property::always("fencing", |_, s: &TimedState| fenced_in_order(s)),
+            Property::always("one writer per lease", |_, s: &TimedState| {
+                one_writer_per_lease(s)
+            }),
+            Property::sometimes("write takes effect", |_, s: &TimedState| {
+                !s.writes.is_empty()
+            }),
+            Property::sometimes("lease handed over", |_, s: &TimedState| {
+                s.writes.iter().any(|&(_, token)| token >= 2)
+            }),
+        ]
+    }
+}
+
+impl TimedLeaseLock {
+    /// The state after `action`, or `None` when it does not apply.
+    fn step(&self, last: &TimedState, action: TimedAction) -> Option<TimedState> {
         let mut state = last.clone();
         match action {
             TimedAction::Tick => state.now += 1,
@@ -367,22 +404,6 @@ impl Model for TimedLeaseLock {
         }
         Some(state)
     }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        // In the order of `check::PROPERTIES`.
-        vec![
-            Property::always("fencing", |_, s: &TimedState| fenced_in_order(s)),
-            Property::always("one writer per lease", |_, s: &TimedState| {
-                one_writer_per_lease(s)
-            }),
-            Property::sometimes("write takes effect", |_, s: &TimedState| {
-                !s.writes.is_empty()
-            }),
-            Property::sometimes("lease handed over", |_, s: &TimedState| {
-                s.writes.iter().any(|&(_, token)| token >= 2)
-            }),
-        ]
-    }
 }
 
 #[cfg(test)]
@@ -398,6 +419,7 @@ mod tests {
             margin: 0,
             clients: 2,
             horizon: 24,
+            cutoff: Arc::default(),
             fencing: false,
         }
     }

@@ -37,6 +37,25 @@ fn a_state_limit_stops_a_deep_depth_first_search_near_the_limit() {
 }
 
 #[test]
+fn a_state_limit_stops_the_timed_lease_lock_at_the_limit_in_both_orders() {
+    // The timed lease lock is a plain stateright model, not a `System`: it carries a cutoff of
+    // its own. Without it a limit of 1,000 generated 2,054 states depth first and 3,978
+    // breadth first.
+    for strategy in [Strategy::Bfs, Strategy::Dfs] {
+        let outcome = run(CheckRequest::new("lease-lock-timed")
+            .strategy(strategy)
+            .max_states(1_000));
+        assert_eq!(outcome.end, SearchEnd::StateLimit, "{strategy:?}");
+        assert_eq!(outcome.status(), Status::Unknown, "{strategy:?}");
+        assert!(
+            (1_000..1_100).contains(&outcome.states_generated),
+            "{strategy:?}: {}",
+            outcome.states_generated
+        );
+    }
+}
+
+#[test]
 fn a_time_limit_stops_a_single_threaded_search_and_reports_unknown() {
     // 18.6 million states: far more than 300 ms. stateright's own timeout does not stop a
     // one-thread DFS; the system's cutoff does.

@@ -157,6 +157,7 @@ fn build(config: &SpecConfig) -> TimedLeaseLock {
         clients: config.count("clients"),
         horizon: config.get("horizon"),
         fencing: config.bug() != Some(NO_FENCING),
+        cutoff: Default::default(),
     }
 }
 
@@ -196,17 +197,26 @@ pub(crate) fn check(request: &CheckRequest) -> Result<CheckOutcome, ModelError> 
     };
     let config = crate::check::resolve(&info, request)?;
     let model = build(&config);
+    let cutoff = std::sync::Arc::clone(&model.cutoff);
     let mut builder = model
         .checker()
         .threads(request.threads)
         .finish_when(finish_when);
+    // The cutoff, like the system's, stops an exhaustive search at the limit rather than a
+    // block of expansions later; a random walk keeps stateright's own limits.
     if let Some(max) = request.max_states {
         builder = builder.target_state_count(max);
-    }
-    if let Some(limit) = request.time_limit {
-        builder = builder.timeout(limit);
+        if !random {
+            cutoff.limit_successors(max as u64);
+        }
     }
     let start = Instant::now();
+    if let Some(limit) = request.time_limit {
+        builder = builder.timeout(limit);
+        if !random {
+            cutoff.arm(start + limit);
+        }
+    }
     Ok(match request.strategy {
         Strategy::Bfs => collect(builder.spawn_bfs().join(), request, &config, start),
         Strategy::Dfs => collect(builder.spawn_dfs().join(), request, &config, start),
@@ -242,6 +252,9 @@ fn collect<C: Checker<TimedLeaseLock>>(
     start: Instant,
 ) -> CheckOutcome {
     let elapsed = start.elapsed();
+    // Disarm before rebuilding paths: the replay must see every action again. A search the
+    // cutoff drained is cut short, however it looks to stateright.
+    let tripped = checker.model().cutoff.disarm();
     let discoveries = checker.discoveries();
     let properties = properties();
     let states_generated = checker.state_count();
@@ -250,9 +263,10 @@ fn collect<C: Checker<TimedLeaseLock>>(
         .all(|p| discoveries.contains_key(p.info.name));
     let end = if all_decided {
         SearchEnd::AllDecided
-    } else if request.time_limit.is_some_and(|limit| elapsed >= limit) {
+    } else if tripped.time || request.time_limit.is_some_and(|limit| elapsed >= limit) {
         SearchEnd::TimeLimit
-    } else if request.max_states.is_some_and(|m| states_generated >= m)
+    } else if tripped.states
+        || request.max_states.is_some_and(|m| states_generated >= m)
         || !request.strategy.is_exhaustive()
     {
         SearchEnd::StateLimit
