@@ -40,7 +40,7 @@ pub use error::CheckError;
 pub use model::Model;
 pub use witness::{Candidate, Scope, Step, Witness};
 
-use crate::history::{Format, Op, Value};
+use crate::history::{Format, Functions, KeyGroups, Op, Value};
 
 /// The answer for a history, or for one key of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -218,6 +218,17 @@ fn serialize_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, 
 /// Checks a history's operations (see [`crate::history::pair`]) for linearizability.
 pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
     partition::check(ops, options)
+}
+
+/// [`check`] of operations grouped while they were read ([`crate::history::format::read_paired`]),
+/// which spares a large history the passes over all its operations that grouping them takes.
+pub fn check_grouped(
+    ops: &[Op],
+    keys: KeyGroups,
+    functions: &Functions,
+    options: &CheckOptions,
+) -> Result<Report, CheckError> {
+    partition::check_grouped(ops, keys, functions, options)
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@
 //! - [`Event`] (`event.rs`): one line of a history, shaped like Jepsen's op map;
 //! - [`Op`] (`op.rs`): an invocation paired with its completion;
 //! - `pairing.rs`: the pairing rules ([`pair`], [`Pairer`]);
+//! - [`Paired`] (`by_key.rs`): operations grouped by key, with their functions, as they are paired;
 //! - [`format`](mod@format): reading and writing the native JSON lines, Jepsen EDN and Porcupine's logs;
 //! - [`HistoryError`] (`error.rs`): what is wrong with an input, and where.
 
+mod by_key;
 mod error;
 mod event;
 pub mod format;
@@ -18,6 +20,7 @@ mod value;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use by_key::{Functions, KeyGroups, Paired};
 pub use error::{excerpt, HistoryError, Location};
 pub use event::{Event, EventKind, Process};
 pub use format::Format;

@@ -1,12 +1,9 @@
 //! [`Model`]: the sequential specifications a history can be checked against, by name.
 
 use std::fmt;
-use std::sync::Arc;
-
-use hashbrown::HashSet;
 
 use super::CheckError;
-use crate::history::{Format, Op, Outcome};
+use crate::history::{Format, Functions, Op, Outcome};
 
 /// A sequential specification, as named on the command line (`--model NAME`).
 ///
@@ -93,22 +90,20 @@ impl Model {
     /// Picks the model for a history: from its format when the format implies one (Porcupine's
     /// etcd logs use the etcd model), else from the functions its operations use.
     pub fn infer(ops: &[Op], format: Option<Format>) -> Result<Model, CheckError> {
+        let keyed = ops.iter().any(|op| op.key.is_some());
+        Model::infer_from(ops, &Functions::of(ops), keyed, format)
+    }
+
+    /// [`Model::infer`] from the functions `ops` use and whether any names a key, noted while
+    /// reading (see [`crate::history::Paired`]), so a large history is not read again for them.
+    pub fn infer_from(
+        ops: &[Op],
+        functions: &Functions,
+        keyed: bool,
+        format: Option<Format>,
+    ) -> Result<Model, CheckError> {
         if format == Some(Format::PorcupineEtcd) {
             return Ok(Model::EtcdRegister);
-        }
-        // One pass over the operations, not one per name asked about: a large history's
-        // operations do not fit in cache, so each pass costs a read of all of them. The readers
-        // intern `f`, so an operation mostly shares its allocation with the one before and the
-        // pointer comparison settles it without hashing.
-        let mut functions: HashSet<&str> = HashSet::new();
-        let mut last: Option<&Arc<str>> = None;
-        let mut keyed = false;
-        for op in ops {
-            keyed |= op.key.is_some();
-            if !last.is_some_and(|f| Arc::ptr_eq(f, &op.f)) {
-                functions.insert(&op.f);
-                last = Some(&op.f);
-            }
         }
         let has = |f: &str| functions.contains(f);
         let model = if has("txn") {

@@ -6,7 +6,6 @@
 //! the verdicts of easy ones. Every key gets a verdict unless `first_failure` is set, in which
 //! case the first invalid key cancels the rest.
 
-use hashbrown::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use super::spec::{
 };
 use super::witness;
 use super::{CheckError, CheckOptions, KeyReport, Method, Model, Report, Verdict};
-use crate::history::{HistoryError, Location, Op, Value};
+use crate::history::{Functions, HistoryError, KeyGroups, Location, Op, Value};
 
 /// Operations below which keys are checked on the calling thread.
 const PARALLEL_THRESHOLD: usize = 4096;
@@ -30,9 +29,23 @@ const WITNESS_MIN_TIME: Duration = Duration::from_secs(1);
 
 /// Checks `ops` as `options` say.
 pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
+    check_grouped(ops, KeyGroups::of(ops), &Functions::of(ops), options)
+}
+
+/// [`check`], with the operations already grouped by key and their functions known (see
+/// [`crate::history::Paired`]).
+pub fn check_grouped(
+    ops: &[Op],
+    keys: KeyGroups,
+    functions: &Functions,
+    options: &CheckOptions,
+) -> Result<Report, CheckError> {
     let (model, inferred) = match options.model {
         Some(model) => (model, false),
-        None => (Model::infer(ops, options.format)?, true),
+        None => (
+            Model::infer_from(ops, functions, keys.keyed(), options.format)?,
+            true,
+        ),
     };
     if options.initial_value.is_some() && model != Model::MultiRegister {
         return Err(CheckError::Usage(format!(
@@ -42,17 +55,20 @@ pub fn check(ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
     }
     let started = Instant::now();
     let mut report = match model {
-        Model::Register => run(&Register::new(Semantics::ReadWrite), ops, options),
-        Model::CasRegister | Model::Kv => run(&Register::new(Semantics::Jepsen), ops, options),
-        Model::EtcdRegister => run(&Register::new(Semantics::Etcd), ops, options),
-        Model::AppendKv => run(&AppendKv, ops, options),
-        Model::Mutex => run(&Mutex, ops, options),
-        Model::Set => run(&Set, ops, options),
-        Model::Queue => run(&Queue, ops, options),
-        Model::Counter => run(&Counter, ops, options),
+        Model::Register => run(&Register::new(Semantics::ReadWrite), ops, keys, options),
+        Model::CasRegister | Model::Kv => {
+            run(&Register::new(Semantics::Jepsen), ops, keys, options)
+        }
+        Model::EtcdRegister => run(&Register::new(Semantics::Etcd), ops, keys, options),
+        Model::AppendKv => run(&AppendKv, ops, keys, options),
+        Model::Mutex => run(&Mutex, ops, keys, options),
+        Model::Set => run(&Set, ops, keys, options),
+        Model::Queue => run(&Queue, ops, keys, options),
+        Model::Counter => run(&Counter, ops, keys, options),
         Model::MultiRegister => run(
             &MultiRegister::new(options.initial_value.clone().unwrap_or(Value::Nil)),
             ops,
+            keys,
             options,
         ),
     }?;
@@ -70,17 +86,13 @@ struct Key<S: Spec> {
     entries: Vec<spec::Entry<S::Op>>,
 }
 
-fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, CheckError> {
-    // Group by key, in order of first appearance.
-    let mut index: HashMap<Option<&Value>, usize> = HashMap::new();
-    let mut groups: Vec<(Option<Value>, Vec<usize>)> = Vec::new();
-    for (i, op) in ops.iter().enumerate() {
-        let g = *index.entry(op.key.as_ref()).or_insert_with(|| {
-            groups.push((op.key.clone(), Vec::new()));
-            groups.len() - 1
-        });
-        groups[g].1.push(i);
-    }
+fn run<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    keys: KeyGroups,
+    options: &CheckOptions,
+) -> Result<Report, CheckError> {
+    let groups = keys.into_groups();
     // Lifting is a third of a large history's check: on all cores, the error (if any) still
     // that of the first key in order, as when lifted one key after another.
     let lift = |(key, members): (Option<Value>, Vec<usize>)| {
@@ -123,6 +135,11 @@ fn run<S: Spec>(spec: &S, ops: &[Op], options: &CheckOptions) -> Result<Report, 
         order.iter().map(check_one).collect()
     };
     reports.sort_by_key(|(k, _)| *k);
+    if parallel {
+        // A large history's lifted operations, freed on every core rather than on this one
+        // while the others wait.
+        keys.into_par_iter().for_each(drop);
+    }
     let keys: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
     let verdict = keys
         .iter()

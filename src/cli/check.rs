@@ -18,8 +18,11 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
+use splitbrain::checker::bank::looks_bank;
+use splitbrain::checker::kafka::looks_kafka;
+use splitbrain::checker::transactional::looks_transactional;
 use splitbrain::checker::{self, CheckOptions, KeyReport, Model, Progress, Report, Verdict};
-use splitbrain::history::{format, Format, Op, Value};
+use splitbrain::history::{format, Event, Format, Op, Paired, Value};
 use splitbrain::report;
 
 use super::EXIT_ERROR;
@@ -169,32 +172,37 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let mut stdout = std::io::stdout().lock();
     let mut worst: u8 = 0;
+    // Read once: /proc/meminfo costs as much as checking a small history.
+    let memory = half_of_memory();
     for (n, file) in args.files.iter().enumerate() {
         let last = n + 1 == args.files.len();
-        if let Some(code) = dedicated_check(&args, file, &mut stdout)? {
-            worst = severity(worst, code);
-            continue;
-        }
-        let transactional = match txn::applies(&args, file) {
-            Ok(t) => t,
-            Err(e) => {
-                report_error(&args, file, &e, &mut stdout)?;
-                worst = severity(worst, EXIT_ERROR);
+        let plain = read_plain(&args, file);
+        if plain.is_none() {
+            if let Some(code) = dedicated_check(&args, file, &mut stdout)? {
+                worst = severity(worst, code);
                 continue;
             }
-        };
-        if transactional {
-            let code = match txn::check_file(&args, file, &mut stdout, half_of_memory()) {
-                Ok(code) => code,
+            let transactional = match txn::applies(&args, file) {
+                Ok(t) => t,
                 Err(e) => {
                     report_error(&args, file, &e, &mut stdout)?;
-                    EXIT_ERROR
+                    worst = severity(worst, EXIT_ERROR);
+                    continue;
                 }
             };
-            worst = severity(worst, code);
-            continue;
+            if transactional {
+                let code = match txn::check_file(&args, file, &mut stdout, memory) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        report_error(&args, file, &e, &mut stdout)?;
+                        EXIT_ERROR
+                    }
+                };
+                worst = severity(worst, code);
+                continue;
+            }
         }
-        let code = match check_file(&args, file) {
+        let code = match check_file(&args, file, plain, memory) {
             Ok((format, ops, report)) => {
                 if let Some(out) = &args.html {
                     // Read again for the nemesis events, which pairing leaves out.
@@ -232,6 +240,28 @@ pub fn run(args: CheckArgs) -> anyhow::Result<u8> {
         worst = severity(worst, code);
     }
     Ok(worst)
+}
+
+/// The file read as a single-object history, for the linearizability check, when no other
+/// checker would take it: one read, where asking each checker first would read the start of the
+/// file three times and a register history's every byte once more (for a bank transfer).
+/// `None` when another checker may take it, or the read failed: the checkers are then asked in
+/// order (bank, kafka, transactional), which reads again and reports any error as before.
+fn read_plain(args: &CheckArgs, file: &Path) -> Option<(Format, Paired)> {
+    if args.workload.is_some() || args.consistency_models.is_some() {
+        return None;
+    }
+    // A model given on the command line means a single-object history, whatever it holds.
+    let forced = args.model.is_some();
+    // What `kafka::applies` and `txn::applies` ask of the first client event.
+    let take = |e: &Event| forced || !(looks_kafka(e) || looks_transactional(e));
+    let (format, paired) = format::read_paired(file, args.format, &take).ok()??;
+    // What `bank::applies` asks: a transfer anywhere (every operation's completion names the
+    // function its invocation does, or pairing failed).
+    if !forced && paired.functions.names().iter().any(|f| looks_bank(f)) {
+        return None;
+    }
+    Some((format, paired))
 }
 
 /// Whether a workload's own checker takes a file, and that checker.
@@ -321,8 +351,23 @@ fn severity(a: u8, b: u8) -> u8 {
     }
 }
 
-fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>, Report)> {
-    let (format, ops) = format::read_ops(file, args.format)?;
+/// Checks `file` for linearizability, its operations already read (`plain`) or read here.
+fn check_file(
+    args: &CheckArgs,
+    file: &Path,
+    plain: Option<(Format, Paired)>,
+    memory: Option<u64>,
+) -> anyhow::Result<(Format, Vec<Op>, Report)> {
+    let (format, paired) = match plain {
+        Some(read) => read,
+        None => format::read_paired(file, args.format, &|_| true)?
+            .context("the reader declined a history it was told to take")?,
+    };
+    let Paired {
+        ops,
+        keys,
+        functions,
+    } = paired;
     if ops.is_empty() && std::fs::metadata(file).is_ok_and(|m| m.len() > 0) {
         // Not `eprintln!`, which panics when stderr is a closed pipe (`2>&1 | head`).
         let _ = writeln!(
@@ -339,7 +384,7 @@ fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>,
         o.format = Some(format);
         o.file = Some(file.into());
         o.time_limit = args.time_limit;
-        o.memory_limit = args.memory_limit.or_else(half_of_memory);
+        o.memory_limit = args.memory_limit.or(memory);
         o.initial_value = args.initial_value.clone();
         o.first_failure = args.first_failure;
         o.witness = !args.no_witness;
@@ -347,7 +392,7 @@ fn check_file(args: &CheckArgs, file: &Path) -> anyhow::Result<(Format, Vec<Op>,
         o
     };
     let bar = ProgressBar::start(file, progress);
-    let report = checker::check(&ops, &options);
+    let report = checker::check_grouped(&ops, keys, &functions, &options);
     bar.finish();
     let report = report.with_context(|| file.display().to_string())?;
     Ok((format, ops, report))

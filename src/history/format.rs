@@ -52,7 +52,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::{Event, History, HistoryError, Op, Pairer};
+use super::{Event, History, HistoryError, Location, Op, Paired, Pairer, Process};
 
 pub use flat::FlatTxn;
 pub use jsonl::write_event as write_jsonl_event;
@@ -284,6 +284,42 @@ pub fn read_ops(path: &Path, format: Option<Format>) -> Result<(Format, Vec<Op>)
     }
     let format = for_each_event(path, format, &mut |e| pairer.push(e))?;
     Ok((format, pairer.finish()))
+}
+
+/// Reads a history's operations, pairing them and grouping them by key as it goes (see
+/// [`Paired`]). `take` sees the first client event: when it says no (the history is for another
+/// checker), the read stops there and gives `None`.
+pub fn read_paired(
+    path: &Path,
+    format: Option<Format>,
+    take: &dyn Fn(&Event) -> bool,
+) -> Result<Option<(Format, Paired)>, HistoryError> {
+    let file: Arc<Path> = path.into();
+    let mut pairer = Pairer::grouping(Some(file));
+    if let Ok(meta) = std::fs::metadata(path) {
+        pairer.reserve(usize::try_from(meta.len() / BYTES_PER_OP_GUESS).unwrap_or(0));
+    }
+    let mut first = true;
+    let mut declined = false;
+    let read = for_each_event(path, format, &mut |e| {
+        if first && matches!(e.process, Process::Client(_)) {
+            first = false;
+            if !take(&e) {
+                declined = true;
+                // Any error stops the read; this one is never shown.
+                return Err(HistoryError::malformed(
+                    Location::new(None, e.line, 0),
+                    "declined",
+                ));
+            }
+        }
+        pairer.push(e)
+    });
+    match read {
+        _ if declined => Ok(None),
+        Ok(format) => Ok(Some((format, pairer.finish_grouped()))),
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses a history held in memory; errors name `file` when given.

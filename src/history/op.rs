@@ -58,8 +58,9 @@ pub struct OpSource {
     pub invoke_index: Option<u64>,
     /// Jepsen `:index` of the completion, if the source had one.
     pub complete_index: Option<u64>,
-    /// The completion's `:error`, if any.
-    pub error: Option<Value>,
+    /// The completion's `:error`, if any (boxed: rare, and every operation would otherwise
+    /// carry its room; operations are read in passes that are bound by memory traffic).
+    pub error: Option<Box<Value>>,
 }
 
 fn serialize_return<S: serde::Serializer>(ret: &u64, s: S) -> Result<S::Ok, S::Error> {

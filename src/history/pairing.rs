@@ -15,6 +15,7 @@ use hashbrown::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::by_key::{Functions, KeyGroups, Paired};
 use super::{
     Event, EventKind, HistoryError, Location, Op, OpSource, Outcome, Process, Value, NEVER,
 };
@@ -29,6 +30,8 @@ pub struct Pairer {
     pending: HashMap<u64, usize>,
     position: u64,
     last_index: Option<(u64, u32)>,
+    /// With [`Pairer::grouping`]: the operations' keys and functions, noted as they are invoked.
+    grouped: Option<(KeyGroups, Functions)>,
 }
 
 impl Pairer {
@@ -36,6 +39,16 @@ impl Pairer {
     pub fn new(file: Option<Arc<Path>>) -> Pairer {
         Pairer {
             file,
+            ..Pairer::default()
+        }
+    }
+
+    /// A pairer that also groups the operations by key and notes their functions as they come
+    /// (see [`Pairer::finish_grouped`]).
+    pub fn grouping(file: Option<Arc<Path>>) -> Pairer {
+        Pairer {
+            file,
+            grouped: Some(Default::default()),
             ..Pairer::default()
         }
     }
@@ -85,6 +98,10 @@ impl Pairer {
             ));
         }
         self.pending.insert(process, self.ops.len());
+        if let Some((keys, functions)) = &mut self.grouped {
+            keys.push(&event.key);
+            functions.push(&event.f);
+        }
         self.ops.push(Op {
             process,
             f: event.f,
@@ -145,7 +162,7 @@ impl Pairer {
         }
         op.source.complete_line = event.line;
         op.source.complete_index = event.index;
-        op.source.error = event.error;
+        op.source.error = event.error.map(Box::new);
         match kind {
             EventKind::Ok => {
                 op.outcome = Outcome::Ok;
@@ -175,6 +192,19 @@ impl Pairer {
     /// The operations, in invocation order. Invocations never completed are `info`.
     pub fn finish(self) -> Vec<Op> {
         self.ops
+    }
+
+    /// The operations with their grouping; grouped now if this pairer was not made with
+    /// [`Pairer::grouping`].
+    pub fn finish_grouped(self) -> Paired {
+        match self.grouped {
+            Some((keys, functions)) => Paired {
+                ops: self.ops,
+                keys,
+                functions,
+            },
+            None => Paired::new(self.ops),
+        }
     }
 }
 
