@@ -20,7 +20,8 @@
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
 //! - `jsonl/value.rs`: the serde visitors that build values without `serde_json::Value`;
 //! - `jsonl/error.rs`: serde_json's errors as "expected ..., found ..." at a column;
-//! - `jsonl/array.rs`: elle-cli's JSON (one array, an op per line): punctuation blanked out;
+//! - `jsonl/array.rs`: elle-cli's JSON (one array, an op per line, or all on one line):
+//!   punctuation blanked out, a line of several objects cut into them;
 //! - `jsonl/writer.rs`: the writer (field order, and how EDN-only values are written).
 
 mod array;
@@ -70,13 +71,38 @@ impl<'f> LineParser<'f> {
         }
     }
 
-    /// The event on line `line`, whose text (without line ending) is `text`; `None` for a line
-    /// of elle-cli's JSON array that holds only its brackets.
-    fn parse(&mut self, line: u32, text: &str) -> Result<Option<Event>, HistoryError> {
+    /// The events on line `line`, whose text (without line ending) is `text`, pushed to
+    /// `events`: one, none for a line of elle-cli's JSON array that holds only its brackets, or
+    /// several for elle-cli's array written on one line.
+    fn parse(
+        &mut self,
+        line: u32,
+        text: &str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), HistoryError> {
         let Some(text) = array::unwrap(text) else {
-            return Ok(None);
+            return Ok(());
         };
-        self.parse_object(line, &text).map(Some)
+        let whole = match self.parse_object(line, &text) {
+            Ok(event) => {
+                events.push(event);
+                return Ok(());
+            }
+            Err(err) => err,
+        };
+        // Not one object: several on one line are read one by one, anything else is the error.
+        let Some(spans) = array::objects(&text) else {
+            return Err(whole);
+        };
+        for span in spans {
+            let event = match self.parse_object(line, &text[span.clone()]) {
+                Ok(event) => event,
+                // Read again in place, so the error names its column in the whole line.
+                Err(_) => self.parse_object(line, &array::isolate(&text, &span))?,
+            };
+            events.push(event);
+        }
+        Ok(())
     }
 
     fn parse_object(&mut self, line: u32, text: &str) -> Result<Event, HistoryError> {
@@ -182,6 +208,40 @@ mod tests {
         ))
         .unwrap();
         assert!(Arc::ptr_eq(&events[0].f, &events[1].f));
+    }
+
+    #[test]
+    fn elle_clis_array_on_one_line_reads_every_op_in_order() {
+        // The shape of elle-cli's histories/knossos/cas-register/good/memstress3-9.json.
+        let events = parse(concat!(
+            r#"[{"process":94,"type":"invoke","f":"read","value":null},"#,
+            r#"{"process":94,"type":"ok","f":"read","value":null}, "#,
+            r#"{"process":3,"type":"invoke","f":"write","value":{"a":"},{"}}]"#,
+            "\n"
+        ))
+        .unwrap();
+        let seen: Vec<_> = events.iter().map(|e| (e.process, e.kind)).collect();
+        assert_eq!(
+            seen,
+            [
+                (Process::Client(94), EventKind::Invoke),
+                (Process::Client(94), EventKind::Ok),
+                (Process::Client(3), EventKind::Invoke),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_in_a_later_object_of_a_one_line_array_names_its_column() {
+        assert_eq!(
+            error(r#"[{"process":0,"type":"invoke","f":"read"},{"process":0,"type":"done","f":"read"}]"#),
+            "line 1, column 63: expected \"invoke\", \"ok\", \"fail\" or \"info\" as \"type\", found \"done\""
+        );
+        // Two objects without a comma are not an array: the line's own error stands.
+        assert!(error(
+            r#"{"process":0,"type":"ok","f":"read"} {"process":0,"type":"ok","f":"read"}"#
+        )
+        .contains("column 38"));
     }
 
     #[test]

@@ -116,11 +116,10 @@ pub(super) fn parse_block(
             continue;
         };
         let line = saturate(number);
-        let parsed = utf8(file, line, &raw[start..end]).and_then(|text| parser.parse(line, text));
-        match parsed {
-            Ok(Some(event)) => events.push(event),
-            Ok(None) => {}
-            Err(err) => return (events, Some(err)),
+        let parsed = utf8(file, line, &raw[start..end])
+            .and_then(|text| parser.parse(line, text, &mut events));
+        if let Err(err) = parsed {
+            return (events, Some(err));
         }
         number += 1;
     }
