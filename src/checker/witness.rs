@@ -223,6 +223,16 @@ pub(crate) fn build<S: Spec>(
     }
     if let Some(failure) = failure {
         witness.scope = Scope::History;
+        // A precheck's sentence is about the operation it blamed. When the first completion no
+        // linearization survives is another operation (Knossos' bad-analysis.edn: a read of 2
+        // fails before the precheck's read of 3, which no one wrote, completes), the sentence
+        // would explain the wrong operation: drop it; the minimal sub-history still shows it.
+        let blamed = violation
+            .and_then(|v| v.entries.first())
+            .map(|&i| entries[i].origin);
+        if blamed.is_some_and(|origin| origin != entries[failure.failing].origin) {
+            witness.reason = None;
+        }
         witness.op = ops[entries[failure.failing].origin].clone();
         witness.prefix = steps(spec, ops, entries, &failure.prefix);
     }
