@@ -1,6 +1,7 @@
 //! Hand-written histories: `histories/valid/` and `histories/invalid/` hold one case per file,
-//! named `<model>--<what it shows>.jsonl`; the directory is the expected verdict. Every invalid
-//! case must also come with a witness whose minimal sub-history is itself invalid.
+//! named `<model>--<what it shows>.jsonl` (or `.edn`, or `.json` for elle-cli's array); the
+//! directory is the expected verdict. Every invalid case must also come with a witness whose
+//! minimal sub-history is itself invalid.
 
 use std::path::Path;
 
@@ -14,7 +15,10 @@ fn cases(dir: &str) -> Vec<(std::path::PathBuf, Model)> {
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl" || e == "edn"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "jsonl" || e == "edn" || e == "json")
+        })
         .map(|p| {
             let name = p.file_name().unwrap().to_str().unwrap();
             let model = name.split("--").next().unwrap();
