@@ -9,8 +9,9 @@ The files are read straight out of git directories, never copied here: DIR/OWNER
 layout `fetch` leaves under /work/.mirror, the default), or any bare or normal clone at that
 path (`git clone --bare https://github.com/OWNER/NAME DIR/OWNER+NAME/repo`). Each file is written
 to a temporary directory, checked with `splitbrain check --json ARGS FILE`, timed (wall, the
-whole process), and compared with the expectation; for transactional histories the weakest models
-ruled out (`not`) are compared too when the case gives them.
+whole process), and compared with the expectation; when the case gives a detail, the weakest
+models ruled out (`not`, transactional) or the operation the witness cannot linearize is compared
+too.
 
 Prints one row per check (plain, or a Markdown table with --markdown), then a summary per
 repository with the commit read. Exits 1 if any check disagrees with its expectation (an
@@ -53,11 +54,23 @@ def cases(only):
                 "path": path,
                 "args": [] if args == "-" else shlex.split(args),
                 "expected": expected,
-                "not": None if nots == "-" else sorted(nots.split(",")),
+                "detail": None if nots == "-" else nots,
                 "why": why,
             }
         )
     return out
+
+
+def detail(report, expected):
+    """What `expected` compares with: the models ruled out (a transactional report), or the
+    operation the first invalid key's witness cannot linearize, as `pPROCESS F OUTPUT`."""
+    if "keys" not in report:
+        return ",".join(sorted(report.get("not", [])))
+    for key in report["keys"]:
+        op = (key.get("witness") or {}).get("op")
+        if op:
+            return f"p{op['process']} {op['f']} {json.dumps(op['output'])}"
+    return "no witness"
 
 
 def git(repo_dir, *args):
@@ -117,13 +130,15 @@ def main():
                     report = json.loads(proc.stdout.decode().splitlines()[0])
                     if ours == "error":
                         note = report.get("error", "")
-                    elif case["not"] is not None:
-                        got = sorted(report.get("not", []))
-                        if got != case["not"]:
-                            ours += f" (not {','.join(got) or 'nothing'})"
-                        note = "not " + ",".join(got)
+                    elif case["detail"] is not None:
+                        got = detail(report, case["detail"])
+                        if got != case["detail"]:
+                            ours += f" ({got})"
+                        note = got
                 except (IndexError, ValueError):
                     note = proc.stderr.decode().strip().splitlines()[-1:] or ""
+                # Name the file as its repository does, not by its temporary copy.
+                note = str(note).replace(f"{tmp}/{case['repo'].replace('/', '+')}/", "")
                 agrees = ours == case["expected"]
                 row.update(ours=ours, ms=f"{wall * 1000:.0f}", agrees=agrees, note=note)
                 rows.append(row)
@@ -132,12 +147,13 @@ def main():
                                  f"{case['expected']}, ours {ours}: {note}")
 
     if opts.markdown:
-        print("| repository | file | options | expected | ours | ms |")
-        print("|---|---|---|---|---|---|")
+        print("| repository | file | options | expected | ours | ms | detail |")
+        print("|---|---|---|---|---|---|---|")
         for r in rows:
             mark = "" if r["agrees"] else " **≠**"
+            note = str(r.get("note") or "").replace("|", "\\|")
             print(f"| {r['repo']} | `{r['path']}` | `{r['args']}` | {r['expected']} "
-                  f"| {r['ours']}{mark} | {r['ms']} |")
+                  f"| {r['ours']}{mark} | {r['ms']} | {note} |")
     else:
         for r in rows:
             mark = "ok " if r["agrees"] else "XX "
