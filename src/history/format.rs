@@ -13,20 +13,22 @@
 //!   [`for_each_flat_txn`], [`read()`], [`read_ops`], [`parse`], [`write()`];
 //! - `detect.rs`: telling the format from a file's first bytes;
 //! - `lines.rs`: the line reader shared by the line formats (reused buffer, BOM, CRLF, UTF-8);
+//! - `blocks.rs`, `parallel.rs`: a large input cut into blocks where its format allows, parsed on
+//!   all cores, results handed over in input order (JSON lines and EDN);
 //! - `text.rs`: columns and token excerpts for error messages;
 //! - `intern.rs`: a tiny cache so each event's `f` does not allocate;
 //! - `implied.rs`: `f` left out of a transaction's event (Elle's tools do) reads as `txn`;
 //! - `jsonl.rs` + `jsonl/`: native JSON lines (serde_json with our own visitors; large files are
 //!   parsed in blocks on all cores, events still delivered in order);
-//! - `edn.rs` + `edn/`: Jepsen EDN, including independent-key `[k v]` tuples;
+//! - `edn.rs` + `edn/`: Jepsen EDN, including independent-key `[k v]` tuples (large files are read
+//!   in blocks on all cores, each block checked against the one before it);
 //! - `porcupine.rs`: Porcupine's etcd logs (read only, strict grammar);
 //! - `flat.rs`, `plume.rs`, `awdit.rs`: the flat register formats of the weak-isolation
 //!   checkers (read into whole transactions; no real time).
 //!
 //! Every reader streams: [`for_each_event`] hands events to a sink one at a time. The line formats
-//! (`jsonl`, `porcupine-etcd`) never hold the whole file or all events. EDN reads the file into
-//! memory (a Knossos file is one big vector) and holds events back only while the history may
-//! still be an independent-key history (see `edn.rs`).
+//! (`jsonl`, `porcupine-etcd`) never hold the whole file or all events; nor does EDN, which holds
+//! events back only while the history may still be an independent-key history (see `edn.rs`).
 //!
 //! All readers share these rules: an empty file is an empty history; a UTF-8 byte order mark and
 //! CRLF line endings are accepted; non-UTF-8 input, integers outside the `i64` range and nesting deeper
@@ -34,6 +36,7 @@
 //! 1-based line and column, what was expected and what was found.
 
 mod awdit;
+mod blocks;
 mod detect;
 mod edn;
 mod flat;
@@ -41,6 +44,7 @@ mod implied;
 mod intern;
 mod jsonl;
 mod lines;
+mod parallel;
 mod plume;
 mod porcupine;
 mod text;
@@ -186,13 +190,7 @@ pub fn for_each_event(
             Some(&file_name),
             sink,
         )?,
-        Format::Edn => {
-            let mut text = Vec::new();
-            BufReader::new(reader)
-                .read_to_end(&mut text)
-                .map_err(io_error)?;
-            edn::read(&text, Some(&file_name), sink)?
-        }
+        Format::Edn => edn::read(reader, Some(&file_name), sink)?,
     }
     Ok(format)
 }

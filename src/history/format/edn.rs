@@ -23,7 +23,11 @@
 //! history (see `edn/independent.rs`).
 //!
 //! Map of this module:
-//! - here: the top level (sequence or vector of op maps), event line numbers;
+//! - here: the entry point;
+//! - `edn/blocks.rs`: the input in blocks read on all cores, each checked against the one before,
+//!   one thread wherever a block cannot be trusted;
+//! - `edn/top.rs`: the top level (sequence or vector of op maps) from any state between op maps,
+//!   UTF-8, event line numbers;
 //! - `edn/reader.rs`: the datum reader (collections, tags, discards, depth bound, positions);
 //! - `edn/atom.rs`: strings, characters, keywords, numbers, symbols;
 //! - `edn/op.rs`: an op map → an [`Event`];
@@ -31,118 +35,29 @@
 //! - `edn/writer.rs`: the writer.
 
 mod atom;
+mod blocks;
 mod independent;
 mod op;
 mod reader;
+mod top;
 mod writer;
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::intern::Interner;
-use super::lines::not_utf8;
-use super::text::saturate;
 use crate::history::{Event, HistoryError};
-use independent::Independent;
-use reader::Reader;
 
 pub(super) use writer::write;
 
-/// Reads every event of the EDN `bytes` into `sink`; errors name `file`.
+/// Reads every event of the EDN `reader` into `sink`, on all cores when the input is large;
+/// errors name `file`.
 pub(super) fn read(
-    bytes: &[u8],
+    reader: impl Read + Send,
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let bad = e.valid_up_to();
-        let start = memchr::memrchr(b'\n', &bytes[..bad]).map_or(0, |i| i + 1);
-        let line = saturate(memchr::memchr_iter(b'\n', &bytes[..bad]).count() + 1);
-        not_utf8(file, line, &bytes[start..], bad - start)
-    })?;
-    let mut reader = Reader::new(text, file);
-    let mut ops = Ops {
-        lines: (0, 1),
-        interner: Interner::default(),
-        independent: Independent::default(),
-    };
-    reader.skip_ws()?;
-    let open = reader.pos;
-    let close = match reader.peek() {
-        Some(b'[') => Some(b']'),
-        Some(b'(') => Some(b')'),
-        _ => None,
-    };
-    if close.is_some() {
-        reader.pos += 1;
-    }
-    loop {
-        reader.skip_ws()?;
-        match (reader.peek(), close) {
-            (None, None) => break,
-            (None, Some(close)) => return Err(reader.unclosed(open, close)),
-            (Some(b), Some(close)) if b == close => {
-                reader.pos += 1;
-                reader.skip_ws()?;
-                if !reader.at_end() {
-                    return Err(
-                        reader.expected_at(reader.pos, "end of input after the vector of ops")
-                    );
-                }
-                break;
-            }
-            _ => ops.read_op(&mut reader, sink)?,
-        }
-    }
-    ops.independent.finish(sink)
-}
-
-/// State carried from one op map to the next.
-struct Ops {
-    /// A byte position and its 1-based line, moved forward as op maps are read.
-    lines: (usize, usize),
-    interner: Interner,
-    independent: Independent,
-}
-
-impl Ops {
-    /// Reads the op map at the reader's position (optionally tagged) and passes its event on.
-    fn read_op(
-        &mut self,
-        reader: &mut Reader<'_>,
-        sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
-    ) -> Result<(), HistoryError> {
-        let start = reader.pos;
-        let tagged = reader.peek() == Some(b'#')
-            && reader
-                .text
-                .as_bytes()
-                .get(start + 1)
-                .is_some_and(u8::is_ascii_alphabetic);
-        if tagged {
-            reader.pos += 1;
-            reader.token();
-            reader.skip_ws()?;
-        }
-        let open = reader.pos;
-        if reader.peek() != Some(b'{') {
-            return Err(reader.expected_at(
-                open,
-                "an op map such as {:type :invoke, :f :read, :process 0}",
-            ));
-        }
-        reader.pos += 1;
-        let mut entries = Vec::with_capacity(8);
-        while let Some(entry) = reader.read_entry(open)? {
-            entries.push(entry);
-        }
-        let (pos, line) = &mut self.lines;
-        *line += memchr::memchr_iter(b'\n', &reader.text.as_bytes()[*pos..open]).count();
-        *pos = open;
-        let event = op::event(reader, open, saturate(*line), entries, &mut self.interner)?;
-        self.independent.push(event, sink)
-    }
+    blocks::read(reader, file, sink)
 }
 
 #[cfg(test)]
@@ -316,7 +231,7 @@ mod tests {
     fn non_utf8_input_is_an_error_naming_the_byte() {
         let mut text = b"{:type :ok, :process 0, :f :read}\n{:f \"".to_vec();
         text.extend_from_slice(b"\xC3\x28\"}");
-        let err = read(&text, None, &mut |_| Ok(())).unwrap_err();
+        let err = read(&text[..], None, &mut |_| Ok(())).unwrap_err();
         assert_eq!(
             err.to_string(),
             "line 2, column 6: expected UTF-8 text, found byte 0xC3"

@@ -13,8 +13,8 @@
 //!
 //! Map of this module:
 //! - here: the line parser, and the small-input reader (one reused line buffer);
-//! - `jsonl/blocks.rs`: the input cut into blocks of whole lines, and parsing one block;
-//! - `jsonl/parallel.rs`: the reader: blocks parsed on several threads, delivered in order;
+//! - `jsonl/blocks.rs`: the reader: blocks of whole lines parsed on all cores (the shared
+//!   pipeline of `format/parallel.rs`), events delivered in order;
 //! - `jsonl/fast.rs`: the fast path for lines in our writer's own shape (no serde; any other line
 //!   falls through to the serde reader);
 //! - `jsonl/event.rs`: a line → unchecked fields (serde) → checked [`Event`];
@@ -29,7 +29,6 @@ mod blocks;
 mod error;
 mod event;
 mod fast;
-mod parallel;
 mod value;
 mod writer;
 
@@ -54,7 +53,7 @@ pub(super) fn read(
     file: Option<&Arc<Path>>,
     sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
 ) -> Result<(), HistoryError> {
-    parallel::read(reader, file, sink)
+    blocks::read(reader, file, sink)
 }
 
 /// Parses lines into events, sharing one [`Interner`] across them.

@@ -18,6 +18,8 @@ pub(super) struct Reader<'a> {
     pub(super) text: &'a str,
     pub(super) pos: usize,
     file: Option<&'a Arc<Path>>,
+    /// 1-based number of the text's first line (a block of a file starts further down).
+    first_line: usize,
     depth: usize,
 }
 
@@ -78,12 +80,13 @@ pub(super) fn ends_token(b: u8) -> bool {
 }
 
 impl<'a> Reader<'a> {
-    /// A reader at the start of `text`; errors name `file`.
-    pub(super) fn new(text: &'a str, file: Option<&'a Arc<Path>>) -> Self {
+    /// A reader at the start of `text`, whose first line is line `first_line` of `file`.
+    pub(super) fn new(text: &'a str, file: Option<&'a Arc<Path>>, first_line: usize) -> Self {
         Reader {
             text,
             pos: 0,
             file,
+            first_line,
             depth: 0,
         }
     }
@@ -92,15 +95,11 @@ impl<'a> Reader<'a> {
         self.text.as_bytes().get(self.pos).copied()
     }
 
-    pub(super) fn at_end(&self) -> bool {
-        self.pos >= self.text.len()
-    }
-
     /// The 1-based line and column of byte `pos`.
     pub(super) fn location(&self, pos: usize) -> Location {
         let before = &self.text.as_bytes()[..pos.min(self.text.len())];
         let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line = memchr::memchr_iter(b'\n', before).count() + self.first_line;
         Location::new(
             self.file,
             saturate(line),
@@ -223,7 +222,12 @@ impl<'a> Reader<'a> {
 
     /// The error for a collection opened at `open` that does not end with `close` here.
     pub(super) fn unclosed(&self, open: usize, close: u8) -> HistoryError {
-        let at = self.location(open);
+        self.unclosed_from(&self.location(open), close)
+    }
+
+    /// The error for a collection opened at `at` (perhaps in an earlier block) that does not end
+    /// with `close` here.
+    pub(super) fn unclosed_from(&self, at: &Location, close: u8) -> HistoryError {
         let what = match close {
             b']' => "vector",
             b')' => "list",
@@ -316,7 +320,7 @@ mod tests {
     use super::*;
 
     fn form(text: &str) -> Result<Value, String> {
-        Reader::new(text, None)
+        Reader::new(text, None, 1)
             .read_form()
             .map_err(|e| e.to_string())
     }

@@ -1,103 +1,51 @@
-//! Cutting the input into blocks of whole lines, and parsing one block.
+//! JSON lines on all cores: parsing one block of whole lines, and the read that runs those
+//! parses on the shared block pipeline (`format/blocks.rs`, `format/parallel.rs`).
 //!
-//! Blocks are about [`BLOCK`] bytes and end at a line end (a line longer than a block makes its
-//! block longer). Each knows the number of its first line, so events keep their true line numbers
-//! whichever thread parses them. Buffers of parsed blocks are reused for later blocks.
+//! Any line end is a place to cut. Each block knows the number of its first line, so events keep
+//! their true line numbers whichever thread parses them. A block's parse stops at its first bad
+//! line; the consumer hands on the events before it, then that line's error, so the first error
+//! in file order wins.
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::LineParser;
+use crate::history::format::blocks::{after_last_line, Block, BLOCK};
 use crate::history::format::lines::{content, utf8};
+use crate::history::format::parallel::{self, Step};
 use crate::history::format::text::saturate;
 use crate::history::{Event, HistoryError};
 
-/// Target size of a block.
-pub(super) const BLOCK: usize = 1 << 20;
-
-/// Whole lines of the input.
-pub(super) struct Block {
-    bytes: Vec<u8>,
-    /// 1-based number of its first line.
-    first_line: usize,
-}
-
 /// A parsed block: its events up to the first bad line, and that line's error.
-pub(super) type Parsed = (Vec<Event>, Option<HistoryError>);
+type Parsed = (Vec<Event>, Option<HistoryError>);
 
-/// Cuts a reader into [`Block`]s, reusing the buffers of blocks already parsed.
-pub(super) struct Blocks<R> {
-    reader: R,
-    pub(super) carry: Vec<u8>,
-    spare: Vec<Vec<u8>>,
-    next_line: usize,
-    pub(super) done: bool,
-}
-
-impl<R: Read> Blocks<R> {
-    pub(super) fn new(reader: R) -> Self {
-        Blocks {
-            reader,
-            carry: Vec::new(),
-            spare: Vec::new(),
-            next_line: 1,
-            done: false,
-        }
-    }
-
-    /// The next block, or `None` at the end of the input.
-    pub(super) fn next(&mut self) -> std::io::Result<Option<Block>> {
-        if self.done && self.carry.is_empty() {
-            return Ok(None);
-        }
-        let mut bytes = self.spare.pop().unwrap_or_default();
-        bytes.clear();
-        bytes.extend_from_slice(&self.carry);
-        self.carry.clear();
-        // Small at first (tiny inputs stay cheap); reused buffers already hold a block.
-        bytes.reserve(1 << 16);
-        let mut scanned = 0;
-        loop {
-            while !self.done && bytes.len() < BLOCK.max(scanned + 1) {
-                let want = BLOCK.saturating_sub(bytes.len()).max(1 << 16);
-                let n = (&mut self.reader)
-                    .take(want as u64)
-                    .read_to_end(&mut bytes)?;
-                self.done = n == 0;
+/// Reads every event of `reader` into `sink`, parsing blocks on several cores; errors name `file`.
+pub(super) fn read(
+    reader: impl Read + Send,
+    file: Option<&Arc<Path>>,
+    sink: &mut dyn FnMut(Event) -> Result<(), HistoryError>,
+) -> Result<(), HistoryError> {
+    let parse = |block: &Block, events| parse_block(block, events, file);
+    let rest = parallel::run(
+        reader,
+        after_last_line,
+        BLOCK,
+        file,
+        &parse,
+        &mut |_, (mut events, err): Parsed| {
+            for event in events.drain(..) {
+                sink(event)?;
             }
-            if self.done {
-                break;
-            }
-            // Keep the partial last line for the next block; a line longer than a block grows it.
-            if let Some(last) = memchr::memrchr(b'\n', &bytes[scanned..]) {
-                self.carry.extend_from_slice(&bytes[scanned + last + 1..]);
-                bytes.truncate(scanned + last + 1);
-                break;
-            }
-            scanned = bytes.len();
-        }
-        if bytes.is_empty() {
-            self.spare.push(bytes);
-            return Ok(None);
-        }
-        let first_line = self.next_line;
-        self.next_line += memchr::memchr_iter(b'\n', &bytes).count();
-        Ok(Some(Block { bytes, first_line }))
-    }
-
-    /// Takes back a parsed block's buffer for a later block.
-    pub(super) fn recycle(&mut self, block: Block) {
-        self.spare.push(block.bytes);
-    }
+            err.map_or(Ok(Step::Next(events)), Err)
+        },
+    )?;
+    debug_assert!(rest.is_none(), "JSON lines never asks for the rest");
+    Ok(())
 }
 
 /// Parses `block`'s lines until the first error, into `events` (an empty vector to reuse).
-pub(super) fn parse_block(
-    block: &Block,
-    mut events: Vec<Event>,
-    file: Option<&Arc<Path>>,
-) -> Parsed {
+fn parse_block(block: &Block, mut events: Vec<Event>, file: Option<&Arc<Path>>) -> Parsed {
     let mut parser = LineParser::new(file);
     events.reserve(block.bytes.len() / 64);
     let mut number = block.first_line;
@@ -128,25 +76,120 @@ pub(super) fn parse_block(
 
 #[cfg(test)]
 mod tests {
+    use rayon::prelude::*;
+
     use super::*;
 
-    #[test]
-    fn blocks_end_at_line_ends_and_know_their_first_line() {
-        let text = "a\n".repeat(BLOCK);
-        let mut blocks = Blocks::new(text.as_bytes());
-        let first = blocks.next().unwrap().unwrap();
-        assert!(first.bytes.ends_with(b"\n") && first.bytes.len() <= BLOCK + 2);
-        let second = blocks.next().unwrap().unwrap();
-        assert_eq!(second.first_line, 1 + first.bytes.len() / 2);
-        assert!(blocks.next().unwrap().is_none());
+    fn lines(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{{\"index\":{i},\"process\":{},\"type\":\"invoke\",\"f\":\"read\"}}\r\n\n",
+                    i % 7
+                )
+            })
+            .collect()
+    }
+
+    fn collect(text: &[u8]) -> Result<Vec<Event>, HistoryError> {
+        let mut events = Vec::new();
+        read(text, None, &mut |e| {
+            events.push(e);
+            Ok(())
+        })?;
+        Ok(events)
     }
 
     #[test]
-    fn a_line_longer_than_a_block_stays_whole() {
-        let text = format!("{}\nb", "x".repeat(2 * BLOCK + 5));
-        let mut blocks = Blocks::new(text.as_bytes());
-        assert_eq!(blocks.next().unwrap().unwrap().bytes.len(), 2 * BLOCK + 6);
-        let last = blocks.next().unwrap().unwrap();
-        assert_eq!((last.bytes.as_slice(), last.first_line), (&b"b"[..], 2));
+    fn many_blocks_arrive_in_order_with_true_line_numbers() {
+        let text = lines(60_000);
+        assert!(text.len() > 3 * BLOCK);
+        let events = collect(text.as_bytes()).unwrap();
+        assert_eq!(events.len(), 60_000);
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(e.index, Some(i as u64));
+            assert_eq!(e.line as usize, 2 * i + 1);
+        }
+    }
+
+    #[test]
+    fn the_first_error_in_file_order_wins_after_the_events_before_it() {
+        let mut text = lines(40_000);
+        text.push_str("{\"process\":0}\n");
+        text.push_str(&lines(40_000));
+        text.push_str("garbage\n");
+        let mut delivered = 0;
+        let err = read(text.as_bytes(), None, &mut |_| {
+            delivered += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(delivered, 40_000);
+        assert_eq!(err.location().unwrap().line, 80_001);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_is_read_whole() {
+        let long = "x".repeat(3 * BLOCK);
+        let text = format!(
+            "{}{{\"process\":0,\"type\":\"ok\",\"f\":\"read\",\"value\":\"{long}\"}}\n",
+            lines(10)
+        );
+        let events = collect(text.as_bytes()).unwrap();
+        assert_eq!(events[10].value.as_text().map(str::len), Some(3 * BLOCK));
+    }
+
+    #[test]
+    fn reading_from_every_rayon_worker_at_once_does_not_deadlock() {
+        let text = lines(40_000);
+        let workers = rayon::current_num_threads();
+        let counts: Vec<usize> = (0..2 * workers)
+            .into_par_iter()
+            .map(|_| collect(text.as_bytes()).unwrap().len())
+            .collect();
+        assert!(counts.iter().all(|&n| n == 40_000));
+    }
+
+    #[test]
+    fn a_read_failure_is_an_io_error() {
+        struct Failing(Vec<u8>, usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.1 >= self.0.len() {
+                    return Err(std::io::Error::other("disk on fire"));
+                }
+                let n = buf.len().min(self.0.len() - self.1).min(4096);
+                buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let err = read(
+            Failing(lines(50_000).into_bytes(), 0),
+            None,
+            &mut |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, HistoryError::Io { .. }), "{err}");
+        assert!(err.to_string().contains("disk on fire"), "{err}");
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_read() {
+        let text = lines(100_000);
+        let mut seen = 0;
+        let err = read(text.as_bytes(), None, &mut |_| {
+            seen += 1;
+            if seen == 5 {
+                return Err(HistoryError::malformed(
+                    crate::history::Location::new(None, 1, 0),
+                    "stop",
+                ));
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("stop"));
+        assert_eq!(seen, 5);
     }
 }
