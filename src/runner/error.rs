@@ -156,7 +156,10 @@ impl fmt::Display for NodeFailure {
                 error,
                 initialised,
             } => {
-                write!(f, "node {n} printed a malformed message ({error}): {line:?}")?;
+                write!(
+                    f,
+                    "node {n} printed a malformed message ({error}): {line:?}"
+                )?;
                 if !initialised {
                     // Maelstrom's Ruby CRDT demos hit this: each message gets its own thread, so
                     // a peer's message that arrives right behind `init` can be answered before
