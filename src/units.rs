@@ -25,6 +25,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Like [`parse_duration`], but a bare number is milliseconds: Maelstrom's `--latency MILLIS`,
+/// so that `--latency 100` copied from its docs means 100 ms, not 100 s.
+pub fn parse_millis(text: &str) -> Result<Duration, String> {
+    let bare = text.trim();
+    if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse_duration(&format!("{bare}ms"));
+    }
+    parse_duration(text)
+}
+
 /// Prints a duration the way [`parse_duration`] reads it: `1.5s`, `200ms`, `10s`.
 pub fn format_duration(d: Duration) -> String {
     if d.subsec_nanos() % 1_000_000 != 0 {
@@ -76,6 +86,16 @@ mod tests {
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn a_bare_latency_is_milliseconds_as_in_maelstrom() {
+        assert_eq!(parse_millis("100"), Ok(Duration::from_millis(100)));
+        assert_eq!(parse_millis("2.5"), Ok(Duration::from_micros(2500)));
+        assert_eq!(parse_millis("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_millis("10ms"), Ok(Duration::from_millis(10)));
+        assert!(parse_millis("fast").is_err());
+        assert!(parse_millis("").is_err());
     }
 
     #[test]

@@ -87,8 +87,9 @@ pub struct RunArgs {
     /// Quiet period after healing every fault, before the final reads.
     #[arg(long, value_parser = units::parse_duration, default_value = "5s")]
     recovery_time: Duration,
-    /// Mean latency of messages between nodes, and to services (clients get none).
-    #[arg(long, value_parser = units::parse_duration, default_value = "0ms")]
+    /// Mean latency of messages between nodes, and to services (clients get none); a bare
+    /// number is milliseconds, as Maelstrom's `--latency` (`100` = `100ms`).
+    #[arg(long, value_parser = units::parse_millis, default_value = "0ms")]
     latency: Duration,
     #[arg(long, value_parser = parse_dist, default_value = "constant", help = format!(
         "Latency distribution: {} (uniform: 0..2×mean)",

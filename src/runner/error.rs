@@ -99,6 +99,8 @@ pub enum FailureKind {
         line: String,
         /// What is missing.
         error: String,
+        /// Whether the harness had seen its `init_ok` when the line came.
+        initialised: bool,
     },
     /// It did not answer `init` in time.
     InitTimeout {
@@ -149,10 +151,27 @@ impl fmt::Display for NodeFailure {
                 "node {n} printed a line that is not JSON ({error}): {line:?}\n  \
                  stdout is for messages only (one JSON object per line); write logs to stderr"
             )?,
-            FailureKind::Malformed { line, error } => write!(
-                f,
-                "node {n} printed a malformed message ({error}): {line:?}"
-            )?,
+            FailureKind::Malformed {
+                line,
+                error,
+                initialised,
+            } => {
+                write!(
+                    f,
+                    "node {n} printed a malformed message ({error}): {line:?}"
+                )?;
+                if !initialised {
+                    // Maelstrom's Ruby CRDT demos hit this: each message gets its own thread, so
+                    // a peer's message that arrives right behind `init` can be answered before
+                    // the init handler has stored the node's id.
+                    write!(
+                        f,
+                        "\n  it came before {n}'s init_ok: a node learns its own id from init, so \
+                         a handler that runs before the init handler finishes sends src null \
+                         (a race in the node; Maelstrom refuses such a message too)"
+                    )?
+                }
+            }
             FailureKind::InitTimeout { limit } => write!(
                 f,
                 "node {n} did not answer init within {limit}; expected \

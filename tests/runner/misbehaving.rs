@@ -69,3 +69,26 @@ fn busy_looping_node_gives_an_unknown_verdict_not_a_hang() {
     );
     assert!(r.elapsed < LIMIT, "{:?}", r.elapsed);
 }
+
+#[test]
+fn node_sending_null_src_before_its_init_ok_is_told_it_raced_its_own_init() {
+    let args = [echo_args(), vec!["--node-count", "1"]].concat();
+    let r = run("null-src-early", &args, &["null_src.py"]);
+    assert_eq!(r.code(), 3, "{}", r.text());
+    let err = r.stderr();
+    assert!(err.contains("has no src (missing or null)"), "{err}");
+    assert!(err.contains("\"src\": null"), "{err}");
+    assert!(err.contains("it came before n0's init_ok"), "{err}");
+    assert!(r.elapsed < LIMIT, "{:?}", r.elapsed);
+}
+
+#[test]
+fn node_sending_null_src_after_init_is_malformed_without_the_init_hint() {
+    let args = [echo_args(), vec!["--node-count", "1"]].concat();
+    let r = run("null-src-late", &args, &["null_src.py", "--after-init"]);
+    assert_eq!(r.code(), 3, "{}", r.text());
+    let err = r.stderr();
+    assert!(err.contains("has no src (missing or null)"), "{err}");
+    assert!(!err.contains("init_ok: a node learns"), "{err}");
+    assert!(r.elapsed < LIMIT, "{:?}", r.elapsed);
+}

@@ -82,3 +82,31 @@ fn lock_on_lin_kv_with_lin_tso_tokens_is_valid() {
     let r = happy("lock", "lock", &["lock.py"]);
     assert!(r.stdout().contains("tokens increasing"), "{}", r.text());
 }
+
+/// Maelstrom's `--latency 100` is 100 ms (`--latency MILLIS`); read as seconds, no gossip would
+/// arrive before the final reads and the run would be invalid.
+#[test]
+fn a_maelstrom_latency_without_unit_is_milliseconds() {
+    let r = run(
+        "latency_ms",
+        &[
+            "--workload",
+            "broadcast",
+            "--node-count",
+            "3",
+            "--time-limit",
+            "1s",
+            "--rate",
+            "30",
+            "--recovery-time",
+            "1s",
+            "--latency",
+            "100",
+            "--seed",
+            "1",
+        ],
+        &["broadcast.py"],
+    );
+    assert_eq!(r.code(), 0, "{}", r.text());
+    assert!(r.stdout().contains("--latency 100ms"), "{}", r.text());
+}

@@ -33,6 +33,22 @@ impl PartitionShape {
         PartitionShape::Halves,
     ];
 
+    /// The shapes that cut at least one link among `n` nodes: on two nodes a ring of majorities
+    /// is both nodes and a bridge has no halves, so drawing them would be a partition that
+    /// cannot drop anything (and a run whose only partition it was could only be `unknown`).
+    pub fn cutting(n: usize) -> Vec<PartitionShape> {
+        let least = |shape: PartitionShape| match shape {
+            PartitionShape::MajoritiesRing | PartitionShape::Bridge => 3,
+            _ => 2,
+        };
+        let shapes: Vec<_> = Self::ALL.into_iter().filter(|&s| n >= least(s)).collect();
+        if shapes.is_empty() {
+            Self::ALL.to_vec()
+        } else {
+            shapes
+        }
+    }
+
     /// Its name.
     pub fn name(self) -> &'static str {
         match self {
@@ -188,6 +204,20 @@ mod tests {
             sizes.sort();
             assert_eq!(sizes, [2, 2, 3, 3, 3]);
         }
+    }
+
+    #[test]
+    fn every_shape_drawn_cuts_a_link_on_two_nodes_and_more() {
+        for n in 2..8 {
+            for shape in PartitionShape::cutting(n) {
+                for seed in 0..10 {
+                    let g = grudge(shape, n, seed);
+                    let cut = (0..n).any(|i| g.visible_from(i).len() < n);
+                    assert!(cut, "{} on {n} nodes cuts nothing", shape.name());
+                }
+            }
+        }
+        assert_eq!(PartitionShape::cutting(3).len(), PartitionShape::ALL.len());
     }
 
     #[test]

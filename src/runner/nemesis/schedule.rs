@@ -91,7 +91,7 @@ fn start(
     let all: Vec<usize> = (0..n).collect();
     Some(match kind {
         FaultKind::Partition => {
-            let shape = *PartitionShape::ALL.choose(rng).expect("shapes");
+            let shape = *PartitionShape::cutting(n).choose(rng).expect("shapes");
             let grudge = shape.grudge(n, rng);
             (
                 Fault::StartPartition { shape, grudge },

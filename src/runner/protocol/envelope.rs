@@ -38,9 +38,11 @@ pub fn parse_line(line: &[u8]) -> Result<Cow<'_, str>, EnvelopeError> {
         }
         Err(e) => return Err(EnvelopeError::NotJson(e.to_string())),
     };
+    // serde reads `"src": null` as absent; say "no src (missing or null)" so a node that
+    // printed `null` (a node that did not know its own id yet) recognises itself.
     let missing = |field: &str| {
         Err(EnvelopeError::Malformed(format!(
-            "the message has no {field}; expected {{\"src\": ..., \"dest\": ..., \"body\": {{...}}}}"
+            "the message has no {field} (missing or null); expected {{\"src\": ..., \"dest\": ..., \"body\": {{...}}}}"
         )))
     };
     if envelope.src.is_none() {

@@ -295,6 +295,7 @@ impl Supervisor {
                     return Some(FailureKind::Malformed {
                         line: shorten(&line),
                         error,
+                        initialised: self.initialised.load(Ordering::Relaxed),
                     })
                 }
             }
