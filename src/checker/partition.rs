@@ -93,54 +93,56 @@ fn run<S: Spec>(
     options: &CheckOptions,
 ) -> Result<Report, CheckError> {
     let groups = keys.into_groups();
-    // Lifting is a third of a large history's check: on all cores, the error (if any) still
-    // that of the first key in order, as when lifted one key after another.
-    let lift = |(key, members): (Option<Value>, Vec<usize>)| {
-        let raw = spec::lift_all(spec, ops, &members)?;
-        Ok(Key {
+    if let Some(progress) = &options.progress {
+        progress.keys_total.store(groups.len(), Ordering::Relaxed);
+    }
+    let budget = Budget::new(options.time_limit, options.memory_limit);
+    // Each key is lifted, checked and freed in one job, on all cores: no pass waits for every
+    // key's lifting before the first check starts, and a key's entries are checked while still
+    // in cache. Cheapest first (by operations, known before lifting), so a hard key does not
+    // hold up the verdicts of easy ones.
+    let mut jobs: Vec<(usize, (Option<Value>, Vec<usize>))> =
+        groups.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(_, (_, members))| members.len());
+    let check_one = |(k, (key, members)): (usize, (Option<Value>, Vec<usize>))| {
+        let raw = match spec::lift_all(spec, ops, &members) {
+            Ok(raw) => raw,
+            Err(problem) => {
+                // The check ends in this error (the first key's in order, see below): the other
+                // keys' searches need not run on.
+                budget.cancel();
+                return (k, Err(problem));
+            }
+        };
+        let key = Key::<S> {
             key,
             members,
             entries: spec.simplify(raw),
-        })
-    };
-    let lifted: Vec<Result<Key<S>, (usize, String)>> =
-        if groups.len() > 1 && ops.len() >= PARALLEL_THRESHOLD {
-            groups.into_par_iter().with_max_len(1).map(lift).collect()
-        } else {
-            groups.into_iter().map(lift).collect()
         };
-    let keys: Vec<Key<S>> = lifted
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
-
-    if let Some(progress) = &options.progress {
-        progress.keys_total.store(keys.len(), Ordering::Relaxed);
-    }
-    let budget = Budget::new(options.time_limit, options.memory_limit);
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&k| keys[k].entries.len());
-    let check_one = |&k: &usize| -> (usize, KeyReport) {
-        let report = check_key(spec, ops, &keys[k], options, &budget);
+        let report = check_key(spec, ops, &key, options, &budget);
         if let Some(progress) = &options.progress {
             progress.keys_done.fetch_add(1, Ordering::Relaxed);
         }
-        (k, report)
+        (k, Ok(report))
     };
     // Below a few thousand operations, starting threads costs more than it saves.
-    let parallel = order.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
-    let mut reports: Vec<(usize, KeyReport)> = if parallel {
-        order.par_iter().with_max_len(1).map(check_one).collect()
+    let parallel = jobs.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
+    let mut reports: Vec<(usize, Result<KeyReport, (usize, String)>)> = if parallel {
+        jobs.into_par_iter()
+            .with_max_len(1)
+            .map(check_one)
+            .collect()
     } else {
-        order.iter().map(check_one).collect()
+        jobs.into_iter().map(check_one).collect()
     };
     reports.sort_by_key(|(k, _)| *k);
-    if parallel {
-        // A large history's lifted operations, freed on every core rather than on this one
-        // while the others wait.
-        keys.into_par_iter().for_each(drop);
-    }
-    let keys: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
+    // The error is that of the first key in order whose lifting failed, as when keys were
+    // lifted one after another before any check.
+    let keys: Vec<KeyReport> = reports
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect::<Result<_, _>>()
+        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
     let verdict = keys
         .iter()
         .fold(Verdict::Valid, |acc, k| acc.combine(k.verdict));
