@@ -92,28 +92,35 @@ fn run<S: Spec>(
     keys: KeyGroups,
     options: &CheckOptions,
 ) -> Result<Report, CheckError> {
-    let groups = keys.into_groups();
+    let (groups, group_of) = keys.into_groups_and_index();
     if let Some(progress) = &options.progress {
         progress.keys_total.store(groups.len(), Ordering::Relaxed);
     }
+    // Below a few thousand operations, starting threads costs more than it saves.
+    let parallel = groups.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
+    let parts = if parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    // An error is that of the first key in order that has one, before any check.
+    let lifted = spec::lift_by_key(spec, ops, &group_of, groups.len(), parts)
+        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
+    drop(group_of);
     let budget = Budget::new(options.time_limit, options.memory_limit);
-    // Each key is lifted, checked and freed in one job, on all cores: no pass waits for every
-    // key's lifting before the first check starts, and a key's entries are checked while still
-    // in cache. Cheapest first (by operations, known before lifting), so a hard key does not
-    // hold up the verdicts of easy ones.
-    let mut jobs: Vec<(usize, (Option<Value>, Vec<usize>))> =
-        groups.into_iter().enumerate().collect();
-    jobs.sort_by_key(|(_, (_, members))| members.len());
-    let check_one = |(k, (key, members)): (usize, (Option<Value>, Vec<usize>))| {
-        let raw = match spec::lift_all(spec, ops, &members) {
-            Ok(raw) => raw,
-            Err(problem) => {
-                // The check ends in this error (the first key's in order, see below): the other
-                // keys' searches need not run on.
-                budget.cancel();
-                return (k, Err(problem));
-            }
-        };
+    // Each key is joined, checked and freed in one job, on all cores: a key's entries are
+    // checked while still in cache, and freed on the core that checked them. Cheapest first (by
+    // operations), so a hard key does not hold up the verdicts of easy ones.
+    type Job<O> = (usize, (Option<Value>, Vec<usize>), Vec<Vec<spec::Entry<O>>>);
+    let mut jobs: Vec<Job<S::Op>> = groups
+        .into_iter()
+        .zip(lifted)
+        .enumerate()
+        .map(|(k, (group, parts))| (k, group, parts))
+        .collect();
+    jobs.sort_by_key(|(_, (_, members), _)| members.len());
+    let check_one = |(k, (key, members), parts): Job<S::Op>| {
+        let raw = spec::join_parts(parts);
         let key = Key::<S> {
             key,
             members,
@@ -123,11 +130,9 @@ fn run<S: Spec>(
         if let Some(progress) = &options.progress {
             progress.keys_done.fetch_add(1, Ordering::Relaxed);
         }
-        (k, Ok(report))
+        (k, report)
     };
-    // Below a few thousand operations, starting threads costs more than it saves.
-    let parallel = jobs.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
-    let mut reports: Vec<(usize, Result<KeyReport, (usize, String)>)> = if parallel {
+    let mut reports: Vec<(usize, KeyReport)> = if parallel {
         jobs.into_par_iter()
             .with_max_len(1)
             .map(check_one)
@@ -136,13 +141,7 @@ fn run<S: Spec>(
         jobs.into_iter().map(check_one).collect()
     };
     reports.sort_by_key(|(k, _)| *k);
-    // The error is that of the first key in order whose lifting failed, as when keys were
-    // lifted one after another before any check.
-    let keys: Vec<KeyReport> = reports
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect::<Result<_, _>>()
-        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
+    let keys: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
     let verdict = keys
         .iter()
         .fold(Verdict::Valid, |acc, k| acc.combine(k.verdict));

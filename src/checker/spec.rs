@@ -29,6 +29,8 @@ pub use queue::Queue;
 pub use register::{Register, RegisterOp, Semantics};
 pub use set::Set;
 
+use rayon::prelude::*;
+
 use crate::history::{Op, NEVER};
 
 /// What a history operation means to a spec.
@@ -174,6 +176,110 @@ pub fn lift_all<S: Spec>(
         entries.sort_by_key(|e| e.call);
     }
     Ok(entries)
+}
+
+/// One key's lifted entries, or the index of its first operation the spec rejects and why.
+type LiftedKey<O> = Result<Vec<Entry<O>>, (usize, String)>;
+
+/// [`lift_all`] for every key at once: `group_of[i]` is the key (of `keys`) of operation `i`.
+/// The history is cut into `parts` ranges lifted on rayon's pool (one part: on this thread),
+/// each read in order: lifting key by key reads a large history's operations scattered, a few
+/// cache misses each, and was the costliest step of a many-key check. Per key, its entries in
+/// each part (join them with [`join_parts`]); the error is the one [`lift_all`] gives for the
+/// first key (in order) that has one.
+#[allow(clippy::type_complexity)]
+pub fn lift_by_key<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    group_of: &[usize],
+    keys: usize,
+    parts: usize,
+) -> Result<Vec<Vec<Vec<Entry<S::Op>>>>, (usize, String)> {
+    let n = ops.len();
+    let parts = parts.clamp(1, n.max(1));
+    let part = |p: usize| {
+        lift_range(
+            spec,
+            ops,
+            group_of,
+            keys,
+            p * n / parts..(p + 1) * n / parts,
+        )
+    };
+    let by_part: Vec<Vec<LiftedKey<S::Op>>> = if parts == 1 {
+        vec![part(0)]
+    } else {
+        (0..parts).into_par_iter().map(part).collect()
+    };
+    // Transposed to key by key: moves `keys × parts` vector headers, not the entries.
+    let mut by_key: Vec<Vec<LiftedKey<S::Op>>> =
+        (0..keys).map(|_| Vec::with_capacity(parts)).collect();
+    for lifted in by_part {
+        for (k, entries) in lifted.into_iter().enumerate() {
+            by_key[k].push(entries);
+        }
+    }
+    // Parts in history order: a key's first failing part holds its first failing operation.
+    by_key
+        .into_iter()
+        .map(|parts| parts.into_iter().collect())
+        .collect()
+}
+
+/// One part of [`lift_by_key`]: the operations in `range`, each key's in invocation order.
+fn lift_range<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    group_of: &[usize],
+    keys: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<LiftedKey<S::Op>> {
+    // Counted first, so no key's vector grows by doubling (memory the kernel must zero).
+    let mut counts = vec![0usize; keys];
+    for &k in &group_of[range.clone()] {
+        counts[k] += 1;
+    }
+    let mut lifted: Vec<LiftedKey<S::Op>> = counts
+        .into_iter()
+        .map(|c| Ok(Vec::with_capacity(c)))
+        .collect();
+    for i in range {
+        let slot = &mut lifted[group_of[i]];
+        let Ok(entries) = slot else {
+            continue; // this key already failed: its first error stands
+        };
+        let op = &ops[i];
+        let (lifted_op, optional) = match spec.lift(op) {
+            Err(problem) => {
+                *slot = Err((i, problem));
+                continue;
+            }
+            Ok(Lifted::Ignore) => continue,
+            Ok(Lifted::Required(o)) => (o, false),
+            Ok(Lifted::Optional(o)) => (o, true),
+        };
+        entries.push(Entry {
+            op: lifted_op,
+            call: op.call,
+            ret: if optional { NEVER } else { op.ret },
+            optional,
+            origin: i,
+        });
+    }
+    lifted
+}
+
+/// Joins one key's parts from [`lift_by_key`] into its entries sorted by invocation: what
+/// [`lift_all`] gives for the key's operations.
+pub fn join_parts<O>(parts: Vec<Vec<Entry<O>>>) -> Vec<Entry<O>> {
+    let mut entries = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        entries.extend(part);
+    }
+    if !entries.is_sorted_by_key(|e| e.call) {
+        entries.sort_by_key(|e| e.call);
+    }
+    entries
 }
 
 /// For each value some entry produces (as `produced` says), the earliest invocation among those
