@@ -108,19 +108,18 @@ fn run<S: Spec>(
         .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
     drop(group_of);
     let budget = Budget::new(options.time_limit, options.memory_limit);
-    // Each key is joined, checked and freed in one job, on all cores: a key's entries are
+    // Each key is simplified, checked and freed in one job, on all cores: a key's entries are
     // checked while still in cache, and freed on the core that checked them. Cheapest first (by
     // operations), so a hard key does not hold up the verdicts of easy ones.
-    type Job<O> = (usize, (Option<Value>, Vec<usize>), Vec<Vec<spec::Entry<O>>>);
+    type Job<O> = (usize, (Option<Value>, Vec<usize>), Vec<spec::Entry<O>>);
     let mut jobs: Vec<Job<S::Op>> = groups
         .into_iter()
         .zip(lifted)
         .enumerate()
-        .map(|(k, (group, parts))| (k, group, parts))
+        .map(|(k, (group, raw))| (k, group, raw))
         .collect();
     jobs.sort_by_key(|(_, (_, members), _)| members.len());
-    let check_one = |(k, (key, members), parts): Job<S::Op>| {
-        let raw = spec::join_parts(parts);
+    let check_one = |(k, (key, members), raw): Job<S::Op>| {
         let key = Key::<S> {
             key,
             members,

@@ -182,69 +182,59 @@ pub fn lift_all<S: Spec>(
 type LiftedKey<O> = Result<Vec<Entry<O>>, (usize, String)>;
 
 /// [`lift_all`] for every key at once: `group_of[i]` is the key (of `keys`) of operation `i`.
-/// The history is cut into `parts` ranges lifted on rayon's pool (one part: on this thread),
-/// each read in order: lifting key by key reads a large history's operations scattered, a few
-/// cache misses each, and was the costliest step of a many-key check. Per key, its entries in
-/// each part (join them with [`join_parts`]); the error is the one [`lift_all`] gives for the
-/// first key (in order) that has one.
-#[allow(clippy::type_complexity)]
+/// Each of `parts` workers on rayon's pool (one part: this thread) lifts the keys `k` with
+/// `k % parts` its own, reading the history in order: lifting key after key reads a large
+/// history's operations scattered, a few cache misses each, and was the costliest step of a
+/// many-key check. Each key's entries are built whole by one worker, so no key is split and
+/// copied again. The error is the one [`lift_all`] gives for the first key (in order) that has
+/// one.
 pub fn lift_by_key<S: Spec>(
     spec: &S,
     ops: &[Op],
     group_of: &[usize],
     keys: usize,
     parts: usize,
-) -> Result<Vec<Vec<Vec<Entry<S::Op>>>>, (usize, String)> {
-    let n = ops.len();
-    let parts = parts.clamp(1, n.max(1));
-    let part = |p: usize| {
-        lift_range(
-            spec,
-            ops,
-            group_of,
-            keys,
-            p * n / parts..(p + 1) * n / parts,
-        )
-    };
+) -> Result<Vec<Vec<Entry<S::Op>>>, (usize, String)> {
+    let parts = parts.clamp(1, keys.max(1));
+    let part = |p: usize| lift_part(spec, ops, group_of, keys, parts, p);
     let by_part: Vec<Vec<LiftedKey<S::Op>>> = if parts == 1 {
         vec![part(0)]
     } else {
         (0..parts).into_par_iter().map(part).collect()
     };
-    // Transposed to key by key: moves `keys × parts` vector headers, not the entries.
-    let mut by_key: Vec<Vec<LiftedKey<S::Op>>> =
-        (0..keys).map(|_| Vec::with_capacity(parts)).collect();
-    for lifted in by_part {
-        for (k, entries) in lifted.into_iter().enumerate() {
-            by_key[k].push(entries);
-        }
-    }
-    // Parts in history order: a key's first failing part holds its first failing operation.
-    by_key
-        .into_iter()
-        .map(|parts| parts.into_iter().collect())
+    // Key k is the (k / parts)-th of part k % parts: taken back in key order.
+    let mut by_part: Vec<std::vec::IntoIter<LiftedKey<S::Op>>> =
+        by_part.into_iter().map(Vec::into_iter).collect();
+    (0..keys)
+        .map(|k| by_part[k % parts].next().unwrap_or(Ok(Vec::new())))
         .collect()
 }
 
-/// One part of [`lift_by_key`]: the operations in `range`, each key's in invocation order.
-fn lift_range<S: Spec>(
+/// One part of [`lift_by_key`]: the keys `part`, `part + parts`, ..., each in invocation order.
+fn lift_part<S: Spec>(
     spec: &S,
     ops: &[Op],
     group_of: &[usize],
     keys: usize,
-    range: std::ops::Range<usize>,
+    parts: usize,
+    part: usize,
 ) -> Vec<LiftedKey<S::Op>> {
-    // Counted first, so no key's vector grows by doubling (memory the kernel must zero).
-    let mut counts = vec![0usize; keys];
-    for &k in &group_of[range.clone()] {
-        counts[k] += 1;
+    // Counted first, so no key's vector grows by doubling.
+    let mut counts: Vec<usize> = vec![0; keys.saturating_sub(part).div_ceil(parts)];
+    for &k in group_of {
+        if k % parts == part {
+            counts[k / parts] += 1;
+        }
     }
     let mut lifted: Vec<LiftedKey<S::Op>> = counts
         .into_iter()
         .map(|c| Ok(Vec::with_capacity(c)))
         .collect();
-    for i in range {
-        let slot = &mut lifted[group_of[i]];
+    for (i, &k) in group_of.iter().enumerate() {
+        if k % parts != part {
+            continue;
+        }
+        let slot = &mut lifted[k / parts];
         let Ok(entries) = slot else {
             continue; // this key already failed: its first error stands
         };
@@ -266,20 +256,13 @@ fn lift_range<S: Spec>(
             origin: i,
         });
     }
+    // As `lift_all`: already sorted when the operations come in invocation order.
+    for entries in lifted.iter_mut().flatten() {
+        if !entries.is_sorted_by_key(|e| e.call) {
+            entries.sort_by_key(|e| e.call);
+        }
+    }
     lifted
-}
-
-/// Joins one key's parts from [`lift_by_key`] into its entries sorted by invocation: what
-/// [`lift_all`] gives for the key's operations.
-pub fn join_parts<O>(parts: Vec<Vec<Entry<O>>>) -> Vec<Entry<O>> {
-    let mut entries = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        entries.extend(part);
-    }
-    if !entries.is_sorted_by_key(|e| e.call) {
-        entries.sort_by_key(|e| e.call);
-    }
-    entries
 }
 
 /// For each value some entry produces (as `produced` says), the earliest invocation among those
@@ -307,4 +290,57 @@ pub(crate) fn unknown_function(model: &str, f: &str, expected: &[&str]) -> Strin
         "the {model} model has no function `{f}`; expected one of: {}",
         expected.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::history::{pair, Event, EventKind, KeyGroups, Value};
+
+    /// A random history over a few keys: reads, writes and cas that end ok, fail or info,
+    /// and (when `bad`) one cas whose value is not a pair.
+    fn history(rng: &mut ChaCha8Rng, bad: bool) -> Vec<Op> {
+        let mut events = Vec::new();
+        let n = 200;
+        let broken = rng.gen_range(0..n);
+        for i in 0..n {
+            let (f, value) = match rng.gen_range(0..3) {
+                0 => ("read", Value::Nil),
+                1 => ("write", Value::Int(rng.gen_range(0..5))),
+                _ if bad && i == broken => ("cas", Value::Int(1)),
+                _ => ("cas", Value::list(vec![Value::Int(1), Value::Int(2)])),
+            };
+            let key = Value::Int(rng.gen_range(0..7));
+            let kind = [EventKind::Ok, EventKind::Fail, EventKind::Info][rng.gen_range(0..3)];
+            let result = if f == "read" {
+                Value::Int(3)
+            } else {
+                value.clone()
+            };
+            events.push(Event::new(i, EventKind::Invoke, f, value).with_key(key.clone()));
+            events.push(Event::new(i, kind, f, result).with_key(key));
+        }
+        pair(events, None).unwrap()
+    }
+
+    #[test]
+    fn lifting_every_key_at_once_in_parts_equals_lifting_key_by_key() {
+        let spec = Register::new(Semantics::Jepsen);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for round in 0..40 {
+            let ops = history(&mut rng, round % 4 == 0);
+            let (groups, group_of) = KeyGroups::of(&ops).into_groups_and_index();
+            let one_by_one: Result<Vec<_>, _> = groups
+                .iter()
+                .map(|(_, members)| lift_all(&spec, &ops, members))
+                .collect();
+            for parts in 1..=4 {
+                let together = lift_by_key(&spec, &ops, &group_of, groups.len(), parts);
+                assert_eq!(together, one_by_one, "round {round}, {parts} parts");
+            }
+        }
+    }
 }
