@@ -113,6 +113,8 @@ pub struct Extractor {
     /// Every write: `pack(key, atom)` → who wrote it, where it sits in the trace.
     writes: Writes,
     key_ids: HashMap<Value, KeyId>,
+    /// The flat formats' small integer keys: key → id ([`NONE`] when not yet seen).
+    flat_keys: Vec<KeyId>,
     /// Open invocations per process.
     open: HashMap<u64, Open>,
     pool: Vec<Vec<Mop>>,
@@ -138,6 +140,7 @@ impl Extractor {
             file,
             writes: Writes::default(),
             key_ids: HashMap::new(),
+            flat_keys: Vec::new(),
             open: HashMap::new(),
             pool: Vec::new(),
             key_type: None,

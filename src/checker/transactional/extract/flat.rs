@@ -9,9 +9,9 @@
 //! for an aborted one), in the same order and with the same checks and messages as
 //! [`Extractor::push`] on the events.
 
-use super::{Extractor, Mode};
+use super::{Extractor, Mode, NONE};
 use crate::checker::transactional::options::Workload;
-use crate::checker::transactional::txn::{Mop, MopKind, Txn, READ_NIL, READ_UNKNOWN};
+use crate::checker::transactional::txn::{KeyId, Mop, MopKind, Txn, READ_NIL, READ_UNKNOWN};
 use crate::history::format::FlatTxn;
 use crate::history::{HistoryError, Outcome, Value};
 
@@ -37,7 +37,7 @@ impl Extractor {
         let mode = if txn.committed { Mode::Ok } else { Mode::Fail };
         // The invocation: keys, and the writes recorded as this transaction's.
         for (i, &(write, k, value)) in txn.mops.iter().enumerate() {
-            let key = self.key(&Value::Int(k as i64), line)?;
+            let key = self.flat_key(k, line)?;
             if !write {
                 continue;
             }
@@ -61,7 +61,7 @@ impl Extractor {
         // The completion.
         let start = self.hist.mops.len() as u32;
         for &(write, k, value) in &txn.mops {
-            let key = self.key(&Value::Int(k as i64), line)?;
+            let key = self.flat_key(k, line)?;
             let mop = match (write, value) {
                 // A write without a value was refused above.
                 (true, v) => Mop {
@@ -107,6 +107,23 @@ impl Extractor {
             lines: (line, line),
         });
         Ok(())
+    }
+
+    /// The id of integer key `k`: small keys from a table indexed by the key, as a hash map
+    /// look-up of a [`Value`] per micro-op was a tenth of reading a 10^6-event file.
+    fn flat_key(&mut self, k: u64, line: u32) -> Result<KeyId, HistoryError> {
+        const SMALL: u64 = 1 << 16;
+        if let Some(&id) = self.flat_keys.get(k as usize).filter(|&&id| id != NONE) {
+            return Ok(id);
+        }
+        let id = self.key(&Value::Int(k as i64), line)?;
+        if k < SMALL {
+            if self.flat_keys.len() <= k as usize {
+                self.flat_keys.resize(k as usize + 1, NONE);
+            }
+            self.flat_keys[k as usize] = id;
+        }
+        Ok(id)
     }
 
     /// Fixes the workload as rw-register, or checks it is; the micro-op is made only for a

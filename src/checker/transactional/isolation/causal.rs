@@ -46,7 +46,9 @@
 //! (per session position and key) when that fits in 64 MB, else by binary search.
 //!
 //! Vector clocks are shared (`Rc`) and freed as soon as no unvisited successor and no
-//! per-session memory of a previous read needs them.
+//! per-session memory of a previous read needs them; with frontiers that memory is the
+//! previous reader's frontier of the key (a few writers), not its clock, so a clock lives
+//! only until its readers are visited.
 
 mod frontier;
 
@@ -177,10 +179,24 @@ impl Writers {
     }
 }
 
-/// What a session remembers of its previous read of a key.
+/// What a session remembers of its previous read of a key: what it read, and what was in
+/// its past then.
 struct Previous {
-    clock: Rc<[u32]>,
+    past: Past,
     writer: u32,
+}
+
+/// The past of a session's previous read of a key, as far as the next read of it needs it.
+enum Past {
+    /// The reader's clock (the per-session scan).
+    Clock(Rc<[u32]>),
+    /// The reader's frontier of the key: of the next reader's frontier elements, exactly
+    /// those in it were in the previous reader's past (an element of the new frontier in the
+    /// old past lies under an element of the old frontier, which is in the new past, so it
+    /// is that element: it is maximal). Shared with the frontiers, a few writers; a clock
+    /// here kept a 4-byte entry per session alive per session and key, for good: most of
+    /// the memory on histories of thousands of sessions.
+    Front(Rc<[frontier::Writer]>),
 }
 
 /// Keys up to which the frontiers are kept ([`frontier`]); past it, the per-session scan.
@@ -290,13 +306,25 @@ fn edges_by(
         for r in view.reads_of(t2) {
             let (x, t1) = (r.key, r.writer);
             let prev = previous.get(&(s2, x));
-            let before: &[u32] = prev.map_or(&zero, |p| &p.clock);
+            let before: &[u32] = match prev.map(|p| &p.past) {
+                Some(Past::Clock(c)) => c,
+                _ => &zero,
+            };
+            let old_front: &[frontier::Writer] = match prev.map(|p| &p.past) {
+                Some(Past::Front(f)) => f,
+                _ => &[],
+            };
             let t1_clock = (t1 != INIT).then(|| clocks[t1 as usize].as_deref().expect("visited"));
             let precedes_t1 = |s: u32, p: u32| t1_clock.is_some_and(|c| c[s as usize] > p);
             if let Some(front) = &front {
-                // Every new maximal writer of `x` but t1 and those before it.
+                // Every new maximal writer of `x` but t1 and those before it (both sets
+                // sorted by session, one writer each).
+                let mut old_at = 0;
                 for w in front.of(x) {
-                    let old = before[w.session as usize] > w.pos;
+                    while old_at < old_front.len() && old_front[old_at].session < w.session {
+                        old_at += 1;
+                    }
+                    let old = old_front.get(old_at).is_some_and(|o| o.txn == w.txn);
                     if w.txn != t1 && !old && !precedes_t1(w.session, w.pos) {
                         out.push(Edge::co(w.txn, t1, t2, x));
                     }
@@ -368,13 +396,11 @@ fn edges_by(
                     }
                 }
             }
-            previous.insert(
-                (s2, x),
-                Previous {
-                    clock: clock.clone(),
-                    writer: t1,
-                },
-            );
+            let past = match &front {
+                Some(front) => Past::Front(front.set(x).clone()),
+                None => Past::Clock(clock.clone()),
+            };
+            previous.insert((s2, x), Previous { past, writer: t1 });
         }
         covering.clear();
         // Release the clocks no one will read again; keep t2's if someone will.

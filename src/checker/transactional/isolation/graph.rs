@@ -1,8 +1,8 @@
 //! The commit-order constraints as a graph, and the search for a cycle in it.
 //!
 //! Nodes are transactions (by number) plus [`INIT`], the initial state. Edges: session order
-//! (implicit, from the sessions), write-read, list-append version order, and the commit-order
-//! edges a level's axiom forces. A commit order exists iff the graph is acyclic (the axioms'
+//! and write-read (implicit, read from the view's sessions and reads), list-append version
+//! order, and the commit-order edges a level's axiom forces. A commit order exists iff the graph is acyclic (the axioms'
 //! premises do not mention the commit order, so the forced edges are all there is). Kahn's
 //! algorithm decides; on a cycle, a shortest one through a node on it is returned.
 
@@ -55,21 +55,9 @@ impl Edge {
     }
 }
 
-/// The write-read and version edges of the view (session order is implicit).
+/// The version edges of the view (session order and write-read are implicit: the search
+/// reads them from the view).
 pub fn base_edges(view: &View, out: &mut Vec<Edge>) {
-    for t in 0..view.len() as u32 {
-        for r in view.reads_of(t) {
-            if r.writer != INIT {
-                out.push(Edge {
-                    from: r.writer,
-                    to: t,
-                    via: NONE,
-                    tag: r.key,
-                    kind: Kind::Wr,
-                });
-            }
-        }
-    }
     for v in &view.versions {
         out.push(Edge {
             from: v.from,
@@ -81,8 +69,34 @@ pub fn base_edges(view: &View, out: &mut Vec<Edge>) {
     }
 }
 
-/// A shortest cycle through some node of a cycle of `edges` ∪ session order, or `None` when
-/// acyclic. An edge into [`INIT`] is a cycle by itself (closed by an `Init` edge).
+/// An entry of the search's adjacency lists: a reader of the node (write-read), or, with this
+/// bit set, the index of an explicit edge.
+const EXPLICIT: u32 = 1 << 31;
+
+/// The write-read edge into `reader` from `writer`: the first read of `reader` from it, as
+/// the edge list once held them (one edge per read, readers in order).
+fn wr_edge(view: &View, writer: u32, reader: u32) -> Edge {
+    let r = (view.reads_of(reader).iter())
+        .find(|r| r.writer == writer)
+        .expect("an adjacency entry is a read");
+    Edge {
+        from: writer,
+        to: reader,
+        via: NONE,
+        tag: r.key,
+        kind: Kind::Wr,
+    }
+}
+
+/// A shortest cycle through some node of a cycle of `edges` ∪ write-read ∪ session order,
+/// or `None` when acyclic. An edge into [`INIT`] is a cycle by itself (closed by an `Init`
+/// edge).
+///
+/// Write-read is not an edge list: at one edge per read (20 bytes each) it was most of the
+/// memory a read-committed check held at its peak. Each node's successors are its session
+/// successor, its readers (one entry per read, in the order of the reads) and then its
+/// explicit edges in the order given, so the cycle found is the one an edge list of
+/// write-read edges followed by `edges` gives.
 pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
     if let Some(e) = edges.iter().find(|e| e.to == INIT) {
         let back = Edge {
@@ -95,6 +109,8 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
         return Some(vec![*e, back]);
     }
     let n = view.len();
+    // Transaction numbers and edge indices below 2^31 - 1 (NONE stays apart from every entry).
+    assert!(n < EXPLICIT as usize && edges.len() < EXPLICIT as usize - 1);
     let so = |t: u32| -> Option<u32> {
         let s = view.session_of[t as usize];
         if s == NONE {
@@ -104,9 +120,13 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
             .get(view.pos[t as usize] as usize + 1)
             .copied()
     };
-    // CSR of the explicit edges, by source.
+    let explicit = || edges.iter().enumerate().filter(|(_, e)| e.from != INIT);
+    // CSR by source: readers first, then explicit edges.
     let mut start = vec![0u32; n + 1];
-    for e in edges.iter().filter(|e| e.from != INIT) {
+    for r in view.reads.iter().filter(|r| r.writer != INIT) {
+        start[r.writer as usize + 1] += 1;
+    }
+    for (_, e) in explicit() {
         start[e.from as usize + 1] += 1;
     }
     for i in 0..n {
@@ -115,34 +135,64 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
     // Filled through `start` itself (each node's start moves to its end), then shifted back:
     // no second table of n entries.
     let mut out = vec![0u32; start[n] as usize];
-    for (i, e) in edges.iter().enumerate().filter(|(_, e)| e.from != INIT) {
-        out[start[e.from as usize] as usize] = i as u32;
+    for t in 0..n as u32 {
+        for r in view.reads_of(t).iter().filter(|r| r.writer != INIT) {
+            out[start[r.writer as usize] as usize] = t;
+            start[r.writer as usize] += 1;
+        }
+    }
+    for (i, e) in explicit() {
+        out[start[e.from as usize] as usize] = EXPLICIT | i as u32;
         start[e.from as usize] += 1;
     }
     start.copy_within(0..n, 1);
     start[0] = 0;
-    let succ = |t: u32, f: &mut dyn FnMut(u32, Option<u32>)| {
+    // Successors of `t`: (node, NONE for session order, else the entry).
+    let succ = |t: u32, f: &mut dyn FnMut(u32, u32)| {
         if let Some(next) = so(t) {
-            f(next, None);
+            f(next, NONE);
         }
-        for &i in &out[start[t as usize] as usize..start[t as usize + 1] as usize] {
-            f(edges[i as usize].to, Some(i));
+        for &o in &out[start[t as usize] as usize..start[t as usize + 1] as usize] {
+            if o & EXPLICIT == 0 {
+                f(o, o);
+            } else {
+                f(edges[(o & !EXPLICIT) as usize].to, o);
+            }
+        }
+    };
+    // The edge an entry stands for.
+    let edge = |from: u32, o: u32| -> Edge {
+        if o & EXPLICIT == 0 {
+            wr_edge(view, from, o)
+        } else {
+            edges[(o & !EXPLICIT) as usize]
         }
     };
     let mut indeg = vec![0u32; n];
     for t in 0..n as u32 {
         succ(t, &mut |to, _| indeg[to as usize] += 1);
     }
-    let mut ready: Vec<u32> = (0..n as u32).filter(|&t| indeg[t as usize] == 0).collect();
+    // Sources are taken as a scan reaches them, not listed first: most of a history's
+    // transactions may be sources (aborted ones, with no edges), and a list of them was a
+    // tenth of a read-committed check's peak memory.
+    let mut taken = vec![0u64; n.div_ceil(64)];
+    let mut ready: Vec<u32> = Vec::new();
     let mut done = 0usize;
-    while let Some(t) = ready.pop() {
-        done += 1;
-        succ(t, &mut |to, _| {
-            indeg[to as usize] -= 1;
-            if indeg[to as usize] == 0 {
-                ready.push(to);
-            }
-        });
+    for source in 0..n as u32 {
+        if indeg[source as usize] != 0 || taken[source as usize / 64] & (1 << (source % 64)) != 0 {
+            continue;
+        }
+        ready.push(source);
+        while let Some(t) = ready.pop() {
+            taken[t as usize / 64] |= 1 << (t % 64);
+            done += 1;
+            succ(t, &mut |to, _| {
+                indeg[to as usize] -= 1;
+                if indeg[to as usize] == 0 {
+                    ready.push(to);
+                }
+            });
+        }
     }
     if done == n {
         return None;
@@ -164,7 +214,7 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
         at = pred[at as usize];
     }
     // Shortest cycle through `at`, by breadth-first search among the nodes left.
-    let mut via: Vec<(u32, u32)> = vec![(NONE, NONE); n]; // node → (parent, edge or NONE = so)
+    let mut via: Vec<(u32, u32)> = vec![(NONE, NONE); n]; // node → (parent, entry or NONE = so)
     let mut queue = VecDeque::from([at]);
     let mut closing = None;
     'bfs: while let Some(t) = queue.pop_front() {
@@ -173,7 +223,6 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
             if found.is_some() || !remaining(to) {
                 return;
             }
-            let e = e.unwrap_or(NONE);
             if to == at {
                 found = Some((t, e));
             } else if via[to as usize].0 == NONE {
@@ -199,7 +248,7 @@ pub fn find_cycle(view: &View, edges: &[Edge]) -> Option<Vec<Edge>> {
                 kind: Kind::So,
             }
         } else {
-            edges[e as usize]
+            edge(t, e)
         });
         if t == at {
             break;

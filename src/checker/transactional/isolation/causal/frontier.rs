@@ -68,6 +68,11 @@ impl Frontier {
         &self.sets[key as usize]
     }
 
+    /// The frontier of `key`, shared.
+    pub fn set(&self, key: u32) -> &Rc<[Writer]> {
+        &self.sets[key as usize]
+    }
+
     /// The frontiers of `t`, whose sources are `sources` (visited: their clocks and frontiers
     /// present).
     pub fn merge(
