@@ -178,8 +178,11 @@ pub fn lift_all<S: Spec>(
     Ok(entries)
 }
 
-/// One key's lifted entries, or the index of its first operation the spec rejects and why.
-type LiftedKey<O> = Result<Vec<Entry<O>>, (usize, String)>;
+/// The index of an operation the spec rejects, and why.
+pub type LiftError = (usize, String);
+
+/// One key's lifted entries, or its first operation the spec rejects.
+type LiftedKey<O> = Result<Vec<Entry<O>>, LiftError>;
 
 /// [`lift_all`] for every key at once: `group_of[i]` is the key (of `keys`) of operation `i`.
 /// Each of `parts` workers on rayon's pool (one part: this thread) lifts the keys `k` with
@@ -194,7 +197,7 @@ pub fn lift_by_key<S: Spec>(
     group_of: &[usize],
     keys: usize,
     parts: usize,
-) -> Result<Vec<Vec<Entry<S::Op>>>, (usize, String)> {
+) -> Result<Vec<Vec<Entry<S::Op>>>, LiftError> {
     let parts = parts.clamp(1, keys.max(1));
     let part = |p: usize| lift_part(spec, ops, group_of, keys, parts, p);
     let by_part: Vec<Vec<LiftedKey<S::Op>>> = if parts == 1 {

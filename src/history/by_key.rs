@@ -65,7 +65,7 @@ impl KeyGroups {
     }
 
     /// [`KeyGroups::into_groups`], and the group of each operation (an index into the groups).
-    pub fn into_groups_and_index(self) -> (Vec<(Option<Value>, Vec<usize>)>, Vec<usize>) {
+    pub fn into_groups_and_index(self) -> (Groups, Vec<usize>) {
         let mut sizes = vec![0usize; self.keys.len()];
         for &group in &self.of_op {
             sizes[group] += 1;
@@ -82,6 +82,10 @@ impl KeyGroups {
         (groups, self.of_op)
     }
 }
+
+/// Each key with the indices of its operations, in history order (see
+/// [`KeyGroups::into_groups`]).
+pub type Groups = Vec<(Option<Value>, Vec<usize>)>;
 
 /// Names compared one by one before the set is asked.
 const FEW: usize = 8;
