@@ -92,54 +92,54 @@ fn run<S: Spec>(
     keys: KeyGroups,
     options: &CheckOptions,
 ) -> Result<Report, CheckError> {
-    let groups = keys.into_groups();
-    // Lifting is a third of a large history's check: on all cores, the error (if any) still
-    // that of the first key in order, as when lifted one key after another.
-    let lift = |(key, members): (Option<Value>, Vec<usize>)| {
-        let raw = spec::lift_all(spec, ops, &members)?;
-        Ok(Key {
+    let (groups, group_of) = keys.into_groups_and_index();
+    if let Some(progress) = &options.progress {
+        progress.keys_total.store(groups.len(), Ordering::Relaxed);
+    }
+    // Below a few thousand operations, starting threads costs more than it saves.
+    let parallel = groups.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
+    let parts = if parallel {
+        rayon::current_num_threads()
+    } else {
+        1
+    };
+    // An error is that of the first key in order that has one, before any check.
+    let lifted = spec::lift_by_key(spec, ops, &group_of, groups.len(), parts)
+        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
+    drop(group_of);
+    let budget = Budget::new(options.time_limit, options.memory_limit);
+    // Each key is simplified, checked and freed in one job, on all cores: a key's entries are
+    // checked while still in cache, and freed on the core that checked them. Cheapest first (by
+    // operations), so a hard key does not hold up the verdicts of easy ones.
+    type Job<O> = (usize, (Option<Value>, Vec<usize>), Vec<spec::Entry<O>>);
+    let mut jobs: Vec<Job<S::Op>> = groups
+        .into_iter()
+        .zip(lifted)
+        .enumerate()
+        .map(|(k, (group, raw))| (k, group, raw))
+        .collect();
+    jobs.sort_by_key(|(_, (_, members), _)| members.len());
+    let check_one = |(k, (key, members), raw): Job<S::Op>| {
+        let key = Key::<S> {
             key,
             members,
             entries: spec.simplify(raw),
-        })
-    };
-    let lifted: Vec<Result<Key<S>, (usize, String)>> =
-        if groups.len() > 1 && ops.len() >= PARALLEL_THRESHOLD {
-            groups.into_par_iter().with_max_len(1).map(lift).collect()
-        } else {
-            groups.into_iter().map(lift).collect()
         };
-    let keys: Vec<Key<S>> = lifted
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|(i, problem)| op_error(options.file.as_ref(), &ops[i], problem))?;
-
-    if let Some(progress) = &options.progress {
-        progress.keys_total.store(keys.len(), Ordering::Relaxed);
-    }
-    let budget = Budget::new(options.time_limit, options.memory_limit);
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&k| keys[k].entries.len());
-    let check_one = |&k: &usize| -> (usize, KeyReport) {
-        let report = check_key(spec, ops, &keys[k], options, &budget);
+        let report = check_key(spec, ops, &key, options, &budget);
         if let Some(progress) = &options.progress {
             progress.keys_done.fetch_add(1, Ordering::Relaxed);
         }
         (k, report)
     };
-    // Below a few thousand operations, starting threads costs more than it saves.
-    let parallel = order.len() > 1 && ops.len() >= PARALLEL_THRESHOLD;
     let mut reports: Vec<(usize, KeyReport)> = if parallel {
-        order.par_iter().with_max_len(1).map(check_one).collect()
+        jobs.into_par_iter()
+            .with_max_len(1)
+            .map(check_one)
+            .collect()
     } else {
-        order.iter().map(check_one).collect()
+        jobs.into_iter().map(check_one).collect()
     };
     reports.sort_by_key(|(k, _)| *k);
-    if parallel {
-        // A large history's lifted operations, freed on every core rather than on this one
-        // while the others wait.
-        keys.into_par_iter().for_each(drop);
-    }
     let keys: Vec<KeyReport> = reports.into_iter().map(|(_, r)| r).collect();
     let verdict = keys
         .iter()

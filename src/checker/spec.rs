@@ -29,6 +29,8 @@ pub use queue::Queue;
 pub use register::{Register, RegisterOp, Semantics};
 pub use set::Set;
 
+use rayon::prelude::*;
+
 use crate::history::{Op, NEVER};
 
 /// What a history operation means to a spec.
@@ -176,6 +178,96 @@ pub fn lift_all<S: Spec>(
     Ok(entries)
 }
 
+/// The index of an operation the spec rejects, and why.
+pub type LiftError = (usize, String);
+
+/// One key's lifted entries, or its first operation the spec rejects.
+type LiftedKey<O> = Result<Vec<Entry<O>>, LiftError>;
+
+/// [`lift_all`] for every key at once: `group_of[i]` is the key (of `keys`) of operation `i`.
+/// Each of `parts` workers on rayon's pool (one part: this thread) lifts the keys `k` with
+/// `k % parts` its own, reading the history in order: lifting key after key reads a large
+/// history's operations scattered, a few cache misses each, and was the costliest step of a
+/// many-key check. Each key's entries are built whole by one worker, so no key is split and
+/// copied again. The error is the one [`lift_all`] gives for the first key (in order) that has
+/// one.
+pub fn lift_by_key<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    group_of: &[usize],
+    keys: usize,
+    parts: usize,
+) -> Result<Vec<Vec<Entry<S::Op>>>, LiftError> {
+    let parts = parts.clamp(1, keys.max(1));
+    let part = |p: usize| lift_part(spec, ops, group_of, keys, parts, p);
+    let by_part: Vec<Vec<LiftedKey<S::Op>>> = if parts == 1 {
+        vec![part(0)]
+    } else {
+        (0..parts).into_par_iter().map(part).collect()
+    };
+    // Key k is the (k / parts)-th of part k % parts: taken back in key order.
+    let mut by_part: Vec<std::vec::IntoIter<LiftedKey<S::Op>>> =
+        by_part.into_iter().map(Vec::into_iter).collect();
+    (0..keys)
+        .map(|k| by_part[k % parts].next().unwrap_or(Ok(Vec::new())))
+        .collect()
+}
+
+/// One part of [`lift_by_key`]: the keys `part`, `part + parts`, ..., each in invocation order.
+fn lift_part<S: Spec>(
+    spec: &S,
+    ops: &[Op],
+    group_of: &[usize],
+    keys: usize,
+    parts: usize,
+    part: usize,
+) -> Vec<LiftedKey<S::Op>> {
+    // Counted first, so no key's vector grows by doubling.
+    let mut counts: Vec<usize> = vec![0; keys.saturating_sub(part).div_ceil(parts)];
+    for &k in group_of {
+        if k % parts == part {
+            counts[k / parts] += 1;
+        }
+    }
+    let mut lifted: Vec<LiftedKey<S::Op>> = counts
+        .into_iter()
+        .map(|c| Ok(Vec::with_capacity(c)))
+        .collect();
+    for (i, &k) in group_of.iter().enumerate() {
+        if k % parts != part {
+            continue;
+        }
+        let slot = &mut lifted[k / parts];
+        let Ok(entries) = slot else {
+            continue; // this key already failed: its first error stands
+        };
+        let op = &ops[i];
+        let (lifted_op, optional) = match spec.lift(op) {
+            Err(problem) => {
+                *slot = Err((i, problem));
+                continue;
+            }
+            Ok(Lifted::Ignore) => continue,
+            Ok(Lifted::Required(o)) => (o, false),
+            Ok(Lifted::Optional(o)) => (o, true),
+        };
+        entries.push(Entry {
+            op: lifted_op,
+            call: op.call,
+            ret: if optional { NEVER } else { op.ret },
+            optional,
+            origin: i,
+        });
+    }
+    // As `lift_all`: already sorted when the operations come in invocation order.
+    for entries in lifted.iter_mut().flatten() {
+        if !entries.is_sorted_by_key(|e| e.call) {
+            entries.sort_by_key(|e| e.call);
+        }
+    }
+    lifted
+}
+
 /// For each value some entry produces (as `produced` says), the earliest invocation among those
 /// entries and its index: what O(n) prechecks compare observations against.
 pub(crate) fn earliest_producers<'a, O>(
@@ -201,4 +293,57 @@ pub(crate) fn unknown_function(model: &str, f: &str, expected: &[&str]) -> Strin
         "the {model} model has no function `{f}`; expected one of: {}",
         expected.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::history::{pair, Event, EventKind, KeyGroups, Value};
+
+    /// A random history over a few keys: reads, writes and cas that end ok, fail or info,
+    /// and (when `bad`) one cas whose value is not a pair.
+    fn history(rng: &mut ChaCha8Rng, bad: bool) -> Vec<Op> {
+        let mut events = Vec::new();
+        let n = 200;
+        let broken = rng.gen_range(0..n);
+        for i in 0..n {
+            let (f, value) = match rng.gen_range(0..3) {
+                0 => ("read", Value::Nil),
+                1 => ("write", Value::Int(rng.gen_range(0..5))),
+                _ if bad && i == broken => ("cas", Value::Int(1)),
+                _ => ("cas", Value::list(vec![Value::Int(1), Value::Int(2)])),
+            };
+            let key = Value::Int(rng.gen_range(0..7));
+            let kind = [EventKind::Ok, EventKind::Fail, EventKind::Info][rng.gen_range(0..3)];
+            let result = if f == "read" {
+                Value::Int(3)
+            } else {
+                value.clone()
+            };
+            events.push(Event::new(i, EventKind::Invoke, f, value).with_key(key.clone()));
+            events.push(Event::new(i, kind, f, result).with_key(key));
+        }
+        pair(events, None).unwrap()
+    }
+
+    #[test]
+    fn lifting_every_key_at_once_in_parts_equals_lifting_key_by_key() {
+        let spec = Register::new(Semantics::Jepsen);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for round in 0..40 {
+            let ops = history(&mut rng, round % 4 == 0);
+            let (groups, group_of) = KeyGroups::of(&ops).into_groups_and_index();
+            let one_by_one: Result<Vec<_>, _> = groups
+                .iter()
+                .map(|(_, members)| lift_all(&spec, &ops, members))
+                .collect();
+            for parts in 1..=4 {
+                let together = lift_by_key(&spec, &ops, &group_of, groups.len(), parts);
+                assert_eq!(together, one_by_one, "round {round}, {parts} parts");
+            }
+        }
+    }
 }

@@ -61,6 +61,11 @@ impl KeyGroups {
 
     /// The groups: each key with the indices of its operations, in history order.
     pub fn into_groups(self) -> Vec<(Option<Value>, Vec<usize>)> {
+        self.into_groups_and_index().0
+    }
+
+    /// [`KeyGroups::into_groups`], and the group of each operation (an index into the groups).
+    pub fn into_groups_and_index(self) -> (Groups, Vec<usize>) {
         let mut sizes = vec![0usize; self.keys.len()];
         for &group in &self.of_op {
             sizes[group] += 1;
@@ -74,9 +79,13 @@ impl KeyGroups {
         for (op, &group) in self.of_op.iter().enumerate() {
             groups[group].1.push(op);
         }
-        groups
+        (groups, self.of_op)
     }
 }
+
+/// Each key with the indices of its operations, in history order (see
+/// [`KeyGroups::into_groups`]).
+pub type Groups = Vec<(Option<Value>, Vec<usize>)>;
 
 /// Names compared one by one before the set is asked.
 const FEW: usize = 8;

@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 ///
 /// Equality, hashing and ordering are total (floats compare by [`f64::total_cmp`]), so values
 /// can serve as model states and as keys.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Value {
     /// JSON `null`, EDN `nil`.
     Nil,
@@ -97,9 +97,48 @@ impl Value {
     }
 }
 
+/// Scalars (the usual register values and states) are copied in place; only the boxed variants
+/// take a call. The checker clones a value for nearly every operation it lifts and state it steps to.
+impl Clone for Value {
+    #[inline]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(x) => Value::Float(*x),
+            _ => self.clone_boxed(),
+        }
+    }
+}
+
+impl Value {
+    #[inline(never)]
+    fn clone_boxed(&self) -> Value {
+        match self {
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(x) => Value::Float(*x),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Keyword(k) => Value::Keyword(k.clone()),
+            Value::List(items) => Value::List(items.clone()),
+            Value::Set(items) => Value::Set(items.clone()),
+            Value::Map(entries) => Value::Map(entries.clone()),
+        }
+    }
+}
+
 impl PartialEq for Value {
+    /// Integers and `nil` (the usual register values) compared in place, without the call to
+    /// the total order.
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Nil, Value::Nil) => true,
+            _ => self.cmp(other) == Ordering::Equal,
+        }
     }
 }
 
@@ -229,6 +268,28 @@ mod tests {
         let nan = Value::Float(f64::NAN);
         assert_eq!(nan, nan.clone());
         assert!(Value::Float(1.0) < Value::Float(2.0));
+    }
+
+    #[test]
+    fn every_variant_clones_to_an_equal_value() {
+        let values = [
+            Value::Nil,
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Float(1.5),
+            Value::str("a"),
+            Value::Keyword("k".into()),
+            Value::list(vec![Value::Int(1), Value::Nil]),
+            Value::Set(vec![Value::Int(2)].into_boxed_slice()),
+            Value::Map(vec![(Value::str("a"), Value::Int(3))].into_boxed_slice()),
+        ];
+        for (i, v) in values.iter().enumerate() {
+            assert_eq!(&v.clone(), v);
+            // The fast equality agrees with the total order, across variants too.
+            for (j, w) in values.iter().enumerate() {
+                assert_eq!(v == w, i == j, "{v} vs {w}");
+            }
+        }
     }
 
     #[test]

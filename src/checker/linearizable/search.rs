@@ -123,8 +123,8 @@ struct Search<'a, S: Spec> {
     optional_linearized: Vec<u32>,
     /// Candidates left after the last greedy pass.
     candidates: Vec<u32>,
-    /// Scratch for [`Search::viable`]: operations invoked so far in the walk, and the ones
-    /// handed to the spec.
+    /// Scratch for [`Search::viable`]: operations invoked so far in the walk, and their spec
+    /// operations (filled up to the walk's point only when the spec is asked).
     invoked: Vec<u32>,
     before: Vec<&'a S::Op>,
     /// Scratch for [`Search::viable`]: operations the spec judged reachable in this walk.
@@ -328,7 +328,6 @@ impl<'a, S: Spec> Search<'a, S> {
             node = self.links.next[node as usize];
             if !is_return {
                 self.invoked.push(op);
-                self.before.push(&entries[op as usize].op);
                 continue;
             }
             if !self.read_only[op as usize] || self.trans.step(self.state, op as usize).is_some() {
@@ -350,6 +349,11 @@ impl<'a, S: Spec> Search<'a, S> {
             // invocation was walked past): swapped to the end of the list kept for the whole
             // walk and left out, then swapped back (the spec takes them as a set), rather than
             // the list rebuilt or shifted for every such read.
+            // Most walks judge nothing: the spec's list is caught up with the walk only when
+            // it is asked.
+            for &b in &self.invoked[self.before.len()..] {
+                self.before.push(&entries[b as usize].op);
+            }
             let own = self.invoked.iter().position(|&b| b == op);
             let last = self.before.len().wrapping_sub(1);
             if let Some(at) = own {

@@ -28,12 +28,10 @@ pub(super) fn event(text: &str, line: u32, interner: &mut Interner) -> Option<Ev
     let mut fields = Fields::default();
     if !cursor.eat_if(b'}') {
         loop {
-            let name = cursor.string()?;
-            cursor.eat(b':')?;
-            match name {
-                "index" => set(&mut fields.index, u64::try_from(cursor.int()?).ok()?)?,
-                "time" => set(&mut fields.time, cursor.int()?)?,
-                "process" => {
+            match cursor.name()? {
+                Name::Index => set(&mut fields.index, u64::try_from(cursor.int()?).ok()?)?,
+                Name::Time => set(&mut fields.time, cursor.int()?)?,
+                Name::Process => {
                     let process = if cursor.peek()? == b'"' {
                         (cursor.string()? == "nemesis").then_some(Process::Nemesis)?
                     } else {
@@ -41,12 +39,11 @@ pub(super) fn event(text: &str, line: u32, interner: &mut Interner) -> Option<Ev
                     };
                     set(&mut fields.process, process)?;
                 }
-                "type" => set(&mut fields.kind, EventKind::from_name(cursor.string()?)?)?,
-                "f" => set(&mut fields.f, cursor.string()?)?,
-                "key" => set(&mut fields.key, cursor.value(0)?)?,
-                "value" => set(&mut fields.value, cursor.value(0)?)?,
-                "error" => set(&mut fields.error, cursor.value(0)?)?,
-                _ => return None,
+                Name::Type => set(&mut fields.kind, cursor.kind()?)?,
+                Name::F => set(&mut fields.f, cursor.string()?)?,
+                Name::Key => set(&mut fields.key, cursor.value(0)?)?,
+                Name::Value => set(&mut fields.value, cursor.value(0)?)?,
+                Name::Error => set(&mut fields.error, cursor.value(0)?)?,
             }
             if cursor.eat_if(b'}') {
                 break;
@@ -84,6 +81,40 @@ struct Fields<'a> {
     error: Option<Value>,
 }
 
+/// The fields this path reads; any other name is for the serde reader.
+#[derive(Clone, Copy)]
+enum Name {
+    Index,
+    Time,
+    Process,
+    Type,
+    F,
+    Key,
+    Value,
+    Error,
+}
+
+/// Each name as it appears in a line, quotes and colon included, so one comparison reads it
+/// whole (a name with an escape in it, or not followed by a colon, matches none: serde's).
+const NAMES: [(&[u8], Name); 8] = [
+    (b"\"index\":", Name::Index),
+    (b"\"time\":", Name::Time),
+    (b"\"process\":", Name::Process),
+    (b"\"type\":", Name::Type),
+    (b"\"f\":", Name::F),
+    (b"\"key\":", Name::Key),
+    (b"\"value\":", Name::Value),
+    (b"\"error\":", Name::Error),
+];
+
+/// The event types, quotes included.
+const KINDS: [(&[u8], EventKind); 4] = [
+    (b"\"invoke\"", EventKind::Invoke),
+    (b"\"ok\"", EventKind::Ok),
+    (b"\"fail\"", EventKind::Fail),
+    (b"\"info\"", EventKind::Info),
+];
+
 /// Fills `slot`; a field given twice is for the serde reader to report.
 fn set<T>(slot: &mut Option<T>, read: T) -> Option<()> {
     if slot.is_some() {
@@ -115,6 +146,39 @@ impl<'a> Cursor<'a> {
         hit
     }
 
+    /// A field name and its colon. The byte after the opening quote tells the one candidate
+    /// (`time` and `type` share theirs: the next one tells them apart).
+    fn name(&mut self) -> Option<Name> {
+        let rest = &self.bytes[self.at..];
+        let candidate = match *rest.get(1)? {
+            b'i' => 0,
+            b't' => match *rest.get(2)? {
+                b'i' => 1,
+                _ => 3,
+            },
+            b'p' => 2,
+            b'f' => 4,
+            b'k' => 5,
+            b'v' => 6,
+            b'e' => 7,
+            _ => return None,
+        };
+        let (text, name) = NAMES[candidate];
+        rest.starts_with(text).then(|| {
+            self.at += text.len();
+            name
+        })
+    }
+
+    /// An event type: `"invoke"`, `"ok"`, `"fail"` or `"info"` (the only strings
+    /// [`EventKind::from_name`] takes; anything else is for serde to reject).
+    fn kind(&mut self) -> Option<EventKind> {
+        let rest = &self.bytes[self.at..];
+        let &(text, kind) = KINDS.iter().find(|(text, _)| rest.starts_with(text))?;
+        self.at += text.len();
+        Some(kind)
+    }
+
     /// A string without escapes or control characters.
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
@@ -138,19 +202,27 @@ impl<'a> Cursor<'a> {
     fn int(&mut self) -> Option<i64> {
         let negative = self.eat_if(b'-');
         let start = self.at;
-        let digits = self.bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        let raw = &self.bytes[start..start + digits];
-        if digits == 0 || digits > MAX_DIGITS || (digits > 1 && raw[0] == b'0') {
+        let mut end = start;
+        let mut magnitude = 0i64;
+        // One pass: digits are read and summed together (at most 18 fit an `i64`).
+        while let Some(&d) = self.bytes.get(end) {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            if end - start == MAX_DIGITS {
+                return None;
+            }
+            magnitude = magnitude * 10 + i64::from(d - b'0');
+            end += 1;
+        }
+        let digits = end - start;
+        if digits == 0 || (digits > 1 && self.bytes[start] == b'0') {
             return None;
         }
-        if matches!(self.bytes.get(start + digits), Some(b'.' | b'e' | b'E')) {
+        if matches!(self.bytes.get(end), Some(b'.' | b'e' | b'E')) {
             return None;
         }
-        self.at = start + digits;
-        let magnitude = raw.iter().fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+        self.at = end;
         if negative && magnitude == 0 {
             return None;
         }
@@ -163,7 +235,9 @@ impl<'a> Cursor<'a> {
             b'"' => Some(Value::Str(self.string()?.into())),
             b'[' if depth < MAX_DEPTH => {
                 self.at += 1;
-                let mut items = Vec::new();
+                // Two items is the common case (a cas's `[old, new]`): room for exactly those,
+                // so boxing the slice does not reallocate.
+                let mut items = Vec::with_capacity(2);
                 if !self.eat_if(b']') {
                     loop {
                         items.push(self.value(depth + 1)?);
