@@ -29,6 +29,24 @@ fn valid_history_exits_zero() {
 }
 
 #[test]
+fn an_empty_or_blank_history_is_valid_with_a_warning_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, reason) in [
+        ("empty.jsonl", "", "the file is empty"),
+        ("blank.jsonl", "\n\n", "no client operations found"),
+    ] {
+        let out = splitbrain(&["check", temp_file(&dir, name, text).to_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+        assert!(stdout(&out).contains(": valid"), "{name}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("warning: ") && stderr(&out).contains(reason),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
 fn invalid_history_exits_one_and_explains() {
     let out = splitbrain(&[
         "check",

@@ -368,12 +368,17 @@ fn check_file(
         keys,
         functions,
     } = paired;
-    if ops.is_empty() && std::fs::metadata(file).is_ok_and(|m| m.len() > 0) {
+    if ops.is_empty() {
+        // An empty file is most often a run that never wrote its history: say so, since the
+        // verdict alone (valid) would hide it. Standard input (`-`) has no length to report.
+        let what = match std::fs::metadata(file) {
+            Ok(m) if m.len() == 0 => "the file is empty",
+            _ => "no client operations found (only nemesis events or blank lines?)",
+        };
         // Not `eprintln!`, which panics when stderr is a closed pipe (`2>&1 | head`).
         let _ = writeln!(
             std::io::stderr(),
-            "warning: {}: no client operations found (only nemesis events or blank lines?); an \
-             empty history is trivially valid",
+            "warning: {}: {what}; an empty history is trivially valid",
             file.display()
         );
     }
