@@ -17,7 +17,7 @@ Prints one row per check (plain, or a Markdown table with --markdown), then a su
 repository with the commit read. Exits 1 if any check disagrees with its expectation (an
 expected `absent` file, one the stored snapshot lacks, is not a disagreement), 3 on bad usage.
 Porcupine's test histories are not listed here: all 109 are in histories/corpus/porcupine and
-`cargo test --release --test corpus` checks them.
+`cargo test --release --test integration -- corpus` checks them.
 """
 
 import argparse

@@ -156,26 +156,38 @@ pub fn lift_all<S: Spec>(
 ) -> Result<Vec<Entry<S::Op>>, (usize, String)> {
     let mut entries = Vec::with_capacity(indices.len());
     for &i in indices {
-        let op = &ops[i];
-        let (lifted, optional) = match spec.lift(op).map_err(|e| (i, e))? {
-            Lifted::Ignore => continue,
-            Lifted::Required(o) => (o, false),
-            Lifted::Optional(o) => (o, true),
-        };
-        entries.push(Entry {
-            op: lifted,
-            call: op.call,
-            ret: if optional { NEVER } else { op.ret },
-            optional,
-            origin: i,
-        });
+        if let Some(entry) = entry_of(spec, ops, i).map_err(|e| (i, e))? {
+            entries.push(entry);
+        }
     }
-    // Already sorted when the operations come in invocation order (as paired): the check then
-    // saves a stable sort's scratch buffer, fresh memory the kernel must zero.
+    sort_by_call(&mut entries);
+    Ok(entries)
+}
+
+/// Operation `i` as an entry, `None` when the spec ignores it.
+fn entry_of<S: Spec>(spec: &S, ops: &[Op], i: usize) -> Result<Option<Entry<S::Op>>, String> {
+    let op = &ops[i];
+    let (lifted, optional) = match spec.lift(op)? {
+        Lifted::Ignore => return Ok(None),
+        Lifted::Required(o) => (o, false),
+        Lifted::Optional(o) => (o, true),
+    };
+    Ok(Some(Entry {
+        op: lifted,
+        call: op.call,
+        ret: if optional { NEVER } else { op.ret },
+        optional,
+        origin: i,
+    }))
+}
+
+/// Puts entries in invocation order. They already are when the operations come in invocation
+/// order (as paired): the check then saves a stable sort's scratch buffer, fresh memory the
+/// kernel must zero.
+fn sort_by_call<O>(entries: &mut [Entry<O>]) {
     if !entries.is_sorted_by_key(|e| e.call) {
         entries.sort_by_key(|e| e.call);
     }
-    Ok(entries)
 }
 
 /// The index of an operation the spec rejects, and why.
@@ -241,29 +253,14 @@ fn lift_part<S: Spec>(
         let Ok(entries) = slot else {
             continue; // this key already failed: its first error stands
         };
-        let op = &ops[i];
-        let (lifted_op, optional) = match spec.lift(op) {
-            Err(problem) => {
-                *slot = Err((i, problem));
-                continue;
-            }
-            Ok(Lifted::Ignore) => continue,
-            Ok(Lifted::Required(o)) => (o, false),
-            Ok(Lifted::Optional(o)) => (o, true),
-        };
-        entries.push(Entry {
-            op: lifted_op,
-            call: op.call,
-            ret: if optional { NEVER } else { op.ret },
-            optional,
-            origin: i,
-        });
-    }
-    // As `lift_all`: already sorted when the operations come in invocation order.
-    for entries in lifted.iter_mut().flatten() {
-        if !entries.is_sorted_by_key(|e| e.call) {
-            entries.sort_by_key(|e| e.call);
+        match entry_of(spec, ops, i) {
+            Ok(Some(entry)) => entries.push(entry),
+            Ok(None) => {}
+            Err(problem) => *slot = Err((i, problem)),
         }
+    }
+    for entries in lifted.iter_mut().flatten() {
+        sort_by_call(entries);
     }
     lifted
 }
